@@ -1,0 +1,85 @@
+/* coro.h: stackful coroutines on mmap'd stacks with a hand-written context switch. */
+#ifndef CB_CORO_H
+#define CB_CORO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void (*cb_coro_fn)(void *arg);
+
+/* One mmap'd region: a PROT_NONE guard page at the low end, then the usable
+ * stack (stacks grow down, so overflow runs into the guard and faults). */
+typedef struct cb_coro_stack {
+  void *map;      /* whole mapping */
+  size_t map_len;
+  void *base;     /* lowest usable address */
+  size_t size;    /* usable bytes, a multiple of the page size */
+} cb_coro_stack;
+
+enum {
+  CB_CORO_READY = 1,  /* initialised, fn not started yet */
+  CB_CORO_RUNNING,    /* on the CPU, or resuming another coroutine */
+  CB_CORO_SUSPENDED,  /* yielded */
+  CB_CORO_DONE        /* fn returned */
+};
+
+typedef struct cb_coro cb_coro;
+
+/* Caller-allocated so it can be embedded; treat the fields as private. The
+ * layout does not depend on the backend or on sanitizer flags, so objects
+ * built with different flags still agree on it. */
+struct cb_coro {
+  void *sp;            /* own context while not running (asm: saved sp) */
+  void *resumer_sp;    /* resumer's context while this one runs */
+  cb_coro_fn fn;
+  void *arg;
+  void *stack_base;
+  size_t stack_size;
+  int state;           /* CB_CORO_* */
+  /* Sanitizer bookkeeping; untouched in normal builds. */
+  void *asan_fake_stack;
+  const void *asan_resumer_bottom;
+  size_t asan_resumer_size;
+  void *tsan_fiber;
+  void *tsan_resumer_fiber;
+};
+
+/* size is rounded up to whole pages; returns 0 or -errno. */
+int cb_coro_stack_alloc(cb_coro_stack *st, size_t size);
+void cb_coro_stack_free(cb_coro_stack *st);
+
+/* Prepare co to run fn(arg) on st. Valid on fresh memory and on a coroutine
+ * that is done (stacks are reused between tasks). To drop a coroutine that has
+ * not finished, call cb_coro_destroy first. st must outlive the run. */
+void cb_coro_init(cb_coro *co, cb_coro_stack *st, cb_coro_fn fn, void *arg);
+
+/* Run co until it yields or fn returns, then come back here. Callable from a
+ * thread's main context or from another coroutine; co must not be done or
+ * already running. Coroutines stay on the thread that first resumed them. */
+void cb_coro_resume(cb_coro *co);
+
+/* From inside a coroutine: switch back to whoever resumed it. */
+void cb_coro_yield(void);
+
+/* Nonzero once fn has returned. */
+int cb_coro_done(const cb_coro *co);
+
+/* Running coroutine of the calling thread; NULL on its main context. */
+cb_coro *cb_coro_current(void);
+
+/* Release per-coroutine sanitizer state of a coroutine that will not be run to
+ * completion (a finished one has released it already). No-op otherwise; safe
+ * to call twice. Must not be called on the running coroutine. */
+void cb_coro_destroy(cb_coro *co);
+
+/* Which switch was compiled in: "x86_64-asm", "aarch64-asm" or "ucontext". */
+const char *cb_coro_backend(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CB_CORO_H */

@@ -1,0 +1,80 @@
+/* fork.c: pre-forked worker processes claiming tasks from a counter in MAP_SHARED memory. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "backend.h"
+
+/* Resident KiB of this process now: what a child shares with us at fork time. */
+static uint64_t self_rss_kib(void) {
+  unsigned long size = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+  fclose(f);
+  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+}
+
+static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
+  /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+  cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker };
+  uint64_t i;
+  while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
+  _exit(0);
+}
+
+static int fork_run(cb_job *job) {
+  uint32_t n = cb_job_workers(job), started = 0;
+  int rc = 0;
+  pid_t parent = getpid();
+  pid_t *pids = calloc(n ? n : 1, sizeof *pids);
+  if (!pids) {
+    snprintf(job->err, sizeof job->err, "out of memory for %u process records", n);
+    return -ENOMEM;
+  }
+  uint64_t inherited = self_rss_kib();
+  fflush(NULL);          /* children must not flush our buffers again */
+  for (; started < n; started++) {
+    pid_t pid = fork();
+    if (pid == 0) child_main(job, started, parent);
+    if (pid < 0) {
+      rc = -errno;
+      snprintf(job->err, sizeof job->err,
+               "could not fork worker %u of %u: %s; lower -c or raise the process limit (ulimit -u)",
+               started + 1, n, strerror(errno));
+      break;
+    }
+    pids[started] = pid;
+  }
+  job->workers = started;
+
+  /* Reap every child. One that crashed left its task unfinished: the summary counts it as an
+   * error, and the others go on claiming, so a crash never hangs the run. */
+  uint32_t crashed = 0;
+  for (uint32_t k = 0; k < started; k++) {
+    int status;
+    struct rusage ru;
+    pid_t r;
+    while ((r = wait4(pids[k], &status, 0, &ru)) < 0 && errno == EINTR) {}
+    if (r < 0) continue;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) crashed++;
+    if ((uint64_t)ru.ru_maxrss > inherited) job->children_rss_kib += (uint64_t)ru.ru_maxrss - inherited;
+  }
+  if (crashed && rc == 0)
+    snprintf(job->err, sizeof job->err, "%u of %u worker processes died abnormally", crashed, started);
+  free(pids);
+  return rc;
+}
+
+const cb_backend cb_backend_fork = {
+  .name = "fork",
+  .summary = "pre-forked processes claiming tasks through MAP_SHARED memory; blocking IO",
+  .needs = { .threads_per_worker = 1, .procs_per_worker = 1, .maps_per_worker = 0, .mem_kib_per_worker = 1024 },
+  .run = fork_run,
+};

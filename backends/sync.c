@@ -1,0 +1,18 @@
+/* sync.c: the baseline: every task one after another in the calling thread. */
+#include "backend.h"
+
+static int sync_run(cb_job *job) {
+  cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = 0 };
+  uint64_t i;
+  job->workers = 1;
+  while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
+  return 0;
+}
+
+const cb_backend cb_backend_sync = {
+  .name = "sync",
+  .summary = "one thread, tasks one after another (the baseline)",
+  .flags = CB_BACKEND_SERIAL,
+  .needs = { 0 },
+  .run = sync_run,
+};

@@ -1,0 +1,114 @@
+/* capacity.c: can this machine give a case the workers it asks for? Checked before anything runs. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "capacity.h"
+#include "util.h"
+
+/* Kernel tasks (threads) now running: all of them, and those of our real user. */
+static void count_tasks(long long *all, long long *mine) {
+  char path[64], line[256];
+  uid_t uid = getuid();
+  *all = *mine = 0;
+  DIR *d = opendir("/proc");
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (snprintf(path, sizeof path, "/proc/%.20s/status", e->d_name) >= (int)sizeof path) continue;
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    long long threads = 1, ruid = -1;
+    while (fgets(line, sizeof line, f)) {
+      if (strncmp(line, "Uid:", 4) == 0) ruid = atoll(line + 4);
+      else if (strncmp(line, "Threads:", 8) == 0) threads = atoll(line + 8);
+    }
+    fclose(f);
+    *all += threads;
+    if (ruid == (long long)uid) *mine += threads;
+  }
+  closedir(d);
+}
+
+static long long count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  long long n = 0;
+  int ch;
+  if (!f) return 0;
+  while ((ch = getc(f)) != EOF) n += ch == '\n';
+  fclose(f);
+  return n;
+}
+
+static long long mem_available_kib(void) {
+  char line[256];
+  long long v = -1;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (!f) return -1;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "MemAvailable:", 13) == 0) { v = atoll(line + 13); break; }
+  fclose(f);
+  return v;
+}
+
+int cb_capacity_check(const cb_case *c, char *err, size_t len) {
+  const cb_backend_needs *nd = &c->be->needs;
+  unsigned long long w = c->eff_conc;
+  const char *be = c->be->name;
+  unsigned long long tasks = nd->threads_per_worker * w;
+
+  if (tasks) {
+    long long all, mine;
+    struct rlimit rl;
+    count_tasks(&all, &mine);
+    /* A margin for the runner, the measurement process and what else starts meanwhile. */
+    unsigned long long want = tasks + 16;
+    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (unsigned long long)mine + want > rl.rlim_cur) {
+      long long left = (long long)rl.rlim_cur - mine;
+      snprintf(err, len, "-c %u on %s needs %llu %s, but the process limit (ulimit -u %llu) leaves room for %lld; "
+               "lower -c or raise it with ulimit -u %llu",
+               c->conc, be, tasks, nd->procs_per_worker ? "processes" : "threads",
+               (unsigned long long)rl.rlim_cur, left < 0 ? 0 : left, (unsigned long long)mine + want);
+      return -1;
+    }
+    long long tmax = cb_read_ll("/proc/sys/kernel/threads-max", -1);
+    if (tmax > 0 && (unsigned long long)all + want > (unsigned long long)tmax) {
+      snprintf(err, len, "-c %u on %s needs %llu threads, but kernel.threads-max (%lld) leaves room for %lld; "
+               "lower -c or raise it: sysctl -w kernel.threads-max=%llu",
+               c->conc, be, tasks, tmax, tmax - all, (unsigned long long)all + want);
+      return -1;
+    }
+    long long pmax = cb_read_ll("/proc/sys/kernel/pid_max", -1);
+    if (pmax > 0 && (unsigned long long)all + want > (unsigned long long)pmax) {
+      snprintf(err, len, "-c %u on %s needs %llu process IDs, but kernel.pid_max (%lld) leaves room for %lld; "
+               "lower -c or raise it: sysctl -w kernel.pid_max=%llu",
+               c->conc, be, tasks, pmax, pmax - all, (unsigned long long)all + want);
+      return -1;
+    }
+  }
+
+  if (nd->maps_per_worker) {
+    long long maxmaps = cb_read_ll("/proc/sys/vm/max_map_count", -1);
+    unsigned long long need = nd->maps_per_worker * w + (unsigned long long)count_lines("/proc/self/maps") + 256;
+    if (maxmaps > 0 && need > (unsigned long long)maxmaps) {
+      snprintf(err, len, "-c %u on %s needs about %llu memory maps (a stack and a guard page per worker), "
+               "more than vm.max_map_count (%lld) allows; lower -c or raise it: sysctl -w vm.max_map_count=%llu",
+               c->conc, be, need, maxmaps, need * 2);
+      return -1;
+    }
+  }
+
+  long long avail = mem_available_kib();
+  unsigned long long mem = nd->mem_kib_per_worker * w;
+  if (avail > 0 && mem > (unsigned long long)avail * 9 / 10) {
+    snprintf(err, len, "-c %u on %s needs about %llu MiB (%llu KiB per %s), more than the %lld MiB of memory available; lower -c",
+             c->conc, be, mem / 1024, (unsigned long long)nd->mem_kib_per_worker,
+             nd->procs_per_worker ? "process" : nd->threads_per_worker ? "thread" : "coroutine", avail / 1024);
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,11 @@
+/* capacity.h: can this machine give a case the workers it asks for? Checked before anything runs. */
+#ifndef CB_CAPACITY_H
+#define CB_CAPACITY_H
+
+#include <stddef.h>
+#include "plan.h"
+
+/* 0 when it can; else -1 and one line in err saying which limit and how to raise it. */
+int cb_capacity_check(const cb_case *c, char *err, size_t len);
+
+#endif

@@ -1,0 +1,9 @@
+/* cmd.h: the concbench commands. Each returns the process exit status: 0, 1 (a failed check),
+ * 2 (bad usage or input). */
+#ifndef CB_CMD_H
+#define CB_CMD_H
+
+int cb_cmd_run(int argc, char **argv);
+int cb_cmd_list(int argc, char **argv);
+
+#endif

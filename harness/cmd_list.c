@@ -1,0 +1,40 @@
+/* cmd_list.c: `concbench list`: the backends and workloads, with their parameters. */
+#include <getopt.h>
+#include <stdio.h>
+#include "cmd.h"
+#include "backend.h"
+#include "util.h"
+
+static const char list_usage[] =
+  "usage: concbench list\n"
+  "\n"
+  "Lists the backends (concurrency models) and the workloads, with each workload's\n"
+  "parameters: name, default, unit, range and what it means. Set them with run -p NAME=V1,V2.\n";
+
+static const char *kinds[] = { [CB_KIND_IO] = "io", [CB_KIND_CPU] = "cpu", [CB_KIND_MIXED] = "mixed" };
+
+int cb_cmd_list(int argc, char **argv) {
+  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (ch == 'h') { fputs(list_usage, stdout); return 0; }
+    cb_errorf("list: unknown option; see concbench list --help");
+    return 2;
+  }
+  if (optind < argc) {
+    cb_errorf("list: unexpected argument '%s'; see concbench list --help", argv[optind]);
+    return 2;
+  }
+  printf("backends:\n");
+  for (const cb_backend *const *b = cb_backends(); *b; b++) printf("  %-10s %s\n", (*b)->name, (*b)->summary);
+  printf("\nworkloads:\n");
+  for (const cb_workload *const *w = cb_workloads(); *w; w++) {
+    printf("  %-10s [%s] %s\n", (*w)->name, kinds[(*w)->kind], (*w)->summary);
+    for (unsigned k = 0; k < (*w)->nparams; k++) {
+      const cb_param_spec *p = &(*w)->params[k];
+      printf("      -p %s=%g  (%s, %g..%g)  %s\n", p->name, p->def, p->unit, p->min, p->max, p->help);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+/* env.h: the machine a run is measured on: cores, calibration, and the environment record. */
+#ifndef CB_ENV_H
+#define CB_ENV_H
+
+#include "workload.h"
+
+struct cJSON;
+
+/* Fill m: the cores we may use and, when calibrate is set, the time of one compute unit. */
+void cb_machine_probe(cb_machine *m, int calibrate);
+
+/* The environment written with every result. */
+struct cJSON *cb_env_json(const cb_machine *m);
+
+#endif

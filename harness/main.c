@@ -1,0 +1,36 @@
+/* main.c: concbench's entry point: picks the command. */
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "util.h"
+
+static const char usage[] =
+  "usage: concbench [--version] [--help] COMMAND [ARGS]\n"
+  "\n"
+  "Compares concurrency models (sync, threads, fork, uv coroutines) on the same work.\n"
+  "\n"
+  "commands:\n"
+  "  list    the backends and workloads, with their parameters\n"
+  "  run     run cases and write results.csv and results.json\n"
+  "\n"
+  "concbench COMMAND --help shows a command's options.\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+    printf("concbench %s (%s)\n", CB_VERSION, CB_GIT_REV);
+    return 0;
+  }
+  if (strcmp(cmd, "run") == 0) return cb_cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
+  cb_errorf("unknown command '%s'; the commands are list and run (concbench --help)", cmd);
+  return 2;
+}

@@ -1,0 +1,73 @@
+/* plan.c: expanding a run's options into cases. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plan.h"
+
+/* Values of parameter k of wl for this run: the -p list, or the default alone. */
+static int pvals(const cb_run_cfg *cfg, const cb_workload *wl, unsigned k, const double **vals) {
+  for (int i = 0; i < cfg->nps; i++)
+    if (strcmp(cfg->ps[i].name, wl->params[k].name) == 0) {
+      *vals = cfg->ps[i].vals;
+      return cfg->ps[i].n;
+    }
+  *vals = &wl->params[k].def;
+  return 1;
+}
+
+static int push(cb_plan *plan, size_t *cap, const cb_case *c) {
+  if (plan->n == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 16;
+    cb_case *nc = realloc(plan->cases, ncap * sizeof *nc);
+    if (!nc) return -ENOMEM;
+    plan->cases = nc;
+    *cap = ncap;
+  }
+  plan->cases[plan->n++] = *c;
+  return 0;
+}
+
+int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
+  size_t cap = 0;
+  memset(plan, 0, sizeof *plan);
+  plan->reps = cfg->reps;
+  for (int w = 0; w < cfg->nwl; w++) {
+    const cb_workload *wl = cfg->wl[w];
+    /* Odometer over the parameter value lists: the cartesian product, first parameter slowest. */
+    int idx[CB_MAX_PARAMS] = { 0 }, cnt[CB_MAX_PARAMS];
+    const double *vals[CB_MAX_PARAMS];
+    for (unsigned k = 0; k < wl->nparams; k++) cnt[k] = pvals(cfg, wl, k, &vals[k]);
+    for (;;) {
+      cb_case c = { .wl = wl, .tasks = cfg->tasks };
+      for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
+      cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
+      for (int ci = 0; ci < cfg->nconc; ci++) {
+        for (int b = 0; b < cfg->nbe; b++) {
+          c.be = cfg->be[b];
+          c.conc = cfg->conc[ci];
+          c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
+          if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
+          c.ideal_s = wl->ideal ? wl->ideal(&c.params, c.tasks, c.eff_conc, m) : 0;
+          if (push(plan, &cap, &c) != 0) goto oom;
+        }
+      }
+      int k = (int)wl->nparams - 1;
+      while (k >= 0 && ++idx[k] == cnt[k]) idx[k--] = 0;
+      if (k < 0) break;
+    }
+  }
+  for (size_t i = 0; i < plan->n; i++) {
+    plan->cases[i].reps = calloc(cfg->reps ? cfg->reps : 1, sizeof(cb_sample));
+    if (!plan->cases[i].reps) goto oom;
+  }
+  return 0;
+oom:
+  cb_plan_free(plan);
+  return -ENOMEM;
+}
+
+void cb_plan_free(cb_plan *plan) {
+  for (size_t i = 0; i < plan->n; i++) free(plan->cases[i].reps);
+  free(plan->cases);
+  memset(plan, 0, sizeof *plan);
+}

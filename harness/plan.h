@@ -1,0 +1,81 @@
+/* plan.h: a run's configuration, the cases it expands to, and what each repetition measured. */
+#ifndef CB_PLAN_H
+#define CB_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "backend.h"
+
+#define CB_MAX_LIST 64
+#define CB_MAX_PSETS 32
+
+/* One -p key=v1,v2 option. */
+typedef struct cb_pset {
+  const char *name;
+  double vals[CB_MAX_LIST];
+  int n;
+} cb_pset;
+
+/* Everything `run` was asked, after parsing and before expansion. */
+typedef struct cb_run_cfg {
+  const cb_backend *be[CB_MAX_LIST];
+  int nbe;
+  const cb_workload *wl[CB_MAX_LIST];
+  int nwl;
+  uint64_t tasks;
+  uint32_t conc[CB_MAX_LIST];
+  int nconc;
+  cb_pset ps[CB_MAX_PSETS];
+  int nps;
+  unsigned reps;
+  size_t stack_size;     /* 0: each backend's default */
+  const char *outdir;    /* NULL: results/<timestamp> */
+  int quiet;
+} cb_run_cfg;
+
+/* One repetition of one case, as the measurement process reports it. Fixed size, so it crosses
+ * the pipe in one write. */
+typedef struct cb_sample {
+  int32_t status;        /* 0, or the backend's negative error */
+  uint32_t workers;
+  double wall_s;
+  double user_s, sys_s;
+  uint64_t peak_rss_kib;
+  uint64_t ctx_voluntary, ctx_involuntary;
+  uint64_t done, errors;
+  uint64_t checksum;
+  double p50_ms, p99_ms, max_ms;
+  char err[256];
+} cb_sample;
+
+typedef struct cb_case {
+  const cb_workload *wl;
+  const cb_backend *be;
+  cb_params params;
+  char params_str[256];  /* "delay_ms=20;..." every parameter, defaults included */
+  uint64_t tasks;
+  uint32_t conc;         /* as asked; rows keep it so they line up across backends */
+  uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */
+  double ideal_s;
+  cb_sample *reps;
+  unsigned nreps;
+} cb_case;
+
+typedef struct cb_plan {
+  cb_case *cases;
+  size_t n;
+  unsigned reps;
+} cb_plan;
+
+/* Expand cfg into cases: workload x parameter values x concurrency x backend. */
+int  cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan);
+void cb_plan_free(cb_plan *plan);
+
+/* Parameters: look up, and format a case's values. */
+int  cb_params_index(const cb_workload *wl, const char *name);
+void cb_params_defaults(const cb_workload *wl, cb_params *p);
+void cb_params_format(const cb_workload *wl, const cb_params *p, char *buf, size_t len);
+/* Check v against the spec; on failure write why into err. */
+int  cb_param_check(const cb_param_spec *s, double v, char *err, size_t len);
+
+#endif

@@ -1,0 +1,43 @@
+/* table.c: the human table printed after a run; nothing parses it. */
+#include <string.h>
+#include "table.h"
+#include "results.h"
+
+/* The sync row of the same workload, parameters, tasks and concurrency, if the run has one. */
+static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
+  for (size_t i = 0; i < plan->n; i++) {
+    const cb_case *s = &plan->cases[i];
+    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && s->conc == c->conc &&
+        strcmp(s->be->name, "sync") == 0 && strcmp(s->params_str, c->params_str) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+void cb_table_print(FILE *out, const cb_plan *plan) {
+  fprintf(out, "%-8s %-8s %6s %6s %-22s %10s %7s %9s %5s %8s %8s %9s %8s %8s %6s\n",
+          "workload", "backend", "tasks", "conc", "params", "wall_s", "cv%", "ideal_s", "eff",
+          "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors");
+  const cb_case *prev = NULL;
+  for (size_t i = 0; i < plan->n; i++) {
+    const cb_case *c = &plan->cases[i];
+    if (!c->nreps) continue;
+    cb_row r;
+    cb_row_of(c, &r);
+    if (prev && (prev->wl != c->wl || strcmp(prev->params_str, c->params_str) != 0 || prev->conc != c->conc))
+      fputc('\n', out);
+    prev = c;
+    char speed[16] = "-";
+    const cb_case *s = sync_of(plan, c);
+    if (s) {
+      cb_row sr;
+      cb_row_of(s, &sr);
+      if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);
+    }
+    double cv = r.wall.mean > 0 ? 100 * r.wall.stddev / r.wall.mean : 0;
+    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %7.1f %9.4f %5.2f %8s %8.3f %9.1f %8.2f %8.2f %6llu\n",
+            c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
+            r.wall.median, cv, c->ideal_s, r.efficiency, speed, r.user_s + r.sys_s,
+            r.peak_rss_kib / 1024, r.p50_ms, r.p99_ms, (unsigned long long)r.errors);
+  }
+}

@@ -1,0 +1,32 @@
+/* util.h: number parsing, lists, atomic file writes and error lines shared by the commands. */
+#ifndef CB_UTIL_H
+#define CB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whole strings only: "12x", "", "-3" and overflow are rejected. 0 or -1. */
+int cb_parse_u64(const char *s, uint64_t *out);
+int cb_parse_double(const char *s, double *out);
+/* A byte size with an optional K, M or G suffix (powers of 1024). */
+int cb_parse_size(const char *s, size_t *out);
+
+/* Split "a,b,c" in place into at most max pointers; returns the count, or -1 on an empty item. */
+int cb_split(char *s, char sep, char **items, int max);
+
+/* mkdir -p. 0 or -errno. */
+int cb_mkdirs(const char *path);
+
+/* Write len bytes to path atomically: a temporary file in the same directory, fsync, rename.
+ * Readers see the old file or the new one, never a torn one. 0 or -errno. */
+int cb_write_atomic(const char *path, const void *data, size_t len);
+
+/* The one-line error convention: "concbench: <message>" on stderr. */
+void cb_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a small text file (e.g. under /proc) into buf; trailing newline stripped. 0 or -errno. */
+int cb_read_text(const char *path, char *buf, size_t len);
+/* First integer in a /proc-style file, or def. */
+long long cb_read_ll(const char *path, long long def);
+
+#endif
