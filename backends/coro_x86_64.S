@@ -54,7 +54,13 @@ cb__coro_switch:
 	.cfi_adjust_cfa_offset -8
 	popq	%rbp
 	.cfi_adjust_cfa_offset -8
-	ret
+	/* pop+jmp instead of ret: the return-stack predictor always guesses
+	 * wrong across a stack switch, and here that costs ~25 ns per pair; the
+	 * indirect-branch predictor learns the ping-pong. */
+	popq	%rcx
+	.cfi_adjust_cfa_offset -8
+	.cfi_register rip, rcx
+	jmp	*%rcx
 	.cfi_endproc
 	.size	cb__coro_switch, .-cb__coro_switch
 

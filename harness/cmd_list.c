@@ -17,6 +17,7 @@ int cb_cmd_list(int argc, char **argv) {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
   int ch;
   optind = 1;
+  opterr = 0;   /* our own one-line messages */
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (ch == 'h') { fputs(list_usage, stdout); return 0; }
     cb_errorf("list: unknown option; see concbench list --help");

@@ -55,6 +55,16 @@ static void names_of_workloads(char *buf, size_t len) {
     off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", (*w)->name);
 }
 
+/* Split a comma-separated option value; on a malformed list, say so and return -1. */
+static int split_list(const char *opt, char *val, char **items) {
+  char copy[1024];
+  snprintf(copy, sizeof copy, "%s", val);
+  int n = cb_split(val, ',', items, CB_MAX_LIST);
+  if (n == -1) cb_errorf("run: %s '%s' has an empty item; separate values with single commas", opt, copy);
+  if (n == -2) cb_errorf("run: %s lists more than %d values", opt, CB_MAX_LIST);
+  return n < 0 ? -1 : n;
+}
+
 /* Parse one -p KEY=V1,V2 against the chosen workloads (checked once they are all known). */
 static int parse_pset(char *arg, cb_pset *ps) {
   char *eq = strchr(arg, '=');
@@ -65,11 +75,8 @@ static int parse_pset(char *arg, cb_pset *ps) {
   *eq = '\0';
   ps->name = arg;
   char *items[CB_MAX_LIST];
-  int n = cb_split(eq + 1, ',', items, CB_MAX_LIST);
-  if (n < 0) {
-    cb_errorf("run: -p %s= needs one or more comma-separated numbers (at most %d)", arg, CB_MAX_LIST);
-    return -1;
-  }
+  int n = split_list(arg, eq + 1, items);
+  if (n < 0) return -1;
   for (int i = 0; i < n; i++)
     if (cb_parse_double(items[i], &ps->vals[i]) != 0) {
       cb_errorf("run: -p %s=%s: '%s' is not a number", arg, items[i], items[i]);
@@ -193,7 +200,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
   int n;
   if (blist) {
     snprintf(buf, sizeof buf, "%s", blist);
-    if ((n = cb_split(buf, ',', items, CB_MAX_LIST)) < 0) { cb_errorf("run: -b '%s' has an empty name", blist); return 2; }
+    if ((n = split_list("-b", buf, items)) < 0) return 2;
     for (int i = 0; i < n; i++) {
       const cb_backend *b = cb_backend_find(items[i]);
       if (!b) {
@@ -207,7 +214,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
     for (const cb_backend *const *b = cb_backends(); *b && cfg->nbe < CB_MAX_LIST; b++) cfg->be[cfg->nbe++] = *b;
   }
   snprintf(buf, sizeof buf, "%s", wlist);
-  if ((n = cb_split(buf, ',', items, CB_MAX_LIST)) < 0) { cb_errorf("run: -w '%s' has an empty name", wlist); return 2; }
+  if ((n = split_list("-w", buf, items)) < 0) return 2;
   for (int i = 0; i < n; i++) {
     const cb_workload *w = cb_workload_find(items[i]);
     if (!w) {
@@ -218,7 +225,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
     cfg->wl[cfg->nwl++] = w;
   }
   snprintf(buf, sizeof buf, "%s", clist);
-  if ((n = cb_split(buf, ',', items, CB_MAX_LIST)) < 0) { cb_errorf("run: -c '%s' has an empty value", clist); return 2; }
+  if ((n = split_list("-c", buf, items)) < 0) return 2;
   for (int i = 0; i < n; i++) {
     if (cb_parse_u64(items[i], &v) != 0) {
       cb_errorf("run: -c '%s' is not a whole number; give the tasks in flight, e.g. -c 1,10,100", items[i]);

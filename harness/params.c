@@ -28,7 +28,7 @@ int cb_param_check(const cb_param_spec *s, double v, char *err, size_t len) {
     snprintf(err, len, "%s takes whole numbers (%s), not %g", s->name, s->unit, v);
     return -1;
   }
-  if (v < s->min || v > s->max) {
+  if (!(v >= s->min && v <= s->max)) {   /* written so that NaN fails too */
     snprintf(err, len, "%s=%g is out of range: %s takes %g to %g %s", s->name, v, s->name, s->min, s->max, s->unit);
     return -1;
   }

@@ -60,7 +60,8 @@ int cb_split(char *s, char sep, char **items, int max) {
   for (;;) {
     char *q = strchr(p, sep);
     if (q) *q = '\0';
-    if (!*p || n == max) return -1;
+    if (!*p) return -1;
+    if (n == max) return -2;
     items[n++] = p;
     if (!q) return n;
     p = q + 1;
@@ -69,6 +70,7 @@ int cb_split(char *s, char sep, char **items, int max) {
 
 int cb_mkdirs(const char *path) {
   char buf[PATH_MAX];
+  if (!*path) return -ENOENT;
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -ENAMETOOLONG;
   for (char *p = buf + 1; *p; p++) {
     if (*p != '/') continue;

@@ -11,7 +11,8 @@ int cb_parse_double(const char *s, double *out);
 /* A byte size with an optional K, M or G suffix (powers of 1024). */
 int cb_parse_size(const char *s, size_t *out);
 
-/* Split "a,b,c" in place into at most max pointers; returns the count, or -1 on an empty item. */
+/* Split "a,b,c" in place into at most max pointers; returns the count, -1 on an empty item,
+ * -2 when there are more than max. */
 int cb_split(char *s, char sep, char **items, int max);
 
 /* mkdir -p. 0 or -errno. */

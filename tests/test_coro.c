@@ -195,25 +195,27 @@ static void test_deep_recursion(void **state) {
 typedef struct mixstate {
   long seed;
   int rounds;
-  long isum;
+  unsigned long isum;
   double dsum;
 } mixstate;
 
 /* Many integer and double values live across each hook() call, so the
  * compiler keeps them in callee-saved registers or spill slots: both must
  * survive a switch. */
-#define MIX_DECL(seed)                                                       \
-  long a = (seed), b = a * 3 + 1, c = a ^ 0x5a5a, d = a + 7, e = a * a,     \
-       g = ~a, h = a << 3, k = a - 99, l = a * 5 - 2, m = a | 0x111;        \
-  double x = (double)(seed) / 7.0, y = x * 1.5 + 0.25, z = x - 3.125,        \
-         u = x * x, v = 1.0 / (x + 2.0), w = x + 0.5, p = x * 0.75,          \
+#define MIX_DECL(seed)                                                    \
+  unsigned long a = (unsigned long)(seed), b = a * 3 + 1, c = a ^ 0x5a5a,  \
+                d = a + 7, e = a * a, g = ~a, h = a << 3, k = a - 99,      \
+                l = a * 5 - 2, m = a | 0x111;                              \
+  double x = (double)(seed) / 7.0, y = x * 1.5 + 0.25, z = x - 3.125,     \
+         u = x * x, v = 1.0 / (x + 2.0), w = x + 0.5, p = x * 0.75,       \
          q = x - 1.0 / 3.0
-#define MIX_STEP(i)                                                          \
-  do {                                                                       \
-    a += b; b ^= c + (i); c = c * 31 + d; d -= e; e ^= g >> 3;               \
-    g += h; h = h * 7 + k; k ^= l; l += m; m = m * 3 + a;                    \
-    x = x * 1.0001 + y; y = y * 0.999 - z; z += u * 1e-3; u = u * 0.5 + v;  \
-    v = v * 1.25 - w * 1e-2; w += p; p = p * 0.97 + q; q -= x * 1e-4;        \
+#define MIX_STEP(i)                                                       \
+  do {                                                                    \
+    a += b; b ^= c + (unsigned long)(i); c = c * 31 + d; d -= e;          \
+    e ^= g >> 3; g += h; h = h * 7 + k; k ^= l; l += m; m = m * 3 + a;    \
+    x = x * 1.0001 + y; y = y * 0.999 - z; z += u * 1e-3;                 \
+    u = u * 0.5 + v; v = v * 1.25 - w * 1e-2; w += p; p = p * 0.97 + q;   \
+    q -= x * 1e-4;                                                        \
   } while (0)
 #define MIX_SUMS(st)                                                         \
   do {                                                                       \

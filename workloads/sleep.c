@@ -18,6 +18,7 @@ static int sleep_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t ind
 
 /* ceil(n / c) rounds of one delay each. */
 static double sleep_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) {
+  if (conc == 0) conc = 1;
   uint64_t rounds = (n + conc - 1) / conc;
   return (double)rounds * p->v[P_DELAY] / 1000.0;
 }

@@ -1,0 +1,633 @@
+/* test_cli.c: cmocka end-to-end tests of the concbench binary (path in $CB_BIN): usage, bad input, results files, interruption. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "cb.h"
+#include "job.h"
+
+#define RUN_TIMEOUT_MS 30000
+#define MAX_ARGS 48
+
+/* ---- running the binary ----------------------------------------------------------------- */
+
+typedef struct cli {
+  const char *bin;
+  char dir[64];            /* a fresh temporary directory */
+  char out[80];            /* dir/out: what -o names; not created by the test */
+  pid_t pid;               /* the last child started */
+  int status;              /* exit code, 128+signal, or -1 on a timeout */
+  char *so, *se;           /* its stdout and stderr */
+} cli;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int cli_setup(void **state) {
+  const char *bin = getenv("CB_BIN");
+  cli *c = calloc(1, sizeof *c);
+  if (!c) return -1;
+  c->bin = bin && *bin ? bin : NULL;
+  snprintf(c->dir, sizeof c->dir, "/tmp/cb-test-cli-XXXXXX");
+  if (!mkdtemp(c->dir)) {
+    free(c);
+    return -1;
+  }
+  snprintf(c->out, sizeof c->out, "%s/out", c->dir);
+  *state = c;
+  return 0;
+}
+
+static int cli_teardown(void **state) {
+  cli *c = *state;
+  if (!c) return 0;
+  int rc = nftw(c->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(c->so);
+  free(c->se);
+  free(c);
+  return rc == 0 ? 0 : -1;
+}
+
+static void need_bin(const cli *c) {
+  if (!c->bin) {
+    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
+    skip();
+  }
+  if (access(c->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", c->bin, strerror(errno));
+}
+
+static char *slurp(const char *p) {
+  FILE *f = fopen(p, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  for (;;) {
+    if (!b) break;
+    n += fread(b + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *nb = realloc(b, cap *= 2);
+    if (!nb) { free(b); b = NULL; break; }
+    b = nb;
+  }
+  fclose(f);
+  if (b) b[n] = '\0';
+  return b;
+}
+
+/* Start CB_BIN with args (NULL-terminated, argv[0] excluded; "@OUT" stands for c->out),
+ * stdout and stderr into files of c->dir. nproc > 0 lowers RLIMIT_NPROC in the child first. */
+static pid_t cli_start(cli *c, const char *const *args, long nproc) {
+  const char *argv[MAX_ARGS + 2];
+  char so[PATH_MAX + 16], se[PATH_MAX + 16];
+  int n = 0;
+  argv[n++] = c->bin;
+  for (; args[n - 1]; n++) {
+    assert_true(n <= MAX_ARGS);
+    argv[n] = strcmp(args[n - 1], "@OUT") == 0 ? c->out : args[n - 1];
+  }
+  argv[n] = NULL;
+  snprintf(so, sizeof so, "%s/.stdout", c->dir);
+  snprintf(se, sizeof se, "%s/.stderr", c->dir);
+  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_true(fo >= 0 && fe >= 0 && fi >= 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    if (nproc > 0) {
+      struct rlimit rl = { (rlim_t)nproc, (rlim_t)nproc };
+      if (setrlimit(RLIMIT_NPROC, &rl) != 0) _exit(125);
+    }
+    execv(c->bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(fo);
+  close(fe);
+  close(fi);
+  c->pid = pid;
+  return pid;
+}
+
+/* Wait up to timeout_ms for c->pid; fill status, so, se. Kills it on a timeout. */
+static void cli_wait(cli *c, long timeout_ms) {
+  int64_t end = now_ms() + timeout_ms;
+  int st = 0;
+  pid_t r;
+  c->status = -1;
+  while ((r = waitpid(c->pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(5);
+  if (r == 0) {
+    kill(c->pid, SIGKILL);
+    while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR) {}
+  } else if (r == c->pid) {
+    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
+  }
+  char p[PATH_MAX + 16];
+  free(c->so);
+  free(c->se);
+  snprintf(p, sizeof p, "%s/.stdout", c->dir);
+  c->so = slurp(p);
+  unlink(p);
+  snprintf(p, sizeof p, "%s/.stderr", c->dir);
+  c->se = slurp(p);
+  unlink(p);
+  assert_non_null(c->so);
+  assert_non_null(c->se);
+  if (r == 0) fail_msg("%s did not finish within %ld ms; killed. stderr: %s", c->bin, timeout_ms, c->se);
+}
+
+static void cli_run(cli *c, const char *const *args, long nproc) {
+  cli_start(c, args, nproc);
+  cli_wait(c, RUN_TIMEOUT_MS);
+}
+
+#define RUN(c, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; cli_run((c), a_, 0); } while (0)
+
+static void expect_exit(const cli *c, int want) {
+  if (c->status != want)
+    fail_msg("exit status %d, want %d\nstdout: %s\nstderr: %s", c->status, want, c->so, c->se);
+}
+
+static int path_exists(const char *p) {
+  struct stat st;
+  return lstat(p, &st) == 0;
+}
+
+/* The error convention: exactly one non-empty line, "concbench: ...", on stderr. */
+static void expect_one_error_line(const cli *c) {
+  size_t n = strlen(c->se);
+  const char *nl = strchr(c->se, '\n');
+  if (n < 2 || !nl || nl != c->se + n - 1)
+    fail_msg("want exactly one non-empty line on stderr, got %zu bytes:\n%s", n, c->se);
+  if (strncmp(c->se, "concbench: ", 11) != 0 || n <= 12)
+    fail_msg("stderr line does not follow \"concbench: <message>\": %s", c->se);
+}
+
+/* Whitespace-separated word w appears in s. */
+static int has_word(const char *s, const char *w) {
+  size_t wl = strlen(w);
+  for (const char *p = s; (p = strstr(p, w)); p++) {
+    int start = p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
+    char e = p[wl];
+    if (start && (e == ' ' || e == '\t' || e == '\n' || e == '\0')) return 1;
+  }
+  return 0;
+}
+
+/* ---- usage ------------------------------------------------------------------------------ */
+
+static void version(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  RUN(c, "--version");
+  expect_exit(c, 0);
+  assert_non_null(strstr(c->so, "concbench"));
+}
+
+static void help(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  RUN(c, "--help");
+  expect_exit(c, 0);
+  assert_non_null(strstr(c->so, "usage"));
+  assert_non_null(strstr(c->so, "run"));
+  RUN(c, "run", "--help");
+  expect_exit(c, 0);
+  assert_non_null(strstr(c->so, "usage"));
+  assert_non_null(strstr(c->so, "-b"));
+  RUN(c, "list", "--help");
+  expect_exit(c, 0);
+  assert_non_null(strstr(c->so, "usage"));
+}
+
+static void list(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  RUN(c, "list");
+  expect_exit(c, 0);
+  static const char *const names[] = { "sync", "threads", "fork", "uv", "sleep", "cpu" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!has_word(c->so, names[i])) fail_msg("concbench list does not name %s:\n%s", names[i], c->so);
+  /* Parameters are listed too. */
+  assert_non_null(strstr(c->so, "delay_ms"));
+  assert_non_null(strstr(c->so, "work"));
+}
+
+/* ---- bad input: exit 2, one line on stderr, no results directory ------------------------ */
+
+/* why: a word the message must contain when the reason matters (which limit), or NULL. */
+static void check_rejected(cli *c, const char *const *args, long nproc, const char *why) {
+  cli_run(c, args, nproc);
+  expect_exit(c, 2);
+  expect_one_error_line(c);
+  if (why && !strstr(c->se, why)) fail_msg("the message does not mention %s: %s", why, c->se);
+  if (path_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
+}
+
+/* Each is a small valid run with one thing wrong: were the error missed, it would run and
+ * create the -o directory. nproc > 0: RLIMIT_NPROC set so low that the workers cannot fit. */
+#define BAD_CASE(fn, nproc, ...)                                \
+  static void fn(void **state) {                                \
+    cli *c = *state;                                            \
+    need_bin(c);                                                \
+    const char *const a_[] = { __VA_ARGS__, NULL };             \
+    check_rejected(c, a_, (nproc), (nproc) ? "ulimit -u" : NULL); \
+  }
+#define OK_TAIL "-r", "1", "-q", "-o", "@OUT"
+
+BAD_CASE(bad_backend, 0, "run", "-b", "nosuch", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", OK_TAIL)
+BAD_CASE(bad_workload, 0, "run", "-b", "sync", "-w", "nosuch", "-n", "2", OK_TAIL)
+BAD_CASE(bad_conc_zero, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-c", "0", "-p", "delay_ms=1", OK_TAIL)
+BAD_CASE(bad_tasks_abc, 0, "run", "-b", "sync", "-w", "sleep", "-n", "abc", "-p", "delay_ms=1", OK_TAIL)
+BAD_CASE(bad_tasks_zero, 0, "run", "-b", "sync", "-w", "sleep", "-n", "0", "-p", "delay_ms=1", OK_TAIL)
+BAD_CASE(bad_param_unknown, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "-p", "nosuch=1", OK_TAIL)
+BAD_CASE(bad_param_negative, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=-5", OK_TAIL)
+BAD_CASE(bad_param_fraction, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1.5", OK_TAIL)
+BAD_CASE(bad_param_no_value, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms", OK_TAIL)
+BAD_CASE(bad_reps_zero, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "-q", "-o", "@OUT", "-r", "0")
+BAD_CASE(bad_option, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "--frobnicate", OK_TAIL)
+BAD_CASE(bad_command, 0, "frobnicate", "-b", "sync", "-w", "sleep", "-n", "2", OK_TAIL)
+BAD_CASE(bad_fork_beyond_nproc, 50, "run", "-b", "fork", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+BAD_CASE(bad_threads_beyond_nproc, 50, "run", "-b", "threads", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+
+/* list follows the same convention. */
+static void bad_list_option(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  RUN(c, "list", "--frobnicate");
+  expect_exit(c, 2);
+  expect_one_error_line(c);
+}
+
+/* uv's coroutine stacks take two maps each: ask for more than vm.max_map_count allows. */
+static void bad_uv_beyond_max_map_count(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  long long maps = -1;
+  FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+  if (f) {
+    if (fscanf(f, "%lld", &maps) != 1) maps = -1;
+    fclose(f);
+  }
+  if (maps <= 0 || maps + 1000 > 1000000) {
+    print_message("vm.max_map_count %lld: cannot ask for more within -c's range; skipping\n", maps);
+    skip();
+  }
+  char n[32];
+  snprintf(n, sizeof n, "%lld", maps + 1000);
+  const char *const args[] = { "run", "-b", "uv", "-w", "sleep", "-p", "delay_ms=1", "-c", n, "-n", n,
+                               "-r", "1", "-q", "-o", "@OUT", NULL };
+  check_rejected(c, args, 0, "max_map_count");
+}
+
+/* ---- a good run and its results --------------------------------------------------------- */
+
+typedef struct csv {
+  char *text;
+  char **hdr;
+  int ncols;
+  char ***rows;
+  int nrows;
+} csv;
+
+static char **split_fields(char *line, int *n) {
+  int cap = 8;
+  char **f = malloc((size_t)cap * sizeof *f);
+  *n = 0;
+  for (char *p = line;; ) {
+    if (!f) return NULL;
+    if (*n == cap) {
+      char **nf = realloc(f, (size_t)(cap *= 2) * sizeof *f);
+      if (!nf) { free(f); return NULL; }
+      f = nf;
+    }
+    f[(*n)++] = p;
+    char *q = strchr(p, ',');
+    if (!q) break;
+    *q = '\0';
+    p = q + 1;
+  }
+  return f;
+}
+
+static void csv_free(csv *t) {
+  free(t->hdr);
+  for (int i = 0; i < t->nrows; i++) free(t->rows[i]);
+  free(t->rows);
+  free(t->text);
+  memset(t, 0, sizeof *t);
+}
+
+/* Parse a whole file; every row must have as many fields as the header. */
+static void csv_load(const char *path, csv *t) {
+  memset(t, 0, sizeof *t);
+  t->text = slurp(path);
+  if (!t->text) fail_msg("cannot read %s", path);
+  size_t len = strlen(t->text);
+  assert_true(len > 0 && t->text[len - 1] == '\n');
+  char *save = NULL;
+  char *line = strtok_r(t->text, "\n", &save);
+  assert_non_null(line);
+  t->hdr = split_fields(line, &t->ncols);
+  assert_non_null(t->hdr);
+  while ((line = strtok_r(NULL, "\n", &save))) {
+    char ***nr = realloc(t->rows, (size_t)(t->nrows + 1) * sizeof *nr);
+    assert_non_null(nr);
+    t->rows = nr;
+    int n;
+    t->rows[t->nrows] = split_fields(line, &n);
+    assert_non_null(t->rows[t->nrows]);
+    t->nrows++;
+    if (n != t->ncols) fail_msg("%s row %d has %d fields, the header %d", path, t->nrows, n, t->ncols);
+  }
+}
+
+static int csv_col(const csv *t, const char *name) {
+  for (int i = 0; i < t->ncols; i++)
+    if (strcmp(t->hdr[i], name) == 0) return i;
+  return -1;
+}
+
+static double num(const char *s) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end) fail_msg("'%s' is not a number", s);
+  return v;
+}
+
+/* What the checksum of a case must be, from the runtime contract: the sum over tasks of
+ * cb_job_term(index, contribution), computed here without running any backend. */
+static uint64_t expected_checksum(const char *wl, uint64_t tasks, uint64_t delay_ms, uint64_t work) {
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < tasks; i++) {
+    uint64_t contrib = strcmp(wl, "sleep") == 0 ? cb_mix64(delay_ms) : cb_hash_chain(i, work);
+    sum += cb_job_term(i, contrib);
+  }
+  return sum;
+}
+
+static const char *const good_backends[] = { "sync", "threads", "fork", "uv" };
+static const char *const good_workloads[] = { "sleep", "cpu" };
+
+static void good_run(void **state) {
+  cli *c = *state;
+  need_bin(c);
+  RUN(c, "run", "-b", "sync,threads,fork,uv", "-w", "sleep,cpu", "-n", "5", "-c", "2", "-p", "delay_ms=1",
+      "-p", "work=10", "-r", "2", "-q", "-o", "@OUT");
+  expect_exit(c, 0);
+  assert_true(path_exists(c->out));
+
+  char path[PATH_MAX + 32];
+  csv t;
+  snprintf(path, sizeof path, "%s/results.csv", c->out);
+  csv_load(path, &t);
+  static const char *const need[] = {
+    "workload", "backend", "tasks", "concurrency", "params", "reps", "wall_median_s", "wall_min_s", "wall_max_s",
+    "cpu_user_s", "cpu_sys_s", "peak_rss_kib", "ctx_voluntary", "ctx_involuntary", "p50_ms", "p99_ms", "errors",
+    "ideal_s", "efficiency", "checksum",
+  };
+  int col[sizeof need / sizeof need[0]];
+  for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+    if ((col[i] = csv_col(&t, need[i])) < 0) fail_msg("results.csv has no column %s", need[i]);
+  enum { WL, BE, TASKS, CONC, PARAMS, REPS, MED, MIN, MAX, USER, SYS, RSS, VCS, ICS, P50, P99, ERRS, IDEAL, EFF, SUM };
+  assert_int_equal(t.nrows, 8);
+
+  int seen[2][4] = { { 0 } };
+  const char *sums[2] = { NULL, NULL };
+  for (int r = 0; r < t.nrows; r++) {
+    char **f = t.rows[r];
+    int w = -1, b = -1;
+    for (int i = 0; i < 2; i++) if (strcmp(f[col[WL]], good_workloads[i]) == 0) w = i;
+    for (int i = 0; i < 4; i++) if (strcmp(f[col[BE]], good_backends[i]) == 0) b = i;
+    if (w < 0 || b < 0) fail_msg("row %d: unexpected %s on %s", r + 1, f[col[WL]], f[col[BE]]);
+    seen[w][b]++;
+    assert_string_equal(f[col[TASKS]], "5");
+    assert_string_equal(f[col[CONC]], "2");
+    assert_string_equal(f[col[REPS]], "2");
+    assert_string_equal(f[col[ERRS]], "0");
+    assert_non_null(strstr(f[col[PARAMS]], w == 0 ? "delay_ms=1" : "work=10"));
+    double med = num(f[col[MED]]), mn = num(f[col[MIN]]), mx = num(f[col[MAX]]);
+    if (!(mn > 0 && mn <= med && med <= mx)) fail_msg("row %d: min %g, median %g, max %g", r + 1, mn, med, mx);
+    static const int nonneg[] = { USER, SYS, RSS, VCS, ICS, P50, P99, EFF };
+    for (size_t k = 0; k < sizeof nonneg / sizeof nonneg[0]; k++) assert_true(num(f[col[nonneg[k]]]) >= 0);
+    assert_true(num(f[col[RSS]]) > 0);
+    assert_true(num(f[col[P50]]) <= num(f[col[P99]]));
+    double ideal = num(f[col[IDEAL]]);
+    assert_true(ideal > 0);
+    /* Waiting cannot beat its lower bound (the CSV keeps 6 decimals). */
+    if (w == 0 && med < ideal - 1e-6) fail_msg("sleep on %s: median %g below the ideal %g", f[col[BE]], med, ideal);
+    if (!sums[w]) sums[w] = f[col[SUM]];
+    else if (strcmp(sums[w], f[col[SUM]]) != 0)
+      fail_msg("%s: checksum %s on %s, but %s on another backend", good_workloads[w], f[col[SUM]], f[col[BE]], sums[w]);
+  }
+  for (int w = 0; w < 2; w++)
+    for (int b = 0; b < 4; b++)
+      if (seen[w][b] != 1) fail_msg("%s on %s: %d rows", good_workloads[w], good_backends[b], seen[w][b]);
+  /* And the checksum is the one the tasks' contributions add up to. */
+  for (int w = 0; w < 2; w++) {
+    char want[17];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)expected_checksum(good_workloads[w], 5, 1, 10));
+    if (strcmp(sums[w], want) != 0) fail_msg("%s: checksum %s, expected %s", good_workloads[w], sums[w], want);
+  }
+
+  /* results.json: the environment, and every case with its two repetitions. */
+  snprintf(path, sizeof path, "%s/results.json", c->out);
+  char *js = slurp(path);
+  assert_non_null(js);
+  cJSON *root = cJSON_Parse(js);
+  free(js);
+  if (!root) fail_msg("results.json does not parse");
+  assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "environment")));
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
+  if (cJSON_IsString(st)) assert_string_equal(st->valuestring, "complete");
+  const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+  assert_true(cJSON_IsArray(cases));
+  assert_int_equal(cJSON_GetArraySize(cases), 8);
+  const cJSON *cs;
+  cJSON_ArrayForEach(cs, cases) {
+    const cJSON *reps = cJSON_GetObjectItemCaseSensitive(cs, "repetitions");
+    assert_true(cJSON_IsArray(reps));
+    assert_int_equal(cJSON_GetArraySize(reps), 2);
+    const cJSON *wl = cJSON_GetObjectItemCaseSensitive(cs, "workload");
+    const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cs, "checksum");
+    if (cJSON_IsString(wl) && cJSON_IsString(sum))
+      for (int w = 0; w < 2; w++)
+        if (strcmp(wl->valuestring, good_workloads[w]) == 0) assert_string_equal(sum->valuestring, sums[w]);
+  }
+  cJSON_Delete(root);
+  csv_free(&t);
+
+  /* No temporary files left over. */
+  DIR *d = opendir(c->out);
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      char name[256];
+      snprintf(name, sizeof name, "%s", e->d_name);
+      closedir(d);
+      fail_msg("stray file %s left in %s", name, c->out);
+    }
+  closedir(d);
+}
+
+/* ---- interruption ----------------------------------------------------------------------- */
+
+/* Live (not zombie) processes whose parent is ppid; the first one's pid in *first. */
+static int live_children_of(pid_t ppid, pid_t *first) {
+  DIR *d = opendir("/proc");
+  int n = 0;
+  if (!d) return -1;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    char p[64], buf[1024];
+    snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r <= 0) continue;
+    buf[r] = '\0';
+    char *rp = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
+    char st;
+    int pp;
+    if (!rp || sscanf(rp + 1, " %c %d", &st, &pp) != 2) continue;
+    if (pp == (int)ppid && st != 'Z' && st != 'X') {
+      if (!n && first) *first = (pid_t)atoi(e->d_name);
+      n++;
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+static void reap_zombies(void) {
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+/* SIGINT during a run: exit 130 within 2 s, and no worker or measurement process outlives it.
+ * We are a child subreaper, so anything orphaned lands on us where it can be seen. */
+static void interrupted(void **state, const char *const *args) {
+  cli *c = *state;
+  need_bin(c);
+  assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  pid_t pid = cli_start(c, args, 0);
+  sleep_ms(500);
+  int64_t t0 = now_ms();
+  assert_int_equal(kill(pid, SIGINT), 0);
+  cli_wait(c, 2000);
+  int64_t took = now_ms() - t0;
+  print_message("exited %d, %lld ms after SIGINT\n", c->status, (long long)took);
+
+  /* Orphans either belong to the dead concbench still or have been reparented to us; give
+   * the kernel a moment to finish off the ones that die with their parent. */
+  pid_t left = 0;
+  int n = 0;
+  for (int i = 0; i < 30; i++) {
+    reap_zombies();
+    n = live_children_of(pid, &left) + live_children_of(getpid(), i ? &left : NULL);
+    if (n == 0) break;
+    sleep_ms(10);
+  }
+  if (n > 0) {
+    char p[64], comm[64] = "?";
+    snprintf(p, sizeof p, "/proc/%d/comm", (int)left);
+    FILE *f = fopen(p, "r");
+    if (f) { if (!fgets(comm, sizeof comm, f)) comm[0] = '\0'; fclose(f); }
+    comm[strcspn(comm, "\n")] = '\0';
+    /* Do not leave them running past the test either. */
+    for (int i = 0; i < 50 && (live_children_of(pid, &left) > 0 || live_children_of(getpid(), &left) > 0); i++) {
+      kill(left, SIGKILL);
+      sleep_ms(10);
+      reap_zombies();
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+    fail_msg("%d process(es) outlived the interrupted concbench, e.g. pid %d (%s)", n, (int)left, comm);
+  }
+  reap_zombies();
+  prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  expect_exit(c, 130);
+  if (took > 2000) fail_msg("took %lld ms to exit after SIGINT", (long long)took);
+}
+
+static void interrupted_sync(void **state) {
+  const char *const args[] = { "run", "-b", "sync", "-w", "sleep", "-n", "50", "-c", "1", "-p", "delay_ms=100",
+                               "-r", "1", "-o", "@OUT", NULL };
+  interrupted(state, args);
+}
+
+/* The same with worker processes under the measurement process (5 s of work left: were any
+ * orphaned, they would still be running when we look). */
+static void interrupted_fork(void **state) {
+  const char *const args[] = { "run", "-b", "fork", "-w", "sleep", "-n", "200", "-c", "4", "-p", "delay_ms=100",
+                               "-r", "1", "-q", "-o", "@OUT", NULL };
+  interrupted(state, args);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, cli_setup, cli_teardown)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    T(version),
+    T(help),
+    T(list),
+    T(bad_backend),
+    T(bad_workload),
+    T(bad_conc_zero),
+    T(bad_tasks_abc),
+    T(bad_tasks_zero),
+    T(bad_param_unknown),
+    T(bad_param_negative),
+    T(bad_param_fraction),
+    T(bad_param_no_value),
+    T(bad_reps_zero),
+    T(bad_option),
+    T(bad_command),
+    T(bad_fork_beyond_nproc),
+    T(bad_threads_beyond_nproc),
+    T(bad_uv_beyond_max_map_count),
+    T(bad_list_option),
+    T(good_run),
+    T(interrupted_sync),
+    T(interrupted_fork),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
