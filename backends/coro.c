@@ -63,7 +63,14 @@
 #define HOOK static inline
 #endif
 
-static _Thread_local cb_coro *current;
+#if defined(__GNUC__)
+/* Skips __tls_get_addr when built -fPIC; the library is not dlopen'ed. */
+#define TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#define TLS_FAST
+#endif
+
+static _Thread_local cb_coro *current TLS_FAST;
 
 /* ---- stacks ------------------------------------------------------------ */
 
@@ -123,7 +130,8 @@ void cb_coro_stack_free(cb_coro_stack *st) {
 #if defined(USE_ASM_X86_64) || defined(USE_ASM_AARCH64)
 
 /* In coro_<arch>.S: push callee-saved state, *save_sp = sp, sp = new_sp, pop,
- * return. The trampoline is where a fresh stack's first switch "returns". */
+ * jump to the popped return address. A fresh stack's first switch lands in
+ * the trampoline. */
 void cb__coro_switch(void **save_sp, void *new_sp);
 void cb__coro_trampoline(void);
 
@@ -153,6 +161,9 @@ HOOK void raw_switch(void **save, void *to) {
 /* resumer -> co */
 HOOK void san_before_resume(cb_coro *co, void **fake_save) {
 #ifdef CORO_TSAN
+  /* Created on first resume, so a coroutine that never runs owns nothing
+   * (some TSan runtimes crash destroying a fiber that was never entered). */
+  if (co->tsan_fiber == NULL) co->tsan_fiber = __tsan_create_fiber(0);
   co->tsan_resumer_fiber = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(co->tsan_fiber, 0);
 #endif
@@ -223,6 +234,7 @@ NORETURN static void coro_entry(cb_coro *co) {
   san_after_enter(co, 1);
   co->fn(co->arg);
   co->state = CB_CORO_DONE;
+  current = co->resumer;
   san_before_leave(co, 1);
   raw_switch(&dummy, co->resumer_sp);
   abort(); /* nobody resumes a done coroutine */
@@ -250,9 +262,6 @@ void cb_coro_init(cb_coro *co, cb_coro_stack *st, cb_coro_fn fn, void *arg) {
   /* A previous task's entry frame never returned; its redzones are stale. */
   ASAN_UNPOISON_MEMORY_REGION(st->base, st->size);
 #endif
-#ifdef CORO_TSAN
-  co->tsan_fiber = __tsan_create_fiber(0);
-#endif
 
   /* Leave 16 bytes at the very top unused; keeps the first frame in bounds
    * however a debugger walks past the trampoline. */
@@ -260,9 +269,9 @@ void cb_coro_init(cb_coro *co, cb_coro_stack *st, cb_coro_fn fn, void *arg) {
 
 #if defined(USE_ASM_X86_64)
   {
-    /* Popped by cb__coro_switch: csr word, r15, r14, r13, r12, rbx, rbp, ret.
-     * After the ret rsp == top, 16-aligned, so the trampoline's call enters
-     * coro_entry with the alignment the ABI expects. */
+    /* Popped by cb__coro_switch: csr word, r15, r14, r13, r12, rbx, rbp and
+     * the address it jumps to. Afterwards rsp == top, 16-aligned, so the
+     * trampoline's call enters coro_entry with the alignment the ABI wants. */
     uintptr_t *f = (uintptr_t *)(top - 8 * sizeof(uintptr_t));
     uint32_t mxcsr;
     uint16_t fpucw;
@@ -283,7 +292,7 @@ void cb_coro_init(cb_coro *co, cb_coro_stack *st, cb_coro_fn fn, void *arg) {
 #elif defined(USE_ASM_AARCH64)
   {
     /* Restored by cb__coro_switch: x19..x28, x29, x30 then d8..d15; sp ends at
-     * top. x30 sends the final ret to the trampoline. */
+     * top. x30 sends the final branch to the trampoline. */
     uintptr_t *f = (uintptr_t *)(top - 20 * sizeof(uintptr_t));
 
     memset(f, 0, 20 * sizeof(uintptr_t));
@@ -309,17 +318,20 @@ void cb_coro_init(cb_coro *co, cb_coro_stack *st, cb_coro_fn fn, void *arg) {
 #endif
 }
 
+/* Whichever side gives up the CPU also sets current for the side that gets it,
+ * so nothing has to run after the switch in a normal build: the compiler then
+ * tail-calls cb__coro_switch, whose indirect jump returns straight into the
+ * other context's caller without unbalancing the return-stack predictor. */
 void cb_coro_resume(cb_coro *co) {
-  cb_coro *prev = current;
   void *fake_save = NULL;
 
   assert(co->state == CB_CORO_READY || co->state == CB_CORO_SUSPENDED);
   co->state = CB_CORO_RUNNING;
+  co->resumer = current;
   current = co;
   san_before_resume(co, &fake_save);
   raw_switch(&co->resumer_sp, co->sp);
   san_after_resume(co, fake_save);
-  current = prev;
 }
 
 void cb_coro_yield(void) {
@@ -327,9 +339,9 @@ void cb_coro_yield(void) {
 
   assert(co != NULL && co->state == CB_CORO_RUNNING);
   co->state = CB_CORO_SUSPENDED;
+  current = co->resumer;
   san_before_leave(co, 0);
   raw_switch(&co->sp, co->resumer_sp);
-  /* resume() has set current and state again */
   san_after_enter(co, 0);
 }
 

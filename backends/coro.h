@@ -34,6 +34,7 @@ typedef struct cb_coro cb_coro;
 struct cb_coro {
   void *sp;            /* own context while not running (asm: saved sp) */
   void *resumer_sp;    /* resumer's context while this one runs */
+  cb_coro *resumer;    /* who resumed it: NULL = the thread's main context */
   cb_coro_fn fn;
   void *arg;
   void *stack_base;

@@ -11,8 +11,9 @@
  *   [sp+ 48] x25 x26   [sp+ 64] x27 x28   [sp+ 80] x29 x30
  *   [sp+ 96] d8  d9    [sp+112] d10 d11   [sp+128] d12 d13   [sp+144] d14 d15
  * AAPCS64 only asks callees to keep the low 64 bits of v8-v15, i.e. d8-d15.
- * The final ret goes through the restored x30: where that stack was
- * suspended, or the trampoline for a new coroutine. */
+ * FPCR is not switched (boost.context does not either): FP modes are per
+ * thread on aarch64. The final branch goes through the restored x30: where
+ * that stack was suspended, or the trampoline for a new coroutine. */
 	.globl	cb__coro_switch
 	.hidden	cb__coro_switch
 	.type	cb__coro_switch, %function
@@ -50,7 +51,11 @@ cb__coro_switch:
 	ldp	d14, d15, [sp, #144]
 	add	sp, sp, #160
 	.cfi_adjust_cfa_offset -160
-	ret
+	/* br, not ret: across a stack switch the return-address predictor is
+	 * always wrong, the indirect predictor can learn the ping-pong (see the
+	 * x86-64 file). Fine without BTI landing pads: this object carries no BTI
+	 * property note, so binaries linking it are not BTI-enforced. */
+	br	x30
 	.cfi_endproc
 	.size	cb__coro_switch, .-cb__coro_switch
 

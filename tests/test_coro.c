@@ -87,9 +87,22 @@ typedef struct pingpong {
   int nlog;
 } pingpong;
 
+/* The ABI's stack alignment holds on a coroutine stack: a 16-aligned local
+ * really lands on a 16-byte boundary (the asm hides the address from the
+ * optimiser, which would otherwise assume the answer). */
+static int stack_aligned(void) {
+  _Alignas(16) volatile char probe[16];
+  uintptr_t addr = (uintptr_t)probe;
+
+  probe[0] = 0;
+  __asm__ volatile("" : "+r"(addr));
+  return addr % 16 == 0;
+}
+
 static void pp_fn(void *arg) {
   pingpong *p = arg;
 
+  CO_CHECK(stack_aligned());
   CO_CHECK(cb_coro_current() == p->self);
   for (int i = 0; i < 5; i++) {
     p->log[p->nlog++] = 'c';
@@ -305,22 +318,32 @@ static void set_fpucw(unsigned short v) {
 #define FPUCW_PC_24 0x0000u
 
 typedef struct fpenv {
-  unsigned start_mxcsr, mine_mxcsr;
-  unsigned short start_cw, mine_cw;
+  unsigned start_mxcsr;
+  unsigned short start_cw;
 } fpenv;
 
+/* Phase 1 changes only MXCSR, phase 2 only the x87 control word, so each has
+ * to be switched on its own. */
 static void fpenv_fn(void *arg) {
   fpenv *e = arg;
+  unsigned rz;
+  unsigned short pc24;
 
   e->start_mxcsr = get_mxcsr();
   e->start_cw = get_fpucw();
-  e->mine_mxcsr = (e->start_mxcsr & ~MXCSR_RC_MASK) | MXCSR_RC_ZERO;
-  e->mine_cw = (unsigned short)((e->start_cw & ~FPUCW_PC_MASK) | FPUCW_PC_24);
-  set_mxcsr(e->mine_mxcsr);
-  set_fpucw(e->mine_cw);
+  rz = (e->start_mxcsr & ~MXCSR_RC_MASK) | MXCSR_RC_ZERO;
+  pc24 = (unsigned short)((e->start_cw & ~FPUCW_PC_MASK) | FPUCW_PC_24);
+
+  set_mxcsr(rz);
   cb_coro_yield();
-  CO_CHECK((get_mxcsr() & 0xffc0u) == (e->mine_mxcsr & 0xffc0u));
-  CO_CHECK(get_fpucw() == e->mine_cw);
+  CO_CHECK((get_mxcsr() & 0xffc0u) == (rz & 0xffc0u));
+  CO_CHECK(get_fpucw() == e->start_cw);
+
+  set_mxcsr(e->start_mxcsr);
+  set_fpucw(pc24);
+  cb_coro_yield();
+  CO_CHECK((get_mxcsr() & 0xffc0u) == (e->start_mxcsr & 0xffc0u));
+  CO_CHECK(get_fpucw() == pc24);
 }
 
 static void test_fp_control_per_context(void **state) {
@@ -331,17 +354,16 @@ static void test_fp_control_per_context(void **state) {
 
   memset(&e, 0, sizeof(e));
   cb_coro_init(&f->co, &f->st, fpenv_fn, &e);
-  cb_coro_resume(&f->co);
-  /* the coroutine started with main's modes, and its changes stayed there
-   * (low 6 bits are sticky exception flags, not modes) */
+  /* the low 6 MXCSR bits are sticky exception flags, not modes */
+  for (int phase = 0; phase < 3; phase++) {
+    cb_coro_resume(&f->co);
+    assert_int_equal(get_mxcsr() & 0xffc0u, main_mxcsr & 0xffc0u);
+    assert_int_equal(get_fpucw(), main_cw);
+  }
+  assert_true(cb_coro_done(&f->co));
+  /* the coroutine started with the creating thread's modes */
   assert_int_equal(e.start_mxcsr & 0xffc0u, main_mxcsr & 0xffc0u);
   assert_int_equal(e.start_cw, main_cw);
-  assert_int_equal(get_mxcsr() & 0xffc0u, main_mxcsr & 0xffc0u);
-  assert_int_equal(get_fpucw(), main_cw);
-  cb_coro_resume(&f->co);
-  assert_true(cb_coro_done(&f->co));
-  assert_int_equal(get_mxcsr() & 0xffc0u, main_mxcsr & 0xffc0u);
-  assert_int_equal(get_fpucw(), main_cw);
   assert_int_equal(co_fail_line, 0);
 }
 #endif
@@ -582,7 +604,7 @@ static void test_nested_resume(void **state) {
 /* ---- two threads ------------------------------------------------------- */
 
 #define THR_COROS 8
-#define THR_ROUNDS 20000
+#define THR_ROUNDS 5000
 
 typedef struct thr_co {
   cb_coro *self;
