@@ -129,6 +129,27 @@ void cb_errorf(const char *fmt, ...) {
   dprintf(STDERR_FILENO, "concbench: %s\n", line);
 }
 
+char *cb_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  while (b) {
+    n += fread(b + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *nb = realloc(b, cap *= 2);
+    if (!nb) { free(b); b = NULL; errno = ENOMEM; }
+    else b = nb;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (b && bad) { free(b); b = NULL; errno = EIO; }
+  if (!b) return NULL;
+  b[n] = '\0';
+  if (len) *len = n;
+  return b;
+}
+
 int cb_read_text(const char *path, char *buf, size_t len) {
   FILE *f = fopen(path, "r");
   if (!f) return -errno;

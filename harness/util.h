@@ -25,6 +25,10 @@ int cb_write_atomic(const char *path, const void *data, size_t len);
 /* The one-line error convention: "concbench: <message>" on stderr. */
 void cb_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A whole file in a malloc'ed buffer with a NUL after it; *len (if given) its size.
+ * NULL with errno set when it cannot be read. */
+char *cb_read_file(const char *path, size_t *len);
+
 /* Read a small text file (e.g. under /proc) into buf; trailing newline stripped. 0 or -errno. */
 int cb_read_text(const char *path, char *buf, size_t len);
 /* First integer in a /proc-style file, or def. */

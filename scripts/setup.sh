@@ -33,5 +33,8 @@ cb_build() {
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.cmake.log" 2>&1 || {
     cat "$dir.cmake.log" >&2; echo "concbench: cmake failed (log: $dir.cmake.log)" >&2; exit 2; }
   rm -f "$dir.cmake.log"
-  cmake --build "$dir" -j"$(nproc)" >&2 || { echo "concbench: build failed" >&2; exit 2; }
+  # Quiet when it works; the whole log when it does not.
+  cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1 || {
+    cat "$dir.build.log" >&2; echo "concbench: build failed (log: $dir.build.log)" >&2; exit 2; }
+  rm -f "$dir.build.log"
 }

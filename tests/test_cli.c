@@ -24,6 +24,7 @@
 
 #include "cb.h"
 #include "job.h"
+#include "util.h"
 
 #define RUN_TIMEOUT_MS 30000
 #define MAX_ARGS 48
@@ -88,24 +89,6 @@ static void need_bin(const cli *c) {
   if (access(c->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", c->bin, strerror(errno));
 }
 
-static char *slurp(const char *p) {
-  FILE *f = fopen(p, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap);
-  for (;;) {
-    if (!b) break;
-    n += fread(b + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *nb = realloc(b, cap *= 2);
-    if (!nb) { free(b); b = NULL; break; }
-    b = nb;
-  }
-  fclose(f);
-  if (b) b[n] = '\0';
-  return b;
-}
-
 /* Start CB_BIN with args (NULL-terminated, argv[0] excluded; "@OUT" stands for c->out),
  * stdout and stderr into files of c->dir. nproc > 0 lowers RLIMIT_NPROC in the child first. */
 static pid_t cli_start(cli *c, const char *const *args, long nproc) {
@@ -162,10 +145,10 @@ static void cli_wait(cli *c, long timeout_ms) {
   free(c->so);
   free(c->se);
   snprintf(p, sizeof p, "%s/.stdout", c->dir);
-  c->so = slurp(p);
+  c->so = cb_read_file(p, NULL);
   unlink(p);
   snprintf(p, sizeof p, "%s/.stderr", c->dir);
-  c->se = slurp(p);
+  c->se = cb_read_file(p, NULL);
   unlink(p);
   assert_non_null(c->so);
   assert_non_null(c->se);
@@ -357,7 +340,7 @@ static void csv_free(csv *t) {
 /* Parse a whole file; every row must have as many fields as the header. */
 static void csv_load(const char *path, csv *t) {
   memset(t, 0, sizeof *t);
-  t->text = slurp(path);
+  t->text = cb_read_file(path, NULL);
   if (!t->text) fail_msg("cannot read %s", path);
   size_t len = strlen(t->text);
   assert_true(len > 0 && t->text[len - 1] == '\n');
@@ -469,7 +452,7 @@ static void good_run(void **state) {
 
   /* results.json: the environment, and every case with its two repetitions. */
   snprintf(path, sizeof path, "%s/results.json", c->out);
-  char *js = slurp(path);
+  char *js = cb_read_file(path, NULL);
   assert_non_null(js);
   cJSON *root = cJSON_Parse(js);
   free(js);

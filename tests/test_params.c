@@ -217,27 +217,6 @@ static int exists(const char *p) {
   return lstat(p, &st) == 0;
 }
 
-/* Whole file into a malloc'ed NUL-terminated buffer; *len its size. NULL if unreadable. */
-static char *slurp(const char *p, size_t *len) {
-  FILE *f = fopen(p, "rb");
-  if (!f) return NULL;
-  size_t cap = 256, n = 0;
-  char *b = malloc(cap);
-  for (;;) {
-    if (!b) break;
-    n += fread(b + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *nb = realloc(b, cap *= 2);
-    if (!nb) { free(b); b = NULL; break; }
-    b = nb;
-  }
-  fclose(f);
-  if (!b) return NULL;
-  b[n] = '\0';
-  if (len) *len = n;
-  return b;
-}
-
 static void write_plain(const char *p, const char *s) {
   FILE *f = fopen(p, "w");
   assert_non_null(f);
@@ -247,7 +226,7 @@ static void write_plain(const char *p, const char *s) {
 
 static void assert_file_is(const char *p, const char *want) {
   size_t n = 0;
-  char *got = slurp(p, &n);
+  char *got = cb_read_file(p, &n);
   if (!got) fail_msg("cannot read %s: %s", p, strerror(errno));
   if (n != strlen(want) || memcmp(got, want, n) != 0) {
     free(got);
@@ -336,7 +315,7 @@ static void write_atomic_creates_and_replaces(void **state) {
   const char bin[] = { 'a', '\0', 'b', '\n', '\0' };
   assert_int_equal(cb_write_atomic(p, bin, sizeof bin), 0);
   size_t n = 0;
-  char *got = slurp(p, &n);
+  char *got = cb_read_file(p, &n);
   assert_non_null(got);
   assert_int_equal(n, sizeof bin);
   assert_memory_equal(got, bin, sizeof bin);
