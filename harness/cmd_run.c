@@ -346,6 +346,7 @@ int cb_cmd_run(int argc, char **argv) {
       c->nreps++;
       done++;
     }
+    cb_plan_learn(&plan, &m);
     /* Whatever has been measured is on disk after every round. */
     rc = cb_results_write(outdir, &plan, &m, argc, argv, r + 1 == plan.reps && !cb_interrupted ? "complete" : "partial");
     if (rc != 0) {

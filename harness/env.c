@@ -19,7 +19,10 @@ void cb_machine_probe(cb_machine *m, int calibrate) {
   m->cores = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set)
                                                           : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
   if (m->cores == 0) m->cores = 1;
-  if (!calibrate) return;
+  if (calibrate) m->unit_s = cb_calibrate_unit();
+}
+
+double cb_calibrate_unit(void) {
   /* The fastest of several short trials: the unit's cost on an undisturbed core. */
   const uint64_t units = 200;
   double best = 1e9;
@@ -31,7 +34,7 @@ void cb_machine_probe(cb_machine *m, int calibrate) {
     if (s < best) best = s;
   }
   (void)sink;
-  m->unit_s = best / (double)units;
+  return best / (double)units;
 }
 
 /* "model name : Foo" from /proc/cpuinfo. */

@@ -9,6 +9,9 @@ struct cJSON;
 /* Fill m: the cores we may use and, when calibrate is set, the time of one compute unit. */
 void cb_machine_probe(cb_machine *m, int calibrate);
 
+/* Seconds of one compute unit on this core now: the fastest of a few short trials. */
+double cb_calibrate_unit(void);
+
 /* The environment written with every result. */
 struct cJSON *cb_env_json(const cb_machine *m);
 

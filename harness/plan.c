@@ -47,7 +47,6 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
-          c.ideal_s = wl->ideal ? wl->ideal(&c.params, c.tasks, c.eff_conc, m) : 0;
           if (push(plan, &cap, &c) != 0) goto oom;
         }
       }
@@ -56,6 +55,7 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
       if (k < 0) break;
     }
   }
+  cb_plan_ideals(plan, m);
   for (size_t i = 0; i < plan->n; i++) {
     plan->cases[i].reps = calloc(cfg->reps ? cfg->reps : 1, sizeof(cb_sample));
     if (!plan->cases[i].reps) goto oom;
@@ -64,6 +64,22 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
 oom:
   cb_plan_free(plan);
   return -ENOMEM;
+}
+
+void cb_plan_ideals(cb_plan *plan, const cb_machine *m) {
+  for (size_t i = 0; i < plan->n; i++) {
+    cb_case *c = &plan->cases[i];
+    c->ideal_s = c->wl->ideal ? c->wl->ideal(&c->params, c->tasks, c->eff_conc, m) : 0;
+  }
+}
+
+void cb_plan_learn(cb_plan *plan, cb_machine *m) {
+  for (size_t i = 0; i < plan->n; i++)
+    for (unsigned r = 0; r < plan->cases[i].nreps; r++) {
+      double u = plan->cases[i].reps[r].unit_s;
+      if (u > 0 && (m->unit_s <= 0 || u < m->unit_s)) m->unit_s = u;
+    }
+  cb_plan_ideals(plan, m);
 }
 
 void cb_plan_free(cb_plan *plan) {

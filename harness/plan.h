@@ -45,6 +45,7 @@ typedef struct cb_sample {
   uint64_t done, errors;
   uint64_t checksum;
   double p50_ms, p99_ms, max_ms;
+  double unit_s;         /* compute unit calibrated just before the run (cpu work only), or 0 */
   char err[256];
 } cb_sample;
 
@@ -70,6 +71,11 @@ typedef struct cb_plan {
 /* Expand cfg into cases: workload x parameter values x concurrency x backend. */
 int  cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan);
 void cb_plan_free(cb_plan *plan);
+/* (Re)compute every case's ideal time for machine m. */
+void cb_plan_ideals(cb_plan *plan, const cb_machine *m);
+/* Lower m's compute unit to the fastest calibration any repetition saw, and recompute the ideals:
+ * the ideal stays a lower bound however the machine's speed drifted during the run. */
+void cb_plan_learn(cb_plan *plan, cb_machine *m);
 
 /* Parameters: look up, and format a case's values. */
 int  cb_params_index(const cb_workload *wl, const char *name);

@@ -146,6 +146,7 @@ static cJSON *case_json(const cb_case *c) {
     cJSON_AddNumberToObject(x, "p50_ms", s->p50_ms);
     cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
     cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
+    if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
     cJSON_AddNumberToObject(x, "status", s->status);
     if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
     cJSON_AddItemToArray(reps, x);
@@ -169,7 +170,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   cJSON_AddStringToObject(root, "peak_rss_method",
     "ru_maxrss of the measurement process; for fork, plus each worker's peak RSS beyond what it inherited at fork time");
   cJSON_AddStringToObject(root, "ideal_method",
-    "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores)");
+    "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run (environment.compute_unit_ns)");
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
     if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i]));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "runner.h"
 #include "clock.h"
+#include "env.h"
 
 volatile sig_atomic_t cb_interrupted;
 
@@ -46,6 +47,8 @@ void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out)
     cb_job_free(&job);
     return;
   }
+  /* Calibrated here, next to the run, since a shared machine's speed drifts over minutes. */
+  double unit_s = c->wl->kind != CB_KIND_IO ? cb_calibrate_unit() : 0;
   getrusage(RUSAGE_SELF, &r0);
   int64_t t0 = cb_now_ns();
   rc = c->be->run(&job);
@@ -70,6 +73,7 @@ void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out)
   out->p50_ms = s.p50_ms;
   out->p99_ms = s.p99_ms;
   out->max_ms = s.max_ms;
+  out->unit_s = unit_s;
   snprintf(out->err, sizeof out->err, "%s", job.err);
   cb_job_free(&job);
 }
