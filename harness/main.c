@@ -12,6 +12,7 @@ static const char usage[] =
   "commands:\n"
   "  list    the backends and workloads, with their parameters\n"
   "  run     run cases and write results.csv and results.json\n"
+  "  serve   the target HTTP server, for curl, wrk or any client\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
 
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "run") == 0) return cb_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list and run (concbench --help)", cmd);
+  if (strcmp(cmd, "serve") == 0) return cb_cmd_serve(argc - 1, argv + 1);
+  cb_errorf("unknown command '%s'; the commands are list, run and serve (concbench --help)", cmd);
   return 2;
 }

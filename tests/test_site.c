@@ -1,0 +1,2 @@
+/* test_site.c: (being written) */
+int main(void) { return 0; }
