@@ -4,20 +4,63 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A task is plain straight-line C. It calls the functions below through its context; the backend
  * decides what they mean (blocking system calls, or a coroutine parked on a libuv request).
- * Calls return 0 or a negative errno-style code, as libuv does. */
+ * Calls return 0 (or a count) or a negative error: -errno values, as libuv's are on Unix, or one
+ * of the CB_E* codes below. Deadlines are absolute CLOCK_MONOTONIC nanoseconds; 0 means none. */
+
+/* The project's own error codes, beyond errno's, with their names and texts (an X-macro, as
+ * libuv's UV_ERRNO_MAP). */
+#define CB_ERRNO_MAP(XX)                                                        \
+  XX(EOF, -4095, "end of stream")                                               \
+  XX(EHTTP5XX, -5000, "server answered with a 5xx status")                      \
+  XX(EHTTPSTATUS, -5001, "server answered with an unexpected status")           \
+  XX(EBADRESP, -5002, "malformed HTTP response")                                \
+  XX(EBODY, -5003, "response body differs from what was expected")             \
+  XX(EVERIFY, -5004, "data read back differs from what was written")
+
+enum {
+#define XX(name, val, text) CB_##name = (val),
+  CB_ERRNO_MAP(XX)
+#undef XX
+};
+
+/* The text of an error code; cb_err_name its short name ("ETIMEDOUT", "EHTTP5XX"). */
+const char *cb_strerror(int err);
+const char *cb_err_name(int err);
 
 typedef struct cb_ctx cb_ctx;
+typedef struct cb_conn cb_conn;      /* a TCP connection; each backend defines its own */
+typedef struct cb_queue cb_queue;    /* shared bounded queue (harness/shared.h) */
+typedef struct cb_set cb_set;        /* shared set (harness/shared.h) */
 struct cb_job;
+struct sockaddr;
 
-/* The operations a backend implements for tasks. Later groups (tcp, file, queue, set) join as
- * new members at the end; a NULL member means the backend does not offer it (checked). */
+/* The operations a backend implements for tasks. New groups join at the end; existing workloads
+ * never change when they do. */
 typedef struct cb_io {
   const char *name;
   int (*sleep)(cb_ctx *ctx, uint64_t ms);
   uint64_t (*compute)(cb_ctx *ctx, uint64_t seed, uint64_t units);
+  /* TCP */
+  int (*tcp_connect)(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out);
+  ssize_t (*tcp_send)(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline);
+  ssize_t (*tcp_recv)(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int64_t deadline);
+  void (*tcp_close)(cb_ctx *ctx, cb_conn *c);
+  /* Files, by descriptor */
+  int (*file_open)(cb_ctx *ctx, const char *path, int flags, int mode);
+  ssize_t (*file_write)(cb_ctx *ctx, int fd, const void *buf, size_t len, int64_t offset);
+  ssize_t (*file_read)(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t offset);
+  int (*file_fsync)(cb_ctx *ctx, int fd);
+  int (*file_close)(cb_ctx *ctx, int fd);
+  int (*file_unlink)(cb_ctx *ctx, const char *path);
+  /* Shared queue and set */
+  int (*queue_put)(cb_ctx *ctx, cb_queue *q, const void *item, int64_t deadline);
+  int (*queue_get)(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline);
+  void (*queue_close)(cb_ctx *ctx, cb_queue *q);
+  int (*set_add)(cb_ctx *ctx, cb_set *s, const void *key, size_t len);
 } cb_io;
 
 /* One per worker: a thread, a process or a coroutine. */
@@ -25,7 +68,8 @@ struct cb_ctx {
   const cb_io *io;
   void *impl;            /* the backend's per-worker state */
   struct cb_job *job;
-  uint32_t worker;       /* 0 .. workers-1 */
+  uint32_t worker;       /* 0 .. workers-1: index per-worker state (keep-alive connections) */
+  uint64_t task;         /* the task it is running */
 };
 
 /* Wait ms milliseconds without using CPU. */
@@ -35,6 +79,57 @@ static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) { return ctx->io->sleep(ctx
 static inline uint64_t cb_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   return ctx->io->compute(ctx, seed, units);
 }
+
+/* Connect to addr (IPv4 or IPv6) before the deadline. */
+static inline int cb_tcp_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
+  return ctx->io->tcp_connect(ctx, addr, deadline, out);
+}
+/* Send all of buf: len, or a negative error (the connection is then unusable). */
+static inline ssize_t cb_tcp_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline) {
+  return ctx->io->tcp_send(ctx, c, buf, len, deadline);
+}
+/* Receive what has arrived, up to cap bytes, waiting for at least one: the count, 0 at the end of
+ * the stream, or a negative error. */
+static inline ssize_t cb_tcp_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int64_t deadline) {
+  return ctx->io->tcp_recv(ctx, c, buf, cap, deadline);
+}
+/* Close and free c; never waits. */
+static inline void cb_tcp_close(cb_ctx *ctx, cb_conn *c) { ctx->io->tcp_close(ctx, c); }
+
+/* open(2)-like: a descriptor or a negative error. */
+static inline int cb_file_open(cb_ctx *ctx, const char *path, int flags, int mode) {
+  return ctx->io->file_open(ctx, path, flags, mode);
+}
+/* pwrite(2)/pread(2)-like: one call, possibly short. */
+static inline ssize_t cb_file_write(cb_ctx *ctx, int fd, const void *buf, size_t len, int64_t off) {
+  return ctx->io->file_write(ctx, fd, buf, len, off);
+}
+static inline ssize_t cb_file_read(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t off) {
+  return ctx->io->file_read(ctx, fd, buf, len, off);
+}
+static inline int cb_file_fsync(cb_ctx *ctx, int fd) { return ctx->io->file_fsync(ctx, fd); }
+static inline int cb_file_close(cb_ctx *ctx, int fd) { return ctx->io->file_close(ctx, fd); }
+static inline int cb_file_unlink(cb_ctx *ctx, const char *path) { return ctx->io->file_unlink(ctx, path); }
+
+/* Put a copy of item (the queue's item size); waits while the queue is full. 0, -EPIPE once the
+ * queue is closed, -ETIMEDOUT. */
+static inline int cb_queue_put(cb_ctx *ctx, cb_queue *q, const void *item, int64_t deadline) {
+  return ctx->io->queue_put(ctx, q, item, deadline);
+}
+/* Take the oldest item; waits while the queue is empty. 0, CB_EOF when it is closed and empty,
+ * -ETIMEDOUT, or -EDEADLK when nothing could ever arrive (a serial backend waiting on itself). */
+static inline int cb_queue_get(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline) {
+  return ctx->io->queue_get(ctx, q, item, deadline);
+}
+/* No more puts: waiting getters see CB_EOF once the queue is empty. */
+static inline void cb_queue_close(cb_ctx *ctx, cb_queue *q) { ctx->io->queue_close(ctx, q); }
+/* Add key if absent: 1 when added, 0 when it was there, or a negative error. */
+static inline int cb_set_add(cb_ctx *ctx, cb_set *s, const void *key, size_t len) {
+  return ctx->io->set_add(ctx, s, key, len);
+}
+
+/* Count a 404 answer against the running task: reported in its own column, not as an error. */
+void cb_job_not_found(cb_ctx *ctx);
 
 /* Rounds of the hash chain in one compute unit. */
 #define CB_UNIT_ROUNDS 1000u
@@ -49,5 +144,17 @@ static inline uint64_t cb_mix64(uint64_t x) {
   x ^= x >> 31;
   return x;
 }
+
+/* FNV-1a over bytes, continuing from h (start with CB_FNV_INIT). */
+#define CB_FNV_INIT 0xcbf29ce484222325ull
+static inline uint64_t cb_fnv1a(uint64_t h, const void *data, size_t len) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
+  return h;
+}
+
+/* A task's contribution to its case's checksum: the contributions of all tasks are added modulo
+ * 2^64, so the order they ran in, and which worker ran what, cannot change the sum. Contribute a
+ * well-mixed hash (cb_mix64) of what the task computed. */
 
 #endif

@@ -297,6 +297,8 @@ int cb_cmd_run(int argc, char **argv) {
   char *copies[CB_MAX_PSETS] = { 0 };
   int ncopies = 0, status = 2;
   char outdir[PATH_MAX], err[512];
+  cb_target target = { 0 };
+  char tmpdir[PATH_MAX] = "";
 
   int rc = parse_args(argc, argv, &cfg, copies, &ncopies);
   if (rc >= 0) { status = rc; goto cleanup; }
@@ -317,12 +319,47 @@ int cb_cmd_run(int argc, char **argv) {
     }
   }
 
+  /* Producers and consumers must all be in flight at once, or they wait on each other forever. */
+  for (size_t i = 0; i < plan.n; i++) {
+    const cb_case *c = &plan.cases[i];
+    if ((c->wl->flags & CB_WL_ALL_AT_ONCE) && !(c->be->flags & CB_BACKEND_SERIAL) && c->eff_conc < c->tasks) {
+      cb_errorf("run: %s runs %llu tasks that must all be in flight at once, but -c is %u on %s; "
+                "give -c %llu or more, or fewer tasks (concbench list)", c->wl->name,
+                (unsigned long long)c->tasks, c->conc, c->be->name, (unsigned long long)c->tasks);
+      goto cleanup;
+    }
+  }
+
   if (cfg.outdir) snprintf(outdir, sizeof outdir, "%s", cfg.outdir);
   else default_outdir(outdir, sizeof outdir);
   if ((rc = cb_mkdirs(outdir)) != 0) {
     cb_errorf("run: cannot create the results directory %s: %s", outdir, strerror(-rc));
     goto cleanup;
   }
+  for (size_t i = 0; i < plan.n; i++) {
+    if (!(plan.cases[i].wl->flags & CB_WL_OUTPUT)) continue;
+    char odir[PATH_MAX + 8];
+    snprintf(odir, sizeof odir, "%s/output", outdir);
+    if ((rc = cb_mkdirs(odir)) != 0) {
+      cb_errorf("run: cannot create %s: %s", odir, strerror(-rc));
+      goto cleanup;
+    }
+    break;
+  }
+  /* One private temporary directory for the run, removed at its end however the run ends. */
+  for (size_t i = 0; i < plan.n && !tmpdir[0]; i++) {
+    if (!(plan.cases[i].wl->flags & CB_WL_TMPDIR)) continue;
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/concbench-%d-XXXXXX", base && *base ? base : "/tmp", (int)getpid());
+    if (!mkdtemp(tmpdir)) {
+      cb_errorf("run: cannot create a temporary directory in %s: %s; set TMPDIR to a writable directory",
+                base && *base ? base : "/tmp", strerror(errno));
+      tmpdir[0] = '\0';
+      goto cleanup;
+    }
+  }
+  cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
+                         .tmpdir = tmpdir[0] ? tmpdir : NULL };
 
   cb_runner_signals();
   int tty = isatty(STDERR_FILENO) && !cfg.quiet;
@@ -334,7 +371,21 @@ int cb_cmd_run(int argc, char **argv) {
     for (size_t k = 0; k < plan.n && !cb_interrupted; k++) {
       cb_case *c = &plan.cases[(k + r) % plan.n];
       if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s, c=%u, %s", done + 1, total, c->wl->name, c->be->name, c->conc, c->params_str);
-      rc = cb_runner_measure(c, cfg.stack_size, &c->reps[c->nreps]);
+      if (c->wl->flags & CB_WL_SERVER) {
+        cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
+        if (c->wl->server) c->wl->server(&c->params, &so);
+        if (!cb_target_matches(&target, &so)) {
+          cb_target_stop(&target);
+          if (cb_target_start(&target, &so, err, sizeof err) != 0) {
+            if (tty) fputc('\n', stderr);
+            cb_errorf("run: %s", err);
+            status = 1;
+            cb_interrupted = -1;
+            break;
+          }
+        }
+      }
+      rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
       if (rc == -EINTR) break;
       if (rc != 0) {
         if (tty) fputc('\n', stderr);
@@ -356,6 +407,7 @@ int cb_cmd_run(int argc, char **argv) {
       break;
     }
   }
+  cb_target_stop(&target);
   if (tty) fputs("\r\033[K", stderr);
   if (!cfg.quiet) {
     cb_table_print(stdout, &plan);
@@ -369,6 +421,7 @@ int cb_cmd_run(int argc, char **argv) {
   }
 
 cleanup:
+  if (tmpdir[0]) cb_rmtree(tmpdir);
   cb_plan_free(&plan);
   for (int i = 0; i < ncopies; i++) free(copies[i]);
   return status;

@@ -128,6 +128,9 @@ cJSON *cb_env_json(const cb_machine *m) {
     for (int i = 0; i < 3; i++) cJSON_AddItemToArray(l, cJSON_CreateNumber(la[i]));
   }
   cJSON_AddNumberToObject(e, "compute_unit_ns", m->unit_s * 1e9);
+  /* libuv runs file operations on its thread pool: its size shapes the uv rows of file work. */
+  const char *tp = getenv("UV_THREADPOOL_SIZE");
+  cJSON_AddNumberToObject(e, "uv_threadpool_size", tp && atoi(tp) > 0 ? atoi(tp) : 4);
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);

@@ -40,12 +40,29 @@ void cb_job_reset(cb_job *job) {
 void cb_job_exec(cb_job *job, cb_ctx *ctx, uint64_t index) {
   cb_task_rec *r = &job->sh->rec[index];
   uint64_t sum = 0;
+  ctx->task = index;
   r->start_ns = cb_now_ns();
   int rc = job->wl->task(ctx, &job->params, job->state, index, &sum);
   r->end_ns = cb_now_ns();
   r->sum = sum;
   r->status = rc;
   r->runs++;
+}
+
+void cb_job_worker_end(cb_job *job, cb_ctx *ctx) {
+  if (job->wl->worker_end) job->wl->worker_end(ctx, &job->params, job->state);
+}
+
+void cb_job_not_found(cb_ctx *ctx) {
+  ctx->job->sh->rec[ctx->task].not_found++;
+}
+
+static void count_kind(cb_job_summary *out, int32_t code) {
+  for (unsigned k = 0; k < out->nkinds; k++)
+    if (out->kinds[k].code == code) { out->kinds[k].count++; return; }
+  if (out->nkinds == CB_ERROR_KINDS) return;
+  out->kinds[out->nkinds].code = code;
+  out->kinds[out->nkinds++].count = 1;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -68,12 +85,14 @@ void cb_job_summarize(const cb_job *job, cb_job_summary *out) {
   uint64_t nlat = 0;
   for (uint64_t i = 0; i < job->ntasks; i++) {
     const cb_task_rec *r = &job->sh->rec[i];
+    out->not_found += r->not_found;
     if (r->runs == 1 && r->status == 0) {
       out->done++;
-      out->checksum += cb_job_term(i, r->sum);
+      out->checksum += r->sum;
       if (lat) lat[nlat++] = r->end_ns - r->start_ns;
     } else {
       out->errors++;
+      count_kind(out, r->runs == 1 ? r->status : 0);
     }
   }
   if (lat) {

@@ -13,6 +13,8 @@ typedef struct cb_task_rec {
   int64_t end_ns;
   int32_t status;        /* 0 or a negative error */
   uint32_t runs;         /* how many times it ran: must end as 1 */
+  uint32_t not_found;    /* HTTP 404 answers the task got: counted, not errors */
+  uint32_t pad;
 } cb_task_rec;
 
 typedef struct cb_shared {
@@ -35,12 +37,18 @@ typedef struct cb_job {
   char err[256];               /* why run() failed, when it did */
 } cb_job;
 
+#define CB_ERROR_KINDS 8
+
 /* What a measured job adds up to. */
 typedef struct cb_job_summary {
   uint64_t done;         /* tasks that ran exactly once and succeeded */
   uint64_t errors;       /* tasks that failed, never ran, or ran more than once */
-  uint64_t checksum;     /* order-independent over the tasks' contributions */
+  uint64_t not_found;    /* 404 answers, summed over tasks */
+  uint64_t checksum;     /* the sum of the successful tasks' contributions, modulo 2^64 */
   double p50_ms, p99_ms, max_ms;   /* task latency */
+  /* Errors by kind: the most frequent codes (0 = never ran or ran twice). */
+  struct { int32_t code; uint32_t count; } kinds[CB_ERROR_KINDS];
+  unsigned nkinds;
 } cb_job_summary;
 
 int  cb_job_init(cb_job *job, const cb_workload *wl, const cb_params *p, uint64_t ntasks,
@@ -60,12 +68,11 @@ static inline int cb_job_claim(cb_job *job, uint64_t *index) {
 /* Run task `index` in ctx and record it. */
 void cb_job_exec(cb_job *job, cb_ctx *ctx, uint64_t index);
 
-void cb_job_summarize(const cb_job *job, cb_job_summary *out);
+/* A worker has no task left: the workload's worker_end (closing kept-alive connections) runs. */
+void cb_job_worker_end(cb_job *job, cb_ctx *ctx);
 
-/* The checksum's per-task term: the same wherever and whenever the task ran. */
-static inline uint64_t cb_job_term(uint64_t index, uint64_t sum) {
-  return cb_mix64(sum ^ cb_mix64(index + 0x9e3779b97f4a7c15ull));
-}
+
+void cb_job_summarize(const cb_job *job, cb_job_summary *out);
 
 /* The workers a backend should start: never more than there are tasks. */
 static inline uint32_t cb_job_workers(const cb_job *job) {

@@ -1,5 +1,6 @@
 /* plan.c: expanding a run's options into cases. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plan.h"
@@ -40,6 +41,7 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
     for (;;) {
       cb_case c = { .wl = wl, .tasks = cfg->tasks };
       for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
+      if (wl->tasks) c.tasks = wl->tasks(&c.params);
       cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
       for (int ci = 0; ci < cfg->nconc; ci++) {
         for (int b = 0; b < cfg->nbe; b++) {
@@ -47,6 +49,9 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
+          snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,
+                   (unsigned long long)c.tasks, c.conc, c.params_str);
+          for (char *q = c.id; *q; q++) if (*q == ';' || *q == '/') *q = '_';
           if (push(plan, &cap, &c) != 0) goto oom;
         }
       }

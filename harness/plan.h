@@ -46,6 +46,11 @@ typedef struct cb_sample {
   uint64_t checksum;
   double p50_ms, p99_ms, max_ms;
   double unit_s;         /* compute unit calibrated just before the run (cpu work only), or 0 */
+  uint64_t not_found;
+  struct { int32_t code; uint32_t count; } kinds[CB_ERROR_KINDS];   /* errors by kind */
+  uint32_t nkinds;
+  uint32_t nmetrics;
+  cb_metric metrics[8];  /* the workload's own figures (names are static strings) */
   char err[256];
 } cb_sample;
 
@@ -54,6 +59,7 @@ typedef struct cb_case {
   const cb_backend *be;
   cb_params params;
   char params_str[256];  /* "delay_ms=20;..." every parameter, defaults included */
+  char id[320];          /* a file name for the case: crawl-uv-n100-c10-delay_ms=20 */
   uint64_t tasks;
   uint32_t conc;         /* as asked; rows keep it so they line up across backends */
   uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */

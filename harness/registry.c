@@ -3,7 +3,8 @@
 #include "backend.h"
 
 extern const cb_backend cb_backend_sync, cb_backend_threads, cb_backend_fork, cb_backend_uv;
-extern const cb_workload cb_workload_sleep, cb_workload_cpu;
+extern const cb_workload cb_workload_sleep, cb_workload_cpu, cb_workload_http, cb_workload_crawl,
+  cb_workload_file, cb_workload_queue;
 
 static const cb_backend *const backends[] = {
   &cb_backend_sync,
@@ -16,6 +17,10 @@ static const cb_backend *const backends[] = {
 static const cb_workload *const workloads[] = {
   &cb_workload_sleep,
   &cb_workload_cpu,
+  &cb_workload_http,
+  &cb_workload_crawl,
+  &cb_workload_file,
+  &cb_workload_queue,
   NULL,
 };
 

@@ -1,5 +1,6 @@
 /* results.c: a case's row over its repetitions, and the results.csv / results.json writers. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 const char cb_csv_header[] =
   "workload,backend,tasks,concurrency,params,reps,wall_median_s,wall_min_s,wall_max_s,"
   "wall_mean_s,wall_stddev_s,cpu_user_s,cpu_sys_s,peak_rss_kib,ctx_voluntary,ctx_involuntary,"
-  "p50_ms,p99_ms,max_ms,errors,ideal_s,efficiency,checksum,workers";
+  "p50_ms,p99_ms,max_ms,errors,ideal_s,efficiency,checksum,workers,not_found";
 
 void cb_row_of(const cb_case *c, cb_row *r) {
   double v[7][c->nreps ? c->nreps : 1];
@@ -48,7 +49,9 @@ void cb_row_of(const cb_case *c, cb_row *r) {
   r->p99_ms = cb_median(v[6], c->nreps);
   for (unsigned i = 0; i < c->nreps; i++) v[6][i] = c->reps[i].max_ms;
   r->max_ms = cb_median(v[6], c->nreps);
-  r->efficiency = r->wall.median > 0 ? c->ideal_s / r->wall.median : 0;
+  for (unsigned i = 0; i < c->nreps; i++) v[6][i] = (double)c->reps[i].not_found;
+  r->not_found = cb_median(v[6], c->nreps);
+  r->efficiency = c->wl->ideal == NULL ? NAN : r->wall.median > 0 ? c->ideal_s / r->wall.median : 0;
 }
 
 /* A growable string for the CSV. */
@@ -79,13 +82,18 @@ static char *csv_of(const cb_plan *plan) {
     if (!c->nreps) continue;
     cb_row r;
     cb_row_of(c, &r);
+    char ideal[32] = "", eff[32] = "";   /* empty, not 0, where there is no ideal */
+    if (c->wl->ideal) {
+      snprintf(ideal, sizeof ideal, "%.6f", c->ideal_s);
+      snprintf(eff, sizeof eff, "%.4f", r.efficiency);
+    }
     sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.0f,%.0f,%.0f,"
-              "%.3f,%.3f,%.3f,%llu,%.6f,%.4f,%016llx,%u\n",
+              "%.3f,%.3f,%.3f,%llu,%s,%s,%016llx,%u,%.0f\n",
               c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
               c->nreps, r.wall.median, r.wall.min, r.wall.max, r.wall.mean, r.wall.stddev,
               r.user_s, r.sys_s, r.peak_rss_kib, r.ctx_voluntary, r.ctx_involuntary,
-              r.p50_ms, r.p99_ms, r.max_ms, (unsigned long long)r.errors, c->ideal_s,
-              r.efficiency, (unsigned long long)r.checksum, c->reps[0].workers);
+              r.p50_ms, r.p99_ms, r.max_ms, (unsigned long long)r.errors, ideal, eff,
+              (unsigned long long)r.checksum, c->reps[0].workers, r.not_found);
   }
   if (b.oom) { free(b.p); return NULL; }
   return b.p;
@@ -125,8 +133,25 @@ static cJSON *case_json(const cb_case *c) {
   cJSON_AddNumberToObject(o, "p99_ms", r.p99_ms);
   cJSON_AddNumberToObject(o, "max_ms", r.max_ms);
   cJSON_AddNumberToObject(o, "errors", (double)r.errors);
-  cJSON_AddNumberToObject(o, "ideal_s", c->ideal_s);
-  cJSON_AddNumberToObject(o, "efficiency", r.efficiency);
+  cJSON *kinds = cJSON_AddObjectToObject(o, "errors_by_kind");
+  for (unsigned i = 0; i < c->nreps; i++)
+    for (unsigned k = 0; k < c->reps[i].nkinds; k++) {
+      /* code 0: the task never ran to its end (its worker died) or ran twice */
+      const char *name = c->reps[i].kinds[k].code ? cb_err_name(c->reps[i].kinds[k].code) : "NOTRUN";
+      cJSON *n = cJSON_GetObjectItemCaseSensitive(kinds, name);
+      if (n) cJSON_SetNumberValue(n, n->valuedouble + c->reps[i].kinds[k].count);
+      else cJSON_AddNumberToObject(kinds, name, c->reps[i].kinds[k].count);
+    }
+  cJSON_AddNumberToObject(o, "not_found", r.not_found);
+  if (c->wl->ideal) {
+    cJSON_AddNumberToObject(o, "ideal_s", c->ideal_s);
+    cJSON_AddNumberToObject(o, "efficiency", r.efficiency);
+  } else {
+    cJSON_AddNullToObject(o, "ideal_s");
+    cJSON_AddNullToObject(o, "efficiency");
+  }
+  if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
+    cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
   cJSON_AddStringToObject(o, "checksum", hex64(r.checksum, hx));
   cJSON_AddBoolToObject(o, "checksum_stable", r.checksum_stable);
   cJSON *reps = cJSON_AddArrayToObject(o, "repetitions");
@@ -147,6 +172,11 @@ static cJSON *case_json(const cb_case *c) {
     cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
     cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
     if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
+    cJSON_AddNumberToObject(x, "not_found", (double)s->not_found);
+    if (s->nmetrics) {
+      cJSON *mx = cJSON_AddObjectToObject(x, "metrics");
+      for (unsigned k = 0; k < s->nmetrics; k++) cJSON_AddNumberToObject(mx, s->metrics[k].name, s->metrics[k].value);
+    }
     cJSON_AddNumberToObject(x, "status", s->status);
     if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
     cJSON_AddItemToArray(reps, x);

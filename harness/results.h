@@ -14,7 +14,8 @@ typedef struct cb_row {
   double ctx_voluntary, ctx_involuntary;
   double p50_ms, p99_ms, max_ms;
   uint64_t errors;
-  double efficiency;
+  double not_found;
+  double efficiency;     /* NaN when the workload has no ideal */
   uint64_t checksum;
   int checksum_stable;   /* every clean repetition gave the same checksum */
 } cb_row;

@@ -29,20 +29,36 @@ void cb_runner_signals(void) {
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
 
-void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out) {
+void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
   cb_job job;
   struct rusage r0, r1, rch;
+  char output[4096];
   memset(out, 0, sizeof *out);
-  int rc = cb_job_init(&job, c->wl, &c->params, c->tasks, c->eff_conc, stack_size);
+  int rc = cb_job_init(&job, c->wl, &c->params, c->tasks, c->eff_conc, env->stack_size);
   if (rc) {
     out->status = rc;
     snprintf(out->err, sizeof out->err, "could not map the task records: %s", strerror(-rc));
     out->errors = c->tasks;
     return;
   }
-  if (c->wl->setup && (rc = c->wl->setup(&job.params, job.ntasks, &job.state)) != 0) {
+  cb_setup su = {
+    .p = &job.params,
+    .ntasks = job.ntasks,
+    .workers = cb_job_workers(&job),
+    .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
+  };
+  if (env->target && env->target->pid > 0) {
+    su.server = (const struct sockaddr *)&env->target->addr;
+    su.authority = env->target->authority;
+  }
+  su.tmpdir = env->tmpdir;
+  if ((c->wl->flags & CB_WL_OUTPUT) && env->outdir) {
+    snprintf(output, sizeof output, "%s/output/%s.tsv", env->outdir, c->id);
+    su.output = output;
+  }
+  if (c->wl->setup && (rc = c->wl->setup(&su, &job.state)) != 0) {
     out->status = rc;
-    snprintf(out->err, sizeof out->err, "%s setup failed: %s", c->wl->name, strerror(-rc));
+    snprintf(out->err, sizeof out->err, "%s setup failed: %s", c->wl->name, cb_strerror(rc));
     out->errors = c->tasks;
     cb_job_free(&job);
     return;
@@ -55,7 +71,8 @@ void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out)
   int64_t t1 = cb_now_ns();
   getrusage(RUSAGE_SELF, &r1);
   getrusage(RUSAGE_CHILDREN, &rch);   /* fork's workers, reaped by run() */
-  if (c->wl->teardown) c->wl->teardown(job.state);
+  if (c->wl->metrics) out->nmetrics = c->wl->metrics(job.state, out->metrics, 8);
+  int trc = c->wl->teardown ? c->wl->teardown(job.state) : 0;
 
   cb_job_summary s;
   cb_job_summarize(&job, &s);
@@ -74,7 +91,14 @@ void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out)
   out->p99_ms = s.p99_ms;
   out->max_ms = s.max_ms;
   out->unit_s = unit_s;
+  out->not_found = s.not_found;
+  out->nkinds = s.nkinds;
+  memcpy(out->kinds, s.kinds, sizeof out->kinds);
   snprintf(out->err, sizeof out->err, "%s", job.err);
+  if (trc && !out->status) {
+    out->status = trc;
+    snprintf(out->err, sizeof out->err, "%s could not write its output: %s", c->wl->name, cb_strerror(trc));
+  }
   cb_job_free(&job);
 }
 
@@ -93,7 +117,7 @@ static int read_full(int fd, void *buf, size_t len) {
   return (int)(got == len);
 }
 
-int cb_runner_measure(const cb_case *c, size_t stack_size, cb_sample *out) {
+int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
@@ -113,7 +137,7 @@ int cb_runner_measure(const cb_case *c, size_t stack_size, cb_sample *out) {
     signal(SIGTERM, SIG_DFL);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
     cb_sample s;
-    cb_runner_measure_here(c, stack_size, &s);
+    cb_runner_measure_here(c, env, &s);
     ssize_t w = write(fds[1], &s, sizeof s);
     _exit(w == (ssize_t)sizeof s ? 0 : 1);
   }

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include "plan.h"
+#include "target.h"
 
 /* The signal that asked us to stop (SIGINT, SIGTERM), or 0. */
 extern volatile sig_atomic_t cb_interrupted;
@@ -11,12 +12,20 @@ extern volatile sig_atomic_t cb_interrupted;
 /* Catch SIGINT and SIGTERM so a run can stop cleanly; ignore SIGPIPE. */
 void cb_runner_signals(void);
 
+/* Where a measurement runs: options and the shared surroundings. */
+typedef struct cb_measure_env {
+  size_t stack_size;           /* threads and coroutines; 0 = each backend's default */
+  const char *outdir;          /* the run's directory: output files go to outdir/output/ */
+  const cb_target *target;     /* the running target server, or NULL */
+  const char *tmpdir;          /* the run's temporary directory, or NULL */
+} cb_measure_env;
+
 /* Run c once in a fresh measurement process and fill *out. Returns 0 when a sample was taken
  * (out->status says whether the backend succeeded), -EINTR when a signal stopped it (the child
  * is killed and reaped), or another negative error when no process could be started. */
-int cb_runner_measure(const cb_case *c, size_t stack_size, cb_sample *out);
+int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *out);
 
 /* The measurement itself, in the calling process: used by the measurement child, and by tests. */
-void cb_runner_measure_here(const cb_case *c, size_t stack_size, cb_sample *out);
+void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out);
 
 #endif

@@ -35,9 +35,14 @@ void cb_table_print(FILE *out, const cb_plan *plan) {
       if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);
     }
     double cv = r.wall.mean > 0 ? 100 * r.wall.stddev / r.wall.mean : 0;
-    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %7.1f %9.4f %5.2f %8s %8.3f %9.1f %8.2f %8.2f %6llu\n",
+    char ideal[16] = "-", eff[16] = "-";
+    if (c->wl->ideal) {
+      snprintf(ideal, sizeof ideal, "%.4f", c->ideal_s);
+      snprintf(eff, sizeof eff, "%.2f", r.efficiency);
+    }
+    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %7.1f %9s %5s %8s %8.3f %9.1f %8.2f %8.2f %6llu\n",
             c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
-            r.wall.median, cv, c->ideal_s, r.efficiency, speed, r.user_s + r.sys_s,
+            r.wall.median, cv, ideal, eff, speed, r.user_s + r.sys_s,
             r.peak_rss_kib / 1024, r.p50_ms, r.p99_ms, (unsigned long long)r.errors);
   }
 }

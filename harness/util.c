@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -66,6 +67,15 @@ int cb_split(char *s, char sep, char **items, int max) {
     if (!q) return n;
     p = q + 1;
   }
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  return remove(path) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
+int cb_rmtree(const char *path) {
+  int rc = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  return rc < 0 ? (errno ? -errno : -EIO) : rc;
 }
 
 int cb_mkdirs(const char *path) {

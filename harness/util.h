@@ -15,6 +15,9 @@ int cb_parse_size(const char *s, size_t *out);
  * -2 when there are more than max. */
 int cb_split(char *s, char sep, char **items, int max);
 
+/* rm -rf, without following symbolic links. 0 or -errno. */
+int cb_rmtree(const char *path);
+
 /* mkdir -p. 0 or -errno. */
 int cb_mkdirs(const char *path);
 

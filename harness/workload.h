@@ -27,20 +27,63 @@ typedef struct cb_machine {
   double unit_s;         /* seconds for one cb_compute unit on one core, calibrated at start */
 } cb_machine;
 
+struct sockaddr;
+struct cb_server_opts;
+
+/* What a workload's setup gets to know about the execution about to start. */
+typedef struct cb_setup {
+  const cb_params *p;
+  uint64_t ntasks;
+  uint32_t workers;            /* ctx->worker runs from 0 to workers-1 */
+  int serial;                  /* the backend runs one task at a time */
+  const struct sockaddr *server;   /* the target server (CB_WL_SERVER), else NULL */
+  const char *authority;       /* the server as "127.0.0.1:PORT" */
+  const char *output;          /* a file the workload may write its result to (CB_WL_OUTPUT), else NULL */
+  const char *tmpdir;          /* the run's private temporary directory (CB_WL_TMPDIR), removed
+                                  with all it holds when the run ends, however it ends */
+} cb_setup;
+
+/* A named figure a workload reports beside the harness's own (results.json, per repetition). */
+typedef struct cb_metric {
+  const char *name;
+  double value;
+} cb_metric;
+
+enum {
+  CB_WL_SERVER = 1u << 0,      /* needs the target server: the run starts one */
+  CB_WL_ALL_AT_ONCE = 1u << 1, /* every task must be in flight together (producers and consumers) */
+  CB_WL_OUTPUT = 1u << 2,      /* writes DIR/output/<case>.tsv */
+  CB_WL_TMPDIR = 1u << 3,      /* needs a temporary directory */
+};
+
 typedef struct cb_workload {
   const char *name;
   const char *summary;
   cb_kind kind;
+  unsigned flags;
   const cb_param_spec *params;
   unsigned nparams;
-  /* Optional: build shared state before the workers start (inherited by fork children). */
-  int (*setup)(const cb_params *p, uint64_t ntasks, void **state);
-  /* Task `index`; writes its contribution to the case checksum. 0 or a negative error. */
+  /* Optional: the task count when the workload fixes it (crawl: the site's URLs); -n is then
+   * ignored. */
+  uint64_t (*tasks)(const cb_params *p);
+  /* Optional: the target server's configuration for these parameters (CB_WL_SERVER). */
+  void (*server)(const cb_params *p, struct cb_server_opts *o);
+  /* Optional: build shared state before the workers start (inherited by fork children, so what
+   * tasks change must live in MAP_SHARED memory). 0 or a negative error. */
+  int (*setup)(const cb_setup *s, void **state);
+  /* Task `index`; adds its contribution to the case checksum in *sum. 0 or a negative error. */
   int (*task)(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index, uint64_t *sum);
-  /* Optional. */
-  void (*teardown)(void *state);
-  /* The physical lower bound on wall time for n tasks run `conc` at a time on machine m. */
+  /* Optional: a worker has no task left (close what it kept open). */
+  void (*worker_end)(cb_ctx *ctx, const cb_params *p, void *state);
+  /* Optional: figures of its own for results.json; returns how many it wrote. */
+  unsigned (*metrics)(void *state, cb_metric *out, unsigned max);
+  /* Optional: after the workers are done; writes the output. 0 or a negative error. */
+  int (*teardown)(void *state);
+  /* The physical lower bound on wall time for n tasks run `conc` at a time on machine m;
+   * NULL when the workload has no meaningful one (file IO). */
   double (*ideal)(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m);
+  /* How a serial backend (sync) orders the work, when that is not plain task order. */
+  const char *serial_note;
 } cb_workload;
 
 #endif

@@ -273,7 +273,8 @@ static int fx_teardown(void **state) {
 /* Run task `index` of w with p, setting up and tearing down its state if it has any. */
 static int run_task(fixture *f, const cb_workload *w, const cb_params *p, uint64_t ntasks, uint64_t index, uint64_t *sum) {
   void *st = NULL;
-  if (w->setup) assert_int_equal(w->setup(p, ntasks, &st), 0);
+  cb_setup su = { .p = p, .ntasks = ntasks, .workers = 1 };
+  if (w->setup) assert_int_equal(w->setup(&su, &st), 0);
   int rc = w->task(&f->ctx, p, st, index, sum);
   if (w->teardown) w->teardown(st);
   return rc;

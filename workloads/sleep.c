@@ -12,7 +12,7 @@ static const cb_param_spec sleep_params[] = {
 static int sleep_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index, uint64_t *sum) {
   uint64_t ms = (uint64_t)p->v[P_DELAY];
   int rc = cb_sleep(ctx, ms);
-  *sum = cb_mix64(ms);
+  *sum = cb_mix64(index << 32 ^ ms);
   return rc;
 }
 

@@ -1,0 +1,24 @@
+/* target.h: the target server a run starts for the workloads that need one, and always stops. */
+#ifndef CB_TARGET_H
+#define CB_TARGET_H
+
+#include <netinet/in.h>
+#include <sys/types.h>
+#include "server.h"
+
+typedef struct cb_target {
+  pid_t pid;                   /* 0 when none is running */
+  cb_server_opts opts;
+  struct sockaddr_in addr;
+  char authority[64];          /* "127.0.0.1:PORT" */
+} cb_target;
+
+/* Start a server process on a free loopback port with opts; 0, or -1 with why in err. The process
+ * dies with its parent (PR_SET_PDEATHSIG), so it never outlives the run. */
+int  cb_target_start(cb_target *t, const cb_server_opts *opts, char *err, size_t len);
+/* Stop it (SIGTERM, then SIGKILL after a grace period) and reap it. Safe when none runs. */
+void cb_target_stop(cb_target *t);
+/* Is the running server configured as opts asks? */
+int  cb_target_matches(const cb_target *t, const cb_server_opts *opts);
+
+#endif

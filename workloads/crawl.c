@@ -1,0 +1,410 @@
+/* crawl.c: the seeds' crawler: workers take URLs from a shared frontier, fetch, extract hrefs, add
+ * unseen same-site URLs through a shared set, and record every edge found. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "workload.h"
+#include "clock.h"
+#include "http.h"
+#include "server.h"
+#include "shared.h"
+#include "site.h"
+#include "util.h"
+
+enum { P_PAGES, P_LINKS, P_SEED, P_DELAY };
+
+#define URL_MAX 256
+#define TIMEOUT_NS (30 * (int64_t)1000000000)
+
+static const cb_param_spec crawl_params[] = {
+  [P_PAGES] = { .name = "pages", .unit = "pages", .def = 100, .min = 1, .max = 100000, .integer = 1,
+                .help = "pages of the synthetic site (all reachable from page 0)" },
+  [P_LINKS] = { .name = "links", .unit = "hrefs", .def = 8, .min = 1, .max = 64, .integer = 1,
+                .help = "hrefs on each page, duplicates, missing pages and non-HTTP links included" },
+  [P_SEED] = { .name = "seed", .unit = "", .def = 1, .min = 0, .max = 4294967295.0, .integer = 1,
+               .help = "which synthetic site" },
+  [P_DELAY] = { .name = "delay_ms", .unit = "ms", .def = 0, .min = 0, .max = 3600000, .integer = 1,
+                .help = "how long the server waits before each page" },
+};
+
+/* What every process of the crawl shares (MAP_SHARED: fork children write it). */
+typedef struct shared {
+  _Atomic int64_t outstanding;   /* URLs put in the frontier and not yet fully handled */
+  _Atomic uint64_t fetched;
+  _Atomic uint64_t used;         /* bytes of edges */
+  uint64_t cap;
+  char edges[];                  /* "source\tfound\n" lines, in the order found */
+} shared;
+
+typedef struct state {
+  cb_site site;
+  char origin[80];               /* "http://127.0.0.1:PORT" */
+  size_t origin_len;
+  const char *output;
+  cb_queue *frontier;
+  cb_set *seen;
+  shared *sh;
+  size_t sh_len;
+  cb_http *clients;
+  cb_http_resp *resps;
+  uint32_t workers;
+} state;
+
+static cb_site site_of(const cb_params *p) {
+  return (cb_site){ .pages = (uint32_t)p->v[P_PAGES], .links = (uint32_t)p->v[P_LINKS], .seed = (uint64_t)p->v[P_SEED] };
+}
+
+/* Breadth-first over the site's link lists (not its HTML): how many same-site URLs are reachable
+ * from page 0, existing pages and the missing ones they link to, and in how many levels. */
+static void site_walk(const cb_params *p, uint64_t *urls, uint32_t *levels) {
+  cb_site s = site_of(p);
+  uint32_t *level = malloc(s.pages * sizeof *level), *todo = malloc(s.pages * sizeof *todo);
+  uint32_t *missing = NULL, nmissing = 0, capmissing = 0;
+  cb_site_link *links = malloc(s.links * sizeof *links);
+  *urls = 1;
+  *levels = 1;
+  if (!level || !todo || !links) goto cleanup;
+  for (uint32_t i = 0; i < s.pages; i++) level[i] = UINT32_MAX;
+  uint32_t head = 0, tail = 0;
+  todo[tail++] = 0;
+  level[0] = 0;
+  while (head < tail) {
+    uint32_t i = todo[head++];
+    unsigned n = cb_site_links(&s, i, links, s.links);
+    for (unsigned k = 0; k < n && k < s.links; k++) {
+      uint32_t t = links[k].target, lv = level[i] + 1;
+      if (links[k].kind == CB_LINK_PAGE && t < s.pages && level[t] == UINT32_MAX) {
+        level[t] = lv;
+        todo[tail++] = t;
+      } else if (links[k].kind == CB_LINK_MISSING) {
+        uint32_t j = 0;
+        while (j < nmissing && missing[j] != t) j++;
+        if (j < nmissing) continue;
+        if (nmissing == capmissing) {
+          uint32_t *nm = realloc(missing, (capmissing = capmissing ? capmissing * 2 : 64) * sizeof *nm);
+          if (!nm) goto cleanup;
+          missing = nm;
+        }
+        missing[nmissing++] = t;
+      } else {
+        continue;
+      }
+      if (lv + 1 > *levels) *levels = lv + 1;
+    }
+  }
+  *urls = tail + nmissing;
+cleanup:
+  free(level);
+  free(todo);
+  free(missing);
+  free(links);
+}
+
+/* The crawl fetches every reachable same-site URL once: that is its task count. */
+static uint64_t crawl_tasks(const cb_params *p) {
+  uint64_t urls;
+  uint32_t levels;
+  site_walk(p, &urls, &levels);
+  return urls;
+}
+
+/* A page cannot be fetched before the page linking to it: at least one delay per level of the
+ * breadth-first walk, and at least ceil(n / c) delays in all. */
+static double crawl_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) {
+  uint64_t urls;
+  uint32_t levels;
+  site_walk(p, &urls, &levels);
+  if (conc == 0) conc = 1;
+  uint64_t rounds = (n + conc - 1) / conc;
+  if (rounds < levels) rounds = levels;
+  return (double)rounds * p->v[P_DELAY] / 1000.0;
+}
+
+static void crawl_server(const cb_params *p, cb_server_opts *o) {
+  o->site = site_of(p);
+}
+
+static void crawl_free(state *st) {
+  if (st->resps)
+    for (uint32_t w = 0; w < st->workers; w++) cb_http_resp_free(&st->resps[w]);
+  free(st->resps);
+  free(st->clients);
+  cb_queue_destroy(st->frontier);
+  cb_set_destroy(st->seen);
+  cb_shm_free(st->sh, st->sh_len);
+  free(st);
+}
+
+static int crawl_setup(const cb_setup *su, void **out) {
+  int rc = -ENOMEM;
+  state *st = calloc(1, sizeof *st);
+  if (!st) return -ENOMEM;
+  st->site = site_of(su->p);
+  st->output = su->output;
+  st->workers = su->workers ? su->workers : 1;
+  st->origin_len = (size_t)snprintf(st->origin, sizeof st->origin, "http://%s", su->authority);
+  uint64_t urls = su->ntasks;
+  st->clients = calloc(st->workers, sizeof *st->clients);
+  st->resps = calloc(st->workers, sizeof *st->resps);
+  if (!st->clients || !st->resps) goto fail;
+  for (uint32_t w = 0; w < st->workers; w++) {
+    cb_http_init(&st->clients[w], su->server, su->authority, 1);
+    st->resps[w].keep_body = 1;
+  }
+  /* The frontier never holds more than every URL once, so puts never wait. */
+  if ((rc = cb_queue_create(&st->frontier, URL_MAX, (uint32_t)urls, (uint32_t)urls, su->serial)) != 0) goto fail;
+  if ((rc = cb_set_create(&st->seen, urls, URL_MAX)) != 0) goto fail;
+  uint64_t cap = urls * (uint64_t)st->site.links * 2 * (URL_MAX / 2) + 4096;
+  st->sh_len = sizeof(shared) + cap;
+  if (!(st->sh = cb_shm_alloc(st->sh_len))) { rc = -ENOMEM; goto fail; }
+  st->sh->cap = cap;
+  char first[URL_MAX] = { 0 };
+  snprintf(first, sizeof first, "%s/site/0.html", st->origin);
+  cb__set_add(st->seen, first, strlen(first));
+  cb__queue_try_put(st->frontier, first);
+  atomic_store(&st->sh->outstanding, 1);
+  *out = st;
+  return 0;
+fail:
+  crawl_free(st);
+  return rc;
+}
+
+/* Resolve "." and ".." in an absolute path in place. */
+static void dot_segments(char *path) {
+  char *out = path, *in = path;
+  while (*in) {
+    if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || in[2] == '\0')) {
+      in += 2;
+      if (!*in) *out++ = '/';
+    } else if (in[0] == '/' && in[1] == '.' && in[2] == '.' && (in[3] == '/' || in[3] == '\0')) {
+      in += 3;
+      while (out > path && *--out != '/') {}
+      if (!*in) *out++ = '/';
+    } else {
+      do *out++ = *in++; while (*in && *in != '/');
+    }
+  }
+  *out = '\0';
+  if (out == path) { path[0] = '/'; path[1] = '\0'; }
+}
+
+/* href (len bytes) found on page base, as an absolute http URL without fragment, in out. Returns
+ * 0, or -1 for what a crawler skips: other schemes (mailto:, javascript:), empty or overlong. */
+int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap);
+int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap) {
+  char h[URL_MAX];
+  const char *hash = memchr(href, '#', len);
+  if (hash) len = (size_t)(hash - href);
+  while (len && (*href == ' ' || *href == '\t' || *href == '\n')) { href++; len--; }
+  while (len && (href[len - 1] == ' ' || href[len - 1] == '\t' || href[len - 1] == '\n')) len--;
+  if (len == 0 || len >= sizeof h) return -1;
+  memcpy(h, href, len);
+  h[len] = '\0';
+  size_t scheme = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+  char authority[URL_MAX], path[URL_MAX];
+  if (scheme > 0 && h[scheme] == ':') {
+    if (scheme != 4 || strncasecmp(h, "http", 4) != 0 || strncmp(h + 5, "//", 2) != 0) return -1;
+    const char *a = h + 7, *slash = strchr(a, '/');
+    size_t alen = slash ? (size_t)(slash - a) : strlen(a);
+    snprintf(authority, sizeof authority, "%.*s", (int)alen, a);
+    snprintf(path, sizeof path, "%s", slash ? slash : "/");
+  } else {
+    /* base is ours: http://authority/path */
+    const char *a = base + 7, *slash = strchr(a, '/');
+    snprintf(authority, sizeof authority, "%.*s", (int)(slash - a), a);
+    if (h[0] == '/' && h[1] == '/') {          /* scheme-relative: same scheme as the base */
+      char full[URL_MAX + 8];
+      int fl = snprintf(full, sizeof full, "http:%s", h);
+      return cb__crawl_normalize(base, full, (size_t)fl, out, cap);
+    }
+    if (h[0] == '/') {
+      snprintf(path, sizeof path, "%s", h);
+    } else {
+      const char *last = strrchr(slash, '/');
+      size_t dl = (size_t)(last - slash) + 1;     /* the base's directory, with its '/' */
+      if (dl + len >= sizeof path) return -1;
+      memcpy(path, slash, dl);
+      memcpy(path + dl, h, len + 1);
+    }
+  }
+  char *q = strchr(path, '?');
+  char query[URL_MAX] = "";
+  if (q) { snprintf(query, sizeof query, "%s", q); *q = '\0'; }
+  dot_segments(path);
+  for (char *c = authority; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
+  int n = snprintf(out, cap, "http://%s%s%s", authority, path, query);
+  return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* The next href value in html[*pos..), or 0 when there is none. */
+static int next_href(const char *html, size_t *pos, const char **val, size_t *vlen) {
+  const char *p = html + *pos;
+  while ((p = strcasestr(p, "href"))) {
+    /* An attribute: preceded by whitespace, followed by optional spaces and '='. */
+    if (p == html || !(p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r')) { p += 4; continue; }
+    const char *q = p + 4;
+    while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+    if (*q != '=') { p = q; continue; }
+    q++;
+    while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+    const char *end;
+    if (*q == '"' || *q == '\'') {
+      end = strchr(q + 1, *q);
+      if (!end) return 0;
+      *val = q + 1;
+    } else {
+      end = q + strcspn(q, " \t\r\n>");
+      *val = q;
+    }
+    *vlen = (size_t)(end - *val);
+    *pos = (size_t)(end - html) + (*end != '\0');
+    return 1;
+  }
+  return 0;
+}
+
+/* An edge's checksum term: without the server's origin, so runs on other ports agree. */
+static uint64_t edge_term(const state *st, const char *src, const char *dst) {
+  uint64_t h = CB_FNV_INIT;
+  if (strncmp(src, st->origin, st->origin_len) == 0) src += st->origin_len;
+  if (strncmp(dst, st->origin, st->origin_len) == 0) dst += st->origin_len;
+  h = cb_fnv1a(h, src, strlen(src));
+  h = cb_fnv1a(h, "\t", 1);
+  h = cb_fnv1a(h, dst, strlen(dst));
+  return cb_mix64(h);
+}
+
+/* Take one URL, fetch it, record its edges, and queue what is new. */
+static int crawl_task(cb_ctx *ctx, const cb_params *p, void *vst, uint64_t index, uint64_t *sum) {
+  state *st = vst;
+  char url[URL_MAX], target[URL_MAX + 32];
+  int rc = cb_queue_get(ctx, st->frontier, url, cb_now_ns() + TIMEOUT_NS);
+  if (rc) return rc;            /* CB_EOF: the crawl ended without this task, after failures */
+  uint64_t s = cb_mix64(cb_fnv1a(CB_FNV_INIT, url + st->origin_len, strlen(url + st->origin_len)));
+  snprintf(target, sizeof target, "%s?delay_ms=%llu", url + st->origin_len, (unsigned long long)p->v[P_DELAY]);
+  cb_http_resp *r = &st->resps[ctx->worker];
+  rc = cb_http_get(ctx, &st->clients[ctx->worker], target, r, cb_now_ns() + TIMEOUT_NS);
+  if (rc == 0 && r->status == 404) {
+    cb_job_not_found(ctx);
+  } else if (rc == 0 && r->status != 200) {
+    rc = r->status >= 500 ? CB_EHTTP5XX : CB_EHTTPSTATUS;
+  } else if (rc == 0) {
+    atomic_fetch_add(&st->sh->fetched, 1);
+    const char *html = r->body ? r->body : "";
+    size_t pos = 0, vlen;
+    const char *val;
+    uint64_t seen_here[64];
+    unsigned nseen = 0;
+    char found[URL_MAX], line[2 * URL_MAX + 2];
+    while (rc == 0 && next_href(html, &pos, &val, &vlen)) {
+      if (cb__crawl_normalize(url, val, vlen, found, sizeof found) != 0) continue;
+      /* One edge per distinct target on a page. */
+      uint64_t fh = cb_fnv1a(CB_FNV_INIT, found, strlen(found));
+      unsigned k = 0;
+      while (k < nseen && seen_here[k] != fh) k++;
+      if (k < nseen) continue;
+      if (nseen < 64) seen_here[nseen++] = fh;
+      int ll = snprintf(line, sizeof line, "%s\t%s\n", url, found);
+      uint64_t at = atomic_fetch_add(&st->sh->used, (uint64_t)ll);
+      if (at + (uint64_t)ll > st->sh->cap) { rc = -ENOSPC; break; }
+      memcpy(st->sh->edges + at, line, (size_t)ll);
+      s += edge_term(st, url, found);
+      if (strncmp(found, st->origin, st->origin_len) != 0 || found[st->origin_len] != '/') continue;
+      int added = cb_set_add(ctx, st->seen, found, strlen(found));
+      if (added < 0) { rc = added; break; }
+      if (added) {
+        atomic_fetch_add(&st->sh->outstanding, 1);
+        if ((rc = cb_queue_put(ctx, st->frontier, found, cb_now_ns() + TIMEOUT_NS)) != 0)
+          atomic_fetch_sub(&st->sh->outstanding, 1);
+      }
+    }
+  }
+  /* The last URL handled ends the crawl: workers still waiting for one see the end. */
+  if (atomic_fetch_sub(&st->sh->outstanding, 1) == 1) cb_queue_close(ctx, st->frontier);
+  if (rc == 0) *sum = s;
+  return rc;
+}
+
+static void crawl_worker_end(cb_ctx *ctx, const cb_params *p, void *vst) {
+  state *st = vst;
+  cb_http_close(ctx, &st->clients[ctx->worker]);
+}
+
+static int cmp_line(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* DIR/output/<case>.tsv: the edges, sorted, as the seed's foundURLs.txt. */
+static int write_edges(state *st) {
+  uint64_t used = atomic_load(&st->sh->used);
+  if (used > st->sh->cap) used = st->sh->cap;
+  size_t n = 0;
+  for (uint64_t i = 0; i < used; i++) n += st->sh->edges[i] == '\n';
+  char **lines = malloc((n ? n : 1) * sizeof *lines);
+  char *text = malloc(used + 1);
+  int rc = -ENOMEM;
+  if (!lines || !text) goto cleanup;
+  memcpy(text, st->sh->edges, used);
+  text[used] = '\0';
+  size_t k = 0;
+  for (char *p = text; k < n && *p; k++) {
+    lines[k] = p;
+    p = strchr(p, '\n');
+    *p++ = '\0';
+  }
+  qsort(lines, k, sizeof *lines, cmp_line);
+  char *outbuf = malloc(used + 1), *o = outbuf;
+  if (!outbuf) goto cleanup;
+  for (size_t i = 0; i < k; i++) {
+    size_t l = strlen(lines[i]);
+    memcpy(o, lines[i], l);
+    o += l;
+    *o++ = '\n';
+  }
+  rc = cb_write_atomic(st->output, outbuf, (size_t)(o - outbuf));
+  free(outbuf);
+cleanup:
+  free(lines);
+  free(text);
+  return rc;
+}
+
+static unsigned crawl_metrics(void *vst, cb_metric *out, unsigned max) {
+  state *st = vst;
+  if (max < 2) return 0;
+  out[0] = (cb_metric){ "pages_fetched", (double)atomic_load(&st->sh->fetched) };
+  size_t edges = 0;
+  uint64_t used = atomic_load(&st->sh->used);
+  for (uint64_t i = 0; i < used && i < st->sh->cap; i++) edges += st->sh->edges[i] == '\n';
+  out[1] = (cb_metric){ "edges", (double)edges };
+  return 2;
+}
+
+static int crawl_teardown(void *vst) {
+  state *st = vst;
+  int rc = st->output ? write_edges(st) : 0;
+  crawl_free(st);
+  return rc;
+}
+
+const cb_workload cb_workload_crawl = {
+  .name = "crawl",
+  .summary = "workers take URLs from a shared frontier, fetch, extract hrefs, follow unseen ones once; edges to output/",
+  .kind = CB_KIND_IO,
+  .flags = CB_WL_SERVER | CB_WL_OUTPUT,
+  .params = crawl_params,
+  .nparams = sizeof crawl_params / sizeof crawl_params[0],
+  .tasks = crawl_tasks,
+  .server = crawl_server,
+  .setup = crawl_setup,
+  .task = crawl_task,
+  .worker_end = crawl_worker_end,
+  .metrics = crawl_metrics,
+  .teardown = crawl_teardown,
+  .ideal = crawl_ideal,
+  .serial_note = "sync fetches one URL at a time in frontier (breadth-first) order",
+};
