@@ -54,6 +54,14 @@ static long long mem_available_kib(void) {
   return v;
 }
 
+void cb_capacity_raise_nofile(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   const cb_backend_needs *nd = &c->be->needs;
   unsigned long long w = c->eff_conc;
@@ -100,6 +108,17 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
                c->conc, be, need, maxmaps, need * 2);
       return -1;
     }
+  }
+
+  /* Connections: the measurement process holds one per worker (threads, uv), and the target
+   * server holds the other end of every one, whatever the backend. */
+  unsigned long long fds = (unsigned long long)c->wl->fds_per_worker * w;
+  struct rlimit nf;
+  if (fds && getrlimit(RLIMIT_NOFILE, &nf) == 0 && nf.rlim_cur != RLIM_INFINITY && fds + 256 > nf.rlim_cur) {
+    snprintf(err, len, "-c %u on %s needs about %llu file descriptors (a connection per worker), more than "
+             "ulimit -n (%llu) allows; lower -c or raise it: ulimit -n %llu",
+             c->conc, be, fds + 256, (unsigned long long)nf.rlim_cur, fds + 1024);
+    return -1;
   }
 
   long long avail = mem_available_kib();

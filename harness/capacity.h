@@ -8,4 +8,7 @@
 /* 0 when it can; else -1 and one line in err saying which limit and how to raise it. */
 int cb_capacity_check(const cb_case *c, char *err, size_t len);
 
+/* Raise the soft limit on open files to the hard one, as servers do: connections need them. */
+void cb_capacity_raise_nofile(void);
+
 #endif

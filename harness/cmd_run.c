@@ -264,8 +264,8 @@ static int check_answers(const cb_plan *plan) {
     cb_row ra;
     cb_row_of(a, &ra);
     /* Errors a case asked for (fault injection) are results, not a failed check. */
-    int k = cb_params_index(a->wl, "fault_rate");
-    if (ra.errors && k >= 0 && a->params.v[k] > 0) continue;
+    int fk = cb_params_index(a->wl, "fault_rate");
+    if (ra.errors && fk >= 0 && a->params.v[fk] > 0) continue;
     if (ra.errors) {
       const char *note = "";
       for (unsigned k = 0; k < a->nreps && !*note; k++) note = a->reps[k].err;
@@ -313,6 +313,7 @@ int cb_cmd_run(int argc, char **argv) {
   if (cb_plan_build(&cfg, &m, &plan) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
 
   /* Refuse what the machine cannot give before anything runs or is written. */
+  cb_capacity_raise_nofile();
   for (size_t i = 0; i < plan.n; i++) {
     const cb_case *c = &plan.cases[i];
     int seen = 0;

@@ -63,6 +63,7 @@ typedef struct cb_workload {
   unsigned flags;
   const cb_param_spec *params;
   unsigned nparams;
+  uint32_t fds_per_worker;     /* descriptors a worker holds at once (a kept-alive connection) */
   /* Optional: the task count when the workload fixes it (crawl: the site's URLs); -n is then
    * ignored. */
   uint64_t (*tasks)(const cb_params *p);
