@@ -3,6 +3,7 @@
 #define CB_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cb_stats {
   double median, mean, stddev, min, max;
@@ -14,5 +15,39 @@ void cb_stats_of(const double *v, size_t n, cb_stats *out);
 
 /* Median of v[0..n) (mean of the middle two when n is even); v is left untouched. */
 double cb_median(const double *v, size_t n);
+
+/* Percentile of v[0..n) by linear interpolation between the closest ranks (numpy's default):
+ * the value at rank (n-1)*pct/100 of the sorted data. pct is clamped to 0..100; v is left
+ * untouched; 0 when n is 0; NaN when memory runs out. */
+double cb_percentile(const double *v, size_t n, double pct);
+
+/* Median absolute deviation: median of |v[i] - median(v)|, raw (not scaled by 1.4826). 0 when
+ * n is 0; NaN when memory runs out. */
+double cb_mad(const double *v, size_t n);
+
+/* flags[i] = 1 when |v[i] - median| > k * 1.4826 * MAD (1.4826 * MAD estimates the stddev of
+ * normal data; k = 3.5 is the usual cut), else 0. When MAD is 0 (over half the values equal),
+ * every value that differs from the median is flagged. Returns how many were flagged, -EINVAL
+ * for a NULL flags with n > 0, -ENOMEM. */
+int cb_outliers_mad(const double *v, size_t n, double k, unsigned char *flags);
+
+/* Percentile-bootstrap confidence interval of the median at `level` (0.95 for 95%): `resamples`
+ * resamples of n drawn with replacement by a PRNG (xoshiro256**) seeded from `seed`, so the
+ * same inputs and seed always give the same interval. n = 1 gives lo = hi = v[0]; n = 0 gives
+ * 0, 0; resamples = 0 gives the sample median twice; NaN, NaN when memory runs out. */
+void cb_bootstrap_median_ci(const double *v, size_t n, double level, unsigned resamples,
+                            uint64_t seed, double *lo, double *hi);
+
+/* Coefficient of variation, stddev / |mean|; 0 when the mean is 0. */
+double cb_cv(const cb_stats *s);
+
+/* Mann-Whitney U test of a against b. *u = U1 = R1 - na(na+1)/2 (R1 the rank sum of a, ties
+ * given mid-ranks), so U1 near na*nb means a's values tend to be larger. *p = the two-sided
+ * p-value: exact (the U distribution counted in 64-bit integers) when there are no ties and the
+ * C(na+nb, na) arrangements fit in 64 bits (up to 33 against 33, or few against many);
+ * otherwise the normal approximation with tie and continuity corrections. u or p may be NULL.
+ * 0, -EINVAL for an empty sample or a NaN, -ENOMEM. */
+int cb_mann_whitney(const double *a, size_t na, const double *b, size_t nb, double *u,
+                    double *p_two_sided);
 
 #endif
