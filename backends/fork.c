@@ -1,6 +1,7 @@
 /* fork.c: pre-forked worker processes claiming tasks from a counter in MAP_SHARED memory. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +11,28 @@
 #include <unistd.h>
 #include "backend.h"
 
-/* Resident KiB of this process now: what a child shares with us at fork time. */
-static uint64_t self_rss_kib(void) {
-  unsigned long size = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
+/* Pss from /proc/self/smaps_rollup, in KiB; 0 where the kernel has none. */
+static uint64_t self_pss_kib(void) {
+  char line[256];
+  uint64_t kib = 0;
+  FILE *f = fopen("/proc/self/smaps_rollup", "r");
   if (!f) return 0;
-  if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "Pss:", 4) == 0) { kib = strtoull(line + 4, NULL, 10); break; }
   fclose(f);
-  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+  return kib;
 }
 
 static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
   /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
-  cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker };
+  cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker, .ops = cb_job_ops(job, worker) };
   uint64_t i;
   while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
+  cb_job_worker_end(job, &ctx);
+  /* Our proportional share of memory (shared pages split among their sharers): the parent adds
+   * every worker's, so the pool's footprint is counted once. */
+  atomic_fetch_add(&job->sh->children_pss_kib, self_pss_kib());
   _exit(0);
 }
 
@@ -38,7 +45,6 @@ static int fork_run(cb_job *job) {
     snprintf(job->err, sizeof job->err, "out of memory for %u process records", n);
     return -ENOMEM;
   }
-  uint64_t inherited = self_rss_kib();
   fflush(NULL);          /* children must not flush our buffers again */
   for (; started < n; started++) {
     pid_t pid = fork();
@@ -59,12 +65,10 @@ static int fork_run(cb_job *job) {
   uint32_t crashed = 0;
   for (uint32_t k = 0; k < started; k++) {
     int status;
-    struct rusage ru;
     pid_t r;
-    while ((r = wait4(pids[k], &status, 0, &ru)) < 0 && errno == EINTR) {}
+    while ((r = waitpid(pids[k], &status, 0)) < 0 && errno == EINTR) {}
     if (r < 0) continue;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) crashed++;
-    if ((uint64_t)ru.ru_maxrss > inherited) job->children_rss_kib += (uint64_t)ru.ru_maxrss - inherited;
   }
   if (crashed && rc == 0)
     snprintf(job->err, sizeof job->err, "%u of %u worker processes died abnormally", crashed, started);

@@ -20,6 +20,11 @@ static int blocking_sleep(cb_ctx *ctx, uint64_t ms) {
   return 0;
 }
 
+static int blocking_sleep_until(cb_ctx *ctx, int64_t deadline) {
+  cb_sleep_until(deadline);
+  return 0;
+}
+
 static uint64_t blocking_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   return cb_hash_chain(seed, units);
 }
@@ -135,6 +140,7 @@ static int blocking_set_add(cb_ctx *ctx, cb_set *s, const void *key, size_t len)
 const cb_io cb_io_blocking = {
   .name = "blocking",
   .sleep = blocking_sleep,
+  .sleep_until = blocking_sleep_until,
   .compute = blocking_compute,
   .tcp_connect = blocking_connect,
   .tcp_send = blocking_send,

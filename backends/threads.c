@@ -17,6 +17,7 @@ static void *worker_main(void *arg) {
   worker *w = arg;
   uint64_t i;
   while (cb_job_claim(w->ctx.job, &i)) cb_job_exec(w->ctx.job, &w->ctx, i);
+  cb_job_worker_end(w->ctx.job, &w->ctx);
   return NULL;
 }
 
@@ -38,7 +39,7 @@ static int threads_run(cb_job *job) {
     goto cleanup;
   }
   for (; started < n; started++) {
-    ws[started].ctx = (cb_ctx){ .io = &cb_io_blocking, .job = job, .worker = started };
+    ws[started].ctx = (cb_ctx){ .io = &cb_io_blocking, .job = job, .worker = started, .ops = cb_job_ops(job, started) };
     if ((rc = pthread_create(&ws[started].tid, &attr, worker_main, &ws[started])) != 0) {
       /* The threads already started still finish every task, so nothing is lost; but the run
        * did not have the concurrency asked for, so it fails. */

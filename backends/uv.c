@@ -139,6 +139,19 @@ static int uv_io_sleep(cb_ctx *ctx, uint64_t ms) {
   return 0;
 }
 
+static int uv_io_sleep_until(cb_ctx *ctx, int64_t deadline) {
+  slot *s = self(ctx);
+  int64_t left = deadline - cb_now_ns();
+  if (left <= 0) return 0;
+  /* libuv's timers count whole milliseconds: round up, never start early. */
+  uv_update_time(&s->b->loop);
+  int rc = uv_timer_start(&s->timer, on_sleep, (uint64_t)((left + 999999) / 1000000), 0);
+  if (rc) return rc;
+  s->parked = 1;
+  cb_coro_yield();
+  return 0;
+}
+
 static uint64_t uv_io_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   /* One loop, one thread: CPU work runs right here and holds every other coroutine up. */
   return cb_hash_chain(seed, units);
@@ -386,6 +399,7 @@ static int uv_io_set_add(cb_ctx *ctx, cb_set *set, const void *key, size_t len) 
 static const cb_io uv_io = {
   .name = "uv",
   .sleep = uv_io_sleep,
+  .sleep_until = uv_io_sleep_until,
   .compute = uv_io_compute,
   .tcp_connect = uv_io_connect,
   .tcp_send = uv_io_send,
@@ -427,7 +441,7 @@ static int uv_run_job(cb_job *job) {
   for (; made < n; made++) {
     slot *s = &b.slots[made];
     s->b = &b;
-    s->ctx = (cb_ctx){ .io = &uv_io, .impl = s, .job = job, .worker = made };
+    s->ctx = (cb_ctx){ .io = &uv_io, .impl = s, .job = job, .worker = made, .ops = cb_job_ops(job, 0) };
     if ((rc = cb_coro_stack_alloc(&s->stack, stack)) != 0) {
       snprintf(job->err, sizeof job->err,
                "could not map coroutine stack %u of %u (%zu KiB): %s; lower -c or --stack-size, or raise vm.max_map_count",

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* A task is plain straight-line C. It calls the functions below through its context; the backend
  * decides what they mean (blocking system calls, or a coroutine parked on a libuv request).
@@ -31,7 +32,26 @@ enum {
 const char *cb_strerror(int err);
 const char *cb_err_name(int err);
 
+/* Operation kinds whose latency is recorded per worker (one histogram each), for every backend. */
+#define CB_OP_MAP(XX)       \
+  XX(CONNECT, "connect")    \
+  XX(REQUEST, "request")    \
+  XX(SLEEP, "sleep")        \
+  XX(FILE, "file")          \
+  XX(QUEUE_PUT, "queue_put") \
+  XX(QUEUE_GET, "queue_get")
+
+enum {
+#define XX(name, text) CB_OP_##name,
+  CB_OP_MAP(XX)
+#undef XX
+  CB_OP_KINDS
+};
+
+extern const char *const cb_op_names[CB_OP_KINDS];
+
 typedef struct cb_ctx cb_ctx;
+struct cb_op_hists;
 typedef struct cb_conn cb_conn;      /* a TCP connection; each backend defines its own */
 typedef struct cb_queue cb_queue;    /* shared bounded queue (harness/shared.h) */
 typedef struct cb_set cb_set;        /* shared set (harness/shared.h) */
@@ -43,6 +63,7 @@ struct sockaddr;
 typedef struct cb_io {
   const char *name;
   int (*sleep)(cb_ctx *ctx, uint64_t ms);
+  int (*sleep_until)(cb_ctx *ctx, int64_t deadline);   /* open-loop starts; ns, as exact as it can */
   uint64_t (*compute)(cb_ctx *ctx, uint64_t seed, uint64_t units);
   /* TCP */
   int (*tcp_connect)(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out);
@@ -70,10 +91,25 @@ struct cb_ctx {
   struct cb_job *job;
   uint32_t worker;       /* 0 .. workers-1: index per-worker state (keep-alive connections) */
   uint64_t task;         /* the task it is running */
+  struct cb_op_hists *ops;   /* this worker's (thread's or process's) latency histograms, or NULL */
 };
 
+/* Record that an operation of `kind` started at t0 (cb_now_ns) ended now. */
+void cb__op_record(cb_ctx *ctx, int kind, int64_t t0);
+
+static inline int64_t cb__now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Wait ms milliseconds without using CPU. */
-static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) { return ctx->io->sleep(ctx, ms); }
+static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) {
+  int64_t t0 = cb__now();
+  int rc = ctx->io->sleep(ctx, ms);
+  cb__op_record(ctx, CB_OP_SLEEP, t0);
+  return rc;
+}
 
 /* Run `units` units of the deterministic hash chain from `seed`; returns the final hash. */
 static inline uint64_t cb_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
@@ -82,7 +118,10 @@ static inline uint64_t cb_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
 
 /* Connect to addr (IPv4 or IPv6) before the deadline. */
 static inline int cb_tcp_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
-  return ctx->io->tcp_connect(ctx, addr, deadline, out);
+  int64_t t0 = cb__now();
+  int rc = ctx->io->tcp_connect(ctx, addr, deadline, out);
+  cb__op_record(ctx, CB_OP_CONNECT, t0);
+  return rc;
 }
 /* Send all of buf: len, or a negative error (the connection is then unusable). */
 static inline ssize_t cb_tcp_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline) {
@@ -97,29 +136,40 @@ static inline ssize_t cb_tcp_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap
 static inline void cb_tcp_close(cb_ctx *ctx, cb_conn *c) { ctx->io->tcp_close(ctx, c); }
 
 /* open(2)-like: a descriptor or a negative error. */
+/* Each file call is one "file" operation in the latency histograms. */
+#define CB__TIMED(kind, type, call)        \
+  do {                                     \
+    int64_t t0_ = cb__now();               \
+    type r_ = (call);                      \
+    cb__op_record(ctx, (kind), t0_);       \
+    return r_;                             \
+  } while (0)
+
 static inline int cb_file_open(cb_ctx *ctx, const char *path, int flags, int mode) {
-  return ctx->io->file_open(ctx, path, flags, mode);
+  CB__TIMED(CB_OP_FILE, int, ctx->io->file_open(ctx, path, flags, mode));
 }
 /* pwrite(2)/pread(2)-like: one call, possibly short. */
 static inline ssize_t cb_file_write(cb_ctx *ctx, int fd, const void *buf, size_t len, int64_t off) {
-  return ctx->io->file_write(ctx, fd, buf, len, off);
+  CB__TIMED(CB_OP_FILE, ssize_t, ctx->io->file_write(ctx, fd, buf, len, off));
 }
 static inline ssize_t cb_file_read(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t off) {
-  return ctx->io->file_read(ctx, fd, buf, len, off);
+  CB__TIMED(CB_OP_FILE, ssize_t, ctx->io->file_read(ctx, fd, buf, len, off));
 }
-static inline int cb_file_fsync(cb_ctx *ctx, int fd) { return ctx->io->file_fsync(ctx, fd); }
-static inline int cb_file_close(cb_ctx *ctx, int fd) { return ctx->io->file_close(ctx, fd); }
-static inline int cb_file_unlink(cb_ctx *ctx, const char *path) { return ctx->io->file_unlink(ctx, path); }
+static inline int cb_file_fsync(cb_ctx *ctx, int fd) { CB__TIMED(CB_OP_FILE, int, ctx->io->file_fsync(ctx, fd)); }
+static inline int cb_file_close(cb_ctx *ctx, int fd) { CB__TIMED(CB_OP_FILE, int, ctx->io->file_close(ctx, fd)); }
+static inline int cb_file_unlink(cb_ctx *ctx, const char *path) {
+  CB__TIMED(CB_OP_FILE, int, ctx->io->file_unlink(ctx, path));
+}
 
 /* Put a copy of item (the queue's item size); waits while the queue is full. 0, -EPIPE once the
  * queue is closed, -ETIMEDOUT. */
 static inline int cb_queue_put(cb_ctx *ctx, cb_queue *q, const void *item, int64_t deadline) {
-  return ctx->io->queue_put(ctx, q, item, deadline);
+  CB__TIMED(CB_OP_QUEUE_PUT, int, ctx->io->queue_put(ctx, q, item, deadline));
 }
 /* Take the oldest item; waits while the queue is empty. 0, CB_EOF when it is closed and empty,
  * -ETIMEDOUT, or -EDEADLK when nothing could ever arrive (a serial backend waiting on itself). */
 static inline int cb_queue_get(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline) {
-  return ctx->io->queue_get(ctx, q, item, deadline);
+  CB__TIMED(CB_OP_QUEUE_GET, int, ctx->io->queue_get(ctx, q, item, deadline));
 }
 /* No more puts: waiting getters see CB_EOF once the queue is empty. */
 static inline void cb_queue_close(cb_ctx *ctx, cb_queue *q) { ctx->io->queue_close(ctx, q); }

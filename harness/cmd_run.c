@@ -33,6 +33,11 @@ static const char run_usage[] =
   "  -c, --concurrency LIST   tasks in flight at once, e.g. 1,10,100 (default 10)\n"
   "  -p, --param KEY=V1,V2    a workload parameter; a list is a sweep; repeat for more\n"
   "  -r, --reps N             measured repetitions per case (default 3)\n"
+  "      --warmup W           uncounted repetitions before them (default 1)\n"
+  "      --rate R             open loop: start R tasks a second whatever the completions,\n"
+  "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
+  "                           is timed from each task's slot, so stalls cannot hide\n"
+  "      --seed N             seed of the bootstrap confidence intervals (default 1)\n"
   "  -o, --output DIR         where results go (default results/<timestamp>/)\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
   "  -q, --quiet              no table, no progress\n"
@@ -145,6 +150,10 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
     { "reps", required_argument, NULL, 'r' },
     { "output", required_argument, NULL, 'o' },
     { "stack-size", required_argument, NULL, 'S' },
+    { "warmup", required_argument, NULL, 'W' },
+    { "rate", required_argument, NULL, 'R' },
+    { "duration", required_argument, NULL, 'D' },
+    { "seed", required_argument, NULL, 'E' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
@@ -156,6 +165,9 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
   memset(cfg, 0, sizeof *cfg);
   cfg->tasks = 100;
   cfg->reps = 3;
+  cfg->warmup = 1;
+  cfg->seed = 1;
+  int tasks_given = 0;
   optind = 1;
   opterr = 0;   /* our own one-line messages */
   while ((ch = getopt_long(argc, argv, ":b:w:n:c:p:r:o:qh", opts, NULL)) != -1) {
@@ -166,6 +178,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
     case 'n':
       if (parse_count("-n", optarg, 1, MAX_TASKS, "the number of tasks", &v) != 0) return 2;
       cfg->tasks = v;
+      tasks_given = 1;
       break;
     case 'r':
       if (parse_count("-r", optarg, 1, MAX_REPS, "the number of repetitions", &v) != 0) return 2;
@@ -186,6 +199,31 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
         return 2;
       }
       break;
+    case 'W':
+      if (cb_parse_u64(optarg, &v) != 0 || v > 100) {
+        cb_errorf("run: --warmup '%s' is not a whole number from 0 to 100", optarg);
+        return 2;
+      }
+      cfg->warmup = (unsigned)v;
+      break;
+    case 'R':
+      if (cb_parse_double(optarg, &cfg->rate) != 0 || !(cfg->rate > 0 && cfg->rate <= 1e7)) {
+        cb_errorf("run: --rate '%s' is not a rate from 0 to 10000000 tasks per second, e.g. --rate 500", optarg);
+        return 2;
+      }
+      break;
+    case 'D':
+      if (cb_parse_double(optarg, &cfg->duration) != 0 || !(cfg->duration > 0 && cfg->duration <= 86400)) {
+        cb_errorf("run: --duration '%s' is not a number of seconds from 0 to 86400, e.g. --duration 10", optarg);
+        return 2;
+      }
+      break;
+    case 'E':
+      if (cb_parse_u64(optarg, &cfg->seed) != 0) {
+        cb_errorf("run: --seed '%s' is not a whole number", optarg);
+        return 2;
+      }
+      break;
     case 'q': cfg->quiet = 1; break;
     case 'h': fputs(run_usage, stdout); return 0;
     case ':': cb_errorf("run: %s needs a value; see concbench run --help", argv[optind - 1]); return 2;
@@ -194,6 +232,18 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
   }
   if (optind < argc) {
     cb_errorf("run: unexpected argument '%s'; options take the form -b sync,uv (concbench run --help)", argv[optind]);
+    return 2;
+  }
+  if ((cfg->rate > 0) != (cfg->duration > 0)) {
+    cb_errorf("run: an open-loop run needs both --rate and --duration, e.g. --rate 500 --duration 10");
+    return 2;
+  }
+  if (cfg->rate > 0 && tasks_given) {
+    cb_errorf("run: -n and --rate do not go together: an open-loop run has rate x duration tasks");
+    return 2;
+  }
+  if (cfg->rate * cfg->duration > (double)MAX_TASKS) {
+    cb_errorf("run: --rate x --duration asks for more than %llu tasks; lower one of them", MAX_TASKS);
     return 2;
   }
 
@@ -262,7 +312,7 @@ static int check_answers(const cb_plan *plan) {
     const cb_case *a = &plan->cases[i];
     if (!a->nreps) continue;
     cb_row ra;
-    cb_row_of(a, &ra);
+    cb_row_of(a, plan->seed, &ra);
     /* Errors a case asked for (fault injection) are results, not a failed check. */
     int fk = cb_params_index(a->wl, "fault_rate");
     if (ra.errors && fk >= 0 && a->params.v[fk] > 0) continue;
@@ -282,7 +332,7 @@ static int check_answers(const cb_plan *plan) {
       const cb_case *b = &plan->cases[j];
       if (!b->nreps || b->wl != a->wl || b->tasks != a->tasks || strcmp(b->params_str, a->params_str) != 0) continue;
       cb_row rb;
-      cb_row_of(b, &rb);
+      cb_row_of(b, plan->seed, &rb);
       if (rb.errors || rb.checksum == ra.checksum) continue;
       cb_errorf("checksum mismatch on %s, %s, tasks=%llu: %s c=%u gave %016llx, %s c=%u gave %016llx",
                 a->wl->name, a->params_str, (unsigned long long)a->tasks, b->be->name, b->conc,
@@ -364,18 +414,21 @@ int cb_cmd_run(int argc, char **argv) {
     }
   }
   cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
-                         .tmpdir = tmpdir[0] ? tmpdir : NULL };
+                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .rate = cfg.rate };
 
   cb_runner_signals();
   int tty = isatty(STDERR_FILENO) && !cfg.quiet;
-  size_t total = plan.n * plan.reps, done = 0;
+  size_t total = plan.n * (plan.reps + cfg.warmup), done = 0;
   status = 0;
   /* Repetitions in rounds, each round starting one case later: no backend always runs first,
    * and drift on a shared machine spreads over every case instead of landing on one. */
-  for (unsigned r = 0; r < plan.reps && !cb_interrupted; r++) {
+  for (unsigned rr = 0; rr < cfg.warmup + plan.reps && !cb_interrupted; rr++) {
+    int warm = rr < cfg.warmup;
+    unsigned r = warm ? rr : rr - cfg.warmup;
     for (size_t k = 0; k < plan.n && !cb_interrupted; k++) {
-      cb_case *c = &plan.cases[(k + r) % plan.n];
-      if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s, c=%u, %s", done + 1, total, c->wl->name, c->be->name, c->conc, c->params_str);
+      cb_case *c = &plan.cases[(k + rr) % plan.n];
+      if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s%s on %s, c=%u, %s", done + 1, total, warm ? "warm-up: " : "",
+                       c->wl->name, c->be->name, c->conc, c->params_str);
       if (c->wl->flags & CB_WL_SERVER) {
         cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
         if (c->wl->server) c->wl->server(&c->params, &so);
@@ -390,7 +443,19 @@ int cb_cmd_run(int argc, char **argv) {
           }
         }
       }
-      rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
+      if (warm) {
+        /* Measured like the others, then dropped: nothing of it reaches the results. */
+        cb_case scratch = *c;
+        cb_sample s;
+        scratch.lat = scratch.svc = NULL;
+        memset(scratch.ops, 0, sizeof scratch.ops);
+        rc = cb_runner_measure(&scratch, &env, &s);
+        free(scratch.lat);
+        free(scratch.svc);
+        for (int o = 0; o < CB_OP_KINDS; o++) free(scratch.ops[o]);
+      } else {
+        rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
+      }
       if (rc == -EINTR) break;
       if (rc != 0) {
         if (tty) fputc('\n', stderr);
@@ -399,9 +464,10 @@ int cb_cmd_run(int argc, char **argv) {
         cb_interrupted = -1;
         break;
       }
-      c->nreps++;
+      if (!warm) c->nreps++;
       done++;
     }
+    if (warm) continue;
     cb_plan_learn(&plan, &m);
     /* Whatever has been measured is on disk after every round. */
     rc = cb_results_write(outdir, &plan, &m, argc, argv, r + 1 == plan.reps && !cb_interrupted ? "complete" : "partial");
@@ -421,7 +487,9 @@ int cb_cmd_run(int argc, char **argv) {
   }
   if (check_answers(&plan) && status == 0) status = 1;
   if (cb_interrupted > 0) {
-    cb_errorf("run: interrupted by %s; kept the %zu repetition(s) that finished in %s", strsignal(cb_interrupted), done, outdir);
+    size_t kept = 0;
+    for (size_t i = 0; i < plan.n; i++) kept += plan.cases[i].nreps;
+    cb_errorf("run: interrupted by %s; kept the %zu repetition(s) that finished in %s", strsignal(cb_interrupted), kept, outdir);
     status = 128 + cb_interrupted;
   }
 

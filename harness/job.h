@@ -5,10 +5,12 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "workload.h"
+#include "hist.h"
 
 /* What one task left behind. Lives in MAP_SHARED memory so fork children can write it. */
 typedef struct cb_task_rec {
   uint64_t sum;          /* the task's checksum contribution */
+  int64_t intended_ns;   /* when it should have started: its start, or its open-loop slot */
   int64_t start_ns;      /* CLOCK_MONOTONIC */
   int64_t end_ns;
   int32_t status;        /* 0 or a negative error */
@@ -19,8 +21,17 @@ typedef struct cb_task_rec {
 
 typedef struct cb_shared {
   _Atomic uint64_t next; /* next unclaimed task */
+  _Atomic uint64_t children_pss_kib;   /* fork workers' PSS when they finished, summed */
   cb_task_rec rec[];
 } cb_shared;
+
+/* One worker's latency histograms by operation kind, initialised on first use: a worker is a
+ * thread or a process (all of uv's coroutines share their loop's), so recording takes no lock. */
+typedef struct cb_op_hists {
+  uint32_t used;         /* bit k: h[k] is initialised */
+  uint32_t pad;
+  cb_hist h[CB_OP_KINDS];
+} cb_op_hists;
 
 typedef struct cb_job {
   const cb_workload *wl;
@@ -31,8 +42,11 @@ typedef struct cb_job {
   size_t stack_size;     /* threads and coroutines; 0 = backend default */
   cb_shared *sh;
   size_t sh_len;
-  /* Filled by backends that run work in child processes. */
-  uint64_t children_rss_kib;   /* summed peak RSS of children beyond what they inherited */
+  cb_op_hists *ops;      /* one per worker (MAP_SHARED, touched only where used) */
+  uint32_t nops;
+  size_t ops_len;
+  double rate;           /* open loop: task i starts at t0 + i / rate; 0 = closed loop */
+  int64_t t0_ns;         /* when the run started */
   uint32_t workers;            /* threads, processes or coroutines actually started */
   char err[256];               /* why run() failed, when it did */
 } cb_job;
@@ -45,7 +59,8 @@ typedef struct cb_job_summary {
   uint64_t errors;       /* tasks that failed, never ran, or ran more than once */
   uint64_t not_found;    /* 404 answers, summed over tasks */
   uint64_t checksum;     /* the sum of the successful tasks' contributions, modulo 2^64 */
-  double p50_ms, p99_ms, max_ms;   /* task latency */
+  double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;   /* task latency (from the intended start) */
+  double rate_achieved;  /* completions per second from the start to the last completion */
   /* Errors by kind: the most frequent codes (0 = never ran or ran twice). */
   struct { int32_t code; uint32_t count; } kinds[CB_ERROR_KINDS];
   unsigned nkinds;
@@ -72,7 +87,18 @@ void cb_job_exec(cb_job *job, cb_ctx *ctx, uint64_t index);
 void cb_job_worker_end(cb_job *job, cb_ctx *ctx);
 
 
-void cb_job_summarize(const cb_job *job, cb_job_summary *out);
+/* Sums up the run; when lat and svc are given, fills them with the task latency (from the
+ * intended start: coordinated omission cannot hide a stall) and the service time (from the actual
+ * start), and merges every worker's histogram of kind k into ops[k] when ops is given. */
+void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat, cb_hist *svc, cb_hist *ops);
+static inline void cb_job_summarize(const cb_job *job, cb_job_summary *out) {
+  cb_job_summarize_hists(job, out, NULL, NULL, NULL);
+}
+
+/* The histograms of worker w (backends: threads and processes use their own; sync and uv use 0). */
+static inline cb_op_hists *cb_job_ops(cb_job *job, uint32_t w) {
+  return job->ops && w < job->nops ? &job->ops[w] : NULL;
+}
 
 /* The workers a backend should start: never more than there are tasks. */
 static inline uint32_t cb_job_workers(const cb_job *job) {

@@ -32,6 +32,8 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
   size_t cap = 0;
   memset(plan, 0, sizeof *plan);
   plan->reps = cfg->reps;
+  plan->rate = cfg->rate;
+  plan->seed = cfg->seed;
   for (int w = 0; w < cfg->nwl; w++) {
     const cb_workload *wl = cfg->wl[w];
     /* Odometer over the parameter value lists: the cartesian product, first parameter slowest. */
@@ -40,6 +42,7 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
     for (unsigned k = 0; k < wl->nparams; k++) cnt[k] = pvals(cfg, wl, k, &vals[k]);
     for (;;) {
       cb_case c = { .wl = wl, .tasks = cfg->tasks };
+      if (cfg->rate > 0) c.tasks = (uint64_t)(cfg->rate * cfg->duration + 0.5);
       for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
       if (wl->tasks) c.tasks = wl->tasks(&c.params);
       cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
@@ -48,6 +51,7 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
           c.be = cfg->be[b];
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
+          c.cores = m->cores;
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
           snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,
                    (unsigned long long)c.tasks, c.conc, c.params_str);
@@ -75,6 +79,11 @@ void cb_plan_ideals(cb_plan *plan, const cb_machine *m) {
   for (size_t i = 0; i < plan->n; i++) {
     cb_case *c = &plan->cases[i];
     c->ideal_s = c->wl->ideal ? c->wl->ideal(&c->params, c->tasks, c->eff_conc, m) : 0;
+    /* Open loop: the last task cannot start before its slot, nor end before one task's time. */
+    if (c->wl->ideal && plan->rate > 0 && c->tasks > 0) {
+      double last = (double)(c->tasks - 1) / plan->rate + c->wl->ideal(&c->params, 1, 1, m);
+      if (last > c->ideal_s) c->ideal_s = last;
+    }
   }
 }
 
@@ -88,7 +97,13 @@ void cb_plan_learn(cb_plan *plan, cb_machine *m) {
 }
 
 void cb_plan_free(cb_plan *plan) {
-  for (size_t i = 0; i < plan->n; i++) free(plan->cases[i].reps);
+  for (size_t i = 0; i < plan->n; i++) {
+    cb_case *c = &plan->cases[i];
+    free(c->reps);
+    free(c->lat);
+    free(c->svc);
+    for (int k = 0; k < CB_OP_KINDS; k++) free(c->ops[k]);
+  }
   free(plan->cases);
   memset(plan, 0, sizeof *plan);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "backend.h"
+#include "hist.h"
 
 #define CB_MAX_LIST 64
 #define CB_MAX_PSETS 32
@@ -28,6 +29,10 @@ typedef struct cb_run_cfg {
   cb_pset ps[CB_MAX_PSETS];
   int nps;
   unsigned reps;
+  unsigned warmup;       /* uncounted repetitions before the counted ones */
+  double rate;           /* open loop: tasks started per second; 0 = closed loop */
+  double duration;       /* open loop: seconds of arrivals (tasks = rate x duration) */
+  uint64_t seed;         /* bootstrap resampling */
   size_t stack_size;     /* 0: each backend's default */
   const char *outdir;    /* NULL: results/<timestamp> */
   int quiet;
@@ -44,7 +49,11 @@ typedef struct cb_sample {
   uint64_t ctx_voluntary, ctx_involuntary;
   uint64_t done, errors;
   uint64_t checksum;
-  double p50_ms, p99_ms, max_ms;
+  double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;   /* task latency from the intended start */
+  double rate_achieved;  /* completions per second (open loop) */
+  double load1;          /* the 1-minute load average when it started */
+  double server_cpu_s;   /* CPU the target server used meanwhile */
+  uint32_t peak_threads, peak_procs, peak_fds;   /* over the measurement's process tree */
   double unit_s;         /* compute unit calibrated just before the run (cpu work only), or 0 */
   uint64_t not_found;
   struct { int32_t code; uint32_t count; } kinds[CB_ERROR_KINDS];   /* errors by kind */
@@ -64,14 +73,21 @@ typedef struct cb_case {
   uint32_t conc;         /* as asked; rows keep it so they line up across backends */
   uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */
   double ideal_s;
+  uint32_t cores;        /* of the machine, for the validity flags */
   cb_sample *reps;
   unsigned nreps;
+  /* Latency over every repetition, merged: task (from the intended start), service (from the
+   * actual start) and each operation kind; NULL until something was recorded. */
+  cb_hist *lat, *svc;
+  cb_hist *ops[CB_OP_KINDS];
 } cb_case;
 
 typedef struct cb_plan {
   cb_case *cases;
   size_t n;
   unsigned reps;
+  double rate;           /* open loop, or 0 */
+  uint64_t seed;
 } cb_plan;
 
 /* Expand cfg into cases: workload x parameter values x concurrency x backend. */

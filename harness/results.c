@@ -1,5 +1,6 @@
 /* results.c: a case's row over its repetitions, and the results.csv / results.json writers. */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,45 +14,99 @@
 
 const char cb_csv_header[] =
   "workload,backend,tasks,concurrency,params,reps,wall_median_s,wall_min_s,wall_max_s,"
-  "wall_mean_s,wall_stddev_s,cpu_user_s,cpu_sys_s,peak_rss_kib,ctx_voluntary,ctx_involuntary,"
-  "p50_ms,p99_ms,max_ms,errors,ideal_s,efficiency,checksum,workers,not_found";
+  "wall_mean_s,wall_stddev_s,wall_cv,wall_ci_lo_s,wall_ci_hi_s,outliers,cpu_user_s,cpu_sys_s,"
+  "peak_rss_kib,ctx_voluntary,ctx_involuntary,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,errors,"
+  "ideal_s,efficiency,checksum,workers,not_found,rate_target,rate_achieved,peak_threads,"
+  "peak_procs,peak_fds,server_cpu_s,flags";
 
-void cb_row_of(const cb_case *c, cb_row *r) {
-  double v[7][c->nreps ? c->nreps : 1];
+static const char *const flag_names[] = { "cv", "errors", "load", "server", "cpu>cores" };
+
+void cb_flags_format(unsigned flags, char *buf, size_t len) {
+  size_t off = 0;
+  buf[0] = '\0';
+  for (unsigned i = 0; i < sizeof flag_names / sizeof flag_names[0] && off < len; i++)
+    if (flags & (1u << i)) off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ";" : "", flag_names[i]);
+}
+
+/* The median over the repetitions of the sample field at off. */
+static double median_of(const cb_case *c, size_t off, int is_u64, double *tmp) {
+  for (unsigned i = 0; i < c->nreps; i++) {
+    const char *p = (const char *)&c->reps[i] + off;
+    if (is_u64) { uint64_t u; memcpy(&u, p, sizeof u); tmp[i] = (double)u; }
+    else { double d; memcpy(&d, p, sizeof d); tmp[i] = d; }
+  }
+  return cb_median(tmp, c->nreps);
+}
+
+static double median_u32(const cb_case *c, size_t off, double *tmp) {
+  for (unsigned i = 0; i < c->nreps; i++) {
+    uint32_t u;
+    memcpy(&u, (const char *)&c->reps[i] + off, sizeof u);
+    tmp[i] = u;
+  }
+  return cb_median(tmp, c->nreps);
+}
+
+void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
+  unsigned n = c->nreps;
+  double *tmp = calloc(n ? n : 1, sizeof *tmp), *wall = calloc(n ? n : 1, sizeof *wall);
+  unsigned char *out = calloc(n ? n : 1, 1);
   memset(r, 0, sizeof *r);
   r->checksum_stable = 1;
+  if (!tmp || !wall || !out) goto cleanup;
   int have = 0;
-  for (unsigned i = 0; i < c->nreps; i++) {
+  double load = 0;
+  for (unsigned i = 0; i < n; i++) {
     const cb_sample *s = &c->reps[i];
-    v[0][i] = s->wall_s;
-    v[1][i] = s->user_s;
-    v[2][i] = s->sys_s;
-    v[3][i] = (double)s->peak_rss_kib;
-    v[4][i] = (double)s->ctx_voluntary;
-    v[5][i] = (double)s->ctx_involuntary;
-    v[6][i] = s->p50_ms;
+    wall[i] = s->wall_s;
     r->errors += s->errors;
+    if (s->load1 > load) load = s->load1;
     if (s->errors == 0 && s->status == 0) {
       if (have && s->checksum != r->checksum) r->checksum_stable = 0;
       if (!have) r->checksum = s->checksum;
       have = 1;
     }
   }
-  if (!have && c->nreps) r->checksum = c->reps[0].checksum;
-  cb_stats_of(v[0], c->nreps, &r->wall);
-  r->user_s = cb_median(v[1], c->nreps);
-  r->sys_s = cb_median(v[2], c->nreps);
-  r->peak_rss_kib = cb_median(v[3], c->nreps);
-  r->ctx_voluntary = cb_median(v[4], c->nreps);
-  r->ctx_involuntary = cb_median(v[5], c->nreps);
-  r->p50_ms = cb_median(v[6], c->nreps);
-  for (unsigned i = 0; i < c->nreps; i++) v[6][i] = c->reps[i].p99_ms;
-  r->p99_ms = cb_median(v[6], c->nreps);
-  for (unsigned i = 0; i < c->nreps; i++) v[6][i] = c->reps[i].max_ms;
-  r->max_ms = cb_median(v[6], c->nreps);
-  for (unsigned i = 0; i < c->nreps; i++) v[6][i] = (double)c->reps[i].not_found;
-  r->not_found = cb_median(v[6], c->nreps);
+  if (!have && n) r->checksum = c->reps[0].checksum;
+  cb_stats_of(wall, n, &r->wall);
+  r->cv = cb_cv(&r->wall);
+  cb_bootstrap_median_ci(wall, n, 0.95, 10000, seed, &r->ci_lo, &r->ci_hi);
+  r->outliers = n >= 3 ? (unsigned)cb_outliers_mad(wall, n, 3.5, out) : 0;
+  r->user_s = median_of(c, offsetof(cb_sample, user_s), 0, tmp);
+  r->sys_s = median_of(c, offsetof(cb_sample, sys_s), 0, tmp);
+  r->peak_rss_kib = median_of(c, offsetof(cb_sample, peak_rss_kib), 1, tmp);
+  r->ctx_voluntary = median_of(c, offsetof(cb_sample, ctx_voluntary), 1, tmp);
+  r->ctx_involuntary = median_of(c, offsetof(cb_sample, ctx_involuntary), 1, tmp);
+  r->not_found = median_of(c, offsetof(cb_sample, not_found), 1, tmp);
+  r->rate_achieved = median_of(c, offsetof(cb_sample, rate_achieved), 0, tmp);
+  r->server_cpu_s = median_of(c, offsetof(cb_sample, server_cpu_s), 0, tmp);
+  r->peak_threads = median_u32(c, offsetof(cb_sample, peak_threads), tmp);
+  r->peak_procs = median_u32(c, offsetof(cb_sample, peak_procs), tmp);
+  r->peak_fds = median_u32(c, offsetof(cb_sample, peak_fds), tmp);
+  if (c->lat && c->lat->count) {
+    /* Every repetition's tasks in one histogram: percentiles over all of them. */
+    r->p50_ms = (double)cb_hist_percentile(c->lat, 50) / 1e6;
+    r->p90_ms = (double)cb_hist_percentile(c->lat, 90) / 1e6;
+    r->p99_ms = (double)cb_hist_percentile(c->lat, 99) / 1e6;
+    r->p999_ms = (double)cb_hist_percentile(c->lat, 99.9) / 1e6;
+    r->max_ms = (double)cb_hist_percentile(c->lat, 100) / 1e6;
+  } else {
+    r->p50_ms = median_of(c, offsetof(cb_sample, p50_ms), 0, tmp);
+    r->p90_ms = median_of(c, offsetof(cb_sample, p90_ms), 0, tmp);
+    r->p99_ms = median_of(c, offsetof(cb_sample, p99_ms), 0, tmp);
+    r->p999_ms = median_of(c, offsetof(cb_sample, p999_ms), 0, tmp);
+    r->max_ms = median_of(c, offsetof(cb_sample, max_ms), 0, tmp);
+  }
   r->efficiency = c->wl->ideal == NULL ? NAN : r->wall.median > 0 ? c->ideal_s / r->wall.median : 0;
+  if (n >= 2 && r->cv > 0.10) r->flags |= CB_FLAG_CV;
+  if (r->errors) r->flags |= CB_FLAG_ERRORS;
+  if (c->cores && load > c->cores / 2.0) r->flags |= CB_FLAG_LOAD;
+  if (r->wall.median > 0 && r->server_cpu_s / r->wall.median > 0.9) r->flags |= CB_FLAG_SERVER;
+  if (c->wl->kind != CB_KIND_IO && c->cores && c->eff_conc > c->cores) r->flags |= CB_FLAG_OVERSUB;
+cleanup:
+  free(tmp);
+  free(wall);
+  free(out);
 }
 
 /* A growable string for the CSV. */
@@ -81,19 +136,26 @@ static char *csv_of(const cb_plan *plan) {
     const cb_case *c = &plan->cases[i];
     if (!c->nreps) continue;
     cb_row r;
-    cb_row_of(c, &r);
-    char ideal[32] = "", eff[32] = "";   /* empty, not 0, where there is no ideal */
-    if (c->wl->ideal) {
+    cb_row_of(c, plan->seed, &r);
+    char ideal[32] = "", eff[32] = "", rate[32] = "", achieved[32] = "", flags[128];
+    if (c->wl->ideal) {     /* empty, not 0, where there is no ideal */
       snprintf(ideal, sizeof ideal, "%.6f", c->ideal_s);
       snprintf(eff, sizeof eff, "%.4f", r.efficiency);
     }
-    sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.0f,%.0f,%.0f,"
-              "%.3f,%.3f,%.3f,%llu,%s,%s,%016llx,%u,%.0f\n",
+    if (plan->rate > 0) {
+      snprintf(rate, sizeof rate, "%.3f", plan->rate);
+      snprintf(achieved, sizeof achieved, "%.3f", r.rate_achieved);
+    }
+    cb_flags_format(r.flags, flags, sizeof flags);
+    sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%u,%.6f,%.6f,%.0f,%.0f,%.0f,"
+              "%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%s,%016llx,%u,%.0f,%s,%s,%.0f,%.0f,%.0f,%.3f,%s\n",
               c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
-              c->nreps, r.wall.median, r.wall.min, r.wall.max, r.wall.mean, r.wall.stddev,
-              r.user_s, r.sys_s, r.peak_rss_kib, r.ctx_voluntary, r.ctx_involuntary,
-              r.p50_ms, r.p99_ms, r.max_ms, (unsigned long long)r.errors, ideal, eff,
-              (unsigned long long)r.checksum, c->reps[0].workers, r.not_found);
+              c->nreps, r.wall.median, r.wall.min, r.wall.max, r.wall.mean, r.wall.stddev, r.cv,
+              r.ci_lo, r.ci_hi, r.outliers, r.user_s, r.sys_s, r.peak_rss_kib, r.ctx_voluntary,
+              r.ctx_involuntary, r.p50_ms, r.p90_ms, r.p99_ms, r.p999_ms, r.max_ms,
+              (unsigned long long)r.errors, ideal, eff, (unsigned long long)r.checksum,
+              c->reps[0].workers, r.not_found, rate, achieved, r.peak_threads, r.peak_procs,
+              r.peak_fds, r.server_cpu_s, flags);
   }
   if (b.oom) { free(b.p); return NULL; }
   return b.p;
@@ -104,10 +166,38 @@ static char *hex64(uint64_t v, char buf[17]) {
   return buf;
 }
 
-static cJSON *case_json(const cb_case *c) {
+/* A histogram for plots and for later merging: percentiles, the spectrum, and its buckets. */
+static cJSON *hist_json(const cb_hist *h) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "count", (double)h->count);
+  cJSON_AddNumberToObject(o, "mean_ms", cb_hist_mean(h) / 1e6);
+  static const double ps[] = { 50, 90, 99, 99.9, 99.99, 100 };
+  static const char *const names[] = { "p50_ms", "p90_ms", "p99_ms", "p999_ms", "p9999_ms", "max_ms" };
+  for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+    cJSON_AddNumberToObject(o, names[i], (double)cb_hist_percentile(h, ps[i]) / 1e6);
+  cb_hist_point pts[CB_HIST_SPECTRUM_MAX];
+  size_t n = cb_hist_spectrum(h, pts, CB_HIST_SPECTRUM_MAX);
+  if (n > CB_HIST_SPECTRUM_MAX) n = CB_HIST_SPECTRUM_MAX;
+  cJSON *sp = cJSON_AddArrayToObject(o, "spectrum");
+  for (size_t i = 0; i < n; i++) {
+    cJSON *pt = cJSON_CreateArray();
+    cJSON_AddItemToArray(pt, cJSON_CreateNumber(pts[i].percentile));
+    cJSON_AddItemToArray(pt, cJSON_CreateNumber(pts[i].value_ms));
+    cJSON_AddItemToArray(sp, pt);
+  }
+  char *enc = malloc(CB_HIST_ENCODE_MAX);
+  if (enc) {
+    cb_hist_encode(h, enc, CB_HIST_ENCODE_MAX);
+    cJSON_AddStringToObject(o, "buckets", enc);
+    free(enc);
+  }
+  return o;
+}
+
+static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
   cb_row r;
   char hx[17];
-  cb_row_of(c, &r);
+  cb_row_of(c, plan->seed, &r);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "workload", c->wl->name);
   cJSON_AddStringToObject(o, "backend", c->be->name);
@@ -122,16 +212,35 @@ static cJSON *case_json(const cb_case *c) {
   cJSON_AddNumberToObject(w, "median", r.wall.median);
   cJSON_AddNumberToObject(w, "mean", r.wall.mean);
   cJSON_AddNumberToObject(w, "stddev", r.wall.stddev);
+  cJSON_AddNumberToObject(w, "cv", r.cv);
   cJSON_AddNumberToObject(w, "min", r.wall.min);
   cJSON_AddNumberToObject(w, "max", r.wall.max);
+  cJSON_AddNumberToObject(w, "ci95_lo", r.ci_lo);
+  cJSON_AddNumberToObject(w, "ci95_hi", r.ci_hi);
+  cJSON_AddNumberToObject(w, "outliers", r.outliers);
   cJSON_AddNumberToObject(o, "cpu_user_s", r.user_s);
   cJSON_AddNumberToObject(o, "cpu_sys_s", r.sys_s);
   cJSON_AddNumberToObject(o, "peak_rss_kib", r.peak_rss_kib);
   cJSON_AddNumberToObject(o, "ctx_voluntary", r.ctx_voluntary);
   cJSON_AddNumberToObject(o, "ctx_involuntary", r.ctx_involuntary);
+  cJSON_AddNumberToObject(o, "peak_threads", r.peak_threads);
+  cJSON_AddNumberToObject(o, "peak_procs", r.peak_procs);
+  cJSON_AddNumberToObject(o, "peak_fds", r.peak_fds);
+  cJSON_AddNumberToObject(o, "server_cpu_s", r.server_cpu_s);
   cJSON_AddNumberToObject(o, "p50_ms", r.p50_ms);
+  cJSON_AddNumberToObject(o, "p90_ms", r.p90_ms);
   cJSON_AddNumberToObject(o, "p99_ms", r.p99_ms);
+  cJSON_AddNumberToObject(o, "p999_ms", r.p999_ms);
   cJSON_AddNumberToObject(o, "max_ms", r.max_ms);
+  if (plan->rate > 0) {
+    cJSON_AddNumberToObject(o, "rate_target", plan->rate);
+    cJSON_AddNumberToObject(o, "rate_achieved", r.rate_achieved);
+  }
+  cJSON *lat = cJSON_AddObjectToObject(o, "latency");
+  if (c->lat) cJSON_AddItemToObject(lat, "task", hist_json(c->lat));
+  if (c->svc && plan->rate > 0) cJSON_AddItemToObject(lat, "service", hist_json(c->svc));
+  for (int k = 0; k < CB_OP_KINDS; k++)
+    if (c->ops[k] && c->ops[k]->count) cJSON_AddItemToObject(lat, cb_op_names[k], hist_json(c->ops[k]));
   cJSON_AddNumberToObject(o, "errors", (double)r.errors);
   cJSON *kinds = cJSON_AddObjectToObject(o, "errors_by_kind");
   for (unsigned i = 0; i < c->nreps; i++)
@@ -150,27 +259,45 @@ static cJSON *case_json(const cb_case *c) {
     cJSON_AddNullToObject(o, "ideal_s");
     cJSON_AddNullToObject(o, "efficiency");
   }
-  if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
-    cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
+  cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+  for (unsigned i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
+    if (r.flags & (1u << i)) cJSON_AddItemToArray(fl, cJSON_CreateString(flag_names[i]));
   cJSON_AddStringToObject(o, "checksum", hex64(r.checksum, hx));
   cJSON_AddBoolToObject(o, "checksum_stable", r.checksum_stable);
+  if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
+    cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
   cJSON *reps = cJSON_AddArrayToObject(o, "repetitions");
+  double *wall = calloc(c->nreps ? c->nreps : 1, sizeof *wall);
+  unsigned char *out = calloc(c->nreps ? c->nreps : 1, 1);
+  if (wall && out && c->nreps >= 3) {
+    for (unsigned i = 0; i < c->nreps; i++) wall[i] = c->reps[i].wall_s;
+    cb_outliers_mad(wall, c->nreps, 3.5, out);
+  }
   for (unsigned i = 0; i < c->nreps; i++) {
     const cb_sample *s = &c->reps[i];
     cJSON *x = cJSON_CreateObject();
     cJSON_AddNumberToObject(x, "wall_s", s->wall_s);
+    if (out) cJSON_AddBoolToObject(x, "outlier", out[i]);
     cJSON_AddNumberToObject(x, "cpu_user_s", s->user_s);
     cJSON_AddNumberToObject(x, "cpu_sys_s", s->sys_s);
     cJSON_AddNumberToObject(x, "peak_rss_kib", (double)s->peak_rss_kib);
     cJSON_AddNumberToObject(x, "ctx_voluntary", (double)s->ctx_voluntary);
     cJSON_AddNumberToObject(x, "ctx_involuntary", (double)s->ctx_involuntary);
+    cJSON_AddNumberToObject(x, "peak_threads", s->peak_threads);
+    cJSON_AddNumberToObject(x, "peak_procs", s->peak_procs);
+    cJSON_AddNumberToObject(x, "peak_fds", s->peak_fds);
     cJSON_AddNumberToObject(x, "workers", s->workers);
     cJSON_AddNumberToObject(x, "done", (double)s->done);
     cJSON_AddNumberToObject(x, "errors", (double)s->errors);
     cJSON_AddStringToObject(x, "checksum", hex64(s->checksum, hx));
     cJSON_AddNumberToObject(x, "p50_ms", s->p50_ms);
+    cJSON_AddNumberToObject(x, "p90_ms", s->p90_ms);
     cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
+    cJSON_AddNumberToObject(x, "p999_ms", s->p999_ms);
     cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
+    if (plan->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
+    cJSON_AddNumberToObject(x, "load1", s->load1);
+    cJSON_AddNumberToObject(x, "server_cpu_s", s->server_cpu_s);
     if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
     cJSON_AddNumberToObject(x, "not_found", (double)s->not_found);
     if (s->nmetrics) {
@@ -181,6 +308,8 @@ static cJSON *case_json(const cb_case *c) {
     if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
     cJSON_AddItemToArray(reps, x);
   }
+  free(wall);
+  free(out);
   return o;
 }
 
@@ -197,13 +326,23 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   cJSON *cmd = cJSON_AddArrayToObject(root, "command");
   for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
   cJSON_AddItemToObject(root, "environment", cb_env_json(m));
-  cJSON_AddStringToObject(root, "peak_rss_method",
-    "ru_maxrss of the measurement process; for fork, plus each worker's peak RSS beyond what it inherited at fork time");
-  cJSON_AddStringToObject(root, "ideal_method",
-    "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run (environment.compute_unit_ns)");
+  cJSON *meth = cJSON_AddObjectToObject(root, "method");
+  cJSON_AddStringToObject(meth, "repetitions",
+    "each repetition in a fresh measurement process; warm-ups not counted; rounds over every case, each round starting one case later");
+  cJSON_AddNumberToObject(meth, "seed", (double)plan->seed);
+  cJSON_AddStringToObject(meth, "ci", "95% percentile bootstrap of the median wall time, 10000 resamples, seeded");
+  cJSON_AddStringToObject(meth, "outliers", "repetitions more than 3.5 scaled MADs from the median");
+  cJSON_AddStringToObject(meth, "latency",
+    "per task from its intended start (the open-loop slot, or the start in closed loop), HDR-style histogram (<= 0.78% error), merged over repetitions; service time from the actual start");
+  cJSON_AddStringToObject(meth, "peak_rss_kib",
+    "peak RSS of the measurement process, plus for fork the PSS of every worker when it finished (shared pages counted once)");
+  cJSON_AddStringToObject(meth, "ideal_s",
+    "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run");
+  cJSON_AddStringToObject(meth, "flags",
+    "cv: CV over 10%; errors: failed tasks; load: load average above half the cores at the start; server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores");
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
-    if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i]));
+    if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i], plan));
   json = cJSON_Print(root);
   if (!json) goto cleanup;
 

@@ -1,8 +1,13 @@
-/* runner.c: measuring one repetition of a case in a fresh process, reported over a pipe. */
+/* runner.c: measuring one repetition of a case in a fresh process, reported over a pipe, while
+ * the runner watches the process tree's threads, processes and descriptors. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -29,7 +34,29 @@ void cb_runner_signals(void) {
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
 
-void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
+/* What crosses the pipe after the sample: the histograms that have something in them. */
+enum { HIST_LAT = -1, HIST_SVC = -2 };
+
+typedef struct hist_msg {
+  int32_t kind;          /* HIST_LAT, HIST_SVC or an operation kind */
+  uint32_t pad;
+  cb_hist h;
+} hist_msg;
+
+static int write_full(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The measurement itself. With fd >= 0 the histograms are written there after the sample. */
+static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out, int fd) {
   cb_job job;
   struct rusage r0, r1, rch;
   char output[4096];
@@ -46,12 +73,12 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
     .ntasks = job.ntasks,
     .workers = cb_job_workers(&job),
     .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
+    .tmpdir = env->tmpdir,
   };
   if (env->target && env->target->pid > 0) {
     su.server = (const struct sockaddr *)&env->target->addr;
     su.authority = env->target->authority;
   }
-  su.tmpdir = env->tmpdir;
   if ((c->wl->flags & CB_WL_OUTPUT) && env->outdir) {
     snprintf(output, sizeof output, "%s/output/%s.tsv", env->outdir, c->id);
     su.output = output;
@@ -63,10 +90,13 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
     cb_job_free(&job);
     return;
   }
+  double la[1];
+  out->load1 = getloadavg(la, 1) == 1 ? la[0] : -1;
   /* Calibrated here, next to the run, since a shared machine's speed drifts over minutes. */
   double unit_s = c->wl->kind != CB_KIND_IO ? cb_calibrate_unit() : 0;
+  job.rate = env->rate;
   getrusage(RUSAGE_SELF, &r0);
-  int64_t t0 = cb_now_ns();
+  job.t0_ns = cb_now_ns();
   rc = c->be->run(&job);
   int64_t t1 = cb_now_ns();
   getrusage(RUSAGE_SELF, &r1);
@@ -75,21 +105,27 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
   int trc = c->wl->teardown ? c->wl->teardown(job.state) : 0;
 
   cb_job_summary s;
-  cb_job_summarize(&job, &s);
+  hist_msg *msgs = calloc(2 + CB_OP_KINDS, sizeof *msgs);
+  cb_hist *opsh = calloc(CB_OP_KINDS, sizeof *opsh);
+  if (msgs && opsh) cb_job_summarize_hists(&job, &s, &msgs[0].h, &msgs[1].h, opsh);
+  else cb_job_summarize(&job, &s);
   out->status = rc;
   out->workers = job.workers;
-  out->wall_s = (double)(t1 - t0) / 1e9;
+  out->wall_s = (double)(t1 - job.t0_ns) / 1e9;
   out->user_s = tv_s(r1.ru_utime) - tv_s(r0.ru_utime) + tv_s(rch.ru_utime);
   out->sys_s = tv_s(r1.ru_stime) - tv_s(r0.ru_stime) + tv_s(rch.ru_stime);
-  out->peak_rss_kib = (uint64_t)r1.ru_maxrss + job.children_rss_kib;
+  out->peak_rss_kib = (uint64_t)r1.ru_maxrss + atomic_load(&job.sh->children_pss_kib);
   out->ctx_voluntary = (uint64_t)(r1.ru_nvcsw - r0.ru_nvcsw + rch.ru_nvcsw);
   out->ctx_involuntary = (uint64_t)(r1.ru_nivcsw - r0.ru_nivcsw + rch.ru_nivcsw);
   out->done = s.done;
   out->errors = s.errors;
   out->checksum = s.checksum;
   out->p50_ms = s.p50_ms;
+  out->p90_ms = s.p90_ms;
   out->p99_ms = s.p99_ms;
+  out->p999_ms = s.p999_ms;
   out->max_ms = s.max_ms;
+  out->rate_achieved = s.rate_achieved;
   out->unit_s = unit_s;
   out->not_found = s.not_found;
   out->nkinds = s.nkinds;
@@ -100,27 +136,148 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
     snprintf(out->err, sizeof out->err, "%s could not write its output: %s", c->wl->name, cb_strerror(trc));
   }
   cb_job_free(&job);
+
+  if (fd >= 0) {
+    int ok = write_full(fd, out, sizeof *out) == 0;
+    if (msgs && opsh) {
+      uint32_t n = 0;
+      msgs[n].kind = HIST_LAT;
+      n += msgs[0].h.count > 0;
+      if (msgs[1].h.count) { msgs[n] = msgs[1]; msgs[n++].kind = HIST_SVC; }
+      for (int k = 0; k < CB_OP_KINDS; k++)
+        if (opsh[k].count) { msgs[n].kind = k; msgs[n++].h = opsh[k]; }
+      ok = ok && write_full(fd, &n, sizeof n) == 0 && write_full(fd, msgs, n * sizeof *msgs) == 0;
+    }
+    (void)ok;
+  }
+  free(msgs);
+  free(opsh);
 }
 
-static int read_full(int fd, void *buf, size_t len) {
+void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
+  measure(c, env, out, -1);
+}
+
+/* ---- the runner's side: watching the tree, reading the report ---- */
+
+static long long status_field(pid_t pid, const char *key) {
+  char path[64], line[256];
+  size_t kl = strlen(key);
+  long long v = -1;
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, key, kl) == 0) { v = atoll(line + kl); break; }
+  fclose(f);
+  return v;
+}
+
+static uint32_t count_fds(pid_t pid) {
+  char path[64];
+  uint32_t n = 0;
+  snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return 0;
+  struct dirent *e;
+  while ((e = readdir(d))) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* One look at the tree: the measurement process and its children (fork's workers). */
+static void watch(pid_t root, cb_sample *pk) {
+  char path[64], buf[65536];
+  uint32_t threads = 0, procs = 0, fds = 0;
+  long long t = status_field(root, "Threads:");
+  if (t < 0) return;
+  threads += (uint32_t)t;
+  procs = 1;
+  fds += count_fds(root);
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)root, (int)root);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f >= 0) {
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    if (n > 0) {
+      buf[n] = '\0';
+      for (char *p = buf, *end; *p; p = end) {
+        long child = strtol(p, &end, 10);
+        if (end == p) break;
+        long long ct = status_field((pid_t)child, "Threads:");
+        if (ct < 0) continue;
+        threads += (uint32_t)ct;
+        procs++;
+        fds += count_fds((pid_t)child);
+      }
+    }
+  }
+  if (threads > pk->peak_threads) pk->peak_threads = threads;
+  if (procs > pk->peak_procs) pk->peak_procs = procs;
+  if (fds > pk->peak_fds) pk->peak_fds = fds;
+}
+
+/* CPU seconds a process has used (utime + stime), or -1. */
+static double proc_cpu_s(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return -1;
+  ssize_t n = read(f, buf, sizeof buf - 1);
+  close(f);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');      /* the command name may hold spaces */
+  unsigned long long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Read len bytes, watching the tree meanwhile. 1 when all came, 0 at an early end, -errno. */
+static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *pk, int64_t *next_watch) {
   char *p = buf;
   size_t got = 0;
+  struct pollfd pf = { .fd = fd, .events = POLLIN };
   while (got < len) {
-    ssize_t r = read(fd, p + got, len - got);
-    if (r == 0) break;
-    if (r < 0) {
+    int64_t now = cb_now_ns();
+    if (now >= *next_watch) {
+      int64_t t0 = now;
+      watch(child, pk);
+      /* Every 10 ms, or rarer when looking costs (thousands of descriptors): at most ~5%. */
+      int64_t cost = cb_now_ns() - t0;
+      *next_watch = cb_now_ns() + (cost * 20 > 10000000 ? cost * 20 : 10000000);
+    }
+    int ms = (int)((*next_watch - cb_now_ns()) / 1000000) + 1;
+    int r = poll(&pf, 1, ms);
+    if (r < 0 && errno == EINTR) {
+      if (cb_interrupted) return -EINTR;
+      continue;
+    }
+    if (r <= 0) continue;
+    ssize_t n = read(fd, p + got, len - got);
+    if (n == 0) return 0;
+    if (n < 0) {
       if (errno == EINTR && !cb_interrupted) continue;
       return -errno;
     }
-    got += (size_t)r;
+    got += (size_t)n;
   }
-  return (int)(got == len);
+  return 1;
 }
 
-int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
+static void merge_into(cb_hist **dst, const cb_hist *src) {
+  if (!*dst) {
+    if (!(*dst = malloc(sizeof **dst))) return;
+    cb_hist_init(*dst);
+  }
+  cb_hist_merge(*dst, src);
+}
+
+int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
+  double server0 = env->target && env->target->pid > 0 ? proc_cpu_s(env->target->pid) : -1;
   fflush(NULL);
   pid_t pid = fork();
   if (pid < 0) {
@@ -137,12 +294,24 @@ int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *ou
     signal(SIGTERM, SIG_DFL);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
     cb_sample s;
-    cb_runner_measure_here(c, env, &s);
-    ssize_t w = write(fds[1], &s, sizeof s);
-    _exit(w == (ssize_t)sizeof s ? 0 : 1);
+    measure(c, env, &s, fds[1]);
+    _exit(0);
   }
   close(fds[1]);
-  int got = read_full(fds[0], out, sizeof *out);
+  cb_sample pk = { 0 };
+  int64_t next_watch = cb_now_ns();
+  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &next_watch);
+  uint32_t nh = 0;
+  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &next_watch) == 1 && nh <= 2 + CB_OP_KINDS) {
+    hist_msg *m = malloc(sizeof *m);
+    for (uint32_t i = 0; m && i < nh; i++) {
+      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &next_watch) != 1) break;
+      if (m->kind == HIST_LAT) merge_into(&c->lat, &m->h);
+      else if (m->kind == HIST_SVC) merge_into(&c->svc, &m->h);
+      else if (m->kind >= 0 && m->kind < CB_OP_KINDS) merge_into(&c->ops[m->kind], &m->h);
+    }
+    free(m);
+  }
   close(fds[0]);
   if (got != 1 && cb_interrupted) kill(pid, SIGKILL);
   int status = 0;
@@ -158,6 +327,13 @@ int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *ou
     else
       snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
                WEXITSTATUS(status));
+  }
+  out->peak_threads = pk.peak_threads;
+  out->peak_procs = pk.peak_procs;
+  out->peak_fds = pk.peak_fds;
+  if (server0 >= 0) {
+    double server1 = proc_cpu_s(env->target->pid);
+    out->server_cpu_s = server1 >= server0 ? server1 - server0 : 0;
   }
   return 0;
 }

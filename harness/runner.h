@@ -18,12 +18,14 @@ typedef struct cb_measure_env {
   const char *outdir;          /* the run's directory: output files go to outdir/output/ */
   const cb_target *target;     /* the running target server, or NULL */
   const char *tmpdir;          /* the run's temporary directory, or NULL */
+  double rate;                 /* open loop: tasks started per second, or 0 */
 } cb_measure_env;
 
-/* Run c once in a fresh measurement process and fill *out. Returns 0 when a sample was taken
+/* Run c once in a fresh measurement process and fill *out; its latency histograms are merged
+ * into c's. Returns 0 when a sample was taken
  * (out->status says whether the backend succeeded), -EINTR when a signal stopped it (the child
  * is killed and reaped), or another negative error when no process could be started. */
-int cb_runner_measure(const cb_case *c, const cb_measure_env *env, cb_sample *out);
+int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out);
 
 /* The measurement itself, in the calling process: used by the measurement child, and by tests. */
 void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out);

@@ -103,7 +103,16 @@ static cb_site_link link_at(const cb_site *s, uint32_t i, unsigned k, unsigned n
 unsigned cb_site_links(const cb_site *s, uint32_t i, cb_site_link *out, unsigned max) {
   if (!s->pages || !s->links || i >= s->pages) return 0;
   unsigned next = next_slot(s, i);
-  for (unsigned k = 0; k < s->links && k < max; k++) out[k] = link_at(s, i, k, next);
+  for (unsigned k = 0; k < s->links && k < max; k++) {
+    cb_site_link l = link_at(s, i, k, next);
+    /* Field by field over zeroed memory, so callers may compare links with memcmp. */
+    memset(&out[k], 0, sizeof out[k]);
+    out[k].kind = l.kind;
+    out[k].target = l.target;
+    out[k].form = l.form;
+    out[k].single_quote = l.single_quote;
+    out[k].fragment = l.fragment;
+  }
   return s->links;
 }
 

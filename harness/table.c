@@ -15,15 +15,15 @@ static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
 }
 
 void cb_table_print(FILE *out, const cb_plan *plan) {
-  fprintf(out, "%-8s %-8s %6s %6s %-22s %10s %7s %9s %5s %8s %8s %9s %8s %8s %6s\n",
+  fprintf(out, "%-8s %-8s %6s %6s %-22s %10s %6s %9s %5s %8s %8s %9s %8s %8s %6s  %s\n",
           "workload", "backend", "tasks", "conc", "params", "wall_s", "cv%", "ideal_s", "eff",
-          "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors");
+          "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors", "flags");
   const cb_case *prev = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
     if (!c->nreps) continue;
     cb_row r;
-    cb_row_of(c, &r);
+    cb_row_of(c, plan->seed, &r);
     if (prev && (prev->wl != c->wl || strcmp(prev->params_str, c->params_str) != 0 || prev->conc != c->conc))
       fputc('\n', out);
     prev = c;
@@ -31,18 +31,20 @@ void cb_table_print(FILE *out, const cb_plan *plan) {
     const cb_case *s = sync_of(plan, c);
     if (s) {
       cb_row sr;
-      cb_row_of(s, &sr);
+      cb_row_of(s, plan->seed, &sr);
       if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);
     }
-    double cv = r.wall.mean > 0 ? 100 * r.wall.stddev / r.wall.mean : 0;
+    double cv = 100 * r.cv;
+    char flags[128];
+    cb_flags_format(r.flags, flags, sizeof flags);
     char ideal[16] = "-", eff[16] = "-";
     if (c->wl->ideal) {
       snprintf(ideal, sizeof ideal, "%.4f", c->ideal_s);
       snprintf(eff, sizeof eff, "%.2f", r.efficiency);
     }
-    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %7.1f %9s %5s %8s %8.3f %9.1f %8.2f %8.2f %6llu\n",
+    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %6.1f %9s %5s %8s %8.3f %9.1f %8.2f %8.2f %6llu  %s\n",
             c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
             r.wall.median, cv, ideal, eff, speed, r.user_s + r.sys_s,
-            r.peak_rss_kib / 1024, r.p50_ms, r.p99_ms, (unsigned long long)r.errors);
+            r.peak_rss_kib / 1024, r.p50_ms, r.p99_ms, (unsigned long long)r.errors, flags);
   }
 }
