@@ -9,9 +9,13 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include <uv.h>
+#include <http_parser.h>
 #include "env.h"
+#include "gitrev.h"
 #include "clock.h"
 #include "util.h"
+
+const char *cb_git_rev(void) { return CB_GIT_REV; }
 
 void cb_machine_probe(cb_machine *m, int calibrate) {
   cpu_set_t set;
@@ -113,6 +117,10 @@ cJSON *cb_env_json(const cb_machine *m) {
   cJSON_AddStringToObject(e, "build_type", CB_BUILD_TYPE);
   cJSON_AddStringToObject(e, "sanitizers", CB_SANITIZE_FLAGS);
   cJSON_AddStringToObject(e, "libuv", uv_version_string());
+  unsigned long hp = http_parser_version();
+  snprintf(buf, sizeof buf, "%lu.%lu.%lu", (hp >> 16) & 255, (hp >> 8) & 255, hp & 255);
+  cJSON_AddStringToObject(e, "http_parser", buf);
+  cJSON_AddStringToObject(e, "compiler_flags", CB_C_FLAGS);
   cJSON_AddStringToObject(e, "concbench", CB_VERSION);
   cJSON_AddStringToObject(e, "git_revision", CB_GIT_REV);
   cJSON_AddBoolToObject(e, "git_dirty", strstr(CB_GIT_REV, "dirty") != NULL);

@@ -12,6 +12,9 @@ void cb_machine_probe(cb_machine *m, int calibrate);
 /* Seconds of one compute unit on this core now: the fastest of a few short trials. */
 double cb_calibrate_unit(void);
 
+/* The git revision the binary was built from ("abc123def456-dirty"). */
+const char *cb_git_rev(void);
+
 /* The environment written with every result. */
 struct cJSON *cb_env_json(const cb_machine *m);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
+#include "env.h"
 #include "util.h"
 
 static const char usage[] =
@@ -13,6 +14,7 @@ static const char usage[] =
   "  list    the backends and workloads, with their parameters\n"
   "  run     run cases and write results.csv and results.json\n"
   "  serve   the target HTTP server, for curl, wrk or any client\n"
+  "  primitives  what a coroutine, a thread and a process cost: start, switch, idle memory\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
 
@@ -27,12 +29,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-    printf("concbench %s (%s)\n", CB_VERSION, CB_GIT_REV);
+    printf("concbench %s (%s)\n", CB_VERSION, cb_git_rev());
     return 0;
   }
   if (strcmp(cmd, "run") == 0) return cb_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return cb_cmd_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "primitives") == 0) return cb_cmd_primitives(argc - 1, argv + 1);
   cb_errorf("unknown command '%s'; the commands are list, run and serve (concbench --help)", cmd);
   return 2;
 }
