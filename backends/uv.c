@@ -1,6 +1,7 @@
 /* uv.c: one libuv loop; every task on its own stackful coroutine, at most C alive. A call that
  * would block registers a libuv request and parks the coroutine; the callback resumes it. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,9 @@ static void walk_close(uv_handle_t *h, void *arg) {
 
 static int uv_run_job(cb_job *job) {
   uvb b = { .job = job };
+  /* libuv writes without MSG_NOSIGNAL: a peer that closed must give -EPIPE, not kill us. */
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   uint32_t n = cb_job_workers(job), made = 0;
   size_t stack = job->stack_size ? job->stack_size : UV_DEFAULT_STACK;
   int rc = uv_loop_init(&b.loop);

@@ -163,26 +163,27 @@ void cb_set_destroy(cb_set *s) {
 int cb__set_add(cb_set *s, const void *key, size_t len) {
   if (len > s->key_max) return -ENAMETOOLONG;
   uint64_t h = cb_mix64(cb_fnv1a(CB_FNV_INIT, key, len)) | 1;   /* never 0: 0 marks empty */
-  int rc = -ENOSPC;
+  int rc;
   lock(&s->mu);
-  if (s->count * 2 < s->nslots) {
-    for (uint64_t i = h & (s->nslots - 1);; i = (i + 1) & (s->nslots - 1)) {
-      unsigned char *slot = s->slots + i * s->slot_size;
-      uint64_t sh;
-      uint16_t sl;
-      memcpy(&sh, slot, sizeof sh);
-      if (sh == 0) {
-        uint16_t l16 = (uint16_t)len;
-        memcpy(slot + sizeof sh, &l16, sizeof l16);
-        memcpy(slot + sizeof sh + sizeof l16, key, len);
-        memcpy(slot, &h, sizeof h);              /* last: the slot is whole once it is marked */
-        s->count++;
-        rc = 1;
-        break;
-      }
-      memcpy(&sl, slot + sizeof sh, sizeof sl);
-      if (sh == h && sl == len && memcmp(slot + sizeof sh + sizeof sl, key, len) == 0) { rc = 0; break; }
+  /* At most half full, so a probe always ends at an empty slot: a key present is found even
+   * when there is no room for another. */
+  for (uint64_t i = h & (s->nslots - 1);; i = (i + 1) & (s->nslots - 1)) {
+    unsigned char *slot = s->slots + i * s->slot_size;
+    uint64_t sh;
+    uint16_t sl;
+    memcpy(&sh, slot, sizeof sh);
+    if (sh == 0) {
+      if ((s->count + 1) * 2 > s->nslots) { rc = -ENOSPC; break; }
+      uint16_t l16 = (uint16_t)len;
+      memcpy(slot + sizeof sh, &l16, sizeof l16);
+      memcpy(slot + sizeof sh + sizeof l16, key, len);
+      memcpy(slot, &h, sizeof h);              /* last: the slot is whole once it is marked */
+      s->count++;
+      rc = 1;
+      break;
     }
+    memcpy(&sl, slot + sizeof sh, sizeof sl);
+    if (sh == h && sl == len && memcmp(slot + sizeof sh + sizeof sl, key, len) == 0) { rc = 0; break; }
   }
   pthread_mutex_unlock(&s->mu);
   return rc;

@@ -83,6 +83,9 @@ typedef struct cb_workload {
   /* The physical lower bound on wall time for n tasks run `conc` at a time on machine m;
    * NULL when the workload has no meaningful one (file IO). */
   double (*ideal)(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m);
+  /* Optional: how many of n tasks fail on purpose (faults the parameters ask for): the run
+   * fails only when the errors differ from that. */
+  uint64_t (*expected_errors)(const cb_params *p, uint64_t n);
   /* How a serial backend (sync) orders the work, when that is not plain task order. */
   const char *serial_note;
 } cb_workload;

@@ -199,8 +199,8 @@ int cb__crawl_normalize(const char *base, const char *href, size_t len, char *ou
   char h[URL_MAX];
   const char *hash = memchr(href, '#', len);
   if (hash) len = (size_t)(hash - href);
-  while (len && (*href == ' ' || *href == '\t' || *href == '\n')) { href++; len--; }
-  while (len && (href[len - 1] == ' ' || href[len - 1] == '\t' || href[len - 1] == '\n')) len--;
+  while (len && strchr(" \t\r\n\f", *href)) { href++; len--; }
+  while (len && strchr(" \t\r\n\f", href[len - 1])) len--;
   if (len == 0 || len >= sizeof h) return -1;
   memcpy(h, href, len);
   h[len] = '\0';
@@ -221,10 +221,17 @@ int cb__crawl_normalize(const char *base, const char *href, size_t len, char *ou
       int fl = snprintf(full, sizeof full, "http:%s", h);
       return cb__crawl_normalize(base, full, (size_t)fl, out, cap);
     }
+    /* The base's path, without its query (a '/' there is not a directory). */
+    size_t bl = strcspn(slash, "?");
     if (h[0] == '/') {
       snprintf(path, sizeof path, "%s", h);
+    } else if (h[0] == '?') {                   /* query only: the base's own path (RFC 3986 5.2.2) */
+      if (bl + len >= sizeof path) return -1;
+      memcpy(path, slash, bl);
+      memcpy(path + bl, h, len + 1);
     } else {
-      const char *last = strrchr(slash, '/');
+      const char *last = slash;
+      for (size_t i = 0; i < bl; i++) if (slash[i] == '/') last = slash + i;
       size_t dl = (size_t)(last - slash) + 1;     /* the base's directory, with its '/' */
       if (dl + len >= sizeof path) return -1;
       memcpy(path, slash, dl);

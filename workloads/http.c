@@ -39,6 +39,12 @@ static const char *fault_of(double rate, uint64_t index) {
   return kinds[cb_mix64(h) % 3];
 }
 
+static uint64_t http_expected_errors(const cb_params *p, uint64_t n) {
+  uint64_t e = 0;
+  for (uint64_t i = 0; i < n; i++) e += fault_of(p->v[P_FAULT], i) != NULL;
+  return e;
+}
+
 static int http_setup(const cb_setup *su, void **out) {
   state *st = calloc(1, sizeof *st);
   if (!st) return -ENOMEM;
@@ -114,4 +120,5 @@ const cb_workload cb_workload_http = {
   .worker_end = http_worker_end,
   .teardown = http_teardown,
   .ideal = http_ideal,
+  .expected_errors = http_expected_errors,
 };
