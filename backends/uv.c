@@ -111,14 +111,19 @@ static void wake_later(slot *s, ssize_t rc) {
 
 static void on_deadline(uv_timer_t *t) { wake(t->data, -ETIMEDOUT); }
 
+/* A timer timeout that never fires before deadline. libuv's clock is whole milliseconds,
+ * truncated (and may be the coarse clock, a tick behind): count from the loop's own now, refreshed,
+ * not from ours, so a wait is never shorter than asked even after a long start. */
+static uint64_t timeout_until(slot *s, int64_t deadline) {
+  uv_update_time(&s->b->loop);
+  int64_t left = deadline - (int64_t)uv_now(&s->b->loop) * 1000000;
+  return left <= 0 ? 0 : (uint64_t)((left + 999999) / 1000000);
+}
+
 static ssize_t park(slot *s, int64_t deadline) {
   if (deadline) {
-    int64_t left = deadline - cb_now_ns();
-    if (left <= 0) return -ETIMEDOUT;
-    /* The loop's cached time may be old (many coroutines start before uv_run): refresh it so a
-     * wait is never shorter than asked. */
-    uv_update_time(&s->b->loop);
-    uv_timer_start(&s->timer, on_deadline, (uint64_t)((left + 999999) / 1000000), 0);
+    if (deadline <= cb_now_ns()) return -ETIMEDOUT;
+    uv_timer_start(&s->timer, on_deadline, timeout_until(s, deadline), 0);
   }
   s->parked = 1;
   cb_coro_yield();
@@ -130,27 +135,18 @@ static slot *self(cb_ctx *ctx) { return ctx->impl; }
 
 static void on_sleep(uv_timer_t *t) { wake(t->data, 0); }
 
-static int uv_io_sleep(cb_ctx *ctx, uint64_t ms) {
+static int uv_io_sleep_until(cb_ctx *ctx, int64_t deadline) {
   slot *s = self(ctx);
-  uv_update_time(&s->b->loop);
-  int rc = uv_timer_start(&s->timer, on_sleep, ms, 0);
+  if (deadline <= cb_now_ns()) return 0;
+  int rc = uv_timer_start(&s->timer, on_sleep, timeout_until(s, deadline), 0);
   if (rc) return rc;
   s->parked = 1;
   cb_coro_yield();
   return 0;
 }
 
-static int uv_io_sleep_until(cb_ctx *ctx, int64_t deadline) {
-  slot *s = self(ctx);
-  int64_t left = deadline - cb_now_ns();
-  if (left <= 0) return 0;
-  /* libuv's timers count whole milliseconds: round up, never start early. */
-  uv_update_time(&s->b->loop);
-  int rc = uv_timer_start(&s->timer, on_sleep, (uint64_t)((left + 999999) / 1000000), 0);
-  if (rc) return rc;
-  s->parked = 1;
-  cb_coro_yield();
-  return 0;
+static int uv_io_sleep(cb_ctx *ctx, uint64_t ms) {
+  return uv_io_sleep_until(ctx, cb_now_ns() + (int64_t)ms * 1000000);
 }
 
 static uint64_t uv_io_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {

@@ -335,7 +335,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   cJSON_AddStringToObject(meth, "latency",
     "per task from its intended start (the open-loop slot, or the start in closed loop), HDR-style histogram (<= 0.78% error), merged over repetitions; service time from the actual start");
   cJSON_AddStringToObject(meth, "peak_rss_kib",
-    "peak RSS of the measurement process, plus for fork the PSS of every worker when it finished (shared pages counted once)");
+    "the larger of: the measurement process's peak RSS plus each fork worker's PSS as it finished; and the largest sum of PSS over the process tree the runner saw, looking every 10 ms or more (shared pages counted once)");
   cJSON_AddStringToObject(meth, "ideal_s",
     "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run");
   cJSON_AddStringToObject(meth, "flags",

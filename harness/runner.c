@@ -185,6 +185,19 @@ static uint32_t count_fds(pid_t pid) {
   return n;
 }
 
+/* A process's proportional set size (shared pages split among their sharers), in KiB. */
+static uint64_t pss_kib(pid_t pid) {
+  char path[64], line[256];
+  uint64_t kib = 0;
+  snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "Pss:", 4) == 0) { kib = strtoull(line + 4, NULL, 10); break; }
+  fclose(f);
+  return kib;
+}
+
 /* One look at the tree: the measurement process and its children (fork's workers). */
 static void watch(pid_t root, cb_sample *pk) {
   char path[64], buf[65536];
@@ -194,6 +207,7 @@ static void watch(pid_t root, cb_sample *pk) {
   threads += (uint32_t)t;
   procs = 1;
   fds += count_fds(root);
+  uint64_t mem = pss_kib(root);
   snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)root, (int)root);
   int f = open(path, O_RDONLY | O_CLOEXEC);
   if (f >= 0) {
@@ -209,12 +223,14 @@ static void watch(pid_t root, cb_sample *pk) {
         threads += (uint32_t)ct;
         procs++;
         fds += count_fds((pid_t)child);
+        mem += pss_kib((pid_t)child);
       }
     }
   }
   if (threads > pk->peak_threads) pk->peak_threads = threads;
   if (procs > pk->peak_procs) pk->peak_procs = procs;
   if (fds > pk->peak_fds) pk->peak_fds = fds;
+  if (mem > pk->peak_rss_kib) pk->peak_rss_kib = mem;
 }
 
 /* CPU seconds a process has used (utime + stime), or -1. */
@@ -328,6 +344,10 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
       snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
                WEXITSTATUS(status));
   }
+  /* Two views of the tree's peak: the measurement process's own peak plus each worker's PSS as it
+   * ended, and the largest sum of PSS the runner saw while it watched. Both can only miss; keep
+   * the larger. */
+  if (pk.peak_rss_kib > out->peak_rss_kib) out->peak_rss_kib = pk.peak_rss_kib;
   out->peak_threads = pk.peak_threads;
   out->peak_procs = pk.peak_procs;
   out->peak_fds = pk.peak_fds;

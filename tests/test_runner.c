@@ -1,0 +1,145 @@
+/* test_runner.c: the measurement: open-loop start times, and resources of the whole process tree. */
+#include <errno.h>
+#include <stdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "backend.h"
+#include "clock.h"
+#include "runner.h"
+
+static double no_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) { return 0; }
+
+/* Sleeps p->v[0] ms. */
+static int nap_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index, uint64_t *sum) {
+  *sum = index;
+  return cb_sleep(ctx, (uint64_t)p->v[0]);
+}
+
+static const cb_workload napper = {
+  .name = "nap", .summary = "test", .kind = CB_KIND_IO, .task = nap_task, .ideal = no_ideal,
+};
+
+/* Open loop on a concurrent backend: task i starts at its slot t0 + i/rate, never before. */
+static void open_loop_starts_on_schedule(void **state) {
+  static const char *names[] = { "threads", "fork", "uv" };
+  for (size_t b = 0; b < 3; b++) {
+    cb_params p = { .v = { 1 } };
+    cb_job job;
+    assert_int_equal(cb_job_init(&job, &napper, &p, 40, 8, 0), 0);
+    job.rate = 200;                       /* a slot every 5 ms */
+    job.t0_ns = cb_now_ns();
+    assert_int_equal(cb_backend_find(names[b])->run(&job), 0);
+    for (uint64_t i = 0; i < 40; i++) {
+      const cb_task_rec *r = &job.sh->rec[i];
+      int64_t slot = job.t0_ns + (int64_t)i * 5000000;
+      assert_true(r->intended_ns == slot);
+      assert_true(r->start_ns >= slot);                    /* never early */
+      if (r->start_ns - slot > 100000000)                  /* generous: 100 ms on a busy machine */
+        fail_msg("%s: task %llu started %.1f ms after its slot", names[b], (unsigned long long)i,
+                 (double)(r->start_ns - slot) / 1e6);
+    }
+    cb_job_summary s;
+    cb_job_summarize(&job, &s);
+    assert_int_equal(s.errors, 0);
+    /* 40 slots over 195 ms: about 200 a second, however the machine jitters. */
+    assert_true(s.rate_achieved > 100 && s.rate_achieved < 210);
+    cb_job_free(&job);
+  }
+}
+
+/* When tasks take longer than the slots (20 ms each, a slot every 5 ms, one at a time), the
+ * latency from the slot grows with every task: the stall is in the numbers, not hidden. */
+static void open_loop_latency_counts_the_wait(void **state) {
+  cb_params p = { .v = { 20 } };
+  cb_job job;
+  cb_hist lat, svc;
+  assert_int_equal(cb_job_init(&job, &napper, &p, 10, 1, 0), 0);
+  job.rate = 200;
+  job.t0_ns = cb_now_ns();
+  assert_int_equal(cb_backend_find("sync")->run(&job), 0);
+  cb_job_summary s;
+  cb_job_summarize_hists(&job, &s, &lat, &svc, NULL);
+  const cb_task_rec *last = &job.sh->rec[9];
+  /* The last slot is at 45 ms; it cannot start before 9 x 20 = 180 ms. */
+  assert_true(last->start_ns - last->intended_ns >= 130 * 1000000ll);
+  /* Service time stays one task's; latency from the slot is far longer. */
+  assert_true(cb_hist_percentile(&svc, 50) < 60 * 1000000ull);
+  assert_true(cb_hist_percentile(&lat, 100) >= 150 * 1000000ull);
+  assert_true(s.max_ms >= 150);
+  cb_job_free(&job);
+}
+
+/* Each task touches `p->v[0]` MiB of fresh memory and keeps it until the task ends. */
+static int hog_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index, uint64_t *sum) {
+  size_t len = (size_t)p->v[0] << 20;
+  volatile unsigned char *m = malloc(len);
+  if (!m) return -ENOMEM;
+  for (size_t i = 0; i < len; i += 4096) m[i] = (unsigned char)i;
+  cb_sleep(ctx, 150);                     /* long enough for the runner to look, many times */
+  *sum = m[4096];
+  free((void *)m);
+  return 0;
+}
+
+static const cb_workload hog = {
+  .name = "hog", .summary = "test", .kind = CB_KIND_IO, .task = hog_task, .ideal = no_ideal,
+};
+
+static void measure_case(const char *backend, uint32_t conc, double mib, cb_sample *out) {
+  cb_case c = { .wl = &hog, .be = cb_backend_find(backend), .tasks = conc, .conc = conc, .eff_conc = conc };
+  c.params.v[0] = mib;
+  snprintf(c.id, sizeof c.id, "hog-%s", backend);
+  cb_measure_env env = { 0 };
+  assert_non_null(c.be);
+  assert_int_equal(cb_runner_measure(&c, &env, out), 0);
+  assert_int_equal(out->status, 0);
+  assert_int_equal(out->errors, 0);
+  assert_non_null(c.lat);
+  assert_int_equal(c.lat->count, conc);
+  free(c.lat);
+  free(c.svc);
+  for (int k = 0; k < CB_OP_KINDS; k++) free(c.ops[k]);
+}
+
+/* Four fork workers that each hold 16 MiB: the tree's memory counts them all. */
+static void fork_children_memory_is_seen(void **state) {
+  cb_sample small, big;
+  measure_case("fork", 4, 1, &small);
+  measure_case("fork", 4, 16, &big);
+  print_message("fork x4: 1 MiB each -> %llu KiB, 16 MiB each -> %llu KiB; procs %u\n",
+                (unsigned long long)small.peak_rss_kib, (unsigned long long)big.peak_rss_kib, big.peak_procs);
+  /* The runner looks every 10 ms or more: it must see most of the 60 MiB more, all at once. */
+  assert_true(big.peak_rss_kib >= small.peak_rss_kib + 4 * 12 * 1024);
+  assert_true(big.peak_procs >= 5);       /* the measurement process and its four workers */
+  assert_true(big.user_s + big.sys_s > 0);
+  int st;
+  errno = 0;
+  assert_int_equal(waitpid(-1, &st, WNOHANG), -1);
+  assert_int_equal(errno, ECHILD);
+}
+
+static void threads_are_counted(void **state) {
+  cb_sample s;
+  measure_case("threads", 8, 1, &s);
+  print_message("threads x8: peak threads %u, peak RSS %llu KiB\n", s.peak_threads, (unsigned long long)s.peak_rss_kib);
+  assert_true(s.peak_threads >= 9);
+  assert_true(s.peak_rss_kib >= 8 * 1024);
+  assert_int_equal(s.peak_procs, 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(open_loop_starts_on_schedule),
+    cmocka_unit_test(open_loop_latency_counts_the_wait),
+    cmocka_unit_test(fork_children_memory_is_seen),
+    cmocka_unit_test(threads_are_counted),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
