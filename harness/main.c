@@ -36,6 +36,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return cb_cmd_serve(argc - 1, argv + 1);
   if (strcmp(cmd, "primitives") == 0) return cb_cmd_primitives(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list, run and serve (concbench --help)", cmd);
+  cb_errorf("unknown command '%s'; the commands are list, run, serve and primitives (concbench --help)", cmd);
   return 2;
 }
