@@ -1,0 +1,221 @@
+/* resread.c: reading a run's results.json back: for plots, the report, compare, merge and export.
+ * Written for untrusted input: a truncated or corrupt file is an error with a reason. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+#include "resread.h"
+#include "util.h"
+
+#define MAX_CASES 1000000
+#define MAX_REPS 100000
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int str(const cJSON *o, const char *key, char *buf, size_t len) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsString(v) || !v->valuestring) return -1;
+  if (strlen(v->valuestring) >= len) return -1;
+  snprintf(buf, len, "%s", v->valuestring);
+  return 0;
+}
+
+/* A count that must be a whole number in [0, max]. */
+static int whole(const cJSON *o, const char *key, double max, double *out) {
+  double v = num(o, key);
+  if (!(v >= 0 && v <= max) || v != floor(v)) return -1;
+  *out = v;
+  return 0;
+}
+
+static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, char *err, size_t len) {
+  double d;
+  memset(c, 0, sizeof *c);
+  c->json = o;
+#define BAD(what) do { snprintf(err, len, "%s: case %zu %s", name, idx, what); return -EINVAL; } while (0)
+  if (!cJSON_IsObject(o)) BAD("is not an object");
+  if (str(o, "workload", c->workload, sizeof c->workload) || !c->workload[0]) BAD("has no workload name");
+  if (str(o, "backend", c->backend, sizeof c->backend) || !c->backend[0]) BAD("has no backend name");
+  if (str(o, "params_str", c->params_str, sizeof c->params_str)) BAD("has no params_str");
+  if (whole(o, "tasks", 1e12, &d)) BAD("has no valid tasks count");
+  c->tasks = (uint64_t)d;
+  if (whole(o, "concurrency", 1e9, &d) || d < 1) BAD("has no valid concurrency");
+  c->conc = (uint32_t)d;
+  c->eff_conc = whole(o, "effective_concurrency", 1e9, &d) == 0 ? (uint32_t)d : c->conc;
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "params"), *it;
+  if (p && !cJSON_IsObject(p)) BAD("has params that are not an object");
+  cJSON_ArrayForEach(it, p) {
+    if (c->nparams == CB_MAX_PARAMS) BAD("has too many params");
+    if (!cJSON_IsNumber(it) || !it->string || strlen(it->string) >= sizeof c->params[0].name) BAD("has a malformed param");
+    snprintf(c->params[c->nparams].name, sizeof c->params[0].name, "%s", it->string);
+    c->params[c->nparams++].value = it->valuedouble;
+  }
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "wall_s");
+  if (!cJSON_IsObject(w)) BAD("has no wall_s");
+  c->wall_median = num(w, "median");
+  c->wall_mean = num(w, "mean");
+  c->wall_stddev = num(w, "stddev");
+  c->wall_min = num(w, "min");
+  c->wall_max = num(w, "max");
+  c->wall_cv = num(w, "cv");
+  c->ci_lo = num(w, "ci95_lo");
+  c->ci_hi = num(w, "ci95_hi");
+  if (!(c->wall_median >= 0)) BAD("has no valid median wall time");
+  const cJSON *reps = cJSON_GetObjectItemCaseSensitive(o, "repetitions");
+  if (!cJSON_IsArray(reps)) BAD("has no repetitions");
+  int nr = cJSON_GetArraySize(reps);
+  if (nr < 1 || nr > MAX_REPS) BAD("has no repetitions");
+  if (!(c->wall = calloc((size_t)nr, sizeof *c->wall))) return -ENOMEM;
+  cJSON_ArrayForEach(it, reps) {
+    double ws = num(it, "wall_s");
+    if (!(ws >= 0 && ws < 1e9)) BAD("has a repetition without a valid wall_s");
+    c->wall[c->reps++] = ws;
+  }
+  c->cpu_user_s = num(o, "cpu_user_s");
+  c->cpu_sys_s = num(o, "cpu_sys_s");
+  c->peak_rss_kib = num(o, "peak_rss_kib");
+  c->ctx_voluntary = num(o, "ctx_voluntary");
+  c->ctx_involuntary = num(o, "ctx_involuntary");
+  c->peak_threads = num(o, "peak_threads");
+  c->peak_procs = num(o, "peak_procs");
+  c->peak_fds = num(o, "peak_fds");
+  c->server_cpu_s = num(o, "server_cpu_s");
+  c->p50_ms = num(o, "p50_ms");
+  c->p90_ms = num(o, "p90_ms");
+  c->p99_ms = num(o, "p99_ms");
+  c->p999_ms = num(o, "p999_ms");
+  c->max_ms = num(o, "max_ms");
+  c->errors = num(o, "errors");
+  c->not_found = num(o, "not_found");
+  c->ideal_s = num(o, "ideal_s");
+  c->efficiency = num(o, "efficiency");
+  c->rate_target = num(o, "rate_target");
+  c->rate_achieved = num(o, "rate_achieved");
+  if (str(o, "checksum", c->checksum, sizeof c->checksum)) BAD("has no checksum");
+  const cJSON *fl = cJSON_GetObjectItemCaseSensitive(o, "flags");
+  size_t off = 0;
+  if (!cJSON_IsArray(fl)) fl = NULL;
+  cJSON_ArrayForEach(it, fl)
+    if (cJSON_IsString(it) && off < sizeof c->flags)
+      off += (size_t)snprintf(c->flags + off, sizeof c->flags - off, "%s%s", off ? ";" : "", it->valuestring);
+  const cJSON *lat = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "latency"), "task");
+  const cJSON *b = cJSON_GetObjectItemCaseSensitive(lat, "buckets");
+  if (cJSON_IsString(b) && b->valuestring) {
+    if (!(c->lat = malloc(sizeof *c->lat))) return -ENOMEM;
+    if (cb_hist_decode(c->lat, b->valuestring) != 0) BAD("has a malformed latency histogram");
+  }
+#undef BAD
+  return 0;
+}
+
+int cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  snprintf(out->path, sizeof out->path, "%s", name);
+  out->root = cJSON_ParseWithLength(text, len);
+  if (!out->root) {
+    snprintf(err, errlen, "%s: not valid JSON (truncated or corrupt)", name);
+    return -EINVAL;
+  }
+  if (!cJSON_IsObject(out->root) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(out->root, "concbench"))) {
+    snprintf(err, errlen, "%s: not a concbench results file", name);
+    goto fail;
+  }
+  out->env = cJSON_GetObjectItemCaseSensitive(out->root, "environment");
+  if (!cJSON_IsObject(out->env)) {
+    snprintf(err, errlen, "%s: no environment", name);
+    goto fail;
+  }
+  double cores = num(out->env, "cores");
+  out->cores = cores >= 1 && cores < 1e6 ? (uint32_t)cores : 0;
+  str(out->env, "build_type", out->build_type, sizeof out->build_type);
+  str(out->env, "git_revision", out->git_revision, sizeof out->git_revision);
+  str(out->root, "status", out->status, sizeof out->status);
+  const cJSON *cases = cJSON_GetObjectItemCaseSensitive(out->root, "cases"), *it;
+  if (!cJSON_IsArray(cases)) {
+    snprintf(err, errlen, "%s: no cases", name);
+    goto fail;
+  }
+  int n = cJSON_GetArraySize(cases);
+  if (n > MAX_CASES) {
+    snprintf(err, errlen, "%s: too many cases", name);
+    goto fail;
+  }
+  if (!(out->cases = calloc(n ? (size_t)n : 1, sizeof *out->cases))) {
+    snprintf(err, errlen, "%s: out of memory", name);
+    goto fail;
+  }
+  cJSON_ArrayForEach(it, cases) {
+    int rc = read_case(it, out->n, &out->cases[out->n], name, err, errlen);
+    out->n++;
+    if (rc) {
+      if (rc == -ENOMEM) snprintf(err, errlen, "%s: out of memory", name);
+      cb_results_free(out);
+      return rc;
+    }
+  }
+  return 0;
+fail:
+  cb_results_free(out);
+  return -EINVAL;
+}
+
+int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen) {
+  char file[4096];
+  struct stat st;
+  memset(out, 0, sizeof *out);
+  if (stat(path, &st) != 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -errno;
+  }
+  if (S_ISDIR(st.st_mode)) snprintf(file, sizeof file, "%s/results.json", path);
+  else snprintf(file, sizeof file, "%s", path);
+  size_t len;
+  char *text = cb_read_file(file, &len);
+  if (!text) {
+    int e = errno ? errno : EIO;
+    snprintf(err, errlen, "%s: %s", file, strerror(e));
+    return -e;
+  }
+  int rc = cb_results_parse(text, len, file, out, err, errlen);
+  free(text);
+  if (rc == 0) {
+    snprintf(out->path, sizeof out->path, "%s", file);
+    const char *slash = strrchr(file, '/');
+    if (slash) snprintf(out->dir, sizeof out->dir, "%.*s", (int)(slash - file), file);
+    else snprintf(out->dir, sizeof out->dir, ".");
+  }
+  return rc;
+}
+
+void cb_results_free(cb_results *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    free(r->cases[i].wall);
+    free(r->cases[i].lat);
+  }
+  free(r->cases);
+  cJSON_Delete(r->root);
+  memset(r, 0, sizeof *r);
+}
+
+const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
+                                const char *params_str, uint32_t conc) {
+  for (size_t i = 0; i < r->n; i++) {
+    const cb_rcase *c = &r->cases[i];
+    if (strcmp(c->workload, workload) == 0 && strcmp(c->backend, backend) == 0 &&
+        strcmp(c->params_str, params_str) == 0 && c->conc == conc)
+      return c;
+  }
+  return NULL;
+}
+
+double cb_rcase_param(const cb_rcase *c, const char *name) {
+  for (unsigned i = 0; i < c->nparams; i++)
+    if (strcmp(c->params[i].name, name) == 0) return c->params[i].value;
+  return NAN;
+}

@@ -1,0 +1,68 @@
+/* resread.h: reading a run's results.json back: for plots, the report, compare, merge and export.
+ * Written for untrusted input: a truncated or corrupt file is an error with a reason, never a
+ * crash. */
+#ifndef CB_RESREAD_H
+#define CB_RESREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hist.h"
+#include "workload.h"
+
+struct cJSON;
+
+typedef struct cb_rparam {
+  char name[32];
+  double value;
+} cb_rparam;
+
+/* One case of a results file. Figures absent from the file are NAN. */
+typedef struct cb_rcase {
+  char workload[32], backend[32];
+  char params_str[256];
+  cb_rparam params[CB_MAX_PARAMS];
+  unsigned nparams;
+  uint64_t tasks;
+  uint32_t conc, eff_conc;
+  unsigned reps;
+  double *wall;          /* the repetitions' wall times, reps of them */
+  double wall_median, wall_mean, wall_stddev, wall_min, wall_max, wall_cv, ci_lo, ci_hi;
+  double cpu_user_s, cpu_sys_s, peak_rss_kib, ctx_voluntary, ctx_involuntary;
+  double peak_threads, peak_procs, peak_fds, server_cpu_s;
+  double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;
+  double errors, not_found;
+  double ideal_s, efficiency;      /* NAN when the workload has none */
+  double rate_target, rate_achieved;   /* NAN in closed-loop runs */
+  char checksum[17];
+  char flags[128];       /* "cv;load" */
+  cb_hist *lat;          /* the task latency histogram, when the file has its buckets, else NULL */
+  const struct cJSON *json;   /* the case's object, for what is not above (owned by cb_results) */
+} cb_rcase;
+
+typedef struct cb_results {
+  char path[4096];       /* the results.json read */
+  char dir[4096];        /* its directory */
+  struct cJSON *root;
+  const struct cJSON *env;    /* "environment" */
+  uint32_t cores;
+  char build_type[32];
+  char git_revision[64];
+  char status[16];       /* "complete" or "partial" */
+  cb_rcase *cases;
+  size_t n;
+} cb_results;
+
+/* Read DIR/results.json, or the file itself when path names one. 0, or a negative error with a
+ * one-line reason in err ("results.json: case 3 has no wall_s"). */
+int  cb_results_read(const char *path, cb_results *out, char *err, size_t len);
+/* The same from text already in memory (fuzzing, tests); name is used in messages. */
+int  cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen);
+void cb_results_free(cb_results *r);
+
+/* The case of r with this workload, backend, parameters and concurrency, or NULL. */
+const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
+                                const char *params_str, uint32_t conc);
+/* The value of parameter name in c, or NAN. */
+double cb_rcase_param(const cb_rcase *c, const char *name);
+
+#endif
