@@ -6,6 +6,8 @@
 int cb_cmd_run(int argc, char **argv);
 int cb_cmd_list(int argc, char **argv);
 int cb_cmd_serve(int argc, char **argv);
+int cb_cmd_plot(int argc, char **argv);
+int cb_cmd_report(int argc, char **argv);
 int cb_cmd_primitives(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const char usage[] =
   "  list    the backends and workloads, with their parameters\n"
   "  run     run cases and write results.csv and results.json\n"
   "  serve   the target HTTP server, for curl, wrk or any client\n"
+  "  plot    draw a run's plots with gnuplot (PNG and SVG)\n"
+  "  report  write a run's report (report.md, report.html)\n"
   "  primitives  what a coroutine, a thread and a process cost: start, switch, idle memory\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
@@ -35,7 +37,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return cb_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return cb_cmd_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "plot") == 0) return cb_cmd_plot(argc - 1, argv + 1);
+  if (strcmp(cmd, "report") == 0) return cb_cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "primitives") == 0) return cb_cmd_primitives(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list, run, serve and primitives (concbench --help)", cmd);
+  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report and primitives (concbench --help)", cmd);
   return 2;
 }

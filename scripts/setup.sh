@@ -1,7 +1,7 @@
 # setup.sh: sourced by scripts/bench and scripts/test: install missing Debian packages, build.
 # Usage: cb_setup BUILD_DIR [cmake args...]
 
-CB_PACKAGES="cmake make gcc pkg-config libuv1-dev libcmocka-dev libcjson-dev libhttp-parser-dev"
+CB_PACKAGES="cmake make gcc pkg-config libuv1-dev libcmocka-dev libcjson-dev libhttp-parser-dev libinih-dev gnuplot-nox"
 
 cb_missing_packages() {
   local p missing=""

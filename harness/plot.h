@@ -1,0 +1,11 @@
+/* plot.h: the plots of a run, drawn by gnuplot from data files written next to the results. */
+#ifndef CB_PLOT_H
+#define CB_PLOT_H
+
+#include <stddef.h>
+
+/* Draw every plot of DIR (DIR/results.json) into DIR/plots/ as PNG and SVG. 0; -ENOENT with
+ * err naming the Debian package when gnuplot is missing; another negative error with err. */
+int cb_plot(const char *dir, char *err, size_t len);
+
+#endif

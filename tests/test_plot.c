@@ -1,0 +1,2 @@
+/* test_plot.c: (being written) */
+int main(void) { return 0; }
