@@ -154,6 +154,34 @@ static uint64_t uv_io_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   return cb_hash_chain(seed, units);
 }
 
+/* uv-offload: the computation goes to libuv's thread pool (uv_queue_work) while the coroutine
+ * parks, and the loop serves the others meanwhile: the C form of asyncio's run_in_executor. */
+typedef struct offload {
+  uv_work_t req;
+  slot *s;
+  uint64_t seed, units, result;
+} offload;
+
+static void offload_work(uv_work_t *req) {
+  offload *o = req->data;
+  o->result = cb_hash_chain(o->seed, o->units);
+}
+
+static void offload_done(uv_work_t *req, int status) {
+  offload *o = req->data;
+  wake(o->s, status);
+}
+
+static uint64_t uv_offload_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
+  slot *s = self(ctx);
+  offload o = { .s = s, .seed = seed, .units = units };
+  o.req.data = &o;       /* on the coroutine's stack: it stays parked until the work is done */
+  if (uv_queue_work(&s->b->loop, &o.req, offload_work, offload_done) != 0)
+    return cb_hash_chain(seed, units);          /* the pool refused: compute here, same answer */
+  park(s, 0);
+  return o.result;
+}
+
 /* ---- TCP: reading stays on for the connection's life; data waits in its buffer ---- */
 
 static void on_conn_close(uv_handle_t *h) {
@@ -414,11 +442,32 @@ static const cb_io uv_io = {
   .set_add = uv_io_set_add,
 };
 
+static const cb_io uv_offload_io = {
+  .name = "uv-offload",
+  .sleep = uv_io_sleep,
+  .sleep_until = uv_io_sleep_until,
+  .compute = uv_offload_compute,
+  .tcp_connect = uv_io_connect,
+  .tcp_send = uv_io_send,
+  .tcp_recv = uv_io_recv,
+  .tcp_close = uv_io_tcp_close,
+  .file_open = uv_io_open,
+  .file_write = uv_io_write,
+  .file_read = uv_io_read,
+  .file_fsync = uv_io_fsync,
+  .file_close = uv_io_fclose,
+  .file_unlink = uv_io_unlink,
+  .queue_put = uv_io_put,
+  .queue_get = uv_io_get,
+  .queue_close = uv_io_qclose,
+  .set_add = uv_io_set_add,
+};
+
 static void walk_close(uv_handle_t *h, void *arg) {
   if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
 }
 
-static int uv_run_job(cb_job *job) {
+static int run_loop(cb_job *job, const cb_io *io) {
   uvb b = { .job = job };
   /* libuv writes without MSG_NOSIGNAL: a peer that closed must give -EPIPE, not kill us. */
   struct sigaction old;
@@ -441,7 +490,7 @@ static int uv_run_job(cb_job *job) {
   for (; made < n; made++) {
     slot *s = &b.slots[made];
     s->b = &b;
-    s->ctx = (cb_ctx){ .io = &uv_io, .impl = s, .job = job, .worker = made, .ops = cb_job_ops(job, 0) };
+    s->ctx = (cb_ctx){ .io = io, .impl = s, .job = job, .worker = made, .ops = cb_job_ops(job, 0) };
     if ((rc = cb_coro_stack_alloc(&s->stack, stack)) != 0) {
       snprintf(job->err, sizeof job->err,
                "could not map coroutine stack %u of %u (%zu KiB): %s; lower -c or --stack-size, or raise vm.max_map_count",
@@ -482,6 +531,16 @@ cleanup:
   }
   return rc;
 }
+
+static int uv_run_job(cb_job *job) { return run_loop(job, &uv_io); }
+static int uv_offload_run_job(cb_job *job) { return run_loop(job, &uv_offload_io); }
+
+const cb_backend cb_backend_uv_offload = {
+  .name = "uv-offload",
+  .summary = "as uv, but CPU work runs on libuv's thread pool while the coroutine waits (run_in_executor)",
+  .needs = { .threads_per_worker = 0, .maps_per_worker = 2, .mem_kib_per_worker = 16 },
+  .run = uv_offload_run_job,
+};
 
 const cb_backend cb_backend_uv = {
   .name = "uv",

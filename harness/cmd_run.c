@@ -416,7 +416,7 @@ int cb_cmd_run(int argc, char **argv) {
     }
   }
   cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
-                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .rate = cfg.rate };
+                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .rate = cfg.rate, .unit_s = m.unit_s };
 
   cb_runner_signals();
   int tty = isatty(STDERR_FILENO) && !cfg.quiet;

@@ -2,15 +2,17 @@
 #include <string.h>
 #include "backend.h"
 
-extern const cb_backend cb_backend_sync, cb_backend_threads, cb_backend_fork, cb_backend_uv;
+extern const cb_backend cb_backend_sync, cb_backend_threads, cb_backend_fork, cb_backend_uv,
+  cb_backend_uv_offload;
 extern const cb_workload cb_workload_sleep, cb_workload_cpu, cb_workload_http, cb_workload_crawl,
-  cb_workload_file, cb_workload_queue;
+  cb_workload_file, cb_workload_queue, cb_workload_mixed;
 
 static const cb_backend *const backends[] = {
   &cb_backend_sync,
   &cb_backend_threads,
   &cb_backend_fork,
   &cb_backend_uv,
+  &cb_backend_uv_offload,
   NULL,
 };
 
@@ -21,6 +23,7 @@ static const cb_workload *const workloads[] = {
   &cb_workload_crawl,
   &cb_workload_file,
   &cb_workload_queue,
+  &cb_workload_mixed,
   NULL,
 };
 

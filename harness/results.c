@@ -102,7 +102,10 @@ void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
   if (r->errors) r->flags |= CB_FLAG_ERRORS;
   if (c->cores && load > c->cores / 2.0) r->flags |= CB_FLAG_LOAD;
   if (r->wall.median > 0 && r->server_cpu_s / r->wall.median > 0.9) r->flags |= CB_FLAG_SERVER;
-  if (c->wl->kind != CB_KIND_IO && c->cores && c->eff_conc > c->cores) r->flags |= CB_FLAG_OVERSUB;
+  /* CPU work beyond the cores: a cpu workload, or a mixed one that computes at all. */
+  int iof = cb_params_index(c->wl, "io_fraction");
+  int computes = c->wl->kind == CB_KIND_CPU || (c->wl->kind == CB_KIND_MIXED && (iof < 0 || c->params.v[iof] < 1));
+  if (computes && c->cores && c->eff_conc > c->cores) r->flags |= CB_FLAG_OVERSUB;
 cleanup:
   free(tmp);
   free(wall);

@@ -74,6 +74,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
     .workers = cb_job_workers(&job),
     .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
     .tmpdir = env->tmpdir,
+    .unit_s = env->unit_s,
   };
   if (env->target && env->target->pid > 0) {
     su.server = (const struct sockaddr *)&env->target->addr;

@@ -23,9 +23,9 @@
 #define STASH_MAX (64 * 1024)         /* input held while busy; beyond it, reading pauses */
 #define URL_INLINE 256
 #define HEADER_MAX 8192               /* request line and headers; more: 431 */
-#define MAX_BODY (64ull << 20)
-#define MAX_DELAY_MS 3600000ull
 #define LINGER_MS 2000                /* after a closing response, wait this long for the client's FIN */
+#define PAGE_CACHE_N 65536            /* pages 0 .. N-1 are kept once rendered ... */
+#define PAGE_CACHE_BYTES (64u << 20)  /* ... up to this many bytes in all */
 
 typedef struct server server;
 typedef struct conn conn;
@@ -83,6 +83,9 @@ struct server {
   size_t out_len, out_cap;
   char *scratch;               /* a rendered page */
   size_t scratch_cap;
+  char **page;                 /* rendered pages, a pure function of (site, i): render once */
+  uint32_t *page_len, npage;
+  size_t page_bytes;
   char rbuf[READ_BUF];
   char pattern[STREAM_CHUNK + 36];   /* pattern + (j % 36) is the body from byte j on */
 };
@@ -182,6 +185,8 @@ static int reply_page(conn *c, uint64_t i) {
   server *srv = c->srv;
   size_t len;
   if (i < srv->site.pages) {
+    if (i < srv->npage && srv->page[i])
+      return reply(c, 200, "text/html; charset=utf-8", "", srv->page[i], srv->page_len[i], srv->page_len[i]);
     len = cb_site_render(&srv->site, (uint32_t)i, srv->authority, srv->scratch, srv->scratch_cap);
     if (len >= srv->scratch_cap) {
       char *p = realloc(srv->scratch, len + 1);
@@ -190,14 +195,19 @@ static int reply_page(conn *c, uint64_t i) {
       srv->scratch_cap = len + 1;
       cb_site_render(&srv->site, (uint32_t)i, srv->authority, srv->scratch, srv->scratch_cap);
     }
+    if (i < srv->npage && srv->page_bytes + len <= PAGE_CACHE_BYTES && (srv->page[i] = malloc(len))) {
+      memcpy(srv->page[i], srv->scratch, len);
+      srv->page_len[i] = (uint32_t)len;
+      srv->page_bytes += len;
+    }
     return reply(c, 200, "text/html; charset=utf-8", "", srv->scratch, len, len);
   }
   /* scratch is at least 4 KiB, plenty for this. */
   len = (size_t)snprintf(srv->scratch, srv->scratch_cap,
                          "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                          "<title>Not Found</title>\n</head>\n<body>\n<h1>Not Found</h1>\n"
-                         "<p>This site has pages 0 to %u; there is no page %llu.</p>\n</body>\n</html>\n",
-                         srv->site.pages - 1, (unsigned long long)i);
+                         "<p>This site has %u pages; there is no page %llu.</p>\n</body>\n</html>\n",
+                         srv->site.pages, (unsigned long long)i);
   return reply(c, 404, "text/html; charset=utf-8", "", srv->scratch, len, len);
 }
 
@@ -383,7 +393,7 @@ static void route(conn *c) {
     r->what = W_HEALTH;
   } else if (plen > 7 && memcmp(u, "/bytes/", 7) == 0) {
     r->what = W_BYTES;
-    if (parse_num(u + 7, plen - 7, &r->n) != 0 || r->n > MAX_BODY) {
+    if (parse_num(u + 7, plen - 7, &r->n) != 0 || r->n > CB_SERVER_MAX_BODY) {
       r->what = W_ERROR;
       r->status = 400;
       r->msg = "bad request: /bytes/N takes a whole number of bytes N up to 67108864\n";
@@ -406,7 +416,7 @@ static void route(conn *c) {
     const char *v = eq ? eq + 1 : pe;
     size_t vlen = (size_t)(pe - v);
     if (span_eq(p, klen, "delay_ms")) {
-      if (!eq || parse_num(v, vlen, &r->delay_ms) != 0 || r->delay_ms > MAX_DELAY_MS) {
+      if (!eq || parse_num(v, vlen, &r->delay_ms) != 0 || r->delay_ms > CB_SERVER_MAX_DELAY_MS) {
         r->what = W_ERROR;
         r->status = 400;
         r->msg = "bad request: delay_ms takes a whole number of milliseconds up to 3600000\n";
@@ -640,9 +650,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->closing) return;
   if (nread < 0) {
     c->eof = 1;
-    if (nread != UV_EOF || c->stalled || c->lingering) conn_close(c);
+    /* A client that leaves while its answer waits on a delay has given up (a timeout, most
+     * likely): free the connection now rather than when the delay ends. */
+    if (nread != UV_EOF || c->stalled || c->lingering || c->timer_active) conn_close(c);
     else if (!busy(c)) conn_pump(c);   /* parses what is held, then closes */
-    /* else half-closed: conn_pump closes once the answers under way are out */
+    /* else an answer is on its way out: conn_pump closes once it is written */
     return;
   }
   if (nread == 0 || c->stalled || c->lingering) return;
@@ -751,6 +763,14 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
   }
   srv->out_cap = OUT_BUF;
   srv->scratch_cap = 4096;
+  srv->npage = o->site.pages < PAGE_CACHE_N ? o->site.pages : PAGE_CACHE_N;
+  srv->page = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page);
+  srv->page_len = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page_len);
+  if (!srv->page || !srv->page_len) {
+    cb_errorf("serve: out of memory");
+    rc = UV_ENOMEM;
+    goto cleanup;
+  }
   srv->site = o->site;
   srv->fault_rate = o->fault_rate;
   srv->fault_state = o->fault_seed;
@@ -833,6 +853,9 @@ cleanup:
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
   }
+  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
+  free(srv->page);
+  free(srv->page_len);
   free(srv->out);
   free(srv->scratch);
   free(srv);

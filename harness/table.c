@@ -15,7 +15,7 @@ static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
 }
 
 void cb_table_print(FILE *out, const cb_plan *plan) {
-  fprintf(out, "%-8s %-8s %6s %6s %-22s %10s %6s %9s %5s %8s %8s %9s %8s %8s %6s  %s\n",
+  fprintf(out, "%-8s %-10s %6s %6s %-28s %10s %6s %9s %5s %8s %8s %9s %8s %8s %6s  %s\n",
           "workload", "backend", "tasks", "conc", "params", "wall_s", "cv%", "ideal_s", "eff",
           "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors", "flags");
   const cb_case *prev = NULL;
@@ -42,7 +42,7 @@ void cb_table_print(FILE *out, const cb_plan *plan) {
       snprintf(ideal, sizeof ideal, "%.4f", c->ideal_s);
       snprintf(eff, sizeof eff, "%.2f", r.efficiency);
     }
-    fprintf(out, "%-8s %-8s %6llu %6u %-22.22s %10.4f %6.1f %9s %5s %8s %8.3f %9.1f %8.2f %8.2f %6llu  %s\n",
+    fprintf(out, "%-8s %-10s %6llu %6u %-28.28s %10.4f %6.1f %9s %5s %8s %8.3f %9.1f %8.2f %8.2f %6llu  %s\n",
             c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
             r.wall.median, cv, ideal, eff, speed, r.user_s + r.sys_s,
             r.peak_rss_kib / 1024, r.p50_ms, r.p99_ms, (unsigned long long)r.errors, flags);

@@ -39,6 +39,7 @@ typedef struct cb_setup {
   const struct sockaddr *server;   /* the target server (CB_WL_SERVER), else NULL */
   const char *authority;       /* the server as "127.0.0.1:PORT" */
   const char *output;          /* a file the workload may write its result to (CB_WL_OUTPUT), else NULL */
+  double unit_s;               /* seconds per compute unit, calibrated once for the whole run */
   const char *tmpdir;          /* the run's private temporary directory (CB_WL_TMPDIR), removed
                                   with all it holds when the run ends, however it ends */
 } cb_setup;
