@@ -1,4 +1,5 @@
-/* cmd_run.c: `concbench run`: parse, check, measure every case, write results, check answers. */
+/* cmd_run.c: `concbench run`: a suite or an ad-hoc sweep: parse, check, measure every case,
+ * write results, check answers, then plots and report. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,20 +12,26 @@
 #include "cmd.h"
 #include "env.h"
 #include "capacity.h"
+#include "clock.h"
+#include "plot.h"
+#include "report.h"
 #include "results.h"
+#include "runcfg.h"
 #include "runner.h"
+#include "suite.h"
 #include "table.h"
 #include "util.h"
 
-#define MAX_TASKS 10000000ull
-#define MAX_CONC 1000000ull
-#define MAX_REPS 10000ull
-
 static const char run_usage[] =
-  "usage: concbench run [-b LIST] [-w LIST] [-n TASKS] [-c LIST] [-p KEY=V1,V2]... [-r REPS] [-o DIR]\n"
+  "usage: concbench run [SUITE] [--quick] [-b LIST] [-w LIST] [-r REPS] [-o DIR]\n"
+  "       concbench run -w LIST [-b LIST] [-n TASKS] [-c LIST] [-p KEY=V1,V2]... [-r REPS] [-o DIR]\n"
   "\n"
-  "Runs every combination of workload, parameter values, concurrency and backend, each\n"
-  "repetition in a fresh process, and writes DIR/results.csv and DIR/results.json.\n"
+  "With no -n, -c, -p or --rate, runs a suite: the default one built in (suites/default.ini),\n"
+  "or the suite file SUITE; -b and -w then keep only those backends and workloads. A suite run\n"
+  "ends by drawing the plots and writing the report (report.md, report.html).\n"
+  "With -n, -c, -p or --rate (or -w without a suite file), runs every combination of workload,\n"
+  "parameter values, concurrency and backend given (--report adds plots and report).\n"
+  "Each repetition runs in a fresh process; results go to DIR/results.csv and results.json.\n"
   "Every backend must compute the same checksum for a case; the run fails (exit 1) if not.\n"
   "\n"
   "  -b, --backends LIST      backends to compare (default: all; see concbench list)\n"
@@ -38,109 +45,33 @@ static const char run_usage[] =
   "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
   "                           is timed from each task's slot, so stalls cannot hide\n"
   "      --seed N             seed of the bootstrap confidence intervals (default 1)\n"
+  "      --quick              a suite's quick form (the default suite in about 30 s)\n"
+  "      --report             plots and report after an ad-hoc run too\n"
+  "      --no-report          no plots and no report after a suite\n"
   "  -o, --output DIR         where results go (default results/<timestamp>/)\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
+  "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv and uv-offload (default 4)\n"
   "  -q, --quiet              no table, no progress\n"
+  "  -v, --verbose            a line per measured repetition\n"
   "  -h, --help               this text\n"
   "\n"
   "Exit status: 0 fine; 1 a failed check (checksum mismatch, task errors other than the faults\n"
-  "asked for with -p fault_rate), or the target server could not start; 2 bad usage.\n"
+  "asked for with -p fault_rate), the target server could not start, or gnuplot is missing for\n"
+  "the plots (the results are written all the same); 2 bad usage.\n"
   "Example: concbench run -b sync,uv -w sleep -n 100 -c 100 -p delay_ms=20 -r 3\n";
 
-static void names_of_backends(char *buf, size_t len) {
-  size_t off = 0;
-  buf[0] = '\0';
-  for (const cb_backend *const *b = cb_backends(); *b && off < len; b++)
-    off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", (*b)->name);
-}
+/* What the command line asked, beyond one configuration. */
+typedef struct run_opts {
+  const char *suite;     /* a suite file, or NULL */
+  int adhoc;             /* -n, -c, -p or --rate given: no suite */
+  int quick, report, no_report, verbose, quiet;
+  const char *blist, *wlist;
+  int reps_given, warmup_given, seed_given;
+} run_opts;
 
-static void names_of_workloads(char *buf, size_t len) {
-  size_t off = 0;
-  buf[0] = '\0';
-  for (const cb_workload *const *w = cb_workloads(); *w && off < len; w++)
-    off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", (*w)->name);
-}
-
-/* Split a comma-separated option value; on a malformed list, say so and return -1. */
-static int split_list(const char *opt, char *val, char **items) {
-  char copy[1024];
-  snprintf(copy, sizeof copy, "%s", val);
-  int n = cb_split(val, ',', items, CB_MAX_LIST);
-  if (n == -1) cb_errorf("run: %s '%s' has an empty item; separate values with single commas", opt, copy);
-  if (n == -2) cb_errorf("run: %s lists more than %d values", opt, CB_MAX_LIST);
-  return n < 0 ? -1 : n;
-}
-
-/* Parse one -p KEY=V1,V2 against the chosen workloads (checked once they are all known). */
-static int parse_pset(char *arg, cb_pset *ps) {
-  char *eq = strchr(arg, '=');
-  if (!eq || eq == arg) {
-    cb_errorf("run: -p '%s' is not KEY=VALUE; e.g. -p delay_ms=20 or -p delay_ms=10,20", arg);
-    return -1;
-  }
-  *eq = '\0';
-  ps->name = arg;
-  char *items[CB_MAX_LIST];
-  int n = split_list(arg, eq + 1, items);
-  if (n < 0) return -1;
-  for (int i = 0; i < n; i++)
-    if (cb_parse_double(items[i], &ps->vals[i]) != 0) {
-      cb_errorf("run: -p %s=%s: '%s' is not a number", arg, items[i], items[i]);
-      return -1;
-    }
-  ps->n = n;
-  return 0;
-}
-
-static int parse_count(const char *opt, const char *s, uint64_t lo, uint64_t hi, const char *what, uint64_t *out) {
-  if (cb_parse_u64(s, out) != 0) {
-    cb_errorf("run: %s '%s' is not a whole number; give %s, e.g. %s %llu", opt, s, what, opt, (unsigned long long)(lo > 10 ? lo : 10));
-    return -1;
-  }
-  if (*out < lo || *out > hi) {
-    cb_errorf("run: %s %s is out of range: %s must be %llu to %llu", opt, s, what, (unsigned long long)lo, (unsigned long long)hi);
-    return -1;
-  }
-  return 0;
-}
-
-/* Every -p must name a parameter of some chosen workload, with values in its range. */
-static int check_psets(const cb_run_cfg *cfg) {
-  char err[256];
-  for (int i = 0; i < cfg->nps; i++) {
-    const cb_pset *ps = &cfg->ps[i];
-    int found = 0;
-    for (int j = 0; j < i; j++)
-      if (strcmp(cfg->ps[j].name, ps->name) == 0) {
-        cb_errorf("run: -p %s given twice; put every value in one list: -p %s=V1,V2", ps->name, ps->name);
-        return -1;
-      }
-    for (int w = 0; w < cfg->nwl; w++) {
-      int k = cb_params_index(cfg->wl[w], ps->name);
-      if (k < 0) continue;
-      found = 1;
-      for (int v = 0; v < ps->n; v++)
-        if (cb_param_check(&cfg->wl[w]->params[k], ps->vals[v], err, sizeof err) != 0) {
-          cb_errorf("run: -p %s", err);
-          return -1;
-        }
-    }
-    if (!found) {
-      char known[512];
-      size_t off = 0;
-      known[0] = '\0';
-      for (int w = 0; w < cfg->nwl; w++)
-        for (unsigned k = 0; k < cfg->wl[w]->nparams && off < sizeof known; k++)
-          off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", off ? ", " : "", cfg->wl[w]->params[k].name);
-      cb_errorf("run: unknown parameter '%s' for the chosen workloads; they take: %s (concbench list)",
-                ps->name, off ? known : "no parameters");
-      return -1;
-    }
-  }
-  return 0;
-}
-
-static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int *ncopies) {
+/* Parse the options into cfg (the ad-hoc configuration) and o. -1 to go on, else the status. */
+static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
+  enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL };
   static const struct option opts[] = {
     { "backends", required_argument, NULL, 'b' },
     { "workloads", required_argument, NULL, 'w' },
@@ -149,147 +80,172 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, char **copies, int
     { "param", required_argument, NULL, 'p' },
     { "reps", required_argument, NULL, 'r' },
     { "output", required_argument, NULL, 'o' },
-    { "stack-size", required_argument, NULL, 'S' },
-    { "warmup", required_argument, NULL, 'W' },
-    { "rate", required_argument, NULL, 'R' },
-    { "duration", required_argument, NULL, 'D' },
-    { "seed", required_argument, NULL, 'E' },
+    { "stack-size", required_argument, NULL, O_STACK },
+    { "warmup", required_argument, NULL, O_WARMUP },
+    { "rate", required_argument, NULL, O_RATE },
+    { "duration", required_argument, NULL, O_DURATION },
+    { "seed", required_argument, NULL, O_SEED },
+    { "quick", no_argument, NULL, O_QUICK },
+    { "report", no_argument, NULL, O_REPORT },
+    { "no-report", no_argument, NULL, O_NOREPORT },
+    { "uv-threadpool", required_argument, NULL, O_POOL },
     { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
   };
-  const char *blist = NULL, *wlist = "sleep,cpu", *clist = "10";
+  char err[512];
   uint64_t v;
-  int ch;
-  char names[256];
-  memset(cfg, 0, sizeof *cfg);
-  cfg->tasks = 100;
-  cfg->reps = 3;
-  cfg->warmup = 1;
-  cfg->seed = 1;
-  int tasks_given = 0;
+  int ch, tasks_given = 0;
+  memset(o, 0, sizeof *o);
+  cb_cfg_defaults(cfg);
   optind = 1;
   opterr = 0;   /* our own one-line messages */
-  while ((ch = getopt_long(argc, argv, ":b:w:n:c:p:r:o:qh", opts, NULL)) != -1) {
+#define BAD() do { cb_errorf("run: %s", err); return 2; } while (0)
+  while ((ch = getopt_long(argc, argv, ":b:w:n:c:p:r:o:qvh", opts, NULL)) != -1) {
     switch (ch) {
-    case 'b': blist = optarg; break;
-    case 'w': wlist = optarg; break;
-    case 'c': clist = optarg; break;
+    case 'b':
+      if (cb_cfg_backends(cfg, optarg, err, sizeof err) != 0) BAD();
+      o->blist = optarg;
+      break;
+    case 'w':
+      if (cb_cfg_workloads(cfg, optarg, err, sizeof err) != 0) BAD();
+      o->wlist = optarg;
+      break;
+    case 'c':
+      if (cb_cfg_concurrency(cfg, optarg, err, sizeof err) != 0) BAD();
+      o->adhoc = 1;
+      break;
     case 'n':
-      if (parse_count("-n", optarg, 1, MAX_TASKS, "the number of tasks", &v) != 0) return 2;
+      if (cb_cfg_count("-n", optarg, 1, CB_MAX_TASKS, &v, err, sizeof err) != 0) BAD();
       cfg->tasks = v;
-      tasks_given = 1;
+      tasks_given = o->adhoc = 1;
       break;
     case 'r':
-      if (parse_count("-r", optarg, 1, MAX_REPS, "the number of repetitions", &v) != 0) return 2;
+      if (cb_cfg_count("-r", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
       cfg->reps = (unsigned)v;
+      o->reps_given = 1;
       break;
-    case 'p':
-      if (cfg->nps == CB_MAX_PSETS) { cb_errorf("run: at most %d -p options", CB_MAX_PSETS); return 2; }
-      copies[*ncopies] = strdup(optarg);
-      if (!copies[*ncopies] || parse_pset(copies[(*ncopies)++], &cfg->ps[cfg->nps++]) != 0) return 2;
+    case 'p': {
+      const char *eq = strchr(optarg, '=');
+      char name[64];
+      if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof name) {
+        cb_errorf("run: -p '%s' is not KEY=VALUE; e.g. -p delay_ms=20 or -p delay_ms=10,20", optarg);
+        return 2;
+      }
+      snprintf(name, sizeof name, "%.*s", (int)(eq - optarg), optarg);
+      if (cb_cfg_param(cfg, name, eq + 1, err, sizeof err) != 0) BAD();
+      o->adhoc = 1;
       break;
+    }
     case 'o':
       if (!*optarg) { cb_errorf("run: -o needs a directory"); return 2; }
       cfg->outdir = optarg;
       break;
-    case 'S':
+    case O_STACK:
       if (cb_parse_size(optarg, &cfg->stack_size) != 0 || cfg->stack_size < 16384 || cfg->stack_size > (1ull << 30)) {
         cb_errorf("run: --stack-size '%s' is not a size from 16K to 1G, e.g. --stack-size 64K", optarg);
         return 2;
       }
       break;
-    case 'W':
-      if (cb_parse_u64(optarg, &v) != 0 || v > 100) {
-        cb_errorf("run: --warmup '%s' is not a whole number from 0 to 100", optarg);
-        return 2;
-      }
+    case O_WARMUP:
+      if (cb_cfg_count("--warmup", optarg, 0, 100, &v, err, sizeof err) != 0) BAD();
       cfg->warmup = (unsigned)v;
+      o->warmup_given = 1;
       break;
-    case 'R':
-      if (cb_parse_double(optarg, &cfg->rate) != 0 || !(cfg->rate > 0 && cfg->rate <= 1e7)) {
-        cb_errorf("run: --rate '%s' is not a rate from 0 to 10000000 tasks per second, e.g. --rate 500", optarg);
-        return 2;
-      }
+    case O_RATE:
+      if (cb_cfg_number("--rate", optarg, 1e-3, 1e7, &cfg->rate, err, sizeof err) != 0) BAD();
+      o->adhoc = 1;
       break;
-    case 'D':
-      if (cb_parse_double(optarg, &cfg->duration) != 0 || !(cfg->duration > 0 && cfg->duration <= 86400)) {
-        cb_errorf("run: --duration '%s' is not a number of seconds from 0 to 86400, e.g. --duration 10", optarg);
-        return 2;
-      }
+    case O_DURATION:
+      if (cb_cfg_number("--duration", optarg, 1e-3, 86400, &cfg->duration, err, sizeof err) != 0) BAD();
+      o->adhoc = 1;
       break;
-    case 'E':
+    case O_SEED:
       if (cb_parse_u64(optarg, &cfg->seed) != 0) {
         cb_errorf("run: --seed '%s' is not a whole number", optarg);
         return 2;
       }
+      o->seed_given = 1;
       break;
-    case 'q': cfg->quiet = 1; break;
+    case O_POOL:
+      if (cb_cfg_count("--uv-threadpool", optarg, 1, 1024, &v, err, sizeof err) != 0) BAD();
+      /* Set before any loop exists: libuv reads it when its pool first starts. */
+      setenv("UV_THREADPOOL_SIZE", optarg, 1);
+      break;
+    case O_QUICK: o->quick = 1; break;
+    case O_REPORT: o->report = 1; break;
+    case O_NOREPORT: o->no_report = 1; break;
+    case 'q': cfg->quiet = o->quiet = 1; break;
+    case 'v': o->verbose = 1; break;
     case 'h': fputs(run_usage, stdout); return 0;
     case ':': cb_errorf("run: %s needs a value; see concbench run --help", argv[optind - 1]); return 2;
     default:  cb_errorf("run: unknown option '%s'; see concbench run --help", argv[optind - 1]); return 2;
     }
   }
+#undef BAD
   if (optind < argc) {
-    cb_errorf("run: unexpected argument '%s'; options take the form -b sync,uv (concbench run --help)", argv[optind]);
+    if (o->adhoc) {
+      cb_errorf("run: unexpected argument '%s'; a suite file and -n/-c/-p/--rate do not go together", argv[optind]);
+      return 2;
+    }
+    o->suite = argv[optind++];
+  }
+  if (optind < argc) {
+    cb_errorf("run: unexpected argument '%s'; give at most one suite file (concbench run --help)", argv[optind]);
     return 2;
   }
-  if ((cfg->rate > 0) != (cfg->duration > 0)) {
-    cb_errorf("run: an open-loop run needs both --rate and --duration, e.g. --rate 500 --duration 10");
+  /* -w alone (without a suite file) is an ad-hoc run, as it always was. */
+  if (o->wlist && !o->suite) o->adhoc = 1;
+  if (o->adhoc && o->quick) {
+    cb_errorf("run: --quick is for suites; drop -n/-c/-p/--rate, or --quick");
     return 2;
   }
   if (cfg->rate > 0 && tasks_given) {
     cb_errorf("run: -n and --rate do not go together: an open-loop run has rate x duration tasks");
     return 2;
   }
-  if (cfg->rate * cfg->duration > (double)MAX_TASKS) {
-    cb_errorf("run: --rate x --duration asks for more than %llu tasks; lower one of them", MAX_TASKS);
+  if (o->adhoc && cb_cfg_check(cfg, err, sizeof err) != 0) {
+    cb_errorf("run: %s", err);
     return 2;
   }
-
-  char buf[1024], *items[CB_MAX_LIST];
-  int n;
-  if (blist) {
-    snprintf(buf, sizeof buf, "%s", blist);
-    if ((n = split_list("-b", buf, items)) < 0) return 2;
-    for (int i = 0; i < n; i++) {
-      const cb_backend *b = cb_backend_find(items[i]);
-      if (!b) {
-        names_of_backends(names, sizeof names);
-        cb_errorf("run: unknown backend '%s'; choose from %s", items[i], names);
-        return 2;
-      }
-      cfg->be[cfg->nbe++] = b;
-    }
-  } else {
-    for (const cb_backend *const *b = cb_backends(); *b && cfg->nbe < CB_MAX_LIST; b++) cfg->be[cfg->nbe++] = *b;
-  }
-  snprintf(buf, sizeof buf, "%s", wlist);
-  if ((n = split_list("-w", buf, items)) < 0) return 2;
-  for (int i = 0; i < n; i++) {
-    const cb_workload *w = cb_workload_find(items[i]);
-    if (!w) {
-      names_of_workloads(names, sizeof names);
-      cb_errorf("run: unknown workload '%s'; choose from %s", items[i], names);
-      return 2;
-    }
-    cfg->wl[cfg->nwl++] = w;
-  }
-  snprintf(buf, sizeof buf, "%s", clist);
-  if ((n = split_list("-c", buf, items)) < 0) return 2;
-  for (int i = 0; i < n; i++) {
-    if (cb_parse_u64(items[i], &v) != 0) {
-      cb_errorf("run: -c '%s' is not a whole number; give the tasks in flight, e.g. -c 1,10,100", items[i]);
-      return 2;
-    }
-    if (v < 1 || v > MAX_CONC) {
-      cb_errorf("run: -c %s is out of range: concurrency must be 1 to %llu", items[i], MAX_CONC);
-      return 2;
-    }
-    cfg->conc[cfg->nconc++] = (uint32_t)v;
-  }
-  if (check_psets(cfg) != 0) return 2;
   return -1;   /* go on */
+}
+
+/* Keep the suite's cases of the -b backends and -w workloads only; the groups' other settings
+ * stay. 0, or -1 with a message when nothing is left. */
+static int filter_suite(cb_suite *s, const cb_run_cfg *only, const run_opts *o) {
+  int kept = 0;
+  for (int g = 0; g < s->ngroups; g++) {
+    cb_run_cfg *c = &s->groups[g];
+    if (o->blist) {
+      int n = 0;
+      for (int i = 0; i < c->nbe; i++)
+        for (int j = 0; j < only->nbe; j++)
+          if (c->be[i] == only->be[j]) { c->be[n++] = c->be[i]; break; }
+      c->nbe = n;
+    }
+    if (o->wlist) {
+      int n = 0;
+      for (int i = 0; i < c->nwl; i++)
+        for (int j = 0; j < only->nwl; j++)
+          if (c->wl[i] == only->wl[j]) { c->wl[n++] = c->wl[i]; break; }
+      c->nwl = n;
+    }
+    if (c->nbe && c->nwl) {
+      if (kept != g) {
+        s->groups[kept] = *c;
+        memcpy(s->group_names[kept], s->group_names[g], sizeof s->group_names[0]);
+      }
+      kept++;
+    }
+  }
+  s->ngroups = kept;
+  if (!kept) {
+    cb_errorf("run: no case of the suite is left with -b %s -w %s", o->blist ? o->blist : "(all)", o->wlist ? o->wlist : "(all)");
+    return -1;
+  }
+  return 0;
 }
 
 /* results/<timestamp>[-k], not yet created. */
@@ -348,21 +304,48 @@ static int check_answers(const cb_plan *plan) {
 
 int cb_cmd_run(int argc, char **argv) {
   cb_run_cfg cfg;
+  run_opts o;
   cb_plan plan = { 0 };
   cb_machine m;
-  char *copies[CB_MAX_PSETS] = { 0 };
-  int ncopies = 0, status = 2;
-  char outdir[PATH_MAX], err[512];
+  cb_suite *suite = NULL;
+  int status = 2;
+  char outdir[PATH_MAX], err[1024];
   cb_target target = { 0 };
   char tmpdir[PATH_MAX] = "";
 
-  int rc = parse_args(argc, argv, &cfg, copies, &ncopies);
+  int rc = parse_args(argc, argv, &cfg, &o);
   if (rc >= 0) { status = rc; goto cleanup; }
 
+  /* A suite (the default one, or a file) unless the options describe the cases themselves. */
+  if (!o.adhoc) {
+    if (!(suite = malloc(sizeof *suite))) { cb_errorf("run: out of memory"); goto cleanup; }
+    rc = o.suite ? cb_suite_load(o.suite, o.quick, suite, err, sizeof err)
+                 : cb_suite_parse(cb_default_suite, "default suite", o.quick, suite, err, sizeof err);
+    if (rc != 0) { cb_errorf("run: %s", err); goto cleanup; }
+    if (filter_suite(suite, &cfg, &o) != 0) goto cleanup;
+    /* The command line's settings win over the suite's. */
+    for (int g = 0; g < suite->ngroups; g++) {
+      cb_run_cfg *gc = &suite->groups[g];
+      if (o.reps_given) gc->reps = cfg.reps;
+      if (o.warmup_given) gc->warmup = cfg.warmup;
+      if (o.seed_given) gc->seed = cfg.seed;
+      gc->stack_size = cfg.stack_size;
+    }
+    cfg.reps = suite->groups[0].reps;
+    cfg.warmup = suite->groups[0].warmup;
+    cfg.seed = suite->groups[0].seed;
+  }
+  int ngroups = suite ? suite->ngroups : 1;
+  const cb_run_cfg *groups = suite ? suite->groups : &cfg;
+
   int calibrate = 0;
-  for (int i = 0; i < cfg.nwl; i++) calibrate |= cfg.wl[i]->kind != CB_KIND_IO;
+  for (int g = 0; g < ngroups; g++)
+    for (int i = 0; i < groups[g].nwl; i++) calibrate |= groups[g].wl[i]->kind != CB_KIND_IO;
   cb_machine_probe(&m, calibrate);
-  if (cb_plan_build(&cfg, &m, &plan) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
+  plan.reps = cfg.reps;
+  plan.seed = cfg.seed;
+  for (int g = 0; g < ngroups; g++)
+    if (cb_plan_add(&plan, &groups[g], &m) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
 
   /* Refuse what the machine cannot give before anything runs or is written. */
   cb_capacity_raise_nofile();
@@ -416,10 +399,11 @@ int cb_cmd_run(int argc, char **argv) {
     }
   }
   cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
-                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .rate = cfg.rate, .unit_s = m.unit_s };
+                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .unit_s = m.unit_s };
 
   cb_runner_signals();
   int tty = isatty(STDERR_FILENO) && !cfg.quiet;
+  int64_t started = cb_now_ns();
   size_t total = plan.n * (plan.reps + cfg.warmup), done = 0;
   status = 0;
   /* Repetitions in rounds, each round starting one case later: no backend always runs first,
@@ -429,8 +413,13 @@ int cb_cmd_run(int argc, char **argv) {
     unsigned r = warm ? rr : rr - cfg.warmup;
     for (size_t k = 0; k < plan.n && !cb_interrupted; k++) {
       cb_case *c = &plan.cases[(k + rr) % plan.n];
-      if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s%s on %s, c=%u, %s", done + 1, total, warm ? "warm-up: " : "",
-                       c->wl->name, c->be->name, c->conc, c->params_str);
+      if (tty) {
+        /* One line, rewritten: case i of N, what runs, elapsed and a rough ETA. */
+        double el = (double)(cb_now_ns() - started) / 1e9;
+        double eta = done ? el / (double)done * (double)(total - done) : 0;
+        fprintf(stderr, "\r\033[K[%zu/%zu %4.0fs, ~%.0fs left] %s%s on %s, c=%u, %.60s", done + 1, total, el, eta,
+                warm ? "warm-up: " : "", c->wl->name, c->be->name, c->conc, c->params_str);
+      }
       if (c->wl->flags & CB_WL_SERVER) {
         cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
         if (c->wl->server) c->wl->server(&c->params, &so);
@@ -454,7 +443,7 @@ int cb_cmd_run(int argc, char **argv) {
         rc = cb_runner_measure(&scratch, &env, &s);
         free(scratch.lat);
         free(scratch.svc);
-        for (int o = 0; o < CB_OP_KINDS; o++) free(scratch.ops[o]);
+        for (int k2 = 0; k2 < CB_OP_KINDS; k2++) free(scratch.ops[k2]);
       } else {
         rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
       }
@@ -466,7 +455,14 @@ int cb_cmd_run(int argc, char **argv) {
         cb_interrupted = -1;
         break;
       }
-      if (!warm) c->nreps++;
+      if (!warm) {
+        const cb_sample *s = &c->reps[c->nreps];
+        if (o.verbose)
+          fprintf(stderr, "%s%s %s c=%u %s: rep %u %.6f s, %llu errors%s%s\n", tty ? "\r\033[K" : "", c->wl->name,
+                  c->be->name, c->conc, c->params_str, c->nreps + 1, s->wall_s, (unsigned long long)s->errors,
+                  s->err[0] ? ": " : "", s->err);
+        c->nreps++;
+      }
       done++;
     }
     if (warm) continue;
@@ -488,6 +484,20 @@ int cb_cmd_run(int argc, char **argv) {
     fflush(stdout);
   }
   if (check_answers(&plan) && status == 0) status = 1;
+  /* Plots and report after a suite (or when asked): gnuplot missing leaves the results whole. */
+  if (cb_interrupted == 0 && status != 2 && ((suite && !o.no_report) || o.report)) {
+    rc = cb_plot(outdir, err, sizeof err);
+    if (rc != 0) {
+      cb_errorf("run: %s", err);
+      if (status == 0) status = 1;
+    }
+    if (cb_report(outdir, err, sizeof err) != 0) {
+      cb_errorf("run: %s", err);
+      if (status == 0) status = 1;
+    } else if (!cfg.quiet) {
+      printf("report: %s/report.html (and report.md)\n", outdir);
+    }
+  }
   if (cb_interrupted > 0) {
     size_t kept = 0;
     for (size_t i = 0; i < plan.n; i++) kept += plan.cases[i].nreps;
@@ -498,6 +508,6 @@ int cb_cmd_run(int argc, char **argv) {
 cleanup:
   if (tmpdir[0]) cb_rmtree(tmpdir);
   cb_plan_free(&plan);
-  for (int i = 0; i < ncopies; i++) free(copies[i]);
+  free(suite);
   return status;
 }

@@ -16,24 +16,27 @@ static int pvals(const cb_run_cfg *cfg, const cb_workload *wl, unsigned k, const
   return 1;
 }
 
-static int push(cb_plan *plan, size_t *cap, const cb_case *c) {
-  if (plan->n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 16;
+static int push(cb_plan *plan, const cb_case *c) {
+  if (plan->n == plan->cap) {
+    size_t ncap = plan->cap ? plan->cap * 2 : 16;
     cb_case *nc = realloc(plan->cases, ncap * sizeof *nc);
     if (!nc) return -ENOMEM;
     plan->cases = nc;
-    *cap = ncap;
+    plan->cap = ncap;
   }
   plan->cases[plan->n++] = *c;
   return 0;
 }
 
 int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
-  size_t cap = 0;
   memset(plan, 0, sizeof *plan);
   plan->reps = cfg->reps;
-  plan->rate = cfg->rate;
   plan->seed = cfg->seed;
+  return cb_plan_add(plan, cfg, m);
+}
+
+int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
+  size_t first = plan->n;
   for (int w = 0; w < cfg->nwl; w++) {
     const cb_workload *wl = cfg->wl[w];
     /* Odometer over the parameter value lists: the cartesian product, first parameter slowest. */
@@ -43,11 +46,13 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
     for (;;) {
       cb_case c = { .wl = wl, .tasks = cfg->tasks };
       if (cfg->rate > 0) c.tasks = (uint64_t)(cfg->rate * cfg->duration + 0.5);
+      c.rate = cfg->rate;
       for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
       if (wl->tasks) c.tasks = wl->tasks(&c.params);
       cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
       for (int ci = 0; ci < cfg->nconc; ci++) {
         for (int b = 0; b < cfg->nbe; b++) {
+          if (cfg->serial_once && ci > 0 && (cfg->be[b]->flags & CB_BACKEND_SERIAL)) continue;
           c.be = cfg->be[b];
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
@@ -56,7 +61,7 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
           snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,
                    (unsigned long long)c.tasks, c.conc, c.params_str);
           for (char *q = c.id; *q; q++) if (*q == ';' || *q == '/') *q = '_';
-          if (push(plan, &cap, &c) != 0) goto oom;
+          if (push(plan, &c) != 0) goto oom;
         }
       }
       int k = (int)wl->nparams - 1;
@@ -65,8 +70,8 @@ int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
     }
   }
   cb_plan_ideals(plan, m);
-  for (size_t i = 0; i < plan->n; i++) {
-    plan->cases[i].reps = calloc(cfg->reps ? cfg->reps : 1, sizeof(cb_sample));
+  for (size_t i = first; i < plan->n; i++) {
+    plan->cases[i].reps = calloc(plan->reps ? plan->reps : 1, sizeof(cb_sample));
     if (!plan->cases[i].reps) goto oom;
   }
   return 0;
@@ -80,8 +85,8 @@ void cb_plan_ideals(cb_plan *plan, const cb_machine *m) {
     cb_case *c = &plan->cases[i];
     c->ideal_s = c->wl->ideal ? c->wl->ideal(&c->params, c->tasks, c->eff_conc, m) : 0;
     /* Open loop: the last task cannot start before its slot, nor end before one task's time. */
-    if (c->wl->ideal && plan->rate > 0 && c->tasks > 0) {
-      double last = (double)(c->tasks - 1) / plan->rate + c->wl->ideal(&c->params, 1, 1, m);
+    if (c->wl->ideal && c->rate > 0 && c->tasks > 0) {
+      double last = (double)(c->tasks - 1) / c->rate + c->wl->ideal(&c->params, 1, 1, m);
       if (last > c->ideal_s) c->ideal_s = last;
     }
   }

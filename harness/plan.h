@@ -12,7 +12,7 @@
 
 /* One -p key=v1,v2 option. */
 typedef struct cb_pset {
-  const char *name;
+  char name[32];
   double vals[CB_MAX_LIST];
   int n;
 } cb_pset;
@@ -36,6 +36,7 @@ typedef struct cb_run_cfg {
   size_t stack_size;     /* 0: each backend's default */
   const char *outdir;    /* NULL: results/<timestamp> */
   int quiet;
+  int serial_once;       /* serial backends only at the first concurrency: it cannot change them */
 } cb_run_cfg;
 
 /* One repetition of one case, as the measurement process reports it. Fixed size, so it crosses
@@ -73,6 +74,7 @@ typedef struct cb_case {
   uint32_t conc;         /* as asked; rows keep it so they line up across backends */
   uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */
   double ideal_s;
+  double rate;           /* open loop: tasks started per second, or 0 */
   uint32_t cores;        /* of the machine, for the validity flags */
   cb_sample *reps;
   unsigned nreps;
@@ -85,13 +87,15 @@ typedef struct cb_case {
 typedef struct cb_plan {
   cb_case *cases;
   size_t n;
+  size_t cap;
   unsigned reps;
-  double rate;           /* open loop, or 0 */
   uint64_t seed;
 } cb_plan;
 
 /* Expand cfg into cases: workload x parameter values x concurrency x backend. */
 int  cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan);
+/* Append cfg's cases to a plan (a suite's groups, one after another). */
+int  cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m);
 void cb_plan_free(cb_plan *plan);
 /* (Re)compute every case's ideal time for machine m. */
 void cb_plan_ideals(cb_plan *plan, const cb_machine *m);

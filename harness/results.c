@@ -145,8 +145,8 @@ static char *csv_of(const cb_plan *plan) {
       snprintf(ideal, sizeof ideal, "%.6f", c->ideal_s);
       snprintf(eff, sizeof eff, "%.4f", r.efficiency);
     }
-    if (plan->rate > 0) {
-      snprintf(rate, sizeof rate, "%.3f", plan->rate);
+    if (c->rate > 0) {
+      snprintf(rate, sizeof rate, "%.3f", c->rate);
       snprintf(achieved, sizeof achieved, "%.3f", r.rate_achieved);
     }
     cb_flags_format(r.flags, flags, sizeof flags);
@@ -235,13 +235,13 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
   cJSON_AddNumberToObject(o, "p99_ms", r.p99_ms);
   cJSON_AddNumberToObject(o, "p999_ms", r.p999_ms);
   cJSON_AddNumberToObject(o, "max_ms", r.max_ms);
-  if (plan->rate > 0) {
-    cJSON_AddNumberToObject(o, "rate_target", plan->rate);
+  if (c->rate > 0) {
+    cJSON_AddNumberToObject(o, "rate_target", c->rate);
     cJSON_AddNumberToObject(o, "rate_achieved", r.rate_achieved);
   }
   cJSON *lat = cJSON_AddObjectToObject(o, "latency");
   if (c->lat) cJSON_AddItemToObject(lat, "task", hist_json(c->lat));
-  if (c->svc && plan->rate > 0) cJSON_AddItemToObject(lat, "service", hist_json(c->svc));
+  if (c->svc && c->rate > 0) cJSON_AddItemToObject(lat, "service", hist_json(c->svc));
   for (int k = 0; k < CB_OP_KINDS; k++)
     if (c->ops[k] && c->ops[k]->count) cJSON_AddItemToObject(lat, cb_op_names[k], hist_json(c->ops[k]));
   cJSON_AddNumberToObject(o, "errors", (double)r.errors);
@@ -298,7 +298,7 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
     cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
     cJSON_AddNumberToObject(x, "p999_ms", s->p999_ms);
     cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
-    if (plan->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
+    if (c->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
     cJSON_AddNumberToObject(x, "load1", s->load1);
     cJSON_AddNumberToObject(x, "server_cpu_s", s->server_cpu_s);
     if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);

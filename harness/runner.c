@@ -95,7 +95,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   out->load1 = getloadavg(la, 1) == 1 ? la[0] : -1;
   /* Calibrated here, next to the run, since a shared machine's speed drifts over minutes. */
   double unit_s = c->wl->kind != CB_KIND_IO ? cb_calibrate_unit() : 0;
-  job.rate = env->rate;
+  job.rate = c->rate;
   getrusage(RUSAGE_SELF, &r0);
   job.t0_ns = cb_now_ns();
   rc = c->be->run(&job);
@@ -260,9 +260,12 @@ static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *
     if (now >= *next_watch) {
       int64_t t0 = now;
       watch(child, pk);
-      /* Every 10 ms, or rarer when looking costs (thousands of descriptors): at most ~5%. */
-      int64_t cost = cb_now_ns() - t0;
-      *next_watch = cb_now_ns() + (cost * 20 > 10000000 ? cost * 20 : 10000000);
+      /* Every 10 ms, or rarer when looking costs (thousands of descriptors): at most ~5% of a
+       * core, but never rarer than every 100 ms. */
+      int64_t cost = cb_now_ns() - t0, period = cost * 20;
+      if (period < 10000000) period = 10000000;
+      if (period > 100000000) period = 100000000;
+      *next_watch = cb_now_ns() + period;
     }
     int ms = (int)((*next_watch - cb_now_ns()) / 1000000) + 1;
     int r = poll(&pf, 1, ms);

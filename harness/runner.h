@@ -18,7 +18,6 @@ typedef struct cb_measure_env {
   const char *outdir;          /* the run's directory: output files go to outdir/output/ */
   const cb_target *target;     /* the running target server, or NULL */
   const char *tmpdir;          /* the run's temporary directory, or NULL */
-  double rate;                 /* open loop: tasks started per second, or 0 */
   double unit_s;               /* the run's compute-unit calibration, fixed at its start */
 } cb_measure_env;
 

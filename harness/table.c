@@ -3,15 +3,19 @@
 #include "table.h"
 #include "results.h"
 
-/* The sync row of the same workload, parameters, tasks and concurrency, if the run has one. */
+/* The sync row of the same workload, parameters and tasks: at the same concurrency if the run
+ * has one, else at any (sync runs one task at a time whatever the concurrency). */
 static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
+  const cb_case *any = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *s = &plan->cases[i];
-    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && s->conc == c->conc &&
-        strcmp(s->be->name, "sync") == 0 && strcmp(s->params_str, c->params_str) == 0)
-      return s;
+    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && strcmp(s->be->name, "sync") == 0 &&
+        strcmp(s->params_str, c->params_str) == 0) {
+      if (s->conc == c->conc) return s;
+      if (!any) any = s;
+    }
   }
-  return NULL;
+  return any;
 }
 
 void cb_table_print(FILE *out, const cb_plan *plan) {

@@ -581,7 +581,7 @@ static void plan_sleep_matrix(void **state) {
   cfg.conc[0] = 1;
   cfg.conc[1] = 5;
   cfg.nconc = 2;
-  cfg.ps[0].name = "delay_ms";
+  snprintf(cfg.ps[0].name, sizeof cfg.ps[0].name, "%s", "delay_ms");
   cfg.ps[0].vals[0] = 10;
   cfg.ps[0].vals[1] = 20;
   cfg.ps[0].n = 2;

@@ -82,7 +82,7 @@ static int hog_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index
   volatile unsigned char *m = malloc(len);
   if (!m) return -ENOMEM;
   for (size_t i = 0; i < len; i += 4096) m[i] = (unsigned char)i;
-  cb_sleep(ctx, 150);                     /* long enough for the runner to look, many times */
+  cb_sleep(ctx, 400);                     /* long enough for the runner to look, several times */
   *sum = m[4096];
   free((void *)m);
   return 0;

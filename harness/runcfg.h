@@ -1,0 +1,28 @@
+/* runcfg.h: filling a run's configuration from text (command-line options or suite-file keys),
+ * with one line saying what is wrong when it is. */
+#ifndef CB_RUNCFG_H
+#define CB_RUNCFG_H
+
+#include <stddef.h>
+#include "plan.h"
+
+#define CB_MAX_TASKS 10000000ull
+#define CB_MAX_CONC 1000000ull
+#define CB_MAX_REPS 10000ull
+
+/* Defaults: every backend, sleep and cpu, 100 tasks, concurrency 10, 3 repetitions, 1 warm-up. */
+void cb_cfg_defaults(cb_run_cfg *cfg);
+
+/* Each returns 0, or -1 with the reason in err. */
+int cb_cfg_backends(cb_run_cfg *cfg, const char *list, char *err, size_t len);
+int cb_cfg_workloads(cb_run_cfg *cfg, const char *list, char *err, size_t len);
+int cb_cfg_concurrency(cb_run_cfg *cfg, const char *list, char *err, size_t len);
+/* name and a list of values ("10,20"). */
+int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *err, size_t len);
+/* A whole number in [lo, hi] for `what` ("tasks"). */
+int cb_cfg_count(const char *what, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t len);
+int cb_cfg_number(const char *what, const char *s, double lo, double hi, double *out, char *err, size_t len);
+/* The whole: parameters against the workloads, open-loop settings. */
+int cb_cfg_check(const cb_run_cfg *cfg, char *err, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/* suite.h: suite files: INI (parsed with inih) naming groups of cases, the default suite embedded
+ * in the binary and shipped as suites/default.ini. */
+#ifndef CB_SUITE_H
+#define CB_SUITE_H
+
+#include <stddef.h>
+#include "plan.h"
+
+#define CB_MAX_GROUPS 64
+
+typedef struct cb_suite {
+  char name[64];
+  char description[256];
+  unsigned reps, warmup;
+  uint64_t seed;
+  int ngroups;
+  char group_names[CB_MAX_GROUPS][64];
+  cb_run_cfg groups[CB_MAX_GROUPS];
+} cb_suite;
+
+/* The default suite, as shipped in suites/default.ini. */
+extern const char cb_default_suite[];
+
+/* Parse a suite from text (name is used in messages); quick selects the groups marked quick and
+ * their quick.* settings. 0, or -1 with "NAME:LINE: what is wrong" in err. */
+int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, char *err, size_t len);
+/* The same from a file. */
+int cb_suite_load(const char *path, int quick, cb_suite *s, char *err, size_t len);
+
+#endif
