@@ -194,7 +194,8 @@ static void fmt_secs(double s, char *buf, size_t len) {
   if (!isfinite(s)) snprintf(buf, len, "–");
   else if (s < 0.001) snprintf(buf, len, "%.0f µs", s * 1e6);
   else if (s < 0.01) snprintf(buf, len, "%.2f ms", s * 1e3);
-  else if (s < 1) snprintf(buf, len, "%.1f ms", s * 1e3);
+  else if (s < 0.1) snprintf(buf, len, "%.1f ms", s * 1e3);
+  else if (s < 1) snprintf(buf, len, "%.0f ms", s * 1e3);
   else if (s < 10) snprintf(buf, len, "%.3f s", s);
   else snprintf(buf, len, "%.1f s", s);
 }
@@ -370,9 +371,15 @@ static void report_free(report *R) {
 }
 
 static const cb_rcase *gfind(const group *g, const char *backend, uint32_t conc) {
-  for (size_t i = 0; i < g->n; i++)
-    if (g->c[i]->conc == conc && strcmp(g->c[i]->backend, backend) == 0) return g->c[i];
-  return NULL;
+  const cb_rcase *any = NULL;
+  for (size_t i = 0; i < g->n; i++) {
+    if (strcmp(g->c[i]->backend, backend) != 0) continue;
+    if (g->c[i]->conc == conc) return g->c[i];
+    if (!any) any = g->c[i];
+  }
+  /* sync runs one task at a time whatever the concurrency: a suite runs it once, and its row
+   * stands for every concurrency of the group. */
+  return strcmp(backend, "sync") == 0 ? any : NULL;
 }
 
 /* sync's median over c's at the same concurrency, or NAN. */
@@ -522,16 +529,18 @@ cleanup:
   return rc;
 }
 
-/* The mixed groups of g's family (same workload and parameters but io_fraction), by io_fraction;
- * NULL unless g is the first of its family in R, so each family is spoken of once. */
-static const group **family_of(const report *R, const group *g, size_t *n) {
+/* The mixed groups of g's family (same workload and parameters but io_fraction), by io_fraction,
+ * in a calloc'ed *out: 1, or 0 unless g is the first of its family in R (so each family is spoken
+ * of once), or -ENOMEM. */
+static int family_of(const report *R, const group *g, const group ***out, size_t *n) {
+  *out = NULL;
   *n = 0;
-  if (g->kind != CB_KIND_MIXED || isnan(g->io_fraction)) return NULL;
+  if (g->kind != CB_KIND_MIXED || isnan(g->io_fraction)) return 0;
   for (const group *h = R->g; h < g; h++)
     if (h->kind == CB_KIND_MIXED && !isnan(h->io_fraction) && strcmp(h->wl, g->wl) == 0 && strcmp(h->rest, g->rest) == 0)
-      return NULL;
+      return 0;
   const group **f = calloc(R->ng, sizeof *f);
-  if (!f) return NULL;
+  if (!f) return -ENOMEM;
   for (size_t k = 0; k < R->ng; k++) {
     const group *h = &R->g[k];
     if (h->kind != CB_KIND_MIXED || isnan(h->io_fraction) || strcmp(h->wl, g->wl) || strcmp(h->rest, g->rest)) continue;
@@ -542,7 +551,8 @@ static const group **family_of(const report *R, const group *g, size_t *n) {
     }
     f[j] = h;
   }
-  return f;
+  *out = f;
+  return 1;
 }
 
 /* The highest concurrency at which backends a and b both ran at two io_fractions or more. */
@@ -566,9 +576,9 @@ static uint32_t family_conc(const group *const *f, size_t n, const char *a, cons
 static int rule_crossover(const report *R, const group *g, slist *out) {
   static const char *const rivals[] = { "threads", "fork" };
   size_t n, m;
-  const group **f = family_of(R, g, &n);
-  int wrote = 0, rc = 0;
-  if (!f) return n ? -ENOMEM : 0;
+  const group **f;
+  int wrote = 0, rc = family_of(R, g, &f, &n);
+  if (rc <= 0) return rc;
   double *fr = calloc(n, sizeof *fr), *x = calloc(n, sizeof *x);
   if (!fr || !x) {
     rc = -ENOMEM;
@@ -597,7 +607,7 @@ static int rule_crossover(const report *R, const group *g, slist *out) {
                 f[0]->family, C, rivals[b], fr[m - 1], xs);
     } else {
       fmt_x(x[stop - 1], xs, sizeof xs);
-      sb_printf(&s, "On %s at c=%u, %s stop beating uv at io_fraction %g: at io_fraction %g, %s finish %s faster, "
+      sb_printf(&s, "On %s at c=%u, %s stops beating uv at io_fraction %g: at io_fraction %g, %s finishes %s faster, "
                 "because uv computes every task on its one thread; from io_fraction %g on, uv is as fast "
                 "(within 5%%) or faster.", f[0]->family, C, rivals[b], fr[stop], fr[stop - 1], rivals[b], xs, fr[stop]);
     }
@@ -617,8 +627,9 @@ cleanup:
  * most among the truly mixed io_fractions (0 < f < 1; f = 0 only if nothing else ran). */
 static int rule_recovery(const report *R, const group *g, slist *out) {
   size_t n;
-  const group **f = family_of(R, g, &n);
-  if (!f) return n ? -ENOMEM : 0;
+  const group **f;
+  int rc = family_of(R, g, &f, &n);
+  if (rc <= 0) return rc;
   uint32_t C = 0;
   for (size_t k = 0; k < n; k++)
     for (size_t i = 0; i < f[k]->n; i++) {
@@ -674,9 +685,10 @@ static int rule_efficiency(const report *R, const group *g, slist *out) {
     sb_printf(&s, "On %s, %s at c=%u runs at %.2f of the ideal time (efficiency = ideal / measured).",
               g->label, lo->backend, lo->conc, lo->efficiency);
   else
+    /* Below 0.01 two decimals would print 0.00: give the figure. */
     sb_printf(&s, "On %s, efficiency (ideal / measured time) among the concurrent backends ranges from "
-              "%.2f (%s at c=%u) to %.2f (%s at c=%u).", g->label, lo->efficiency, lo->backend, lo->conc,
-              hi->efficiency, hi->backend, hi->conc);
+              "%.*f (%s at c=%u) to %.2f (%s at c=%u).", g->label, lo->efficiency < 0.01 ? 4 : 2, lo->efficiency,
+              lo->backend, lo->conc, hi->efficiency, hi->backend, hi->conc);
   return sl_push(out, &s);
 }
 
@@ -786,6 +798,7 @@ static int rule_validity(const report *R, slist *out) {
       flags[nf++] = t;
     }
   }
+  if (!r->n) return 0;
   if (!nf) {
     sbuf s = { 0 };
     sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
@@ -832,7 +845,13 @@ static int findings(const report *R, slist *out) {
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
       if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
-  return rule_validity(R, out) < 0 ? -ENOMEM : 0;
+  if (rule_validity(R, out) < 0) return -ENOMEM;
+  if (!out->n) {
+    sbuf s = { 0 };
+    sb_puts(&s, "Nothing to compare: the run has no cases.");
+    if (sl_push(out, &s) < 0) return -ENOMEM;
+  }
+  return 0;
 }
 
 /* ---- title and summary ---------------------------------------------------------------------- */
@@ -894,6 +913,10 @@ static const char *env_str(const cb_results *r, const char *key) {
 
 static void title_text(const report *R, sbuf *t) {
   sb_puts(t, "concbench report: ");
+  if (!R->nwl) {
+    sb_puts(t, "no cases");
+    return;
+  }
   sb_join(t, R->wls, R->nwl);
   sb_puts(t, " on ");
   sb_join(t, R->bes, R->nbe);
@@ -910,6 +933,10 @@ static void summary_text(const report *R, sbuf *p) {
     if (c->reps > rmax) rmax = c->reps;
     if (c->tasks < tmin) tmin = c->tasks;
     if (c->tasks > tmax) tmax = c->tasks;
+  }
+  if (!r->n) {
+    sb_puts(p, "This results file holds no cases: nothing was measured, or the run was interrupted before the first repetition finished.");
+    return;
   }
   sb_puts(p, "This run");
   if (date) {

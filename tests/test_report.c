@@ -1,2 +1,627 @@
-/* test_report.c: (being written) */
-int main(void) { return 0; }
+/* test_report.c: cmocka tests of `concbench report`: findings recomputed from the fixture, the table, embedded plots, the mixed crossover, bad input. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "report.h"
+#include "resread.h"
+#include "util.h"
+
+#define RUN_TIMEOUT_MS 30000
+#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
+
+/* A 1x1 grey PNG and its base64, to find it embedded. */
+static const unsigned char tiny_png[67] =
+  "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01"
+  "\x08\x00\x00\x00\x00\x3a\x7e\x9b\x55\x00\x00\x00\x0a\x49\x44\x41\x54\x78\x9c\x63\x60\x00\x00\x00"
+  "\x02\x00\x01\x48\xaf\xa4\x71\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+static const char tiny_png_b64[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
+
+typedef struct fx {
+  const char *bin;
+  char dir[64];          /* a fresh temporary directory holding results.json */
+  int status;            /* exit code, 128+signal, or -1 on a timeout */
+  char *so, *se, *md, *html;
+} fx;
+
+/* ---- plumbing ------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int fx_setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  const char *bin = getenv("CB_BIN");
+  f->bin = bin && *bin ? bin : NULL;
+  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-report-XXXXXX");
+  if (!mkdtemp(f->dir)) {
+    free(f);
+    return -1;
+  }
+  *state = f;
+  return 0;
+}
+
+static int fx_teardown(void **state) {
+  fx *f = *state;
+  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(f->so);
+  free(f->se);
+  free(f->md);
+  free(f->html);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+static void need_bin(const fx *f) {
+  if (!f->bin) {
+    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
+    skip();
+  }
+}
+
+static void write_file(const char *path, const void *data, size_t len) {
+  assert_int_equal(cb_write_atomic(path, data, len), 0);
+}
+
+static void put_fixture(const fx *f) {
+  size_t len;
+  char *text = cb_read_file(FIXTURE, &len), p[PATH_MAX];
+  assert_non_null(text);
+  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  write_file(p, text, len);
+  free(text);
+}
+
+static char *read_in(const fx *f, const char *name) {
+  char p[PATH_MAX];
+  snprintf(p, sizeof p, "%s/%s", f->dir, name);
+  return cb_read_file(p, NULL);
+}
+
+/* Run CB_BIN with up to three arguments (NULL-terminated), killed after RUN_TIMEOUT_MS; fills
+ * status, so, se, and md and html when the reports exist. */
+static void run_bin(fx *f, const char *a1, const char *a2, const char *a3) {
+  char so[PATH_MAX], se[PATH_MAX];
+  snprintf(so, sizeof so, "%s.stdout", f->dir);
+  snprintf(se, sizeof se, "%s.stderr", f->dir);
+  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true(fo >= 0 && fe >= 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+    execl(f->bin, f->bin, a1, a2, a3, (char *)NULL);
+    _exit(127);
+  }
+  close(fo);
+  close(fe);
+  int64_t end = now_ms() + RUN_TIMEOUT_MS;
+  int st = 0;
+  pid_t r;
+  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
+    struct timespec ts = { 0, 5000000 };
+    nanosleep(&ts, NULL);
+  }
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
+  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  free(f->so);
+  free(f->se);
+  free(f->md);
+  free(f->html);
+  f->so = cb_read_file(so, NULL);
+  f->se = cb_read_file(se, NULL);
+  unlink(so);
+  unlink(se);
+  assert_non_null(f->so);
+  assert_non_null(f->se);
+  f->md = read_in(f, "report.md");
+  f->html = read_in(f, "report.html");
+  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
+}
+
+static void run_report(fx *f) {
+  run_bin(f, "report", f->dir, NULL);
+  if (f->status != 0) fail_msg("exit %d, want 0; stderr: %s", f->status, f->se);
+  assert_non_null(f->md);
+  assert_non_null(f->html);
+}
+
+static void expect_one_error_line(const fx *f) {
+  size_t n = strlen(f->se);
+  const char *nl = strchr(f->se, '\n');
+  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
+    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
+}
+
+static size_t count(const char *s, const char *needle) {
+  size_t n = 0;
+  for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
+/* The findings bullet of report.md that starts with "- " prefix, copied into buf. */
+static const char *finding(const char *md, const char *prefix, char *buf, size_t len) {
+  char want[512];
+  snprintf(want, sizeof want, "\n- %s", prefix);
+  const char *p = strstr(md, want);
+  if (!p) fail_msg("no finding starts with \"%s\" in:\n%s", prefix, md);
+  p += 3;
+  size_t n = strcspn(p, "\n");
+  snprintf(buf, len, "%.*s", (int)n, p);
+  return buf;
+}
+
+static void expect_in(const char *hay, const char *needle) {
+  if (!strstr(hay, needle)) fail_msg("\"%s\" not in: %s", needle, hay);
+}
+
+/* The report's number formats, restated: the test recomputes values, then looks for them. */
+static void fmt_x(double x, char *buf, size_t len) {
+  if (x >= 9.95) snprintf(buf, len, "%.0f×", x);
+  else if (x >= 1) snprintf(buf, len, "%.1f×", x);
+  else snprintf(buf, len, "%.2f×", x);
+}
+
+static void fmt_share(double r, char *buf, size_t len) {
+  static const char *const words[] = { NULL, NULL, "half", "a third", "a quarter", "a fifth",
+                                       "a sixth", "a seventh", "an eighth", "a ninth", "a tenth" };
+  double inv = 1 / r;
+  long n = lround(inv);
+  if (r > 1) fmt_x(r, buf, len);
+  else if (n >= 2 && n <= 10 && fabs(inv - (double)n) <= 0.1 * (double)n) snprintf(buf, len, "%s of", words[n]);
+  else if (n > 10) snprintf(buf, len, "1/%ld of", n);
+  else snprintf(buf, len, "%.0f%% of", r * 100);
+}
+
+static void fmt_kib(double kib, char *buf, size_t len) {
+  if (kib < 10) snprintf(buf, len, "%.1f KiB", kib);
+  else if (kib < 1024) snprintf(buf, len, "%.0f KiB", kib);
+  else snprintf(buf, len, "%.1f MiB", kib / 1024);
+}
+
+static const cb_rcase *find(const cb_results *r, const char *wl, const char *be, uint32_t c) {
+  for (size_t i = 0; i < r->n; i++)
+    if (!strcmp(r->cases[i].workload, wl) && !strcmp(r->cases[i].backend, be) && r->cases[i].conc == c) return &r->cases[i];
+  return NULL;
+}
+
+/* ---- the fixture ---------------------------------------------------------------------------- */
+
+static void fixture_files(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  put_fixture(f);
+  run_report(f);
+  char want[PATH_MAX * 2];
+  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", f->dir, f->dir);
+  assert_string_equal(f->so, want);
+  /* Self-contained and well-formed enough: one document, nothing fetched from the network. */
+  assert_int_equal(count(f->html, "<html"), 1);
+  assert_int_equal(count(f->html, "</html>"), 1);
+  assert_true(strstr(f->html, "<html") < strstr(f->html, "</html>"));
+  assert_int_equal(count(f->html, "<body>"), 1);
+  assert_int_equal(count(f->html, "</body>"), 1);
+  assert_null(strstr(f->html, "http://"));
+  assert_null(strstr(f->html, "https://"));
+  assert_null(strstr(f->html, "src=\"//"));
+  assert_null(strstr(f->html, "<script"));
+  assert_null(strstr(f->html, "<link"));
+  /* No plots yet: the reader is told how to get them. */
+  expect_in(f->md, "no plots: run concbench plot");
+  expect_in(f->md, "(needs gnuplot-nox)");
+  expect_in(f->html, "no plots: run concbench plot");
+  /* The environment and method come through. */
+  expect_in(f->md, "Intel(R) Xeon(R) Processor");
+  expect_in(f->md, "| UV_THREADPOOL_SIZE | 4 |");
+  expect_in(f->md, "0d19d9c803f9-dirty");
+  expect_in(f->html, "percentile bootstrap");
+}
+
+static void fixture_table(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  put_fixture(f);
+  run_report(f);
+  cb_results r;
+  char err[256];
+  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  /* Markdown: the lines of the table under "## Results", header and separator aside. */
+  const char *t = strstr(f->md, "\n## Results\n"), *end = strstr(f->md, "\n## Plots\n");
+  assert_non_null(t);
+  assert_non_null(end);
+  size_t rows = 0;
+  for (const char *p = t; p && p < end; p = strchr(p + 1, '\n'))
+    if (strncmp(p, "\n| ", 3) == 0) rows++;
+  assert_int_equal(rows, r.n + 2);
+  assert_int_equal(count(f->html, "<tr class=\"case\">"), r.n);
+  /* The http row at c=100 for uv carries its speedup over sync. */
+  char x[32], row[128];
+  fmt_x(find(&r, "http", "sync", 100)->wall_median / find(&r, "http", "uv", 100)->wall_median, x, sizeof x);
+  snprintf(row, sizeof row, "| http | uv | 100 |");
+  const char *line = strstr(f->md, row);
+  assert_non_null(line);
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%.*s", (int)strcspn(line, "\n"), line);
+  expect_in(buf, x);
+  cb_results_free(&r);
+}
+
+/* On each IO workload, at the highest concurrency sync ran too: the fastest backend's speedup
+ * and its memory against the others. */
+static void fixture_io_findings(void **state) {
+  static const char *const io[] = { "sleep", "http" };
+  fx *f = *state;
+  need_bin(f);
+  put_fixture(f);
+  run_report(f);
+  cb_results r;
+  char err[256], line[2048], want[256], x[32];
+  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  for (size_t w = 0; w < 2; w++) {
+    uint32_t C = 0;
+    for (size_t i = 0; i < r.n; i++)
+      if (!strcmp(r.cases[i].workload, io[w]) && strcmp(r.cases[i].backend, "sync") &&
+          find(&r, io[w], "sync", r.cases[i].conc) && r.cases[i].conc > C)
+        C = r.cases[i].conc;
+    assert_int_equal(C, 100);
+    const cb_rcase *sync = find(&r, io[w], "sync", C), *fast = NULL;
+    for (size_t i = 0; i < r.n; i++) {
+      const cb_rcase *c = &r.cases[i];
+      if (!strcmp(c->workload, io[w]) && c->conc == C && strcmp(c->backend, "sync") &&
+          (!fast || c->wall_median < fast->wall_median))
+        fast = c;
+    }
+    snprintf(want, sizeof want, "On %s at c=%u,", io[w], C);
+    finding(f->md, want, line, sizeof line);
+    fmt_x(sync->wall_median / fast->wall_median, x, sizeof x);
+    snprintf(want, sizeof want, "%s finished %s faster than sync", fast->backend, x);
+    expect_in(line, want);
+    for (size_t i = 0; i < r.n; i++) {
+      const cb_rcase *c = &r.cases[i];
+      if (strcmp(c->workload, io[w]) || c->conc != C || !strcmp(c->backend, "sync") || c == fast) continue;
+      double m = fast->peak_rss_kib / c->peak_rss_kib;
+      char share[32];
+      fmt_share(m, share, sizeof share);
+      snprintf(want, sizeof want, "%s the memory of %s", share, c->backend);
+      if (m < 1 / 1.5 || m > 1.5) expect_in(line, want);
+      else assert_null(strstr(line, want));
+    }
+  }
+  /* The fixture's own figures, to be sure the recomputation above looks at the right thing. */
+  expect_in(finding(f->md, "On http at c=100,", line, sizeof line), "uv finished 61× faster than sync");
+  expect_in(line, "a fifth of the memory of fork");
+  cb_results_free(&r);
+}
+
+/* On cpu: uv's best against sync, said plainly; threads' and fork's best; the cores. */
+static void fixture_cpu_finding(void **state) {
+  static const char *const be[] = { "uv", "threads", "fork" };
+  fx *f = *state;
+  need_bin(f);
+  put_fixture(f);
+  run_report(f);
+  cb_results r;
+  char err[256], line[2048], want[128], x[32];
+  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  finding(f->md, "On cpu,", line, sizeof line);
+  for (size_t b = 0; b < 3; b++) {
+    double best = -1;
+    for (size_t i = 0; i < r.n; i++) {
+      const cb_rcase *c = &r.cases[i], *s;
+      if (strcmp(c->workload, "cpu") || strcmp(c->backend, be[b]) || !(s = find(&r, "cpu", "sync", c->conc))) continue;
+      if (s->wall_median / c->wall_median > best) best = s->wall_median / c->wall_median;
+    }
+    fmt_x(best, x, sizeof x);
+    if (b == 0) {
+      assert_true(best < 1.05);   /* the fixture's uv is no faster than sync */
+      snprintf(want, sizeof want, "uv gives no speedup (%s)", x);
+    } else {
+      snprintf(want, sizeof want, "%s", x);
+      expect_in(line, be[b]);
+    }
+    expect_in(line, want);
+  }
+  snprintf(want, sizeof want, "on %u cores", r.cores);
+  expect_in(line, want);
+  cb_results_free(&r);
+}
+
+/* Efficiency range, near-ideal cases, memory per task in flight and the flags. */
+static void fixture_other_findings(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  put_fixture(f);
+  run_report(f);
+  cb_results r;
+  char err[256], line[4096], want[128];
+  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  const cb_rcase *lo = NULL, *hi = NULL;
+  for (size_t i = 0; i < r.n; i++) {
+    const cb_rcase *c = &r.cases[i];
+    if (strcmp(c->workload, "sleep") || !strcmp(c->backend, "sync") || c->conc < 2) continue;
+    if (!lo || c->efficiency < lo->efficiency) lo = c;
+    if (!hi || c->efficiency > hi->efficiency) hi = c;
+  }
+  finding(f->md, "On sleep, efficiency", line, sizeof line);
+  snprintf(want, sizeof want, "from %.2f (%s at c=%u)", lo->efficiency, lo->backend, lo->conc);
+  expect_in(line, want);
+  snprintf(want, sizeof want, "to %.2f (%s at c=%u)", hi->efficiency, hi->backend, hi->conc);
+  expect_in(line, want);
+  assert_true(hi->efficiency >= 0.95);
+  snprintf(want, sizeof want, "On sleep, %s at c=%u is at %.2f of the ideal", hi->backend, hi->conc, hi->efficiency);
+  finding(f->md, want, line, sizeof line);
+  expect_in(line, "close to the limit");
+
+  static const char *const be[] = { "uv", "threads", "fork" };
+  finding(f->md, "On http, each task in flight costs", line, sizeof line);
+  for (size_t b = 0; b < 3; b++) {
+    const cb_rcase *a = find(&r, "http", be[b], 1), *z = find(&r, "http", be[b], 100);
+    char v[32];
+    fmt_kib((z->peak_rss_kib - a->peak_rss_kib) / 99, v, sizeof v);
+    snprintf(want, sizeof want, "%s on %s", v, be[b]);
+    expect_in(line, want);
+  }
+
+  size_t load = 0, cv = 0;
+  for (size_t i = 0; i < r.n; i++) {
+    load += strstr(r.cases[i].flags, "load") != NULL;
+    cv += strstr(r.cases[i].flags, "cv") != NULL;
+  }
+  assert_int_equal(load, r.n);
+  snprintf(want, sizeof want, "Flag load on all %zu cases: ", r.n);
+  finding(f->md, want, line, sizeof line);
+  snprintf(want, sizeof want, "Flag cv on %zu cases (", cv);
+  finding(f->md, want, line, sizeof line);
+  expect_in(line, "sleep fork c=100");
+  expect_in(line, "vary by more than 10%");
+  expect_in(f->md, "Flag cpu>cores on 3 cases (cpu threads c=4, cpu fork c=4, cpu uv c=4)");
+  assert_null(strstr(f->md, "No case was flagged"));
+  cb_results_free(&r);
+}
+
+/* ---- planted data ----------------------------------------------------------------------------- */
+
+/* The fixture with every case's flags cleared and, when mixed, mixed cases at io_fraction 0, 0.5
+ * and 1 on sync, threads, uv and uv-offload (c=10), with wall times chosen so that threads stop
+ * beating uv at 0.5 and uv-offload recovers 1.7× there. */
+static void put_planted(const fx *f, int mixed, const char *rename_wl) {
+  static const double fracs[] = { 0, 0.5, 1 };
+  static const char *const be[] = { "sync", "threads", "uv", "uv-offload" };
+  static const double wall[3][4] = {
+    /* sync threads uv   uv-offload */
+    { 2.0, 1.00, 2.00, 1.000 },   /* io_fraction 0: threads and uv-offload use both cores */
+    { 2.0, 1.05, 1.02, 0.600 },   /* 0.5: threads no longer beat uv; uv-offload 1.7× uv */
+    { 2.0, 0.21, 0.20, 0.205 },   /* 1: all waiting, uv 10× sync */
+  };
+  static const double peak[4] = { 3000, 8000, 3500, 4000 };
+  size_t len;
+  char *text = cb_read_file(FIXTURE, &len), p[PATH_MAX];
+  assert_non_null(text);
+  cJSON *root = cJSON_ParseWithLength(text, len), *cases = cJSON_GetObjectItem(root, "cases"), *it;
+  free(text);
+  assert_non_null(cases);
+  cJSON_ArrayForEach(it, cases) cJSON_ReplaceItemInObject(it, "flags", cJSON_CreateArray());
+  if (rename_wl)
+    cJSON_ArrayForEach(it, cases)
+      if (!strcmp(cJSON_GetObjectItem(it, "workload")->valuestring, "sleep"))
+        cJSON_ReplaceItemInObject(it, "workload", cJSON_CreateString(rename_wl));
+  for (int k = 0; mixed && k < 3; k++)
+    for (int b = 0; b < 4; b++) {
+      cJSON *c = cJSON_Duplicate(cJSON_GetArrayItem(cases, 0), 1), *params = cJSON_CreateObject(), *rep;
+      char ps[64];
+      double w = wall[k][b];
+      snprintf(ps, sizeof ps, "task_ms=20;io_fraction=%g", fracs[k]);
+      cJSON_AddNumberToObject(params, "task_ms", 20);
+      cJSON_AddNumberToObject(params, "io_fraction", fracs[k]);
+      cJSON_ReplaceItemInObject(c, "workload", cJSON_CreateString("mixed"));
+      cJSON_ReplaceItemInObject(c, "backend", cJSON_CreateString(be[b]));
+      cJSON_ReplaceItemInObject(c, "concurrency", cJSON_CreateNumber(10));
+      cJSON_ReplaceItemInObject(c, "effective_concurrency", cJSON_CreateNumber(b == 0 ? 1 : 10));
+      cJSON_ReplaceItemInObject(c, "params", params);
+      cJSON_ReplaceItemInObject(c, "params_str", cJSON_CreateString(ps));
+      cJSON_ReplaceItemInObject(c, "peak_rss_kib", cJSON_CreateNumber(peak[b]));
+      cJSON_DeleteItemFromObject(c, "ideal_s");
+      cJSON_DeleteItemFromObject(c, "efficiency");
+      cJSON *ws = cJSON_GetObjectItem(c, "wall_s");
+      static const char *const keys[] = { "median", "mean", "min", "max", "ci95_lo", "ci95_hi" };
+      for (size_t i = 0; i < 6; i++) cJSON_ReplaceItemInObject(ws, keys[i], cJSON_CreateNumber(w));
+      cJSON_ReplaceItemInObject(ws, "cv", cJSON_CreateNumber(0));
+      cJSON_ArrayForEach(rep, cJSON_GetObjectItem(c, "repetitions"))
+        cJSON_ReplaceItemInObject(rep, "wall_s", cJSON_CreateNumber(w));
+      cJSON_AddItemToArray(cases, c);
+    }
+  char *out = cJSON_Print(root);
+  assert_non_null(out);
+  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  write_file(p, out, strlen(out));
+  free(out);
+  cJSON_Delete(root);
+}
+
+static void mixed_crossover(void **state) {
+  fx *f = *state;
+  char line[2048];
+  need_bin(f);
+  put_planted(f, 1, NULL);
+  run_report(f);
+  /* Threads beat uv at io_fraction 0 (2.00 / 1.00) and no longer at 0.5 (1.05 against 1.02). */
+  finding(f->md, "On mixed at c=10, threads stops beating uv at io_fraction 0.5:", line, sizeof line);
+  expect_in(line, "at io_fraction 0, threads finishes 2.0× faster");
+  /* uv-offload at 0.5: 1.02 / 0.60 = 1.7, with the pool size from the environment. */
+  finding(f->md, "On mixed at c=10, with half of each task spent computing (io_fraction 0.5), ", line, sizeof line);
+  expect_in(line, "uv-offload finishes 1.7× faster than uv");
+  expect_in(line, "libuv's thread pool (4 threads)");
+  /* io_fraction 1 is an IO workload: uv 2.0 / 0.2 = 10×, 3500 KiB against threads' 8000 (44%). */
+  finding(f->md, "On mixed (io_fraction=1) at c=10,", line, sizeof line);
+  expect_in(line, "uv finished 10× faster than sync");
+  expect_in(line, "44% of the memory of threads");
+  assert_null(strstr(line, "memory of uv-offload"));
+  /* io_fraction 0 is a CPU workload: uv 1.0×, threads and uv-offload 2.0×. */
+  finding(f->md, "On mixed (io_fraction=0),", line, sizeof line);
+  expect_in(line, "uv gives no speedup (1.0×)");
+  expect_in(line, "threads and uv-offload reach 2.0× (c=10)");
+  /* Flags were cleared. */
+  expect_in(f->md, "No case was flagged");
+  assert_int_equal(count(f->html, "<tr class=\"case\">"), 36 + 12);
+}
+
+static void plots_embedded(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>\n";
+  need_bin(f);
+  put_fixture(f);
+  snprintf(p, sizeof p, "%s/plots", f->dir);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(p, sizeof p, "%s/plots/speedup.png", f->dir);
+  write_file(p, tiny_png, sizeof tiny_png);
+  snprintf(p, sizeof p, "%s/plots/wall_sleep.svg", f->dir);
+  write_file(p, svg, strlen(svg));
+  snprintf(p, sizeof p, "%s/plots/notes.txt", f->dir);
+  write_file(p, "x", 1);
+  run_report(f);
+  char want[256];
+  snprintf(want, sizeof want, "src=\"data:image/png;base64,%s\"", tiny_png_b64);
+  expect_in(f->html, want);
+  expect_in(f->html, "src=\"data:image/svg+xml;base64,");
+  assert_null(strstr(f->html, "http://"));
+  assert_null(strstr(f->html, "no plots"));
+  assert_null(strstr(f->md, "no plots"));
+  expect_in(f->md, "](plots/speedup.png)");
+  expect_in(f->md, "](plots/wall_sleep.svg)");
+  assert_null(strstr(f->md, "notes"));
+}
+
+/* Names from the data are escaped in the HTML. */
+static void html_escaped(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  put_planted(f, 0, "<i>s&\"");
+  run_report(f);
+  assert_null(strstr(f->html, "<i>s"));
+  expect_in(f->html, "&lt;i&gt;s&amp;&quot;");
+  expect_in(f->md, "\\<i>s&\"");
+}
+
+/* ---- bad input ---------------------------------------------------------------------------- */
+
+static void corrupt_results(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  static const char bad[] = "{\"concbench\": \"0.1.0\", \"cases\": [{\"workload\": \"sle";
+  need_bin(f);
+  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  write_file(p, bad, strlen(bad));
+  run_bin(f, "report", f->dir, NULL);
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "results.json");
+  assert_string_equal(f->so, "");
+  /* Nothing written: the directory holds results.json alone. */
+  DIR *d = opendir(f->dir);
+  struct dirent *e;
+  size_t n = 0;
+  assert_non_null(d);
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  assert_int_equal(n, 1);
+  /* The library call says why, too. */
+  char err[256] = "";
+  assert_true(cb_report(f->dir, err, sizeof err) < 0);
+  expect_in(err, "results.json");
+}
+
+static void missing_results(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  need_bin(f);
+  run_bin(f, "report", f->dir, NULL);
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+  snprintf(p, sizeof p, "%s/nowhere", f->dir);
+  run_bin(f, "report", p, NULL);
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+}
+
+static void usage(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  run_bin(f, "report", NULL, NULL);
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+  run_bin(f, "report", f->dir, "extra");
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+  run_bin(f, "report", "--bogus", f->dir);
+  assert_int_equal(f->status, 2);
+  expect_one_error_line(f);
+  run_bin(f, "report", "--help", NULL);
+  assert_int_equal(f->status, 0);
+  expect_in(f->so, "usage: concbench report DIR");
+}
+
+/* cb_report, as run calls it, in this process. */
+static void library_call(void **state) {
+  fx *f = *state;
+  char err[256] = "", *md;
+  put_fixture(f);
+  assert_int_equal(cb_report(f->dir, err, sizeof err), 0);
+  assert_non_null(md = read_in(f, "report.md"));
+  expect_in(md, "## Findings");
+  free(md);
+  assert_non_null(md = read_in(f, "report.html"));
+  free(md);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(fixture_files, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(fixture_table, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(fixture_io_findings, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(fixture_cpu_finding, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(fixture_other_findings, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(mixed_crossover, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(plots_embedded, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(html_escaped, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(corrupt_results, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(missing_results, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(usage, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(library_call, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
