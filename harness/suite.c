@@ -33,6 +33,8 @@ typedef struct parser {
   sgroup *groups;
   int ngroups;
   int qreps, qwarmup;    /* quick.reps, quick.warmup, or -1 */
+  int new_section;       /* a [section] line was read since the last key */
+  int section_line;      /* where the last one was */
   char err[512];
 } parser;
 
@@ -50,6 +52,13 @@ static char *reader(char *str, int num, void *stream) {
   str[take] = '\0';
   p->text += take;
   p->line++;
+  /* inih reports keys, not sections: note each header, so a repeated one is seen. */
+  const char *c = str;
+  while (*c == ' ' || *c == '\t') c++;
+  if (*c == '[') {
+    p->new_section = 1;
+    p->section_line = p->line;
+  }
   return str;
 }
 
@@ -75,6 +84,7 @@ static int handler(void *user, const char *section, const char *key, const char 
   if (p->err[0]) return 0;
   if (strcmp(section, "suite") == 0) {
     cb_suite *s = p->suite;
+    p->new_section = 0;
     if (strcmp(key, "name") == 0) snprintf(s->name, sizeof s->name, "%s", value);
     else if (strcmp(key, "description") == 0) snprintf(s->description, sizeof s->description, "%s", value);
     else if (strcmp(key, "reps") == 0 || strcmp(key, "warmup") == 0 || strcmp(key, "seed") == 0 ||
@@ -97,15 +107,17 @@ static int handler(void *user, const char *section, const char *key, const char 
   if (strncmp(section, "group ", 6) != 0 || !section[6]) {
     return fail(p, "unknown section [%s]; sections are [suite] and [group NAME]%s", section, "");
   }
-  /* A new group starts when the section changes. */
+  /* A new group starts at each section header. */
   sgroup *g = p->ngroups ? &p->groups[p->ngroups - 1] : NULL;
-  if (!g || strcmp(g->name, section + 6) != 0) {
+  int fresh = p->new_section;
+  p->new_section = 0;
+  if (!g || fresh) {
     for (int i = 0; i < p->ngroups; i++)
       if (strcmp(p->groups[i].name, section + 6) == 0) return fail(p, "group '%s' appears twice%s", section + 6, "");
     if (p->ngroups == CB_MAX_GROUPS) return fail(p, "too many groups (at most 64)%s%s", "", "");
     g = &p->groups[p->ngroups++];
     snprintf(g->name, sizeof g->name, "%s", section + 6);
-    g->line = p->line;
+    g->line = p->section_line ? p->section_line : p->line;
   }
   if (!known_group_key(key))
     return fail(p, "unknown key '%s' in [group %s]; it takes workload, backends, tasks, concurrency, param.NAME, "
@@ -166,13 +178,20 @@ static int build_group(const char *name, const sgroup *g, int quick, cb_run_cfg 
     const sval *p = &g->vals[i];
     if (strncmp(p->key, "param.", 6) != 0) continue;
     const sval *use = pick(g, p->key, quick);
-    if (cb_cfg_param(cfg, p->key + 6, use->val, why, sizeof why) != 0) { WHERE(use); return -1; }
+    /* Checked against the workload at once, so a bad value names its own line. */
+    if (cb_cfg_param(cfg, p->key + 6, use->val, why, sizeof why) != 0 || cb_cfg_check(cfg, why, sizeof why) != 0) {
+      WHERE(use);
+      return -1;
+    }
   }
   if (quick)   /* quick-only parameters (no plain key) */
     for (int i = 0; i < g->nvals; i++) {
       const sval *p = &g->vals[i];
       if (strncmp(p->key, "quick.param.", 12) != 0 || find(g, p->key + 6)) continue;
-      if (cb_cfg_param(cfg, p->key + 12, p->val, why, sizeof why) != 0) { WHERE(p); return -1; }
+      if (cb_cfg_param(cfg, p->key + 12, p->val, why, sizeof why) != 0 || cb_cfg_check(cfg, why, sizeof why) != 0) {
+        WHERE(p);
+        return -1;
+      }
     }
   if (cb_cfg_check(cfg, why, sizeof why) != 0) { WHERE_AT(g->line); return -1; }
 #undef WHERE

@@ -1,0 +1,124 @@
+/* test_suite.c: suite files: the default suite parses in both forms, groups expand as written, and
+ * every kind of mistake is one line naming the file, the line and what is wrong. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "suite.h"
+
+static cb_suite *parse(const char *text, int quick, char *err, size_t len, int *rc) {
+  cb_suite *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  *rc = cb_suite_parse(text, "t.ini", quick, s, err, len);
+  return s;
+}
+
+static void default_suite_parses(void **state) {
+  char err[512] = "";
+  int rc;
+  cb_suite *full = parse(cb_default_suite, 0, err, sizeof err, &rc);
+  if (rc) fail_msg("%s", err);
+  cb_suite *quick = parse(cb_default_suite, 1, err, sizeof err, &rc);
+  if (rc) fail_msg("%s", err);
+  /* The full suite covers every workload the issue names; quick keeps sleep, http, cpu and mixed
+   * with uv-offload, and fewer repetitions. */
+  static const char *const need[] = { "sleep", "http", "crawl", "cpu", "mixed", "file", "queue" };
+  for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+    int found = 0;
+    for (int g = 0; g < full->ngroups; g++) found |= strcmp(full->groups[g].wl[0]->name, need[i]) == 0;
+    if (!found) fail_msg("the default suite lacks %s", need[i]);
+  }
+  static const char *const qneed[] = { "sleep", "http", "cpu", "mixed" };
+  for (size_t i = 0; i < sizeof qneed / sizeof qneed[0]; i++) {
+    int found = 0;
+    for (int g = 0; g < quick->ngroups; g++) {
+      const cb_run_cfg *c = &quick->groups[g];
+      if (strcmp(c->wl[0]->name, qneed[i]) != 0) continue;
+      for (int b = 0; b < c->nbe; b++) found |= strcmp(c->be[b]->name, "uv-offload") == 0;
+    }
+    if (!found) fail_msg("the quick suite lacks %s on uv-offload", qneed[i]);
+  }
+  assert_true(quick->ngroups < full->ngroups);
+  assert_true(quick->reps <= full->reps);
+  free(full);
+  free(quick);
+}
+
+static void groups_expand_as_written(void **state) {
+  const char *text =
+    "[suite]\nreps = 5\nwarmup = 0\nquick.reps = 1\n"
+    "[group a]\nworkload = sleep\nbackends = sync,uv\ntasks = 40\nconcurrency = 4,8\n"
+    "param.delay_ms = 1,2\nquick = yes\nquick.concurrency = 2\n"
+    "; a comment\n"
+    "[group b]\nworkload = cpu\nbackends = threads\nconcurrency = 2\n";
+  char err[512] = "";
+  int rc;
+  cb_suite *s = parse(text, 0, err, sizeof err, &rc);
+  if (rc) fail_msg("%s", err);
+  assert_int_equal(s->ngroups, 2);
+  assert_int_equal(s->reps, 5);
+  assert_int_equal(s->warmup, 0);
+  const cb_run_cfg *a = &s->groups[0];
+  assert_int_equal(a->nbe, 2);
+  assert_int_equal(a->tasks, 40);
+  assert_int_equal(a->nconc, 2);
+  assert_int_equal(a->conc[1], 8);
+  assert_int_equal(a->nps, 1);
+  assert_int_equal(a->ps[0].n, 2);
+  assert_true(a->ps[0].vals[1] == 2);
+  assert_int_equal(a->reps, 5);
+  assert_true(a->serial_once);
+  free(s);
+  s = parse(text, 1, err, sizeof err, &rc);
+  if (rc) fail_msg("%s", err);
+  assert_int_equal(s->ngroups, 1);              /* b is not quick */
+  assert_int_equal(s->reps, 1);
+  assert_int_equal(s->groups[0].nconc, 1);
+  assert_int_equal(s->groups[0].conc[0], 2);
+  free(s);
+}
+
+/* Each bad file: the message starts with "t.ini:LINE:" and names the problem. */
+static void expect_error(const char *text, int line, const char *words) {
+  char err[512] = "", where[32];
+  int rc;
+  cb_suite *s = parse(text, 0, err, sizeof err, &rc);
+  free(s);
+  if (rc == 0) fail_msg("accepted: %s", text);
+  snprintf(where, sizeof where, "t.ini:%d:", line);
+  if (strncmp(err, where, strlen(where)) != 0) fail_msg("'%s' does not start with %s", err, where);
+  if (!strstr(err, words)) fail_msg("'%s' does not say '%s'", err, words);
+  if (strchr(err, '\n')) fail_msg("'%s' is more than one line", err);
+}
+
+static void mistakes_name_file_and_line(void **state) {
+  expect_error("[group a]\nworkload = sleep\ntaks = 3\n", 3, "unknown key 'taks'");
+  expect_error("[suite]\nreps = 3\n[groop a]\nworkload = sleep\n", 4, "unknown section [groop a]");
+  expect_error("[suite]\nrepz = 3\n", 2, "unknown key 'repz'");
+  expect_error("[group a]\nworkload = sleeep\n", 2, "unknown workload 'sleeep'");
+  expect_error("[group a]\nworkload = sleep\nbackends = sync,nosuch\n", 3, "unknown backend 'nosuch'");
+  expect_error("[group a]\nworkload = sleep\nconcurrency = 0\n", 3, "concurrency 0 is out of range");
+  expect_error("[group a]\nworkload = sleep\ntasks = many\n", 3, "not a whole number");
+  expect_error("[group a]\nworkload = sleep\nparam.delay_ms = -5\n", 3, "out of range");
+  expect_error("[group a]\nworkload = sleep\nparam.nosuch = 1\n", 3, "unknown parameter 'nosuch'");
+  expect_error("[group a]\nworkload = sleep\nquick = maybe\n", 3, "say yes or no");
+  expect_error("[group a]\nworkload = sleep\n[group a]\nworkload = cpu\n", 4, "appears twice");
+  expect_error("[group a]\nworkload = sleep\nworkload = cpu\n", 3, "given twice");
+  expect_error("[group a]\nbackends = sync\n", 1, "names no workload");
+  expect_error("[suite]\nreps = 0\n", 2, "out of range");
+  expect_error("[group a]\nworkload = sleep\nthis line has no equals sign\n", 3, "not an INI line");
+  expect_error("; only a comment\n", 0, "no [group NAME]");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(default_suite_parses),
+    cmocka_unit_test(groups_expand_as_written),
+    cmocka_unit_test(mistakes_name_file_and_line),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
