@@ -89,7 +89,9 @@ static void expect_error(const char *text, int line, const char *words) {
   cb_suite *s = parse(text, 0, err, sizeof err, &rc);
   free(s);
   if (rc == 0) fail_msg("accepted: %s", text);
-  snprintf(where, sizeof where, "t.ini:%d:", line);
+  /* Line 0: about the whole file, "t.ini: ...". */
+  if (line) snprintf(where, sizeof where, "t.ini:%d:", line);
+  else snprintf(where, sizeof where, "t.ini:");
   if (strncmp(err, where, strlen(where)) != 0) fail_msg("'%s' does not start with %s", err, where);
   if (!strstr(err, words)) fail_msg("'%s' does not say '%s'", err, words);
   if (strchr(err, '\n')) fail_msg("'%s' is more than one line", err);
