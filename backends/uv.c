@@ -22,6 +22,8 @@ struct slot {
   cb_coro co;
   cb_coro_stack stack;
   uv_timer_t timer;        /* sleeps and deadlines: one wait at a time per coroutine */
+  int64_t deadline;        /* of the current park, or 0 */
+  int64_t armed;           /* the deadline the timer is armed for, while it is */
   uv_fs_t fs;              /* one file operation at a time */
   cb_ctx ctx;
   uint64_t task;
@@ -62,12 +64,17 @@ static void co_main(void *arg) {
 /* From the loop's context: run s until it parks. When its task has ended, the next task starts
  * on the same stack; with none left the worker's end runs once and the slot retires. A loop, not
  * recursion, so thousands of short tasks never deepen the loop's stack. */
+static void retire(slot *s) {
+  uv_timer_stop(&s->timer);   /* a deadline left armed would keep the loop running */
+  s->armed = 0;
+}
+
 static void drive(slot *s) {
   cb_coro_resume(&s->co);
   while (cb_coro_done(&s->co)) {
-    if (s->ending) return;
+    if (s->ending) { retire(s); return; }
     if (!cb_job_claim(s->b->job, &s->task)) {
-      if (!s->b->job->wl->worker_end) return;
+      if (!s->b->job->wl->worker_end) { retire(s); return; }
       s->ending = 1;
     }
     cb_coro_init(&s->co, &s->stack, co_main, s);
@@ -109,7 +116,22 @@ static void wake_later(slot *s, ssize_t rc) {
   uv_idle_start(&b->idle, on_idle);
 }
 
-static void on_deadline(uv_timer_t *t) { wake(t->data, -ETIMEDOUT); }
+static uint64_t timeout_until(slot *s, int64_t deadline);
+
+/* Deadlines are armed lazily: a request that is answered in time leaves the timer running, and
+ * when it fires it only re-arms for the deadline of the moment, so most requests touch the timer
+ * heap not at all. */
+static void on_deadline(uv_timer_t *t) {
+  slot *s = t->data;
+  s->armed = 0;
+  if (!s->parked || !s->deadline) return;
+  if (cb_now_ns() >= s->deadline) {
+    wake(s, -ETIMEDOUT);
+  } else {
+    s->armed = s->deadline;
+    uv_timer_start(&s->timer, on_deadline, timeout_until(s, s->deadline), 0);
+  }
+}
 
 /* A timer timeout that never fires before deadline. libuv's clock is whole milliseconds,
  * truncated (and may be the coarse clock, a tick behind): count from the loop's own now, refreshed,
@@ -123,11 +145,15 @@ static uint64_t timeout_until(slot *s, int64_t deadline) {
 static ssize_t park(slot *s, int64_t deadline) {
   if (deadline) {
     if (deadline <= cb_now_ns()) return -ETIMEDOUT;
-    uv_timer_start(&s->timer, on_deadline, timeout_until(s, deadline), 0);
+    if (!s->armed || s->armed > deadline) {
+      s->armed = deadline;
+      uv_timer_start(&s->timer, on_deadline, timeout_until(s, deadline), 0);
+    }
   }
+  s->deadline = deadline;
   s->parked = 1;
   cb_coro_yield();
-  if (deadline) uv_timer_stop(&s->timer);
+  s->deadline = 0;
   return s->wake_rc;
 }
 
@@ -138,6 +164,7 @@ static void on_sleep(uv_timer_t *t) { wake(t->data, 0); }
 static int uv_io_sleep_until(cb_ctx *ctx, int64_t deadline) {
   slot *s = self(ctx);
   if (deadline <= cb_now_ns()) return 0;
+  s->armed = 0;           /* the timer is the sleep's now */
   int rc = uv_timer_start(&s->timer, on_sleep, timeout_until(s, deadline), 0);
   if (rc) return rc;
   s->parked = 1;

@@ -114,7 +114,17 @@ static int exchange_once(cb_ctx *ctx, cb_http *h, const char *req, size_t reqlen
   return 0;
 }
 
+static int http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, int64_t deadline);
+
+/* Each request is one "request" operation in the latency histograms, connecting included. */
 int cb_http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, int64_t deadline) {
+  int64_t t0 = cb__now();
+  int rc = http_get(ctx, h, target, r, deadline);
+  cb__op_record(ctx, CB_OP_REQUEST, t0);
+  return rc;
+}
+
+static int http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, int64_t deadline) {
   char req[1024];
   int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: concbench\r\n%s\r\n",
                      target, h->authority, h->keepalive ? "" : "Connection: close\r\n");
