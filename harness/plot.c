@@ -87,6 +87,17 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
   }
 }
 
+/* snprintf that says when it cut: 0, or -ENAMETOOLONG. Paths and gnuplot arguments are never
+ * used cut short. */
+static int fmt(char *out, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static int fmt(char *out, size_t len, const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  int n = vsnprintf(out, len, f, ap);
+  va_end(ap);
+  return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* A number for gnuplot: NaN (declared missing in common.gp) when there is none. */
 static void sb_num(sbuf *b, double v) {
   if (isfinite(v)) sb_printf(b, " %.9g", v);
@@ -94,16 +105,21 @@ static void sb_num(sbuf *b, double v) {
 }
 
 /* Names from results.json end up in file names and in gnuplot strings: keep only what is safe
- * in both (no '/', no quotes, no backquotes, no '@' macros). */
-static void safe_name(char *dst, size_t len, const char *src) {
+ * in both (no '/', no quotes, no backquotes, no '@' macros, no spaces), and the characters of
+ * extra. */
+static void safe_chars(char *dst, size_t len, const char *src, const char *extra) {
   size_t i = 0;
   for (; src[i] && i + 1 < len; i++) {
     char ch = src[i];
     int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-             ch == '_' || ch == '-' || ch == '.';
+             ch == '_' || ch == '-' || ch == '.' || (extra && strchr(extra, ch));
     dst[i] = ok ? ch : '_';
   }
   if (len) dst[i] = '\0';
+}
+
+static void safe_name(char *dst, size_t len, const char *src) {
+  safe_chars(dst, len, src, NULL);
 }
 
 /* Free text for titles: as safe_name, with spaces and punctuation too; ';' becomes ','. */
@@ -124,8 +140,8 @@ static int write_data(plotter *p, const char *file, sbuf *b) {
     snprintf(p->err, p->errlen, "plot: out of memory");
     return -ENOMEM;
   }
-  snprintf(path, sizeof path, "%s/%s", p->data, file);
-  int rc = cb_write_atomic(path, b->p ? b->p : "", b->len);
+  int rc = fmt(path, sizeof path, "%s/%s", p->data, file);
+  if (!rc) rc = cb_write_atomic(path, b->p ? b->p : "", b->len);
   if (rc) snprintf(p->err, p->errlen, "cannot write %s: %s", path, strerror(-rc));
   return rc;
 }
@@ -152,7 +168,7 @@ static int find_gnuplot(char *out, size_t len) {
 
 static int has_scripts(const char *dir) {
   char f[PATH_MAX + 16];
-  snprintf(f, sizeof f, "%s/common.gp", dir);
+  if (fmt(f, sizeof f, "%s/common.gp", dir)) return 0;
   return access(f, R_OK) == 0;
 }
 
@@ -169,7 +185,7 @@ static int find_scripts(plotter *p) {
     char *slash = strrchr(exe, '/');
     if (slash) {
       *slash = '\0';
-      if ((size_t)snprintf(cand[n], PATH_MAX, "%s/../scripts/plots", exe) < PATH_MAX) n++;
+      if (fmt(cand[n], PATH_MAX, "%s/../scripts/plots", exe) == 0) n++;
     }
   }
   snprintf(cand[n++], PATH_MAX, "%s/scripts/plots", CB_SOURCE_DIR);
@@ -215,7 +231,7 @@ static int64_t now_ms(void) {
 static int output_ok(const plotter *p, const char *file) {
   char path[PATH_MAX + PLOT_NAME];
   struct stat st;
-  snprintf(path, sizeof path, "%s/%s", p->tmp, file);
+  if (fmt(path, sizeof path, "%s/%s", p->tmp, file)) return 0;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
@@ -224,8 +240,8 @@ static int output_ok(const plotter *p, const char *file) {
 static int run_gnuplot(plotter *p, const char *script, const char *name, const char *vars) {
   char spath[PATH_MAX + 64], e[PLOT_VARS + 256], f[PLOT_NAME + 8];
   int st = 0, rc = 0;
-  snprintf(spath, sizeof spath, "%s/%s", p->scripts, script);
-  if ((size_t)snprintf(e, sizeof e, "datadir='data'; outdir='%s'; name='%s'; %s", p->tmpname, name, vars) >= sizeof e) {
+  if (fmt(spath, sizeof spath, "%s/%s", p->scripts, script) ||
+      fmt(e, sizeof e, "datadir='data'; outdir='%s'; name='%s'; %s", p->tmpname, name, vars)) {
     snprintf(p->err, p->errlen, "plot %s: too many series for one plot", name);
     return -E2BIG;
   }
@@ -261,7 +277,7 @@ static int run_gnuplot(plotter *p, const char *script, const char *name, const c
     return -EIO;
   }
   for (int k = 0; k < 2; k++) {
-    snprintf(f, sizeof f, "%s.%s", name, k ? "svg" : "png");
+    fmt(f, sizeof f, "%s.%s", name, k ? "svg" : "png");
     if (!output_ok(p, f)) {
       dprintf(p->logfd, "== %s was not written\n", f);
       snprintf(p->err, p->errlen, "gnuplot did not write %s with %s; see %s/gnuplot.log", f, script, p->dir);
@@ -349,8 +365,8 @@ static int collect_groups(plotter *p) {
     for (size_t k = 0; k + 1 < p->ng; k++)
       if (strcmp(p->groups[k].name, g->name) == 0) {
         char base[PLOT_NAME];
-        snprintf(base, sizeof base, "%.*s", PLOT_NAME - 16, g->name);
-        snprintf(g->name, sizeof g->name, "%s_%zu", base, p->ng);
+        snprintf(base, sizeof base, "%.*s", PLOT_NAME - 24, g->name);
+        snprintf(g->name, sizeof g->name, "%.*s_%zu", PLOT_NAME - 24, base, p->ng);
         break;
       }
   }
@@ -370,12 +386,14 @@ static size_t group_cases(plotter *p, const pgroup *g, const char *b) {
   return n;
 }
 
-/* "100 tasks, delay_ms=10, median of 3 runs" for a subtitle. */
+/* For subtitles: "tasks=100; reps=3; params='delay_ms=10, bytes=1024'" (tasks or reps 0 when
+ * the group's cases differ in them). */
 static void describe(const plotter *p, const pgroup *g, char *out, size_t len) {
   uint64_t tasks = 0;
   unsigned reps = 0;
   int same_tasks = 1, same_reps = 1;
-  char ps[256];
+  char params[256];
+  size_t o = 0;
   for (size_t i = 0; i < p->r->n; i++) {
     const cb_rcase *c = &p->r->cases[i];
     if (!in_group(c, g)) continue;
@@ -384,11 +402,15 @@ static void describe(const plotter *p, const pgroup *g, char *out, size_t len) {
     tasks = c->tasks;
     reps = c->reps;
   }
-  safe_text(ps, sizeof ps, g->params_str);
-  size_t o = 0;
-  if (same_tasks) o += (size_t)snprintf(out + o, len - o, "%llu tasks", (unsigned long long)tasks);
-  if (ps[0] && o < len) o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", ps);
-  if (same_reps && o < len) snprintf(out + o, len - o, "%smedian of %u run%s", o ? ", " : "", reps, reps == 1 ? "" : "s");
+  /* "a=1;b=2" reads better as "a=1, b=2". */
+  for (const char *ps = g->params_str; *ps && o + 3 < sizeof params; ps++) {
+    if (*ps == ';') { params[o++] = ','; params[o++] = ' '; }
+    else params[o++] = *ps;
+  }
+  params[o] = '\0';
+  safe_text(params, sizeof params, params);
+  snprintf(out, len, "tasks=%llu; reps=%u; params='%s'", same_tasks ? (unsigned long long)tasks : 0ULL,
+           same_reps ? reps : 0, params);
 }
 
 /* ---- per workload: wall time, throughput, memory ---------------------------------------- */
@@ -414,9 +436,10 @@ static int plot_series(plotter *p, const pgroup *g, int kind) {
   uint32_t seen[64];
   unsigned nseen = 0;
   int rc = 0, hasideal = 0, blocks = 0;
+  double ylo = INFINITY, yhi = 0;   /* what the wall plot's log axis must hold */
   size_t lo = 0, co = 0;
-  snprintf(name, sizeof name, "%s_%s", series_kinds[kind].prefix, g->name);
-  snprintf(file, sizeof file, "%s.dat", name);
+  fmt(name, sizeof name, "%s_%s", series_kinds[kind].prefix, g->name);   /* sized to fit */
+  fmt(file, sizeof file, "%s.dat", name);
   sb_printf(&b, "# %s: %s of workload %s (%s), one block per backend (gnuplot index 0, 1, ...)\n",
             name, series_kinds[kind].prefix, g->workload, g->params_str);
   sb_printf(&b, "# %s\n", series_kinds[kind].columns);
@@ -434,6 +457,12 @@ static int plot_series(plotter *p, const pgroup *g, int kind) {
         sb_num(&b, c->wall_max);
         sb_num(&b, c->ideal_s);
         if (isfinite(c->ideal_s)) hasideal = 1;
+        double v[] = { c->wall_median, c->wall_min, c->wall_max, c->ideal_s };
+        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+          if (v[k] > 0 && isfinite(v[k])) {
+            if (v[k] < ylo) ylo = v[k];
+            if (v[k] > yhi) yhi = v[k];
+          }
       } else if (kind == SERIES_THROUGHPUT) {
         sb_num(&b, per_s(c->tasks, c->wall_median));
         sb_num(&b, per_s(c->tasks, c->wall_max));
@@ -459,8 +488,9 @@ static int plot_series(plotter *p, const pgroup *g, int kind) {
   if (!lo) goto cleanup;
   if ((rc = write_data(p, file, &b))) goto cleanup;
   describe(p, g, sub, sizeof sub);
-  snprintf(vars, sizeof vars, "backends='%s'; what='%s'; sub='%s'; concs='%s'; hasideal=%d",
-           list, g->label, sub, concs, hasideal);
+  if (!(yhi > 0)) ylo = yhi = 1;
+  fmt(vars, sizeof vars, "backends='%s'; what='%s'; %s; concs='%s'; hasideal=%d; ylo=%g; yhi=%g",
+           list, g->label, sub, concs, hasideal, ylo, yhi);
   rc = run_gnuplot(p, series_kinds[kind].script, name, vars);
 cleanup:
   free(b.p);
@@ -493,26 +523,34 @@ static int plot_latency(plotter *p, const pgroup *g) {
   sbuf b = { 0 };
   char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 33] = "", sub[512], vars[PLOT_VARS];
   cb_hist_point pts[CB_HIST_SPECTRUM_MAX];
-  double xmax = 1, ymin = INFINITY, ymax = 0;
+  double xcap = 1, ymin = INFINITY, ymax = 0;
   int rc = 0, blocks = 0;
   size_t lo = 0;
-  snprintf(name, sizeof name, "latency_%s", g->name);
-  snprintf(file, sizeof file, "%s.dat", name);
+  fmt(name, sizeof name, "latency_%s", g->name);   /* sized to fit */
+  fmt(file, sizeof file, "%s.dat", name);
+  /* 100% (the max) would sit at x = infinity: it is drawn at the largest finite x of the plot
+   * instead, so every line ends at the same place, at its max. */
+  for (unsigned bi = 0; bi < p->nb; bi++) {
+    const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
+    size_t n = c ? spectrum_of(c, pts, CB_HIST_SPECTRUM_MAX) : 0;
+    for (size_t i = 0; i < n; i++)
+      if (pts[i].percentile < 100 && 1.0 / (1.0 - pts[i].percentile / 100.0) > xcap)
+        xcap = 1.0 / (1.0 - pts[i].percentile / 100.0);
+  }
   sb_printf(&b, "# %s: task latency spectrum of workload %s (%s) at concurrency %u, one block per backend (gnuplot index 0, 1, ...)\n",
             name, g->workload, g->params_str, g->cmax);
-  sb_printf(&b, "# percentile x=1/(1-percentile/100) latency_ms   (100%% is left out: its x is infinite)\n");
+  sb_printf(&b, "# percentile x=1/(1-percentile/100) latency_ms   (100%%, the max, is put at x=%.9g, the largest x below 100%%: its own is infinite)\n", xcap);
   for (unsigned bi = 0; bi < p->nb; bi++) {
     const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
     size_t n = c ? spectrum_of(c, pts, CB_HIST_SPECTRUM_MAX) : 0, rows = 0;
     for (size_t i = 0; i < n; i++) {
-      if (!(pts[i].percentile < 100) || !isfinite(pts[i].value_ms)) continue;
+      if (!isfinite(pts[i].value_ms)) continue;
       if (!rows++) {
         lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
         sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
       }
-      double x = 1.0 / (1.0 - pts[i].percentile / 100.0);
+      double x = pts[i].percentile < 100 ? 1.0 / (1.0 - pts[i].percentile / 100.0) : xcap;
       sb_printf(&b, "%.9g %.9g %.9g\n", pts[i].percentile, x, pts[i].value_ms);
-      if (x > xmax) xmax = x;
       if (pts[i].value_ms < ymin) ymin = pts[i].value_ms;
       if (pts[i].value_ms > ymax) ymax = pts[i].value_ms;
     }
@@ -521,9 +559,9 @@ static int plot_latency(plotter *p, const pgroup *g) {
   if ((rc = write_data(p, file, &b))) goto cleanup;
   /* x to the next decade past the data, so the last percentile tick is labelled. */
   double xhi = 100;
-  while (xhi < xmax * 1.0001 && xhi < 1e9) xhi *= 10;
+  while (xhi < xcap * 1.0001 && xhi < 1e9) xhi *= 10;
   describe(p, g, sub, sizeof sub);
-  snprintf(vars, sizeof vars, "backends='%s'; what='%s'; sub='%s'; conc=%u; xmax=%g; logy=%d",
+  fmt(vars, sizeof vars, "backends='%s'; what='%s'; %s; conc=%u; xmax=%g; logy=%d",
            list, g->label, sub, g->cmax, xhi, ymin > 0 && ymax / ymin > 30);
   rc = run_gnuplot(p, "latency.gp", name, vars);
 cleanup:
@@ -533,25 +571,32 @@ cleanup:
 
 /* ---- speedup over sync ------------------------------------------------------------------ */
 
-/* The highest concurrency at which both sync and another backend ran group g, or 0. */
+/* sync's row of a workload and parameters: at conc if there is one, else at any concurrency
+ * (sync runs one task at a time whatever it is asked; a suite runs it once per group). */
+static const cb_rcase *sync_at(const plotter *p, const char *workload, const char *params, uint32_t conc) {
+  const cb_rcase *s = cb_results_find(p->r, workload, "sync", params, conc);
+  for (size_t i = 0; !s && i < p->r->n; i++) {
+    const cb_rcase *c = &p->r->cases[i];
+    if (strcmp(c->backend, "sync") == 0 && strcmp(c->workload, workload) == 0 && strcmp(c->params_str, params) == 0)
+      s = c;
+  }
+  return s;
+}
+
+/* The highest concurrency another backend ran group g at, when sync ran it too; or 0. */
 static uint32_t speedup_conc(const plotter *p, const pgroup *g) {
   uint32_t best = 0;
-  for (size_t i = 0; i < p->r->n; i++) {
-    const cb_rcase *c = &p->r->cases[i];
-    if (!in_group(c, g) || strcmp(c->backend, "sync") != 0 || c->conc <= best || !(c->wall_median > 0)) continue;
-    for (size_t j = 0; j < p->r->n; j++) {
-      const cb_rcase *o = &p->r->cases[j];
-      if (in_group(o, g) && o->conc == c->conc && strcmp(o->backend, "sync") != 0 && o->wall_median > 0) {
-        best = c->conc;
-        break;
-      }
-    }
+  const cb_rcase *s = sync_at(p, g->workload, g->params_str, 0);
+  if (!s || !(s->wall_median > 0)) return 0;
+  for (size_t j = 0; j < p->r->n; j++) {
+    const cb_rcase *o = &p->r->cases[j];
+    if (in_group(o, g) && strcmp(o->backend, "sync") != 0 && o->wall_median > 0 && o->conc > best) best = o->conc;
   }
   return best;
 }
 
 static double speedup_of(const plotter *p, const pgroup *g, const char *backend, uint32_t conc, double *base, double *med) {
-  const cb_rcase *s = cb_results_find(p->r, g->workload, "sync", g->params_str, conc);
+  const cb_rcase *s = sync_at(p, g->workload, g->params_str, conc);
   const cb_rcase *c = cb_results_find(p->r, g->workload, backend, g->params_str, conc);
   if (!s || !c || !(s->wall_median > 0) || !(c->wall_median > 0)) return NAN;
   *base = s->wall_median;
@@ -581,14 +626,19 @@ static int plot_speedup(plotter *p) {
   for (unsigned bi = 0; bi < p->nb; bi++) nused += used[bi];
   if (!nslots || !nused) goto cleanup;
   double w = 0.8 / nused;
-  sb_printf(&b, "# speedup: sync median wall / backend median wall, per workload at its highest concurrency that sync also ran; one block per backend (gnuplot index 0, 1, ...)\n");
+  sb_printf(&b, "# speedup: sync median wall / backend median wall, per workload at its highest concurrency (sync runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n");
   sb_printf(&b, "# x speedup half_width sync_median_s backend_median_s concurrency workload params\n");
   sb_printf(&gb, "# speedup_groups: the clusters of speedup.dat: x workload varying_params concurrency\n");
   for (size_t k = 0; k < p->ng; k++) {
     if (slot[k] < 0) continue;
     char wl[64];
     safe_name(wl, sizeof wl, p->groups[k].workload);
-    sb_printf(&gb, "%d \"%s\" \"%s\" \"c=%u\"\n", slot[k], wl, p->groups[k].varying, conc[k]);
+    /* Under a bar cluster there is room for little: "io=0.25", not "io_fraction=0.25". */
+    char var[PLOT_NAME];
+    const char *v = p->groups[k].varying;
+    if (strncmp(v, "io_fraction=", 12) == 0) snprintf(var, sizeof var, "io=%s", v + 12);
+    else snprintf(var, sizeof var, "%s", v);
+    sb_printf(&gb, "%d \"%s\" \"%s\" \"c=%u\"\n", slot[k], wl, var, conc[k]);
   }
   int j = 0;
   for (unsigned bi = 0; bi < p->nb; bi++) {
@@ -602,7 +652,8 @@ static int plot_speedup(plotter *p) {
       if (!isfinite(s)) continue;
       char wl[64], ps[256];
       safe_name(wl, sizeof wl, g->workload);
-      safe_name(ps, sizeof ps, g->params_str);
+      /* The parameters as results.json has them, so the row can be looked up there. */
+      safe_chars(ps, sizeof ps, g->params_str, "=;,");
       sb_printf(&b, "%.6f %.9g %.6f %.9g %.9g %u %s %s\n", slot[k] + (j - (nused - 1) / 2.0) * w, s, w / 2,
                 base, med, conc[k], wl, ps[0] ? ps : "-");
       if (s < smin) smin = s;
@@ -615,7 +666,8 @@ static int plot_speedup(plotter *p) {
   double lo_v = smin < 1 ? smin : 1, hi_v = smax > 1 ? smax : 1;
   int logy = hi_v / lo_v > 20;
   double ylo = logy ? lo_v / 1.8 : 0, yhi = logy ? hi_v * 2.2 : hi_v * 1.15;
-  snprintf(vars, sizeof vars, "backends='%s'; ngroups=%d; logy=%d; ylo=%g; yhi=%g", list, nslots, logy, ylo, yhi);
+  fmt(vars, sizeof vars, "backends='%s'; ngroups=%d; logy=%d; ylo=%g; yhi=%g; anyabove=%d; anybelow=%d", list,
+           nslots, logy, ylo, yhi, !logy || smax >= 1, logy && smin < 1);
   rc = run_gnuplot(p, "speedup.gp", "speedup", vars);
 cleanup:
   free(b.p);
@@ -659,7 +711,7 @@ static int plot_crossover(plotter *p) {
   if (!cmax) goto cleanup;
   for (size_t k = 0; k < p->ng; k++) {
     const pgroup *g = &p->groups[k];
-    const cb_rcase *s = cb_results_find(p->r, g->workload, "sync", g->params_str, cmax);
+    const cb_rcase *s = sync_at(p, g->workload, g->params_str, cmax);
     if (strcmp(g->workload, "mixed") != 0 || !s || !isfinite(cb_rcase_param(s, "io_fraction"))) continue;
     params_without(g->params_str, "io_fraction", other, sizeof other);
     if (!no) snprintf(rest, sizeof rest, "%s", other);
@@ -667,7 +719,7 @@ static int plot_crossover(plotter *p) {
     /* By increasing io_fraction. */
     size_t i = no++;
     double f = cb_rcase_param(s, "io_fraction");
-    while (i > 0 && cb_rcase_param(cb_results_find(p->r, "mixed", "sync", p->groups[order[i - 1]].params_str, cmax), "io_fraction") > f) {
+    while (i > 0 && cb_rcase_param(sync_at(p, "mixed", p->groups[order[i - 1]].params_str, cmax), "io_fraction") > f) {
       order[i] = order[i - 1];
       i--;
     }
@@ -687,7 +739,7 @@ static int plot_crossover(plotter *p) {
         sb_printf(&b, "%s# backend %s\n", any ? "\n\n" : "", p->backends[bi]);
         any = 1;
       }
-      const cb_rcase *sc = cb_results_find(p->r, g->workload, "sync", g->params_str, cmax);
+      const cb_rcase *sc = sync_at(p, g->workload, g->params_str, cmax);
       sb_printf(&b, "%.9g %.9g %.9g %.9g\n", cb_rcase_param(sc, "io_fraction"), s, base, med);
       if (s < smin) smin = s;
       if (s > smax) smax = s;
@@ -698,7 +750,7 @@ static int plot_crossover(plotter *p) {
   safe_text(other, sizeof other, rest);
   snprintf(sub, sizeof sub, "concurrency %u%s%s", cmax, other[0] ? ", " : "", other);
   double lo_v = smin < 1 ? smin : 1, hi_v = smax > 1 ? smax : 1;
-  snprintf(vars, sizeof vars, "backends='%s'; sub='%s'; logy=%d", list, sub, hi_v / lo_v > 20);
+  fmt(vars, sizeof vars, "backends='%s'; sub='%s'; logy=%d", list, sub, hi_v / lo_v > 20);
   rc = run_gnuplot(p, "crossover.gp", "crossover", vars);
 cleanup:
   free(order);
@@ -751,7 +803,7 @@ static int plot_cputime(plotter *p) {
   }
   if (!any) goto cleanup;
   if ((rc = write_data(p, "cputime.dat", &b))) goto cleanup;
-  snprintf(vars, sizeof vars, "backends='%s'; workloads='%s'; cores=%u", list, wls, p->r->cores);
+  fmt(vars, sizeof vars, "backends='%s'; workloads='%s'; cores=%u", list, wls, p->r->cores);
   rc = run_gnuplot(p, "cputime.gp", "cputime", vars);
 cleanup:
   free(b.p);
@@ -766,8 +818,11 @@ static int publish(plotter *p) {
   for (size_t i = 0; i < p->nout; i++)
     for (int k = 0; k < 2; k++) {
       const char *ext = k ? "svg" : "png";
-      snprintf(from, sizeof from, "%s/%s.%s", p->tmp, p->outputs[i], ext);
-      snprintf(to, sizeof to, "%s/%s.%s", p->dir, p->outputs[i], ext);
+      if (fmt(from, sizeof from, "%s/%s.%s", p->tmp, p->outputs[i], ext) ||
+          fmt(to, sizeof to, "%s/%s.%s", p->dir, p->outputs[i], ext)) {
+        snprintf(p->err, p->errlen, "%s: path too long", p->dir);
+        return -ENAMETOOLONG;
+      }
       if (rename(from, to) != 0) {
         int e = errno;
         snprintf(p->err, p->errlen, "cannot move %s to %s: %s", from, to, strerror(e));
@@ -777,15 +832,25 @@ static int publish(plotter *p) {
   return 0;
 }
 
+/* A plot that fails does not stop the others: the first error is kept and returned. */
 static int plot_all(plotter *p) {
-  int rc;
+  int rc, first = 0;
+  char first_err[1024] = "";
+#define TRY(call) do { \
+    if ((rc = (call)) && !first) { first = rc; snprintf(first_err, sizeof first_err, "%s", p->err); } \
+  } while (0)
   for (size_t k = 0; k < p->ng; k++) {
-    if ((rc = plot_series(p, &p->groups[k], SERIES_WALL)) || (rc = plot_series(p, &p->groups[k], SERIES_THROUGHPUT)) ||
-        (rc = plot_series(p, &p->groups[k], SERIES_MEMORY)) || (rc = plot_latency(p, &p->groups[k])))
-      return rc;
+    TRY(plot_series(p, &p->groups[k], SERIES_WALL));
+    TRY(plot_series(p, &p->groups[k], SERIES_THROUGHPUT));
+    TRY(plot_series(p, &p->groups[k], SERIES_MEMORY));
+    TRY(plot_latency(p, &p->groups[k]));
   }
-  if ((rc = plot_speedup(p)) || (rc = plot_crossover(p)) || (rc = plot_cputime(p))) return rc;
-  return 0;
+  TRY(plot_speedup(p));
+  TRY(plot_crossover(p));
+  TRY(plot_cputime(p));
+#undef TRY
+  if (first) snprintf(p->err, p->errlen, "%s", first_err);
+  return first;
 }
 
 /* Draws r's plots into dir/plots; *count is how many (each as PNG and SVG). */
@@ -800,9 +865,9 @@ static int plot_results(const cb_results *r, const char *dir, int *count, char *
     return -ENOENT;
   }
   if ((rc = find_scripts(&p))) return rc;
-  if ((size_t)snprintf(p.dir, sizeof p.dir, "%s/plots", dir) >= sizeof p.dir ||
-      (size_t)snprintf(p.data, sizeof p.data, "%s/plots/data", dir) >= sizeof p.data ||
-      (size_t)snprintf(p.tmp, sizeof p.tmp, "%s/plots/.tmp-XXXXXX", dir) >= sizeof p.tmp) {
+  /* The longest path below is the temporary directory's log. */
+  if (fmt(p.dir, sizeof p.dir, "%s/plots", dir) || fmt(p.data, sizeof p.data, "%s/plots/data", dir) ||
+      fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-XXXXXX", dir) || strlen(p.tmp) + 16 >= sizeof logtmp) {
     snprintf(err, len, "%s: path too long", dir);
     return -ENAMETOOLONG;
   }
@@ -816,8 +881,8 @@ static int plot_results(const cb_results *r, const char *dir, int *count, char *
     return rc;
   }
   snprintf(p.tmpname, sizeof p.tmpname, "%s", strrchr(p.tmp, '/') + 1);
-  snprintf(logtmp, sizeof logtmp, "%s/gnuplot.log", p.tmp);
-  snprintf(logpath, sizeof logpath, "%s/gnuplot.log", p.dir);
+  fmt(logtmp, sizeof logtmp, "%s/gnuplot.log", p.tmp);     /* room was checked above */
+  fmt(logpath, sizeof logpath, "%s/gnuplot.log", p.dir);
   if ((p.logfd = open(logtmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
     rc = -errno;
     snprintf(err, len, "cannot create %s: %s", logtmp, strerror(errno));
@@ -833,7 +898,10 @@ static int plot_results(const cb_results *r, const char *dir, int *count, char *
   }
   collect_backends(&p);
   dprintf(p.logfd, "== concbench plot %s: %zu cases, scripts from %s\n", dir, r->n, p.scripts);
-  if ((rc = plot_all(&p)) || (rc = publish(&p))) goto cleanup;
+  /* What worked is published even when a plot failed. */
+  rc = plot_all(&p);
+  int prc = publish(&p);
+  if (!rc) rc = prc;
   *count = (int)p.nout;
 cleanup:
   /* The log survives either way (it says why a plot failed); partial outputs do not. */
@@ -855,7 +923,8 @@ cleanup:
 int cb_plot(const char *dir, char *err, size_t len) {
   cb_results r;
   int count, rc = cb_results_read(dir, &r, err, len);
-  if (rc) return rc;
+  /* -ENOENT stays the answer for a missing gnuplot only. */
+  if (rc) return rc == -ENOENT ? -EINVAL : rc;
   rc = plot_results(&r, r.dir, &count, err, len);
   cb_results_free(&r);
   return rc;
@@ -904,5 +973,6 @@ int cb_cmd_plot(int argc, char **argv) {
     return 1;
   }
   printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
+  cb_results_free(&r);
   return 0;
 }

@@ -1,2 +1,694 @@
-/* test_plot.c: (being written) */
-int main(void) { return 0; }
+/* test_plot.c: cmocka tests of `concbench plot` and cb_plot: the files drawn, the numbers behind them, and the failures (no gnuplot, corrupt results, failing scripts). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "plot.h"
+#include "resread.h"
+#include "util.h"
+
+#define RUN_TIMEOUT_MS 60000
+#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
+#define SCRIPTS CB_SOURCE_DIR "/scripts/plots"
+#define GNUPLOT_MISSING "gnuplot is not installed: install the Debian package gnuplot-nox (apt-get install gnuplot-nox)"
+
+/* The plots the fixture (sleep, http, cpu on sync, threads, fork, uv) must give. */
+static const char *const fixture_plots[] = {
+  "wall_sleep", "wall_http", "wall_cpu", "throughput_sleep", "throughput_http", "throughput_cpu",
+  "memory_sleep", "memory_http", "memory_cpu", "latency_sleep", "latency_http", "latency_cpu",
+  "speedup", "cputime",
+};
+#define NPLOTS (sizeof fixture_plots / sizeof *fixture_plots)
+
+static const char *const script_names[] = {
+  "common.gp", "wall.gp", "throughput.gp", "memory.gp", "latency.gp", "speedup.gp", "crossover.gp", "cputime.gp",
+};
+
+typedef struct tc {
+  const char *bin;
+  char dir[64];            /* a fresh temporary directory */
+  char run[96];            /* dir/run: the results directory under test */
+  int status;              /* exit code, 128+signal, or -1 on a timeout */
+  char *so, *se;
+} tc;
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int setup(void **state) {
+  tc *t = calloc(1, sizeof *t);
+  if (!t) return -1;
+  const char *bin = getenv("CB_BIN");
+  t->bin = bin && *bin ? bin : NULL;
+  snprintf(t->dir, sizeof t->dir, "/tmp/cb-test-plot-XXXXXX");
+  if (!mkdtemp(t->dir)) {
+    free(t);
+    return -1;
+  }
+  snprintf(t->run, sizeof t->run, "%s/run", t->dir);
+  *state = t;
+  return 0;
+}
+
+static int teardown(void **state) {
+  tc *t = *state;
+  if (!t) return 0;
+  int rc = nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(t->so);
+  free(t->se);
+  free(t);
+  return rc == 0 ? 0 : -1;
+}
+
+static int have_gnuplot(void) {
+  const char *path = getenv("PATH");
+  char buf[PATH_MAX], f[PATH_MAX + 16];
+  snprintf(buf, sizeof buf, "%s", path ? path : "/usr/bin:/bin");
+  for (char *s = buf, *tok; (tok = strtok(s, ":")); s = NULL) {
+    snprintf(f, sizeof f, "%s/gnuplot", tok);
+    if (access(f, X_OK) == 0) return 1;
+  }
+  return 0;
+}
+
+static void need_bin(const tc *t) {
+  if (!t->bin) {
+    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
+    skip();
+  }
+  if (access(t->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", t->bin, strerror(errno));
+}
+
+static void need_gnuplot(void) {
+  if (!have_gnuplot()) {
+    print_message("gnuplot is not installed (apt-get install gnuplot-nox); skipping\n");
+    skip();
+  }
+}
+
+static void write_file(const char *path, const char *text) {
+  assert_int_equal(cb_write_atomic(path, text, strlen(text)), 0);
+}
+
+static char *read_all(const char *path) {
+  char *s = cb_read_file(path, NULL);
+  if (!s) fail_msg("cannot read %s: %s", path, strerror(errno));
+  return s;
+}
+
+/* The fixture as the results of t->run. */
+static void copy_fixture(const tc *t) {
+  char path[PATH_MAX];
+  assert_int_equal(cb_mkdirs(t->run), 0);
+  char *text = read_all(FIXTURE);
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  write_file(path, text);
+  free(text);
+}
+
+/* Runs CB_BIN plot with args (NULL-terminated, after "plot"); path_env, when given, is PATH
+ * and scripts_env CB_SCRIPTS_DIR. Bounded: killed after RUN_TIMEOUT_MS. */
+static void run_plot(tc *t, const char *path_env, const char *scripts_env, const char *const *args) {
+  const char *argv[8];
+  char so[PATH_MAX], se[PATH_MAX];
+  int n = 0;
+  argv[n++] = t->bin;
+  argv[n++] = "plot";
+  for (; *args && n < 7; args++) argv[n++] = *args;
+  argv[n] = NULL;
+  snprintf(so, sizeof so, "%s/.stdout", t->dir);
+  snprintf(se, sizeof se, "%s/.stderr", t->dir);
+  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_true(fo >= 0 && fe >= 0 && fi >= 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+    if (path_env && setenv("PATH", path_env, 1) != 0) _exit(125);
+    if (scripts_env && setenv("CB_SCRIPTS_DIR", scripts_env, 1) != 0) _exit(125);
+    execv(t->bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(fo);
+  close(fe);
+  close(fi);
+  int64_t end = now_ms() + RUN_TIMEOUT_MS;
+  int st = 0;
+  pid_t r;
+  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(5);
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  }
+  t->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
+  free(t->so);
+  free(t->se);
+  t->so = read_all(so);
+  t->se = read_all(se);
+  unlink(so);
+  unlink(se);
+  if (r == 0) fail_msg("concbench plot did not finish within %d ms; killed. stderr: %s", RUN_TIMEOUT_MS, t->se);
+}
+
+#define PLOT(t, path, scripts, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; run_plot((t), (path), (scripts), a_); } while (0)
+
+static void expect_exit(const tc *t, int want) {
+  if (t->status != want)
+    fail_msg("exit status %d, want %d\nstdout: %s\nstderr: %s", t->status, want, t->so, t->se);
+}
+
+/* The error convention: exactly one non-empty line, "concbench: ...", on stderr. */
+static void expect_one_error_line(const tc *t) {
+  size_t n = strlen(t->se);
+  const char *nl = strchr(t->se, '\n');
+  if (n < 2 || !nl || nl != t->se + n - 1)
+    fail_msg("want exactly one non-empty line on stderr, got %zu bytes:\n%s", n, t->se);
+  if (strncmp(t->se, "concbench: ", 11) != 0 || n <= 12)
+    fail_msg("stderr line does not follow \"concbench: <message>\": %s", t->se);
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+/* The names in dir, sorted and joined by '\n', for before/after comparisons. */
+static char *listing(const char *dir) {
+  struct dirent **ents;
+  int n = scandir(dir, &ents, NULL, alphasort);
+  assert_true(n >= 0);
+  size_t cap = 16, len = 0;
+  char *out = calloc(1, cap);
+  assert_non_null(out);
+  for (int i = 0; i < n; i++) {
+    size_t l = strlen(ents[i]->d_name);
+    if (len + l + 2 > cap) {
+      cap = (len + l + 2) * 2;
+      out = realloc(out, cap);
+      assert_non_null(out);
+    }
+    memcpy(out + len, ents[i]->d_name, l);
+    len += l;
+    out[len++] = '\n';
+    out[len] = '\0';
+    free(ents[i]);
+  }
+  free(ents);
+  return out;
+}
+
+/* No .tmp-* directory left behind in plots/. */
+static void expect_no_temp(const char *plots) {
+  DIR *d = opendir(plots);
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strncmp(e->d_name, ".tmp", 4) == 0) fail_msg("%s/%s was left behind", plots, e->d_name);
+  closedir(d);
+}
+
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* plots/name.png is a PNG of a plausible size, plots/name.svg a whole SVG document. */
+static void expect_plot(const char *plots, const char *name) {
+  char path[PATH_MAX];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s.png", plots, name);
+  if (stat(path, &st) != 0 || st.st_size < 1000) fail_msg("%s is missing or too small", path);
+  unsigned char h[24];
+  int fd = open(path, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(read(fd, h, sizeof h), (ssize_t)sizeof h);
+  close(fd);
+  if (memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0) fail_msg("%s does not start with the PNG signature", path);
+  if (memcmp(h + 12, "IHDR", 4) != 0) fail_msg("%s has no IHDR chunk first", path);
+  uint32_t w = be32(h + 16), ht = be32(h + 20);
+  if (w < 300 || w > 4000 || ht < 200 || ht > 4000) fail_msg("%s is %ux%u", path, w, ht);
+  assert_int_equal(w, 900);
+  assert_int_equal(ht, 600);
+
+  snprintf(path, sizeof path, "%s/%s.svg", plots, name);
+  char *svg = read_all(path);
+  size_t n = strlen(svg);
+  while (n && (svg[n - 1] == ' ' || svg[n - 1] == '\n' || svg[n - 1] == '\r' || svg[n - 1] == '\t')) n--;
+  if (!strstr(svg, "<svg")) fail_msg("%s has no <svg", path);
+  if (n < 6 || memcmp(svg + n - 6, "</svg>", 6) != 0) fail_msg("%s does not end with </svg>", path);
+  free(svg);
+}
+
+/* A data file's rows, split into the blocks of "# backend NAME" comments. */
+typedef struct row {
+  char backend[32];
+  double v[8];
+  int nv;
+  char words[2][64];     /* the first two non-numeric columns */
+  int nw;
+} row;
+
+static row *read_rows(const char *path, size_t *count) {
+  char *text = read_all(path);
+  size_t cap = 64, n = 0;
+  row *rows = calloc(cap, sizeof *rows);
+  char backend[32] = "";
+  assert_non_null(rows);
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (strncmp(line, "# backend ", 10) == 0) {
+      snprintf(backend, sizeof backend, "%s", line + 10);
+      continue;
+    }
+    if (line[0] == '#') continue;
+    if (n == cap) {
+      rows = realloc(rows, (cap *= 2) * sizeof *rows);
+      assert_non_null(rows);
+    }
+    row *r = &rows[n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->backend, sizeof r->backend, "%s", backend);
+    char *save, *tok;
+    for (char *s = line; (tok = strtok_r(s, " ", &save)); s = NULL) {
+      char *end;
+      double v = strtod(tok, &end);
+      if (*end == '\0' && r->nv < 8) r->v[r->nv++] = v;
+      else if (*end != '\0' && r->nw < 2) snprintf(r->words[r->nw++], sizeof r->words[0], "%s", tok);
+    }
+  }
+  free(text);
+  *count = n;
+  return rows;
+}
+
+static void expect_close(double got, double want, const char *what) {
+  if (!(fabs(got - want) <= 1e-7 * fabs(want) + 1e-12)) fail_msg("%s: %.12g, want %.12g", what, got, want);
+}
+
+/* ---- drawing the fixture ---------------------------------------------------------------- */
+
+static void fixture_plots_made(void **state) {
+  tc *t = *state;
+  char plots[1024], path[PATH_MAX];
+  need_bin(t);
+  need_gnuplot();
+  copy_fixture(t);
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 0);
+  assert_non_null(strstr(t->so, "/plots"));
+  assert_non_null(strstr(t->so, "14 plots"));
+  assert_string_equal(t->se, "");
+  snprintf(plots, sizeof plots, "%s/plots", t->run);
+  for (size_t i = 0; i < NPLOTS; i++) {
+    expect_plot(plots, fixture_plots[i]);
+    snprintf(path, sizeof path, "%s/data/%s.dat", plots, fixture_plots[i]);
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size < 50) fail_msg("%s is missing or empty", path);
+  }
+  /* No mixed cases: no crossover plot. */
+  snprintf(path, sizeof path, "%s/crossover.png", plots);
+  assert_false(exists(path));
+  snprintf(path, sizeof path, "%s/gnuplot.log", plots);
+  assert_true(exists(path));
+  expect_no_temp(plots);
+  /* Every data file opens with a header comment. */
+  snprintf(path, sizeof path, "%s/data/wall_sleep.dat", plots);
+  char *text = read_all(path);
+  assert_int_equal(text[0], '#');
+  free(text);
+}
+
+/* The numbers behind the plots are the fixture's. */
+static void fixture_numbers(void **state) {
+  tc *t = *state;
+  char path[PATH_MAX], err[512];
+  cb_results r;
+  need_bin(t);
+  need_gnuplot();
+  copy_fixture(t);
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 0);
+  assert_int_equal(cb_results_read(FIXTURE, &r, err, sizeof err), 0);
+
+  /* speedup.dat: sync median / backend median at each workload's highest concurrency. */
+  size_t n;
+  snprintf(path, sizeof path, "%s/plots/data/speedup.dat", t->run);
+  row *rows = read_rows(path, &n);
+  assert_int_equal(n, 9);    /* threads, fork, uv x sleep, http, cpu */
+  for (size_t i = 0; i < n; i++) {
+    row *w = &rows[i];
+    assert_int_equal(w->nv, 6);
+    assert_int_equal(w->nw, 2);
+    uint32_t conc = (uint32_t)w->v[5];
+    assert_int_equal(conc, strcmp(w->words[0], "cpu") == 0 ? 4 : 100);
+    const cb_rcase *s = cb_results_find(&r, w->words[0], "sync", w->words[1], conc);
+    const cb_rcase *c = cb_results_find(&r, w->words[0], w->backend, w->words[1], conc);
+    if (!s || !c) fail_msg("speedup row %s %s %s c=%u is not in the fixture", w->backend, w->words[0], w->words[1], conc);
+    expect_close(w->v[1], s->wall_median / c->wall_median, "speedup");
+    expect_close(w->v[3], s->wall_median, "sync median");
+    expect_close(w->v[4], c->wall_median, "backend median");
+  }
+  free(rows);
+
+  /* wall_sleep.dat: one row per backend and concurrency with median, min, max, ideal. */
+  snprintf(path, sizeof path, "%s/plots/data/wall_sleep.dat", t->run);
+  rows = read_rows(path, &n);
+  assert_int_equal(n, 12);
+  for (size_t i = 0; i < n; i++) {
+    const cb_rcase *c = cb_results_find(&r, "sleep", rows[i].backend, "delay_ms=10", (uint32_t)rows[i].v[0]);
+    assert_non_null(c);
+    expect_close(rows[i].v[1], c->wall_median, "median");
+    expect_close(rows[i].v[2], c->wall_min, "min");
+    expect_close(rows[i].v[3], c->wall_max, "max");
+    expect_close(rows[i].v[4], c->ideal_s, "ideal");
+  }
+  assert_string_equal(rows[0].backend, "sync");   /* the known order */
+  free(rows);
+
+  /* throughput and memory. */
+  snprintf(path, sizeof path, "%s/plots/data/throughput_http.dat", t->run);
+  rows = read_rows(path, &n);
+  assert_int_equal(n, 12);
+  for (size_t i = 0; i < n; i++) {
+    const cb_rcase *c = cb_results_find(&r, "http", rows[i].backend, r.cases[12].params_str, (uint32_t)rows[i].v[0]);
+    assert_non_null(c);
+    expect_close(rows[i].v[1], (double)c->tasks / c->wall_median, "tasks/s");
+  }
+  free(rows);
+  snprintf(path, sizeof path, "%s/plots/data/memory_cpu.dat", t->run);
+  rows = read_rows(path, &n);
+  assert_int_equal(n, 12);
+  for (size_t i = 0; i < n; i++) {
+    const cb_rcase *c = cb_results_find(&r, "cpu", rows[i].backend, "work=2000", (uint32_t)rows[i].v[0]);
+    assert_non_null(c);
+    expect_close(rows[i].v[1], c->peak_rss_kib / 1024.0, "MiB");
+  }
+  free(rows);
+
+  /* latency_sleep.dat: at concurrency 100, finite x, ending at each backend's max. */
+  snprintf(path, sizeof path, "%s/plots/data/latency_sleep.dat", t->run);
+  rows = read_rows(path, &n);
+  assert_true(n > 4);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(isfinite(rows[i].v[1]) && rows[i].v[1] >= 1);
+    int last = i + 1 == n || strcmp(rows[i + 1].backend, rows[i].backend) != 0;
+    if (last) {
+      const cb_rcase *c = cb_results_find(&r, "sleep", rows[i].backend, "delay_ms=10", 100);
+      assert_non_null(c);
+      expect_close(rows[i].v[0], 100, "last percentile");
+      assert_true(fabs(rows[i].v[2] - c->max_ms) <= 0.01 * c->max_ms);
+    }
+  }
+  free(rows);
+
+  /* cputime.dat: every case with CPU time. */
+  snprintf(path, sizeof path, "%s/plots/data/cputime.dat", t->run);
+  rows = read_rows(path, &n);
+  assert_true(n >= 30 && n <= r.n);
+  free(rows);
+  cb_results_free(&r);
+}
+
+/* cb_plot itself, as run calls it. */
+static void library_call(void **state) {
+  tc *t = *state;
+  char err[512] = "", path[PATH_MAX];
+  need_gnuplot();
+  copy_fixture(t);
+  int rc = cb_plot(t->run, err, sizeof err);
+  if (rc != 0) fail_msg("cb_plot: %d %s", rc, err);
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  expect_plot(path, "speedup");
+  expect_no_temp(path);
+  /* No results: an error with a reason, and not -ENOENT, which means no gnuplot. */
+  snprintf(path, sizeof path, "%s/none", t->dir);
+  rc = cb_plot(path, err, sizeof err);
+  assert_true(rc < 0 && rc != -ENOENT);
+  assert_non_null(strstr(err, "none"));
+}
+
+/* ---- the mixed workload ----------------------------------------------------------------- */
+
+/* The fixture plus mixed cases: sleep's cases at concurrency 100, renamed, for io_fraction 0,
+ * 0.5 and 1, with the non-sync backends' wall times scaled so each fraction differs. */
+static void write_mixed_fixture(const tc *t) {
+  static const double fractions[] = { 1, 0, 0.5 };   /* out of order on purpose */
+  char path[PATH_MAX], ps[64];
+  char *text = read_all(FIXTURE);
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  assert_non_null(root);
+  cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+  int n = cJSON_GetArraySize(cases);
+  for (size_t f = 0; f < sizeof fractions / sizeof *fractions; f++)
+    for (int i = 0; i < n; i++) {
+      cJSON *c = cJSON_GetArrayItem(cases, i);
+      if (strcmp(cJSON_GetObjectItemCaseSensitive(c, "workload")->valuestring, "sleep") != 0 ||
+          cJSON_GetObjectItemCaseSensitive(c, "concurrency")->valuedouble != 100)
+        continue;
+      cJSON *m = cJSON_Duplicate(c, 1);
+      assert_non_null(m);
+      cJSON_ReplaceItemInObjectCaseSensitive(m, "workload", cJSON_CreateString("mixed"));
+      snprintf(ps, sizeof ps, "task_ms=10;io_fraction=%g", fractions[f]);
+      cJSON_ReplaceItemInObjectCaseSensitive(m, "params_str", cJSON_CreateString(ps));
+      cJSON *params = cJSON_CreateObject();
+      cJSON_AddNumberToObject(params, "task_ms", 10);
+      cJSON_AddNumberToObject(params, "io_fraction", fractions[f]);
+      cJSON_ReplaceItemInObjectCaseSensitive(m, "params", params);
+      int sync = strcmp(cJSON_GetObjectItemCaseSensitive(m, "backend")->valuestring, "sync") == 0;
+      cJSON *wall = cJSON_GetObjectItemCaseSensitive(m, "wall_s");
+      double k = sync ? 1 : 1 + 4 * (1 - fractions[f]);
+      const char *keys[] = { "median", "min", "max" };
+      for (int j = 0; j < 3; j++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(wall, keys[j]);
+        cJSON_SetNumberValue(v, v->valuedouble * k);
+      }
+      cJSON_AddItemToArray(cases, m);
+    }
+  char *out = cJSON_PrintUnformatted(root);
+  assert_non_null(out);
+  assert_int_equal(cb_mkdirs(t->run), 0);
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  write_file(path, out);
+  free(out);
+  cJSON_Delete(root);
+}
+
+static void mixed_crossover(void **state) {
+  tc *t = *state;
+  char path[PATH_MAX], err[512];
+  cb_results r;
+  need_bin(t);
+  need_gnuplot();
+  write_mixed_fixture(t);
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 0);
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  expect_plot(path, "crossover");
+  expect_plot(path, "wall_mixed_io_fraction-0.5");
+  expect_plot(path, "speedup");
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  assert_int_equal(cb_results_read(path, &r, err, sizeof err), 0);
+  size_t n;
+  snprintf(path, sizeof path, "%s/plots/data/crossover.dat", t->run);
+  row *rows = read_rows(path, &n);
+  assert_int_equal(n, 9);    /* threads, fork, uv x 3 fractions */
+  for (size_t i = 0; i < n; i++) {
+    double f = rows[i].v[0];
+    if (i % 3) assert_true(f > rows[i - 1].v[0]);    /* by increasing io_fraction */
+    char ps[64];
+    snprintf(ps, sizeof ps, "task_ms=10;io_fraction=%g", f);
+    const cb_rcase *s = cb_results_find(&r, "mixed", "sync", ps, 100);
+    const cb_rcase *c = cb_results_find(&r, "mixed", rows[i].backend, ps, 100);
+    assert_non_null(s);
+    assert_non_null(c);
+    expect_close(rows[i].v[1], s->wall_median / c->wall_median, "crossover speedup");
+  }
+  free(rows);
+  cb_results_free(&r);
+}
+
+/* ---- failures --------------------------------------------------------------------------- */
+
+static void no_gnuplot(void **state) {
+  tc *t = *state;
+  char empty[PATH_MAX], err[512];
+  need_bin(t);
+  copy_fixture(t);
+  snprintf(empty, sizeof empty, "%s/emptybin", t->dir);
+  assert_int_equal(mkdir(empty, 0755), 0);
+  char *before = listing(t->run);
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  char *json_before = read_all(path);
+
+  PLOT(t, empty, NULL, t->run);
+  expect_exit(t, 1);
+  expect_one_error_line(t);
+  assert_non_null(strstr(t->se, GNUPLOT_MISSING));
+  /* Nothing is created: not even plots/ or its data. */
+  char *after = listing(t->run);
+  assert_string_equal(before, after);
+  char *json_after = read_all(path);
+  assert_string_equal(json_before, json_after);
+  free(after);
+  free(json_after);
+
+  /* The library says the same, with -ENOENT. */
+  char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+  setenv("PATH", empty, 1);
+  int rc = cb_plot(t->run, err, sizeof err);
+  if (old) setenv("PATH", old, 1);
+  else unsetenv("PATH");
+  free(old);
+  assert_int_equal(rc, -ENOENT);
+  assert_string_equal(err, GNUPLOT_MISSING);
+  after = listing(t->run);
+  assert_string_equal(before, after);
+  free(after);
+  free(before);
+  free(json_before);
+}
+
+static void bad_input(void **state) {
+  tc *t = *state;
+  char path[PATH_MAX];
+  need_bin(t);
+  assert_int_equal(cb_mkdirs(t->run), 0);
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+
+  /* Truncated JSON. */
+  write_file(path, "{\"concbench\": \"0.1.0\", \"cases\": [");
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+  assert_non_null(strstr(t->se, "results.json"));
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  assert_false(exists(path));
+
+  /* Valid JSON, not results. */
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  write_file(path, "[1, 2, 3]");
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+
+  /* No results at all. */
+  snprintf(path, sizeof path, "%s/nothing-here", t->dir);
+  PLOT(t, NULL, NULL, path);
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+
+  /* Usage. */
+  PLOT(t, NULL, NULL, NULL);
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+  PLOT(t, NULL, NULL, "--bogus", t->run);
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+  PLOT(t, NULL, NULL, t->run, "extra");
+  expect_exit(t, 2);
+  expect_one_error_line(t);
+  PLOT(t, NULL, NULL, "--help");
+  expect_exit(t, 0);
+  assert_non_null(strstr(t->so, "usage: concbench plot DIR"));
+}
+
+/* A script that fails: exit 1 naming the log; the plots that worked are there, the failed ones
+ * keep their previous version, and nothing half-written is left. */
+static void gnuplot_fails(void **state) {
+  tc *t = *state;
+  char scripts[1024], path[PATH_MAX], from[PATH_MAX];
+  need_bin(t);
+  need_gnuplot();
+  copy_fixture(t);
+  PLOT(t, NULL, NULL, t->run);
+  expect_exit(t, 0);
+  snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
+  size_t old_len;
+  char *old_png = cb_read_file(path, &old_len);
+  assert_non_null(old_png);
+  snprintf(path, sizeof path, "%s/plots/speedup.png", t->run);
+  assert_int_equal(unlink(path), 0);
+
+  snprintf(scripts, sizeof scripts, "%s/scripts", t->dir);
+  assert_int_equal(cb_mkdirs(scripts), 0);
+  for (size_t i = 0; i < sizeof script_names / sizeof *script_names; i++) {
+    snprintf(from, sizeof from, "%s/%s", SCRIPTS, script_names[i]);
+    snprintf(path, sizeof path, "%s/%s", scripts, script_names[i]);
+    if (strcmp(script_names[i], "wall.gp") == 0) {
+      /* Writes half a PNG, then fails. */
+      write_file(path, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
+    } else {
+      char *text = read_all(from);
+      write_file(path, text);
+      free(text);
+    }
+  }
+  PLOT(t, NULL, scripts, t->run);
+  expect_exit(t, 1);
+  expect_one_error_line(t);
+  assert_non_null(strstr(t->se, "gnuplot.log"));
+  assert_non_null(strstr(t->se, "wall.gp"));
+  snprintf(path, sizeof path, "%s/plots/gnuplot.log", t->run);
+  char *log = read_all(path);
+  assert_non_null(strstr(log, "this is not gnuplot"));
+  free(log);
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  expect_no_temp(path);
+  expect_plot(path, "speedup");        /* drawn again */
+  snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
+  size_t new_len;
+  char *new_png = cb_read_file(path, &new_len);
+  assert_non_null(new_png);
+  assert_true(new_len == old_len && memcmp(old_png, new_png, old_len) == 0);
+  free(old_png);
+  free(new_png);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(fixture_plots_made, setup, teardown),
+    cmocka_unit_test_setup_teardown(fixture_numbers, setup, teardown),
+    cmocka_unit_test_setup_teardown(library_call, setup, teardown),
+    cmocka_unit_test_setup_teardown(mixed_crossover, setup, teardown),
+    cmocka_unit_test_setup_teardown(no_gnuplot, setup, teardown),
+    cmocka_unit_test_setup_teardown(bad_input, setup, teardown),
+    cmocka_unit_test_setup_teardown(gnuplot_fails, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

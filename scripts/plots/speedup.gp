@@ -1,0 +1,44 @@
+# speedup.gp: the headline: how many times faster than sync each backend ran each workload, as grouped bars.
+# Variables: datadir outdir name backends ngroups logy ylo yhi anyabove anybelow (a bar at or above,
+# below 1× on the log axis).
+load 'common.gp'
+file = datadir.'/speedup.dat'
+groups = datadir.'/speedup_groups.dat'
+
+set title "Speedup over sync, per workload (higher is better)\nsync's median wall time / the backend's, at each workload's highest concurrency c (sync runs one task at a time at any c)" noenhanced
+set ylabel 'speedup over sync (times faster'.(logy ? ', log scale)' : ')')
+if (logy) { set logscale y }
+set format y '%g×'
+set xrange [-0.6 : ngroups - 0.4]
+xtfont = ngroups > 6 ? ',9' : ',11'
+# Many bars: their labels turn upright, so they do not run into each other.
+crowded = ngroups * words(backends) > 12
+labfont = crowded ? ',9' : ',10'
+uprot = crowded ? 'rotate by 90 left' : 'norotate center'
+downrot = crowded ? 'rotate by 90 right' : 'norotate center'
+# Upright labels need more room above the tallest bar.
+set yrange [ylo : (crowded ? (logy ? yhi * 1.6 : yhi * 1.1) : yhi)]
+set xtics scale 0 font xtfont
+set grid noxtics ytics
+set style fill solid 0.9 border lc rgb '#202020'
+# Bars grow from 1× on a log axis (faster up, slower down), from 0 on a linear one.
+base = logy ? 1 : 0
+lab(v) = v >= 9.95 ? sprintf('%.0f×', v) : v >= 0.095 ? sprintf('%.1f×', v) : sprintf('%.2g×', v)
+above(v) = (!logy || v >= 1) ? v : NaN
+below(v) = (logy && v < 1) ? v : NaN
+# The value labels, over every block at once: above the bars, and under those below 1× on a
+# log axis, each only when there are some (an empty plot would warn).
+ABOVE = anyabove ? 'file using 1:(above($2)):(lab($2)) with labels '.uprot.' offset 0, 0.7 font labfont notitle,' : ''
+BELOW = anybelow ? 'file using 1:(below($2)):(lab($2)) with labels '.downrot.' offset 0, -0.7 font labfont notitle,' : ''
+xlab(w, v, c) = w."\n".(strlen(v) > 0 ? v."\n" : "").c
+
+do for [fmt in 'png svg'] {
+  eval termcmd(fmt)
+  set output outdir.'/'.name.'.'.fmt
+  plot for [i=1:words(backends)] file index (i-1) using 1:2:($1-$3):($1+$3):(base):2 with boxxyerror \
+         lc rgb bcolor(word(backends, i)) title word(backends, i), \
+       @ABOVE @BELOW \
+       1 with lines dt 2 lw 1.5 lc rgb '#000000' title '1× = as fast as sync', \
+       groups using 1:(1):xtic(xlab(strcol(2), strcol(3), strcol(4))) with points ps 0 notitle
+  set output
+}
