@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "env.h"
 #include "capacity.h"
+#include "gate.h"
 #include "clock.h"
 #include "plot.h"
 #include "report.h"
@@ -51,11 +52,16 @@ static const char run_usage[] =
   "  -o, --output DIR         where results go (default results/<timestamp>/)\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
   "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv and uv-offload (default 4)\n"
+  "      --gate EXPR          a check on this run's rows, e.g. 'speedup(uv,sync,sleep)>=10',\n"
+  "                           'efficiency(uv,sleep)>=0.8', 'p99(uv,http)<=50', 'errors(uv,http)==0';\n"
+  "                           a failing gate prints its figure and exits 1 (repeatable)\n"
+  "      --shard I/N          run the I-th of N deterministic slices of the cases (concbench merge)\n"
+  "      --save-baseline NAME also store the results as results/baselines/NAME (concbench compare)\n"
   "  -q, --quiet              no table, no progress\n"
   "  -v, --verbose            a line per measured repetition\n"
   "  -h, --help               this text\n"
   "\n"
-  "Exit status: 0 fine; 1 a failed check (checksum mismatch, task errors other than the faults\n"
+  "Exit status: 0 fine; 1 a failed check (checksum mismatch, a failed gate, task errors other than the faults\n"
   "asked for with -p fault_rate), the target server could not start, or gnuplot is missing for\n"
   "the plots (the results are written all the same); 2 bad usage.\n"
   "Example: concbench run -b sync,uv -w sleep -n 100 -c 100 -p delay_ms=20 -r 3\n";
@@ -67,11 +73,16 @@ typedef struct run_opts {
   int quick, report, no_report, verbose, quiet;
   const char *blist, *wlist;
   int reps_given, warmup_given, seed_given;
+  cb_gate gates[CB_MAX_GATES];
+  int ngates;
+  unsigned shard, nshards;   /* --shard i/n: 1-based; 0 = no sharding */
+  const char *baseline;      /* --save-baseline NAME */
 } run_opts;
 
 /* Parse the options into cfg (the ad-hoc configuration) and o. -1 to go on, else the status. */
 static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
-  enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL };
+  enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
+         O_GATE, O_SHARD, O_BASELINE };
   static const struct option opts[] = {
     { "backends", required_argument, NULL, 'b' },
     { "workloads", required_argument, NULL, 'w' },
@@ -89,6 +100,9 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "report", no_argument, NULL, O_REPORT },
     { "no-report", no_argument, NULL, O_NOREPORT },
     { "uv-threadpool", required_argument, NULL, O_POOL },
+    { "gate", required_argument, NULL, O_GATE },
+    { "shard", required_argument, NULL, O_SHARD },
+    { "save-baseline", required_argument, NULL, O_BASELINE },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -172,6 +186,33 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
       if (cb_cfg_count("--uv-threadpool", optarg, 1, 1024, &v, err, sizeof err) != 0) BAD();
       /* Set before any loop exists: libuv reads it when its pool first starts. */
       setenv("UV_THREADPOOL_SIZE", optarg, 1);
+      break;
+    case O_GATE:
+      if (o->ngates == CB_MAX_GATES) { cb_errorf("run: at most %d gates", CB_MAX_GATES); return 2; }
+      if (cb_gate_parse(optarg, &o->gates[o->ngates], err, sizeof err) != 0) BAD();
+      o->ngates++;
+      break;
+    case O_SHARD: {
+      uint64_t i, n;
+      const char *slash = strchr(optarg, '/');
+      char a[32];
+      if (!slash || (size_t)(slash - optarg) >= sizeof a) goto bad_shard;
+      snprintf(a, sizeof a, "%.*s", (int)(slash - optarg), optarg);
+      if (cb_parse_u64(a, &i) != 0 || cb_parse_u64(slash + 1, &n) != 0 || n < 1 || n > 10000 || i < 1 || i > n) goto bad_shard;
+      o->shard = (unsigned)i;
+      o->nshards = (unsigned)n;
+      break;
+    bad_shard:
+      cb_errorf("run: --shard '%s' is not I/N with 1 <= I <= N, e.g. --shard 2/4", optarg);
+      return 2;
+    }
+    case O_BASELINE:
+      if (!*optarg || strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(optarg) ||
+          optarg[0] == '.') {
+        cb_errorf("run: --save-baseline '%s': a baseline name takes letters, digits, '.', '_' and '-'", optarg);
+        return 2;
+      }
+      o->baseline = optarg;
       break;
     case O_QUICK: o->quick = 1; break;
     case O_REPORT: o->report = 1; break;
@@ -347,6 +388,29 @@ int cb_cmd_run(int argc, char **argv) {
   for (int g = 0; g < ngroups; g++)
     if (cb_plan_add(&plan, &groups[g], &m) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
 
+  /* A suite's gates join the command line's; each must find what it compares in this run. */
+  for (int i = 0; suite && i < suite->ngates && o.ngates < CB_MAX_GATES; i++) o.gates[o.ngates++] = suite->gates[i];
+  for (int i = 0; i < o.ngates; i++)
+    if (cb_gate_check(&o.gates[i], &plan, err, sizeof err) != 0) { cb_errorf("run: %s", err); goto cleanup; }
+
+  /* --shard i/n: every n-th case from the i-th, in plan order, so n shards cover each case once. */
+  if (o.nshards) {
+    size_t k = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+      if (i % o.nshards == o.shard - 1) plan.cases[k++] = plan.cases[i];
+      else free(plan.cases[i].reps);
+    }
+    plan.n = k;
+    if (!k) {
+      cb_errorf("run: shard %u/%u has no case: the plan has fewer cases than shards", o.shard, o.nshards);
+      goto cleanup;
+    }
+    if (o.ngates) {
+      cb_errorf("run: gates compare cases of one run: use them without --shard, or on the merged results");
+      goto cleanup;
+    }
+  }
+
   /* Refuse what the machine cannot give before anything runs or is written. */
   cb_capacity_raise_nofile();
   for (size_t i = 0; i < plan.n; i++) {
@@ -484,6 +548,21 @@ int cb_cmd_run(int argc, char **argv) {
     fflush(stdout);
   }
   if (check_answers(&plan) && status == 0) status = 1;
+  /* The gates, on this run's own rows. */
+  for (int i = 0; i < o.ngates && cb_interrupted == 0 && status != 2; i++) {
+    double fig;
+    char what[512];
+    int h = cb_gate_eval(&o.gates[i], &plan, &fig, what, sizeof what);
+    if (h < 0) {
+      cb_errorf("gate %s: nothing measured to decide it", o.gates[i].text);
+      status = status ? status : 1;
+    } else if (!h) {
+      cb_errorf("gate %s FAILED: %.4g (%s)", o.gates[i].text, fig, what);
+      status = status ? status : 1;
+    } else if (!cfg.quiet) {
+      printf("gate %s holds: %.4g (%s)\n", o.gates[i].text, fig, what);
+    }
+  }
   /* Plots and report after a suite (or when asked): gnuplot missing leaves the results whole. */
   if (cb_interrupted == 0 && status != 2 && ((suite && !o.no_report) || o.report)) {
     rc = cb_plot(outdir, err, sizeof err);
@@ -496,6 +575,18 @@ int cb_cmd_run(int argc, char **argv) {
       if (status == 0) status = 1;
     } else if (!cfg.quiet) {
       printf("report: %s/report.html (and report.md)\n", outdir);
+    }
+  }
+  if (o.baseline && cb_interrupted == 0 && status == 0) {
+    /* Only a whole, passing run becomes a baseline. */
+    char bdir[PATH_MAX + 64];
+    const char *root = getenv("CB_BASELINES");
+    snprintf(bdir, sizeof bdir, "%s/%s", root && *root ? root : "results/baselines", o.baseline);
+    if ((rc = cb_results_copy(outdir, bdir)) != 0) {
+      cb_errorf("run: cannot save the baseline %s: %s", bdir, strerror(-rc));
+      status = 1;
+    } else if (!cfg.quiet) {
+      printf("baseline: %s\n", bdir);
     }
   }
   if (cb_interrupted > 0) {

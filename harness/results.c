@@ -316,6 +316,22 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
   return o;
 }
 
+int cb_results_copy(const char *dir, const char *to) {
+  static const char *const names[] = { "results.json", "results.csv" };
+  char from[4096], dst[4096];
+  int rc = cb_mkdirs(to);
+  for (size_t i = 0; rc == 0 && i < 2; i++) {
+    size_t n;
+    snprintf(from, sizeof from, "%s/%s", dir, names[i]);
+    snprintf(dst, sizeof dst, "%s/%s", to, names[i]);
+    char *text = cb_read_file(from, &n);
+    if (!text) return -errno;
+    rc = cb_write_atomic(dst, text, n);
+    free(text);
+  }
+  return rc;
+}
+
 int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
                      int argc, char **argv, const char *status) {
   char path[4096];

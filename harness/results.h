@@ -49,4 +49,7 @@ extern const char cb_csv_header[];
 int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
                      int argc, char **argv, const char *status);
 
+/* Copy DIR's results.csv and results.json to TO (created), each atomically. 0 or -errno. */
+int cb_results_copy(const char *dir, const char *to);
+
 #endif

@@ -85,6 +85,12 @@ static int handler(void *user, const char *section, const char *key, const char 
   if (strcmp(section, "suite") == 0) {
     cb_suite *s = p->suite;
     p->new_section = 0;
+    if (strcmp(key, "gate") == 0) {
+      if (s->ngates == CB_MAX_GATES) return fail(p, "too many gates (at most 32)%s%s", "", "");
+      if (cb_gate_parse(value, &s->gates[s->ngates], err, sizeof err) != 0) return fail(p, "%s%s", err, "");
+      s->ngates++;
+      return 1;
+    }
     if (strcmp(key, "name") == 0) snprintf(s->name, sizeof s->name, "%s", value);
     else if (strcmp(key, "description") == 0) snprintf(s->description, sizeof s->description, "%s", value);
     else if (strcmp(key, "reps") == 0 || strcmp(key, "warmup") == 0 || strcmp(key, "seed") == 0 ||
@@ -100,7 +106,7 @@ static int handler(void *user, const char *section, const char *key, const char 
       else *(reps ? &s->reps : &s->warmup) = (unsigned)v;
       return 1;
     } else {
-      return fail(p, "unknown key '%s' in [suite]; it takes name, description, reps, warmup, seed, quick.reps, quick.warmup%s", key, "");
+      return fail(p, "unknown key '%s' in [suite]; it takes name, description, reps, warmup, seed, quick.reps, quick.warmup, gate%s", key, "");
     }
     return 1;
   }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "plan.h"
+#include "gate.h"
 
 #define CB_MAX_GROUPS 64
 
@@ -13,6 +14,8 @@ typedef struct cb_suite {
   char description[256];
   unsigned reps, warmup;
   uint64_t seed;
+  int ngates;
+  cb_gate gates[CB_MAX_GATES];
   int ngroups;
   char group_names[CB_MAX_GROUPS][64];
   cb_run_cfg groups[CB_MAX_GROUPS];
