@@ -1,0 +1,709 @@
+/* compare.c: `concbench compare BASE NEW`: case by case, the ratio of median wall times with a bootstrap interval and a Mann-Whitney test; exit 1 on a regression, for CI. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "cmd.h"
+#include "resread.h"
+#include "stats.h"
+#include "util.h"
+
+#define RESAMPLES 10000
+#define LEVEL 0.95
+
+/* Internal, not in a header: only the tests call it besides this file. The ratio
+ * median(cur)/median(base) and a percentile-bootstrap interval of it at `level`: each resample
+ * draws both sides anew, with replacement, from a PRNG seeded with `seed`. 0 or -EINVAL/-ENOMEM. */
+int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
+                         unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
+
+static const char compare_usage[] =
+  "usage: concbench compare [OPTIONS] BASE NEW\n"
+  "       concbench compare [OPTIONS] --baseline NAME NEW\n"
+  "\n"
+  "Compares the wall times of every case found in both runs (same workload, backend, params,\n"
+  "concurrency and tasks). BASE and NEW are run directories or results.json files. For each case:\n"
+  "the ratio of medians NEW/BASE with a 95% bootstrap interval, a two-sided Mann-Whitney U test\n"
+  "on the repetitions, and a verdict: regressed when NEW is slower by more than the threshold\n"
+  "(ratio > 1 + T) and p < alpha; improved when faster by as much (ratio < 1/(1 + T)) and\n"
+  "p < alpha; otherwise unchanged, shown as 'noise' when the ratio is past the threshold but p\n"
+  "is not below alpha. The test needs at least 5 repetitions per side to ever reach p < 0.01.\n"
+  "\n"
+  "      --baseline NAME   BASE is results/baselines/NAME ($CB_BASELINES/NAME when set),\n"
+  "                        as saved by concbench run --save-baseline NAME\n"
+  "      --threshold T     smallest change that counts: 10%, 0.10 or 10 (default 10%)\n"
+  "      --alpha A         significance level of the U test, 0 < A < 1 (default 0.01)\n"
+  "      --seed N          seed of the bootstrap (default 1): same inputs, same intervals\n"
+  "      --format F        table (default), md (a markdown table) or json\n"
+  "      --force           compare runs from different core counts or build types (a warning)\n"
+  "  -h, --help            this text\n"
+  "\n"
+  "Exit status: 0 nothing regressed; 1 a case regressed (each named on stderr); 2 bad usage or\n"
+  "input: an unreadable or corrupt results file, incompatible runs, no case in common.\n"
+  "Example: concbench compare --baseline main results/latest\n";
+
+typedef enum { FMT_TABLE, FMT_MD, FMT_JSON } cmp_format;
+
+typedef struct cmp_cfg {
+  double threshold, alpha;
+  uint64_t seed;
+  cmp_format format;
+  int force;
+  const char *baseline;      /* --baseline NAME, or NULL */
+} cmp_cfg;
+
+typedef enum { V_UNCHANGED, V_REGRESSED, V_IMPROVED } cmp_verdict;
+
+/* One case found in both runs, with its figures. */
+typedef struct cmp_pair {
+  const cb_rcase *b, *n;
+  double mb, mn, ratio, lo, hi, u, p;
+  cmp_verdict verdict;
+  const char *reason;        /* "significant", "within threshold", "noise", "too few repetitions" */
+  int decidable;             /* the U test can reach p < alpha with these many repetitions */
+} cmp_pair;
+
+/* ---- the bootstrap ---------------------------------------------------------------------------- */
+
+/* xoshiro256** seeded through splitmix64, as in stats.c (whose copy is private): written out so
+ * intervals are the same on every libc. */
+typedef struct cmp_rng {
+  uint64_t s[4];
+} cmp_rng;
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(cmp_rng *r) {
+  uint64_t *s = r->s;
+  uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return out;
+}
+
+/* Uniform in [0, n), n > 0, without modulo bias. */
+static uint64_t rng_below(cmp_rng *r, uint64_t n) {
+  uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
+  do x = rng_next(r); while (x >= lim);
+  return x % n;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median of w[0..n), n > 0, reordering w: insertion sort for the usual few repetitions (20,000
+ * medians per case), qsort beyond. */
+static double median_inplace(double *w, size_t n) {
+  if (n <= 32) {
+    for (size_t i = 1; i < n; i++) {
+      double x = w[i];
+      size_t j = i;
+      for (; j > 0 && w[j - 1] > x; j--) w[j] = w[j - 1];
+      w[j] = x;
+    }
+  } else {
+    qsort(w, n, sizeof *w, cmp_double);
+  }
+  return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
+
+/* num/den for times: 0/0 is no change, x/0 unbounded. */
+static double ratio_of(double num, double den) {
+  if (den > 0) return num / den;
+  return num > 0 ? INFINITY : 1.0;
+}
+
+int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
+                         unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi) {
+  double *wb = NULL, *wn = NULL, *r = NULL;
+  int rc = 0;
+  cmp_rng g;
+  if (!base || !cur || nb == 0 || nn == 0 || !(level > 0 && level < 1)) return -EINVAL;
+  *ratio = ratio_of(cb_median(cur, nn), cb_median(base, nb));
+  *lo = *hi = *ratio;
+  if (resamples == 0) return 0;
+  wb = malloc(nb * sizeof *wb);
+  wn = malloc(nn * sizeof *wn);
+  r = malloc(resamples * sizeof *r);
+  if (!wb || !wn || !r) {
+    rc = -ENOMEM;
+    goto cleanup;
+  }
+  for (int i = 0; i < 4; i++) g.s[i] = splitmix64(&seed);
+  for (unsigned k = 0; k < resamples; k++) {
+    for (size_t i = 0; i < nb; i++) wb[i] = base[rng_below(&g, nb)];
+    for (size_t i = 0; i < nn; i++) wn[i] = cur[rng_below(&g, nn)];
+    r[k] = ratio_of(median_inplace(wn, nn), median_inplace(wb, nb));
+  }
+  qsort(r, resamples, sizeof *r, cmp_double);
+  *lo = cb_percentile(r, resamples, 50.0 * (1 - level));
+  *hi = cb_percentile(r, resamples, 100.0 - 50.0 * (1 - level));
+cleanup:
+  free(wb);
+  free(wn);
+  free(r);
+  return rc;
+}
+
+/* ---- the verdict ------------------------------------------------------------------------------ */
+
+/* The smallest two-sided p the exact U test gives na against nb: 2 / C(na+nb, na), when every
+ * value of one side is below every value of the other. */
+static double min_p(size_t na, size_t nb) {
+  double c = 1;
+  for (size_t i = 1; i <= na; i++) {
+    c = c * (double)(nb + i) / (double)i;
+    if (c > 1e300) return 0;
+  }
+  return 2 / c > 1 ? 1 : 2 / c;
+}
+
+/* Repetitions per side the test needs to ever reach p < alpha. */
+static unsigned reps_needed(double alpha) {
+  unsigned n = 1;
+  while (n < 100000 && !(min_p(n, n) < alpha)) n++;
+  return n;
+}
+
+static int judge(cmp_pair *c, const cmp_cfg *cfg) {
+  const cb_rcase *b = c->b, *n = c->n;
+  int rc = cb__compare_ratio_ci(b->wall, b->reps, n->wall, n->reps, LEVEL, RESAMPLES, cfg->seed,
+                                &c->ratio, &c->lo, &c->hi);
+  if (rc) return rc;
+  c->mb = cb_median(b->wall, b->reps);
+  c->mn = cb_median(n->wall, n->reps);
+  if ((rc = cb_mann_whitney(n->wall, n->reps, b->wall, b->reps, &c->u, &c->p)) != 0) return rc;
+  c->decidable = min_p(b->reps, n->reps) < cfg->alpha;
+  /* Symmetric in log scale: swapping BASE and NEW swaps regressed and improved. */
+  int slower = c->ratio > 1 + cfg->threshold, faster = c->ratio < 1 / (1 + cfg->threshold);
+  c->verdict = V_UNCHANGED;
+  if (!slower && !faster) c->reason = "within threshold";
+  else if (!c->decidable) c->reason = "too few repetitions";
+  else if (!(c->p < cfg->alpha)) c->reason = "noise";
+  else {
+    c->reason = "significant";
+    c->verdict = slower ? V_REGRESSED : V_IMPROVED;
+  }
+  return 0;
+}
+
+/* ---- matching --------------------------------------------------------------------------------- */
+
+static int key_cmp(const cb_rcase *x, const cb_rcase *y) {
+  int d;
+  if ((d = strcmp(x->workload, y->workload)) != 0) return d;
+  if ((d = strcmp(x->backend, y->backend)) != 0) return d;
+  if ((d = strcmp(x->params_str, y->params_str)) != 0) return d;
+  if (x->conc != y->conc) return x->conc < y->conc ? -1 : 1;
+  if (x->tasks != y->tasks) return x->tasks < y->tasks ? -1 : 1;
+  return 0;
+}
+
+/* By key, then by position, so a file's duplicate cases pair up in file order. */
+static int ptr_cmp(const void *a, const void *b) {
+  const cb_rcase *x = *(const cb_rcase *const *)a, *y = *(const cb_rcase *const *)b;
+  int d = key_cmp(x, y);
+  return d ? d : (x > y) - (x < y);
+}
+
+static const cb_rcase **sorted_ptrs(const cb_results *r) {
+  const cb_rcase **p = malloc((r->n ? r->n : 1) * sizeof *p);
+  if (!p) return NULL;
+  for (size_t i = 0; i < r->n; i++) p[i] = &r->cases[i];
+  qsort(p, r->n, sizeof *p, ptr_cmp);
+  return p;
+}
+
+/* match_b[i] = the index in n of base case i's partner or -1; used_n[j] = 1 when new case j has
+ * one. A sort and a merge: suites reach thousands of cases. */
+static int match_cases(const cb_results *b, const cb_results *n, long *match_b, unsigned char *used_n) {
+  const cb_rcase **pb = sorted_ptrs(b), **pn = sorted_ptrs(n);
+  int rc = 0;
+  if (!pb || !pn) {
+    rc = -ENOMEM;
+    goto cleanup;
+  }
+  for (size_t i = 0; i < b->n; i++) match_b[i] = -1;
+  memset(used_n, 0, n->n ? n->n : 1);
+  for (size_t i = 0, j = 0; i < b->n && j < n->n;) {
+    int d = key_cmp(pb[i], pn[j]);
+    if (d < 0) i++;
+    else if (d > 0) j++;
+    else {
+      match_b[pb[i] - b->cases] = pn[j] - n->cases;
+      used_n[pn[j] - n->cases] = 1;
+      i++;
+      j++;
+    }
+  }
+cleanup:
+  free(pb);
+  free(pn);
+  return rc;
+}
+
+/* ---- output ----------------------------------------------------------------------------------- */
+
+static void case_label(const cb_rcase *c, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%s c=%u n=%llu%s%s", c->workload, c->backend, c->conc,
+           (unsigned long long)c->tasks, c->params_str[0] ? " " : "", c->params_str);
+}
+
+static void fmt_time(double s, char *buf, size_t len) {
+  if (!(s == s)) snprintf(buf, len, "-");
+  else if (s >= 100) snprintf(buf, len, "%.1f s", s);
+  else if (s >= 1) snprintf(buf, len, "%.3f s", s);
+  else if (s >= 1e-3) snprintf(buf, len, "%.3f ms", s * 1e3);
+  else snprintf(buf, len, "%.1f us", s * 1e6);
+}
+
+static void fmt_p(double p, char *buf, size_t len) {
+  if (p >= 0.001) snprintf(buf, len, "%.3f", p);
+  else snprintf(buf, len, "%.1e", p);
+}
+
+static void fmt_ratio(const cmp_pair *c, char *buf, size_t len) {
+  snprintf(buf, len, "%.3f [%.3f, %.3f]", c->ratio, c->lo, c->hi);
+}
+
+/* What the verdict column says: the reason when it explains an "unchanged" past the threshold. */
+static const char *verdict_word(const cmp_pair *c) {
+  if (c->verdict == V_REGRESSED) return "regressed";
+  if (c->verdict == V_IMPROVED) return "improved";
+  if (strcmp(c->reason, "noise") == 0) return "noise";
+  if (strcmp(c->reason, "too few repetitions") == 0) return "too few reps";
+  return "unchanged";
+}
+
+typedef struct cmp_out {
+  const cmp_cfg *cfg;
+  const cb_results *b, *n;
+  const cmp_pair *pairs;
+  size_t npairs;
+  const long *match_b;
+  const unsigned char *used_n;
+  size_t nreg, nimp, nunch, nonly_b, nonly_n, nundecidable;
+  char note[256];            /* the too-few-repetitions note, or "" */
+} cmp_out;
+
+static void run_line(FILE *f, const char *what, const cb_results *r) {
+  const cJSON *date = cJSON_GetObjectItemCaseSensitive(r->env, "date");
+  fprintf(f, "%s %s (rev %s, %u cores, %s%s%s)\n", what, r->path, r->git_revision[0] ? r->git_revision : "?",
+          r->cores, r->build_type[0] ? r->build_type : "?", cJSON_IsString(date) ? ", " : "",
+          cJSON_IsString(date) ? date->valuestring : "");
+}
+
+static void summary_line(FILE *f, const cmp_out *o) {
+  fprintf(f, "%zu regressed, %zu improved, %zu unchanged; %zu only in base, %zu only in new "
+          "(threshold %g%%, alpha %g, %d resamples, seed %llu)\n", o->nreg, o->nimp, o->nunch,
+          o->nonly_b, o->nonly_n, o->cfg->threshold * 100, o->cfg->alpha, RESAMPLES,
+          (unsigned long long)o->cfg->seed);
+}
+
+static void print_table(FILE *f, const cmp_out *o) {
+  char label[512], tb[32], tn[32], ratio[64], p[32];
+  int w = 4;
+  for (size_t i = 0; i < o->npairs; i++) {
+    case_label(o->pairs[i].b, label, sizeof label);
+    if ((int)strlen(label) > w) w = (int)strlen(label);
+  }
+  run_line(f, "base:", o->b);
+  run_line(f, "new: ", o->n);
+  fprintf(f, "\n%-*s  %10s  %10s  %-23s  %7s  %s\n", w, "case", "base", "new", "ratio [95% CI]", "p", "verdict");
+  for (size_t i = 0; i < o->npairs; i++) {
+    const cmp_pair *c = &o->pairs[i];
+    case_label(c->b, label, sizeof label);
+    fmt_time(c->mb, tb, sizeof tb);
+    fmt_time(c->mn, tn, sizeof tn);
+    fmt_ratio(c, ratio, sizeof ratio);
+    fmt_p(c->p, p, sizeof p);
+    fprintf(f, "%-*s  %10s  %10s  %-23s  %7s  %s\n", w, label, tb, tn, ratio, p, verdict_word(c));
+  }
+  fputc('\n', f);
+  for (size_t i = 0; i < o->b->n; i++)
+    if (o->match_b[i] < 0) {
+      case_label(&o->b->cases[i], label, sizeof label);
+      fprintf(f, "only in base: %s\n", label);
+    }
+  for (size_t j = 0; j < o->n->n; j++)
+    if (!o->used_n[j]) {
+      case_label(&o->n->cases[j], label, sizeof label);
+      fprintf(f, "only in new:  %s\n", label);
+    }
+  if (o->note[0]) fprintf(f, "note: %s (%zu of %zu cases)\n", o->note, o->nundecidable, o->npairs);
+  summary_line(f, o);
+}
+
+/* A case label inside a markdown table cell: a pipe would end the cell. */
+static void md_label(const cb_rcase *c, char *buf, size_t len) {
+  char raw[512];
+  size_t k = 0;
+  case_label(c, raw, sizeof raw);
+  for (const char *s = raw; *s && k + 3 < len; s++) {
+    if (*s == '|') buf[k++] = '\\';
+    buf[k++] = *s;
+  }
+  buf[k] = '\0';
+}
+
+static void print_md(FILE *f, const cmp_out *o) {
+  char label[1100], tb[32], tn[32], ratio[64], p[32];
+  fprintf(f, "**concbench compare**: %zu regressed, %zu improved, %zu unchanged, %zu only in base, "
+          "%zu only in new (threshold %g%%, alpha %g)\n\n", o->nreg, o->nimp, o->nunch, o->nonly_b,
+          o->nonly_n, o->cfg->threshold * 100, o->cfg->alpha);
+  fprintf(f, "| case | base median | new median | ratio [95%% CI] | p | verdict |\n");
+  fprintf(f, "|:-----|-----:|-----:|-----:|-----:|:-----|\n");
+  for (size_t i = 0; i < o->npairs; i++) {
+    const cmp_pair *c = &o->pairs[i];
+    md_label(c->b, label, sizeof label);
+    fmt_time(c->mb, tb, sizeof tb);
+    fmt_time(c->mn, tn, sizeof tn);
+    fmt_ratio(c, ratio, sizeof ratio);
+    fmt_p(c->p, p, sizeof p);
+    int bold = c->verdict != V_UNCHANGED;
+    fprintf(f, "| `%s` | %s | %s | %s | %s | %s%s%s |\n", label, tb, tn, ratio, p, bold ? "**" : "",
+            verdict_word(c), bold ? "**" : "");
+  }
+  int head = 0;
+  for (size_t i = 0; i < o->b->n; i++)
+    if (o->match_b[i] < 0) {
+      md_label(&o->b->cases[i], label, sizeof label);
+      fprintf(f, "%s- only in base: `%s`\n", head++ ? "" : "\n", label);
+    }
+  for (size_t j = 0; j < o->n->n; j++)
+    if (!o->used_n[j]) {
+      md_label(&o->n->cases[j], label, sizeof label);
+      fprintf(f, "%s- only in new: `%s`\n", head++ ? "" : "\n", label);
+    }
+  if (o->note[0]) fprintf(f, "\n> note: %s (%zu of %zu cases)\n", o->note, o->nundecidable, o->npairs);
+}
+
+/* The identity of a case, for the JSON arrays. */
+static cJSON *json_case_id(const cb_rcase *c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "workload", c->workload);
+  cJSON_AddStringToObject(o, "backend", c->backend);
+  cJSON_AddStringToObject(o, "params_str", c->params_str);
+  cJSON_AddNumberToObject(o, "concurrency", c->conc);
+  cJSON_AddNumberToObject(o, "tasks", (double)c->tasks);
+  return o;
+}
+
+static cJSON *json_run(const cb_results *r) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "path", r->path);
+  cJSON_AddStringToObject(o, "git_revision", r->git_revision);
+  cJSON_AddNumberToObject(o, "cores", r->cores);
+  cJSON_AddStringToObject(o, "build_type", r->build_type);
+  cJSON_AddStringToObject(o, "status", r->status);
+  return o;
+}
+
+static char *render_json(const cmp_out *o) {
+  cJSON *root = cJSON_CreateObject(), *s, *arr[3], *ob, *on, *notes;
+  char *text = NULL;
+  if (!root) return NULL;
+  s = cJSON_AddObjectToObject(root, "settings");
+  if (!s) goto cleanup;
+  cJSON_AddNumberToObject(s, "threshold", o->cfg->threshold);
+  cJSON_AddNumberToObject(s, "alpha", o->cfg->alpha);
+  cJSON_AddNumberToObject(s, "seed", (double)o->cfg->seed);
+  cJSON_AddNumberToObject(s, "resamples", RESAMPLES);
+  cJSON_AddNumberToObject(s, "confidence", LEVEL);
+  cJSON_AddNumberToObject(s, "regressed_above", 1 + o->cfg->threshold);
+  cJSON_AddNumberToObject(s, "improved_below", 1 / (1 + o->cfg->threshold));
+  cJSON_AddNumberToObject(s, "reps_needed", reps_needed(o->cfg->alpha));
+  cJSON_AddBoolToObject(s, "force", o->cfg->force);
+  cJSON_AddItemToObject(root, "base", json_run(o->b));
+  cJSON_AddItemToObject(root, "new", json_run(o->n));
+  if (!(arr[V_REGRESSED] = cJSON_AddArrayToObject(root, "regressed")) ||
+      !(arr[V_IMPROVED] = cJSON_AddArrayToObject(root, "improved")) ||
+      !(arr[V_UNCHANGED] = cJSON_AddArrayToObject(root, "unchanged")) ||
+      !(ob = cJSON_AddArrayToObject(root, "only_base")) || !(on = cJSON_AddArrayToObject(root, "only_new")) ||
+      !(notes = cJSON_AddArrayToObject(root, "notes")))
+    goto cleanup;
+  for (size_t i = 0; i < o->npairs; i++) {
+    const cmp_pair *c = &o->pairs[i];
+    cJSON *e = json_case_id(c->b);
+    if (!e) goto cleanup;
+    cJSON_AddItemToArray(arr[c->verdict], e);
+    cJSON_AddNumberToObject(e, "base_median_s", c->mb);
+    cJSON_AddNumberToObject(e, "new_median_s", c->mn);
+    cJSON_AddNumberToObject(e, "base_reps", c->b->reps);
+    cJSON_AddNumberToObject(e, "new_reps", c->n->reps);
+    cJSON_AddNumberToObject(e, "ratio", c->ratio);
+    cJSON_AddNumberToObject(e, "ratio_ci_lo", c->lo);
+    cJSON_AddNumberToObject(e, "ratio_ci_hi", c->hi);
+    cJSON_AddNumberToObject(e, "u", c->u);
+    cJSON_AddNumberToObject(e, "p", c->p);
+    cJSON_AddStringToObject(e, "verdict", c->verdict == V_REGRESSED ? "regressed" : c->verdict == V_IMPROVED ? "improved" : "unchanged");
+    cJSON_AddStringToObject(e, "reason", c->reason);
+    if (!c->decidable) cJSON_AddStringToObject(e, "note", o->note);
+  }
+  for (size_t i = 0; i < o->b->n; i++)
+    if (o->match_b[i] < 0) {
+      cJSON *e = json_case_id(&o->b->cases[i]);
+      if (!e) goto cleanup;
+      cJSON_AddItemToArray(ob, e);
+      cJSON_AddNumberToObject(e, "median_s", cb_median(o->b->cases[i].wall, o->b->cases[i].reps));
+      cJSON_AddNumberToObject(e, "reps", o->b->cases[i].reps);
+    }
+  for (size_t j = 0; j < o->n->n; j++)
+    if (!o->used_n[j]) {
+      cJSON *e = json_case_id(&o->n->cases[j]);
+      if (!e) goto cleanup;
+      cJSON_AddItemToArray(on, e);
+      cJSON_AddNumberToObject(e, "median_s", cb_median(o->n->cases[j].wall, o->n->cases[j].reps));
+      cJSON_AddNumberToObject(e, "reps", o->n->cases[j].reps);
+    }
+  if (o->note[0]) cJSON_AddItemToArray(notes, cJSON_CreateString(o->note));
+  text = cJSON_Print(root);
+cleanup:
+  cJSON_Delete(root);
+  return text;
+}
+
+/* ---- the command ------------------------------------------------------------------------------ */
+
+/* "10%", "0.10" and "10" all mean ten percent: a bare number from 1 up is read as percent. */
+static int parse_threshold(const char *s, double *out) {
+  char buf[64];
+  size_t n = strlen(s);
+  int pct = n > 0 && s[n - 1] == '%';
+  double v;
+  if (n == 0 || n >= sizeof buf) return -1;
+  snprintf(buf, sizeof buf, "%.*s", (int)(pct ? n - 1 : n), s);
+  if (cb_parse_double(buf, &v) != 0 || !isfinite(v) || v < 0) return -1;
+  *out = pct || v >= 1 ? v / 100 : v;
+  return *out <= 100 ? 0 : -1;
+}
+
+static int parse_alpha(const char *s, double *out) {
+  double v;
+  if (cb_parse_double(s, &v) != 0 || !(v > 0 && v < 1)) return -1;
+  *out = v;
+  return 0;
+}
+
+static int valid_name(const char *s) {
+  return *s && s[0] != '.' &&
+         strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(s);
+}
+
+/* 0, or 2 after saying why on stderr. */
+static int parse_args(int argc, char **argv, cmp_cfg *cfg, const char **base, const char **cur) {
+  enum { O_THRESHOLD = 256, O_ALPHA, O_SEED, O_FORMAT, O_FORCE, O_BASELINE };
+  static const struct option opts[] = {
+    { "threshold", required_argument, NULL, O_THRESHOLD },
+    { "alpha", required_argument, NULL, O_ALPHA },
+    { "seed", required_argument, NULL, O_SEED },
+    { "format", required_argument, NULL, O_FORMAT },
+    { "force", no_argument, NULL, O_FORCE },
+    { "baseline", required_argument, NULL, O_BASELINE },
+    { "help", no_argument, NULL, 'h' },
+    { 0 },
+  };
+  int ch;
+  optind = 1;
+  opterr = 0;   /* our own one-line messages */
+  while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'h': fputs(compare_usage, stdout); return -1;
+    case O_THRESHOLD:
+      if (parse_threshold(optarg, &cfg->threshold) != 0) {
+        cb_errorf("compare: --threshold '%s' is not a percentage, e.g. --threshold 10%% (or 0.10, or 10)", optarg);
+        return 2;
+      }
+      break;
+    case O_ALPHA:
+      if (parse_alpha(optarg, &cfg->alpha) != 0) {
+        cb_errorf("compare: --alpha '%s' is not a number between 0 and 1, e.g. --alpha 0.01", optarg);
+        return 2;
+      }
+      break;
+    case O_SEED:
+      if (cb_parse_u64(optarg, &cfg->seed) != 0) {
+        cb_errorf("compare: --seed '%s' is not a whole number", optarg);
+        return 2;
+      }
+      break;
+    case O_FORMAT:
+      if (strcmp(optarg, "table") == 0) cfg->format = FMT_TABLE;
+      else if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0) cfg->format = FMT_MD;
+      else if (strcmp(optarg, "json") == 0) cfg->format = FMT_JSON;
+      else {
+        cb_errorf("compare: --format '%s' is not table, md or json", optarg);
+        return 2;
+      }
+      break;
+    case O_FORCE: cfg->force = 1; break;
+    case O_BASELINE:
+      if (!valid_name(optarg)) {
+        cb_errorf("compare: --baseline '%s': a baseline name takes letters, digits, '.', '_' and '-'", optarg);
+        return 2;
+      }
+      cfg->baseline = optarg;
+      break;
+    case ':':
+      cb_errorf("compare: option '%s' needs a value; see concbench compare --help", argv[optind - 1]);
+      return 2;
+    default:
+      cb_errorf("compare: unknown option '%s'; see concbench compare --help", argv[optind - 1]);
+      return 2;
+    }
+  }
+  int want = cfg->baseline ? 1 : 2, have = argc - optind;
+  if (have < want) {
+    cb_errorf("compare: missing %s; usage: concbench compare BASE NEW, or concbench compare --baseline NAME NEW",
+              have == 0 && want == 2 ? "BASE and NEW, two run directories or results.json files" : "NEW, a run directory or results.json");
+    return 2;
+  }
+  if (have > want) {
+    cb_errorf("compare: unexpected argument '%s'; usage: concbench compare BASE NEW, or concbench compare --baseline NAME NEW",
+              argv[optind + want]);
+    return 2;
+  }
+  *base = cfg->baseline ? NULL : argv[optind];
+  *cur = argv[argc - 1];
+  return 0;
+}
+
+/* Runs from different machines or builds do not compare: 0, or 2 (or a warning with --force). */
+static int check_compatible(const cb_results *b, const cb_results *n, const cmp_cfg *cfg) {
+  char why[512] = "";
+  if (b->cores && n->cores && b->cores != n->cores)
+    snprintf(why, sizeof why, "BASE ran on %u cores, NEW on %u", b->cores, n->cores);
+  else if (b->build_type[0] && n->build_type[0] && strcmp(b->build_type, n->build_type) != 0)
+    snprintf(why, sizeof why, "BASE is a %s build, NEW a %s build", b->build_type, n->build_type);
+  if (!why[0]) return 0;
+  if (cfg->force) {
+    cb_errorf("compare: warning: %s; compared anyway (--force)", why);
+    return 0;
+  }
+  cb_errorf("compare: incompatible runs: %s, so their times do not compare; --force to compare anyway", why);
+  return 2;
+}
+
+int cb_cmd_compare(int argc, char **argv) {
+  cmp_cfg cfg = { .threshold = 0.10, .alpha = 0.01, .seed = 1, .format = FMT_TABLE };
+  cb_results b, n;
+  cmp_pair *pairs = NULL;
+  long *match_b = NULL;
+  unsigned char *used_n = NULL;
+  char *text = NULL, err[1024], bpath[4096];
+  const char *base = NULL, *cur = NULL;
+  int status = 2, rc;
+  memset(&b, 0, sizeof b);
+  memset(&n, 0, sizeof n);
+
+  if ((rc = parse_args(argc, argv, &cfg, &base, &cur)) != 0) return rc < 0 ? 0 : rc;
+  if (cfg.baseline) {
+    const char *root = getenv("CB_BASELINES");
+    snprintf(bpath, sizeof bpath, "%s/%s", root && *root ? root : "results/baselines", cfg.baseline);
+    base = bpath;
+  }
+  if (cb_results_read(base, &b, err, sizeof err) != 0) {
+    if (cfg.baseline) cb_errorf("compare: baseline '%s': %s (save one with concbench run --save-baseline %s)", cfg.baseline, err, cfg.baseline);
+    else cb_errorf("compare: %s", err);
+    goto cleanup;
+  }
+  if (cb_results_read(cur, &n, err, sizeof err) != 0) {
+    cb_errorf("compare: %s", err);
+    goto cleanup;
+  }
+  if (check_compatible(&b, &n, &cfg) != 0) goto cleanup;
+  /* An interrupted run still compares (its finished repetitions), but say so. */
+  if (strcmp(b.status, "partial") == 0) cb_errorf("compare: warning: BASE %s is a partial (interrupted) run", b.path);
+  if (strcmp(n.status, "partial") == 0) cb_errorf("compare: warning: NEW %s is a partial (interrupted) run", n.path);
+
+  pairs = calloc(b.n ? b.n : 1, sizeof *pairs);
+  match_b = malloc((b.n ? b.n : 1) * sizeof *match_b);
+  used_n = malloc(n.n ? n.n : 1);
+  if (!pairs || !match_b || !used_n || match_cases(&b, &n, match_b, used_n) != 0) {
+    cb_errorf("compare: out of memory");
+    goto cleanup;
+  }
+  cmp_out o = { .cfg = &cfg, .b = &b, .n = &n, .pairs = pairs, .match_b = match_b, .used_n = used_n };
+  for (size_t i = 0; i < b.n; i++) {
+    if (match_b[i] < 0) {
+      o.nonly_b++;
+      continue;
+    }
+    cmp_pair *c = &pairs[o.npairs++];
+    c->b = &b.cases[i];
+    c->n = &n.cases[match_b[i]];
+    if ((rc = judge(c, &cfg)) != 0) {
+      cb_errorf("compare: %s", rc == -ENOMEM ? "out of memory" : "a case has no repetitions");
+      goto cleanup;
+    }
+    if (c->verdict == V_REGRESSED) o.nreg++;
+    else if (c->verdict == V_IMPROVED) o.nimp++;
+    else o.nunch++;
+    if (!c->decidable) o.nundecidable++;
+  }
+  for (size_t j = 0; j < n.n; j++) o.nonly_n += !used_n[j];
+  if (o.npairs == 0) {
+    cb_errorf("compare: %s and %s have no case in common (same workload, backend, params, concurrency and tasks); nothing to compare",
+              b.path, n.path);
+    goto cleanup;
+  }
+  if (o.nundecidable)
+    snprintf(o.note, sizeof o.note, "too few repetitions to decide at alpha %g: need at least %u per side",
+             cfg.alpha, reps_needed(cfg.alpha));
+
+  if (cfg.format == FMT_JSON) {
+    if (!(text = render_json(&o))) {
+      cb_errorf("compare: out of memory");
+      goto cleanup;
+    }
+    puts(text);
+  } else if (cfg.format == FMT_MD) {
+    print_md(stdout, &o);
+  } else {
+    print_table(stdout, &o);
+  }
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    cb_errorf("compare: cannot write the comparison to stdout");
+    goto cleanup;
+  }
+  for (size_t i = 0; i < o.npairs; i++) {
+    const cmp_pair *c = &pairs[i];
+    char label[512], tb[32], tn[32], p[32];
+    if (c->verdict != V_REGRESSED) continue;
+    case_label(c->b, label, sizeof label);
+    fmt_time(c->mb, tb, sizeof tb);
+    fmt_time(c->mn, tn, sizeof tn);
+    fmt_p(c->p, p, sizeof p);
+    cb_errorf("compare: regressed: %s: median %s -> %s, ratio %.3f [95%% CI %.3f, %.3f], p %s",
+              label, tb, tn, c->ratio, c->lo, c->hi, p);
+  }
+  status = o.nreg ? 1 : 0;
+
+cleanup:
+  free(text);
+  free(pairs);
+  free(match_b);
+  free(used_n);
+  cb_results_free(&b);
+  cb_results_free(&n);
+  return status;
+}

@@ -1,0 +1,874 @@
+/* test_compare.c: cmocka tests of `concbench compare`: verdicts on runs built from the fixture, bad input, formats, baselines, and the ratio interval itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "stats.h"
+#include "util.h"
+
+#define RUN_TIMEOUT_MS 30000
+#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
+#define NCASES 36    /* in the fixture */
+
+/* Internal to harness/compare.c. */
+int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
+                         unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
+
+typedef struct fx {
+  const char *bin;
+  char dir[64];          /* a fresh temporary directory */
+  char base[128], cur[128];   /* BASE and NEW files in it */
+  int status;            /* exit code, 128+signal, or -1 on a timeout */
+  char *so, *se;
+  cJSON *json;           /* stdout parsed, after run_json */
+} fx;
+
+/* ---- plumbing ------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int fx_setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  const char *bin = getenv("CB_BIN");
+  f->bin = bin && *bin ? bin : NULL;
+  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-compare-XXXXXX");
+  if (!mkdtemp(f->dir)) {
+    free(f);
+    return -1;
+  }
+  snprintf(f->base, sizeof f->base, "%s/base.json", f->dir);
+  snprintf(f->cur, sizeof f->cur, "%s/new.json", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int fx_teardown(void **state) {
+  fx *f = *state;
+  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(f->so);
+  free(f->se);
+  cJSON_Delete(f->json);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+static void need_bin(const fx *f) {
+  if (!f->bin) {
+    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
+    skip();
+  }
+}
+
+/* Run CB_BIN with args (NULL-terminated, "compare" prepended), CB_BASELINES set to baselines
+ * or unset, in directory cwd or here; killed after RUN_TIMEOUT_MS. Fills status, so and se. */
+static void run_env(fx *f, const char *baselines, const char *cwd, const char *const *args) {
+  char so[PATH_MAX], se[PATH_MAX];
+  const char *argv[32];
+  size_t k = 0;
+  argv[k++] = f->bin;
+  argv[k++] = "compare";
+  for (; *args && k < 31; args++) argv[k++] = *args;
+  argv[k] = NULL;
+  snprintf(so, sizeof so, "%s.stdout", f->dir);
+  snprintf(se, sizeof se, "%s.stderr", f->dir);
+  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true(fo >= 0 && fe >= 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+    if (cwd && chdir(cwd) != 0) _exit(126);
+    if (baselines) setenv("CB_BASELINES", baselines, 1);
+    else unsetenv("CB_BASELINES");
+    execv(f->bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(fo);
+  close(fe);
+  int64_t end = now_ms() + RUN_TIMEOUT_MS;
+  int st = 0;
+  pid_t r;
+  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
+    struct timespec ts = { 0, 2000000 };
+    nanosleep(&ts, NULL);
+  }
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
+  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  free(f->so);
+  free(f->se);
+  f->so = cb_read_file(so, NULL);
+  f->se = cb_read_file(se, NULL);
+  unlink(so);
+  unlink(se);
+  assert_non_null(f->so);
+  assert_non_null(f->se);
+  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
+}
+
+#define RUN(f, ...) run_env((f), NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void expect_status(const fx *f, int want) {
+  if (f->status != want)
+    fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", f->status, want, f->so, f->se);
+}
+
+static void expect_one_error_line(const fx *f) {
+  size_t n = strlen(f->se);
+  const char *nl = strchr(f->se, '\n');
+  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
+    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
+}
+
+static void expect_in(const char *hay, const char *needle) {
+  if (!strstr(hay, needle)) fail_msg("\"%s\" not in:\n%s", needle, hay);
+}
+
+static void expect_not_in(const char *hay, const char *needle) {
+  if (strstr(hay, needle)) fail_msg("\"%s\" unexpectedly in:\n%s", needle, hay);
+}
+
+static size_t count(const char *s, const char *needle) {
+  size_t n = 0;
+  for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
+static size_t lines(const char *s) { return count(s, "\n"); }
+
+/* ---- results files built from the fixture --------------------------------------------------- */
+
+static cJSON *load_fixture(void) {
+  size_t len;
+  char *text = cb_read_file(FIXTURE, &len);
+  assert_non_null(text);
+  cJSON *root = cJSON_ParseWithLength(text, len);
+  free(text);
+  assert_non_null(root);
+  return root;
+}
+
+static void save(const cJSON *root, const char *path) {
+  char *text = cJSON_PrintUnformatted(root);
+  assert_non_null(text);
+  assert_int_equal(cb_write_atomic(path, text, strlen(text)), 0);
+  free(text);
+}
+
+static cJSON *cases_of(cJSON *root) {
+  cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cases");
+  assert_true(cJSON_IsArray(c));
+  return c;
+}
+
+static cJSON *find_case(cJSON *root, const char *wl, const char *be, double conc) {
+  cJSON *c;
+  cJSON_ArrayForEach(c, cases_of(root)) {
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(c, "workload")->valuestring, wl) == 0 &&
+        strcmp(cJSON_GetObjectItemCaseSensitive(c, "backend")->valuestring, be) == 0 &&
+        cJSON_GetObjectItemCaseSensitive(c, "concurrency")->valuedouble == conc)
+      return c;
+  }
+  fail_msg("no case %s/%s c=%g in the fixture", wl, be, conc);
+  return NULL;
+}
+
+static void set_num(cJSON *o, const char *key, double v) {
+  cJSON *item = cJSON_CreateNumber(v);
+  assert_non_null(item);
+  if (cJSON_GetObjectItemCaseSensitive(o, key)) assert_true(cJSON_ReplaceItemInObjectCaseSensitive(o, key, item));
+  else assert_true(cJSON_AddItemToObject(o, key, item));
+}
+
+/* Give case c the repetitions w[0..n), with its wall_s summary to match. */
+static void set_reps(cJSON *c, const double *w, size_t n) {
+  cJSON *old = cJSON_GetObjectItemCaseSensitive(c, "repetitions");
+  cJSON *tmpl = cJSON_Duplicate(cJSON_GetArrayItem(old, 0), 1), *arr = cJSON_CreateArray();
+  assert_non_null(tmpl);
+  assert_non_null(arr);
+  for (size_t i = 0; i < n; i++) {
+    cJSON *r = cJSON_Duplicate(tmpl, 1);
+    assert_non_null(r);
+    set_num(r, "wall_s", w[i]);
+    cJSON_AddItemToArray(arr, r);
+  }
+  cJSON_Delete(tmpl);
+  assert_true(cJSON_ReplaceItemInObjectCaseSensitive(c, "repetitions", arr));
+  set_num(c, "reps", (double)n);
+  cb_stats s;
+  cb_stats_of(w, n, &s);
+  cJSON *ws = cJSON_GetObjectItemCaseSensitive(c, "wall_s");
+  set_num(ws, "median", s.median);
+  set_num(ws, "mean", s.mean);
+  set_num(ws, "stddev", s.stddev);
+  set_num(ws, "min", s.min);
+  set_num(ws, "max", s.max);
+}
+
+/* Every case: 10 repetitions spread 2% around its fixture median, the same on both sides. */
+static cJSON *ten_reps(void) {
+  cJSON *root = load_fixture(), *c;
+  cJSON_ArrayForEach(c, cases_of(root)) {
+    double m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "wall_s"), "median")->valuedouble, w[10];
+    for (int i = 0; i < 10; i++) w[i] = m * (0.99 + 0.002 * i);
+    set_reps(c, w, 10);
+  }
+  return root;
+}
+
+/* The case the tests move: sleep/threads c=10 (about 0.1 s). */
+#define MOVED "sleep/threads c=10 n=100 delay_ms=10"
+
+/* BASE and NEW with 10 repetitions each, NEW's sleep/threads c=10 being base[i] * scale[i]. */
+static void write_pair(const fx *f, const double *base, const double *cur, size_t n) {
+  cJSON *b = ten_reps(), *nw = ten_reps();
+  set_reps(find_case(b, "sleep", "threads", 10), base, n);
+  set_reps(find_case(nw, "sleep", "threads", 10), cur, n);
+  save(b, f->base);
+  save(nw, f->cur);
+  cJSON_Delete(b);
+  cJSON_Delete(nw);
+}
+
+/* Clearly separated: base 0.1000..0.1018 s, new the same times `factor`. */
+static void write_shift(const fx *f, double factor) {
+  double b[10], n[10];
+  for (int i = 0; i < 10; i++) {
+    b[i] = 0.1 * (1 + 0.002 * i);
+    n[i] = b[i] * factor;
+  }
+  write_pair(f, b, n, 10);
+}
+
+static void run_json(fx *f, const char *const *args) {
+  const char *a[32];
+  size_t k = 0;
+  for (; *args && k < 28; args++) a[k++] = *args;
+  a[k++] = "--format";
+  a[k++] = "json";
+  a[k] = NULL;
+  run_env(f, NULL, NULL, a);
+  cJSON_Delete(f->json);
+  f->json = cJSON_Parse(f->so);
+  if (!f->json) fail_msg("stdout is not JSON:\n%s\nstderr:\n%s", f->so, f->se);
+}
+
+static cJSON *arr(const fx *f, const char *name) {
+  cJSON *a = cJSON_GetObjectItemCaseSensitive(f->json, name);
+  if (!cJSON_IsArray(a)) fail_msg("no array \"%s\" in:\n%s", name, f->so);
+  return a;
+}
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v)) fail_msg("no number \"%s\"", key);
+  return v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsString(v)) fail_msg("no string \"%s\"", key);
+  return v->valuestring;
+}
+
+/* The moved case's entry in the JSON, in whichever array it is. */
+static const cJSON *moved(const fx *f, const char **which) {
+  static const char *const names[] = { "regressed", "improved", "unchanged" };
+  for (int k = 0; k < 3; k++) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, arr(f, names[k])) {
+      if (strcmp(str(c, "workload"), "sleep") == 0 && strcmp(str(c, "backend"), "threads") == 0 &&
+          num(c, "concurrency") == 10) {
+        if (which) *which = names[k];
+        return c;
+      }
+    }
+  }
+  fail_msg("the moved case is in no array:\n%s", f->so);
+  return NULL;
+}
+
+/* The line of the table about case `label`. */
+static const char *table_line(const fx *f, const char *label, char *buf, size_t len) {
+  char want[256];
+  snprintf(want, sizeof want, "\n%s ", label);
+  const char *p = strstr(f->so, want);
+  if (!p) fail_msg("no table line for %s in:\n%s", label, f->so);
+  p++;
+  snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+  return buf;
+}
+
+/* ---- verdicts ------------------------------------------------------------------------------- */
+
+static void equal_runs(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  /* The fixture as it is: three repetitions a side, so the note says the test cannot decide. */
+  cJSON *root = load_fixture();
+  save(root, f->base);
+  save(root, f->cur);
+  cJSON_Delete(root);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 0);
+  assert_string_equal(f->se, "");
+  expect_in(f->so, "0 regressed, 0 improved, 36 unchanged; 0 only in base, 0 only in new");
+  expect_in(f->so, "too few repetitions to decide at alpha 0.01: need at least 5 per side (36 of 36 cases)");
+  expect_not_in(f->so, " regressed\n");
+  char line[512];
+  table_line(f, MOVED, line, sizeof line);
+  expect_in(line, "1.000 [");
+  expect_in(line, "unchanged");
+
+  /* Ten a side: no note, still all unchanged, every ratio 1 and p 1. */
+  root = ten_reps();
+  save(root, f->base);
+  save(root, f->cur);
+  cJSON_Delete(root);
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  expect_status(f, 0);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "unchanged")), NCASES);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "regressed")), 0);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "improved")), 0);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "notes")), 0);
+  const cJSON *c;
+  cJSON_ArrayForEach(c, arr(f, "unchanged")) {
+    assert_true(num(c, "ratio") == 1);
+    assert_true(num(c, "p") == 1);
+    assert_string_equal(str(c, "reason"), "within threshold");
+  }
+}
+
+static void slower_30(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 1);
+  char line[512];
+  expect_in(table_line(f, MOVED, line, sizeof line), "regressed");
+  expect_in(f->so, "1 regressed, 0 improved, 35 unchanged");
+  /* stderr: the one regressed case, one line, with its figures. */
+  expect_one_error_line(f);
+  expect_in(f->se, "regressed: " MOVED ": median 100.900 ms -> 131.170 ms, ratio 1.300");
+
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  expect_status(f, 1);
+  const char *which;
+  const cJSON *c = moved(f, &which);
+  assert_string_equal(which, "regressed");
+  double r = num(c, "ratio"), lo = num(c, "ratio_ci_lo"), hi = num(c, "ratio_ci_hi");
+  assert_true(fabs(r - 1.3) < 1e-9);
+  if (!(lo <= r && r <= hi && lo > 1.25 && hi < 1.35)) fail_msg("ratio %g, CI [%g, %g]", r, lo, hi);
+  /* All ten new above all ten base: the exact two-sided p is 2 / C(20, 10). */
+  assert_true(fabs(num(c, "p") - 2.0 / 184756) < 1e-12);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "regressed")), 1);
+}
+
+static void faster_30(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 0.7);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 0);
+  char line[512];
+  expect_in(table_line(f, MOVED, line, sizeof line), "improved");
+  expect_in(f->so, "0 regressed, 1 improved, 35 unchanged");
+  assert_string_equal(f->se, "");
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  const char *which;
+  const cJSON *c = moved(f, &which);
+  assert_string_equal(which, "improved");
+  assert_true(fabs(num(c, "ratio") - 0.7) < 1e-9);
+  /* Swapped, the same case regressed: the threshold is symmetric in log scale. */
+  RUN(f, f->cur, f->base);
+  expect_status(f, 1);
+}
+
+static void noisy_30(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  /* Medians 0.100 and 0.130 s, but the repetitions overlap almost entirely. */
+  const double b[10] = { 0.050, 0.060, 0.070, 0.080, 0.100, 0.100, 0.160, 0.180, 0.200, 0.220 };
+  const double n[10] = { 0.055, 0.065, 0.075, 0.090, 0.130, 0.130, 0.170, 0.190, 0.210, 0.230 };
+  write_pair(f, b, n, 10);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 0);
+  char line[512];
+  expect_in(table_line(f, MOVED, line, sizeof line), "noise");
+  assert_string_equal(f->se, "");
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  const char *which;
+  const cJSON *c = moved(f, &which);
+  assert_string_equal(which, "unchanged");
+  assert_string_equal(str(c, "reason"), "noise");
+  assert_true(fabs(num(c, "ratio") - 1.3) < 1e-9);
+  assert_true(num(c, "p") > 0.3);
+}
+
+static void slower_5_significant(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.05);
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  expect_status(f, 0);
+  const char *which;
+  const cJSON *c = moved(f, &which);
+  assert_string_equal(which, "unchanged");
+  assert_string_equal(str(c, "reason"), "within threshold");
+  assert_true(num(c, "p") < 1e-4);
+  /* A 3% threshold catches it. */
+  RUN(f, f->base, f->cur, "--threshold", "3%");
+  expect_status(f, 1);
+}
+
+static void threshold_forms(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  static const char *const under[] = { "35%", "0.35", "35", "1000" };
+  for (size_t i = 0; i < sizeof under / sizeof *under; i++) {
+    run_json(f, (const char *const[]){ "--threshold", under[i], f->base, f->cur, NULL });
+    expect_status(f, 0);
+  }
+  assert_true(fabs(num(cJSON_GetObjectItemCaseSensitive(f->json, "settings"), "threshold") - 10) < 1e-12);
+  static const char *const over[] = { "20%", "0.2", "20", "0" };
+  for (size_t i = 0; i < sizeof over / sizeof *over; i++) {
+    RUN(f, "--threshold", over[i], f->base, f->cur);
+    expect_status(f, 1);
+  }
+}
+
+static void few_repetitions(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  /* 5 against 5, fully separated: p = 2/252 < 0.01, so 5 a side can decide at 0.01 ... */
+  cJSON *b = ten_reps(), *n = ten_reps();
+  double wb[5], wn[5];
+  for (int i = 0; i < 5; i++) {
+    wb[i] = 0.1 + 0.001 * i;
+    wn[i] = wb[i] * 1.5;
+  }
+  set_reps(find_case(b, "sleep", "threads", 10), wb, 5);
+  set_reps(find_case(n, "sleep", "threads", 10), wn, 5);
+  save(b, f->base);
+  save(n, f->cur);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 1);
+  expect_not_in(f->so, "too few");
+  /* ... but not at 0.005, and the note says how many it takes. */
+  RUN(f, "--alpha", "0.005", f->base, f->cur);
+  expect_status(f, 0);
+  char line[512];
+  expect_in(table_line(f, MOVED, line, sizeof line), "too few reps");
+  expect_in(f->so, "note: too few repetitions to decide at alpha 0.005: need at least 6 per side (1 of 36 cases)");
+  /* 3 against 3 never reaches 0.01: a 50% slowdown is not flagged, and the note says why. */
+  set_reps(find_case(b, "sleep", "threads", 10), wb, 3);
+  set_reps(find_case(n, "sleep", "threads", 10), wn, 3);
+  save(b, f->base);
+  save(n, f->cur);
+  cJSON_Delete(b);
+  cJSON_Delete(n);
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  expect_status(f, 0);
+  const char *which;
+  const cJSON *c = moved(f, &which);
+  assert_string_equal(which, "unchanged");
+  assert_string_equal(str(c, "reason"), "too few repetitions");
+  assert_string_equal(str(c, "note"), "too few repetitions to decide at alpha 0.01: need at least 5 per side");
+  assert_true(fabs(num(c, "p") - 0.1) < 1e-12);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "notes")), 1);
+}
+
+/* ---- bad input ------------------------------------------------------------------------------ */
+
+static void truncated_and_corrupt(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  size_t len;
+  char *text = cb_read_file(FIXTURE, &len);
+  assert_non_null(text);
+  assert_int_equal(cb_write_atomic(f->base, text, len), 0);
+  assert_int_equal(cb_write_atomic(f->cur, text, len / 2), 0);   /* as if cut off mid-write */
+  free(text);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "new.json: not valid JSON (truncated or corrupt)");
+  assert_string_equal(f->so, "");
+
+  /* Valid JSON, but a case has lost its repetitions. */
+  cJSON *root = load_fixture();
+  cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetArrayItem(cases_of(root), 3), "repetitions");
+  save(root, f->cur);
+  cJSON_Delete(root);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "case 3 has no repetitions");
+
+  /* Not a results file at all, on the BASE side. */
+  assert_int_equal(cb_write_atomic(f->cur, "\x7f" "ELF\x01\x02garbage", 12), 0);
+  RUN(f, f->cur, f->base);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "not valid JSON");
+
+  char missing[256];
+  snprintf(missing, sizeof missing, "%s/nothing-here", f->dir);
+  RUN(f, f->base, missing);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "No such file or directory");
+}
+
+static void incompatible(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  /* NEW: the 30%-slower run, on 4 cores. */
+  size_t len;
+  char *text = cb_read_file(f->cur, &len);
+  assert_non_null(text);
+  cJSON *n = cJSON_ParseWithLength(text, len);
+  free(text);
+  assert_non_null(n);
+  set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 4);
+  save(n, f->cur);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "incompatible runs: BASE ran on 2 cores, NEW on 4");
+  expect_in(f->se, "--force");
+  RUN(f, "--force", f->base, f->cur);
+  expect_status(f, 1);   /* the verdict's */
+  assert_int_equal(lines(f->se), 2);
+  expect_in(f->se, "concbench: compare: warning: BASE ran on 2 cores, NEW on 4");
+  expect_in(f->se, "regressed: " MOVED);
+
+  /* Same cores, a Debug build. */
+  set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 2);
+  cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(n, "environment"), "build_type",
+                                         cJSON_CreateString("Debug"));
+  save(n, f->cur);
+  cJSON_Delete(n);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "BASE is a Release build, NEW a Debug build");
+  RUN(f, f->base, f->cur, "--force");
+  expect_status(f, 1);
+  expect_in(f->se, "warning: BASE is a Release build, NEW a Debug build");
+
+  /* Equal figures with --force: exit 0, the warning only. */
+  cJSON *b = load_fixture();
+  save(b, f->base);
+  cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "environment"), "build_type",
+                                         cJSON_CreateString("Debug"));
+  save(b, f->cur);
+  cJSON_Delete(b);
+  RUN(f, "--force", f->base, f->cur);
+  expect_status(f, 0);
+  expect_one_error_line(f);
+  expect_in(f->se, "warning:");
+}
+
+static void one_side_only(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  cJSON *b = load_fixture(), *n = load_fixture();
+  cJSON *cb = cases_of(b), *cn = cases_of(n), *c;
+  int i = 0, drop_b = -1, drop_n = -1;
+  cJSON_ArrayForEach(c, cb) {
+    if (c == find_case(b, "cpu", "uv", 4)) drop_b = i;
+    i++;
+  }
+  i = 0;
+  cJSON_ArrayForEach(c, cn) {
+    if (c == find_case(n, "http", "fork", 1)) drop_n = i;
+    i++;
+  }
+  cJSON_DeleteItemFromArray(cb, drop_b);
+  cJSON_DeleteItemFromArray(cn, drop_n);
+  /* A case with other tasks is another case. */
+  set_num(find_case(n, "sleep", "sync", 1), "tasks", 200);
+  save(b, f->base);
+  save(n, f->cur);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 0);
+  expect_in(f->so, "only in base: http/fork c=1 n=100 delay_ms=10;bytes=1024;keepalive=1;timeout_ms=5000;fault_rate=0\n");
+  expect_in(f->so, "only in base: sleep/sync c=1 n=100 delay_ms=10\n");
+  expect_in(f->so, "only in new:  cpu/uv c=4 n=8 work=2000\n");
+  expect_in(f->so, "only in new:  sleep/sync c=1 n=200 delay_ms=10\n");
+  expect_in(f->so, "0 regressed, 0 improved, 33 unchanged; 2 only in base, 2 only in new");
+  run_json(f, (const char *const[]){ f->base, f->cur, NULL });
+  expect_status(f, 0);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "only_base")), 2);
+  assert_int_equal(cJSON_GetArraySize(arr(f, "only_new")), 2);
+  assert_string_equal(str(cJSON_GetArrayItem(arr(f, "only_new"), 0), "workload"), "sleep");
+  assert_true(num(cJSON_GetArrayItem(arr(f, "only_new"), 0), "tasks") == 200);
+
+  /* Nothing in common: exit 2. */
+  cJSON *only_sleep = load_fixture(), *only_cpu = load_fixture();
+  for (int k = NCASES - 1; k >= 0; k--) {
+    const char *wl = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cases_of(only_sleep), k), "workload")->valuestring;
+    if (strcmp(wl, "sleep") != 0) cJSON_DeleteItemFromArray(cases_of(only_sleep), k);
+    else cJSON_DeleteItemFromArray(cases_of(only_cpu), k);
+  }
+  save(only_sleep, f->base);
+  save(only_cpu, f->cur);
+  cJSON_Delete(only_sleep);
+  cJSON_Delete(only_cpu);
+  cJSON_Delete(b);
+  cJSON_Delete(n);
+  RUN(f, f->base, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "no case in common");
+}
+
+/* ---- formats, baselines, options ------------------------------------------------------------ */
+
+static void format_json(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
+  expect_status(f, 1);
+  static const char *const names[] = { "regressed", "improved", "unchanged", "only_base", "only_new" };
+  size_t total = 0;
+  for (size_t k = 0; k < 5; k++) total += (size_t)cJSON_GetArraySize(arr(f, names[k]));
+  assert_int_equal(total, NCASES);
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(f->json, "settings");
+  assert_true(num(s, "threshold") == 0.1);
+  assert_true(num(s, "alpha") == 0.01);
+  assert_true(num(s, "seed") == 7);
+  assert_true(num(s, "resamples") == 10000);
+  const cJSON *c = cJSON_GetArrayItem(arr(f, "regressed"), 0);
+  static const char *const figures[] = { "base_median_s", "new_median_s", "base_reps", "new_reps", "ratio",
+                                         "ratio_ci_lo", "ratio_ci_hi", "u", "p", "concurrency", "tasks" };
+  for (size_t k = 0; k < sizeof figures / sizeof *figures; k++) num(c, figures[k]);
+  assert_string_equal(str(c, "params_str"), "delay_ms=10");
+  assert_string_equal(str(c, "verdict"), "regressed");
+  assert_true(num(c, "u") == 100);   /* every new repetition above every base one */
+  assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(f->json, "base")));
+
+  /* Deterministic for a seed; another seed moves the interval a little. */
+  char *first = strdup(f->so);
+  assert_non_null(first);
+  run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
+  assert_string_equal(f->so, first);
+  run_json(f, (const char *const[]){ "--seed", "8", f->base, f->cur, NULL });
+  assert_string_not_equal(f->so, first);
+  free(first);
+}
+
+static void format_md(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  RUN(f, "--format", "md", f->base, f->cur);
+  expect_status(f, 1);
+  expect_in(f->so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
+  assert_int_equal(count(f->so, "\n| `"), NCASES);
+  expect_in(f->so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
+  expect_in(f->so, "| **regressed** |\n");
+  /* Every row has the header's seven pipes. */
+  for (const char *p = strstr(f->so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+    size_t n = 0, len = strcspn(p + 1, "\n");
+    for (size_t k = 0; k < len; k++) n += p[1 + k] == '|';
+    assert_int_equal(n, 7);
+  }
+}
+
+static void baseline_name(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.3);
+  char bl[256], dir[300], file[400], cur_dir[256];
+  snprintf(bl, sizeof bl, "%s/bl", f->dir);
+  snprintf(dir, sizeof dir, "%s/main", bl);
+  assert_int_equal(cb_mkdirs(dir), 0);
+  snprintf(file, sizeof file, "%s/results.json", dir);
+  assert_int_equal(rename(f->base, file), 0);
+  /* NEW as a run directory. */
+  snprintf(cur_dir, sizeof cur_dir, "%s/run", f->dir);
+  assert_int_equal(cb_mkdirs(cur_dir), 0);
+  snprintf(file, sizeof file, "%s/results.json", cur_dir);
+  assert_int_equal(rename(f->cur, file), 0);
+  run_env(f, bl, NULL, (const char *const[]){ "--baseline", "main", cur_dir, NULL });
+  expect_status(f, 1);
+  expect_in(f->so, "bl/main/results.json");
+  expect_in(f->se, "regressed: " MOVED);
+
+  /* Without CB_BASELINES: results/baselines under the current directory. */
+  char rb[256], rdir[256];
+  snprintf(rb, sizeof rb, "%s/results", f->dir);
+  snprintf(rdir, sizeof rdir, "%s/results/baselines", f->dir);
+  assert_int_equal(cb_mkdirs(rb), 0);
+  assert_int_equal(rename(bl, rdir), 0);
+  run_env(f, NULL, f->dir, (const char *const[]){ cur_dir, "--baseline", "main", "--format", "md", NULL });
+  expect_status(f, 1);
+  expect_in(f->so, "| **regressed** |");
+
+  /* A baseline that is not there. */
+  run_env(f, NULL, f->dir, (const char *const[]){ "--baseline", "nightly", cur_dir, NULL });
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "baseline 'nightly'");
+  expect_in(f->se, "--save-baseline nightly");
+}
+
+static void bad_options(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  write_shift(f, 1.0);
+  static const char *const bad[][5] = {
+    { "--threshold", "abc" }, { "--threshold", "-5" }, { "--threshold", "%" }, { "--threshold", "10%%" },
+    { "--threshold", "nan" }, { "--threshold", "" }, { "--alpha", "0" }, { "--alpha", "1" },
+    { "--alpha", "1.5" }, { "--alpha", "x" }, { "--alpha", "-0.01" }, { "--seed", "x" },
+    { "--seed", "-1" }, { "--format", "xml" }, { "--bogus" }, { "-x" }, { "--baseline", "../up" },
+    { "--baseline", "" }, { "--baseline", "main", "extra" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    const char *a[8];
+    size_t m = 0;
+    for (size_t j = 0; j < 5 && bad[k][j]; j++) a[m++] = bad[k][j];
+    a[m++] = f->base;
+    a[m++] = f->cur;
+    a[m] = NULL;
+    run_env(f, NULL, NULL, a);
+    if (f->status != 2) fail_msg("%s %s: exit %d, want 2", bad[k][0], bad[k][1] ? bad[k][1] : "", f->status);
+    expect_one_error_line(f);
+    assert_string_equal(f->so, "");
+  }
+  RUN(f, "--threshold");
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "'--threshold' needs a value");
+  run_env(f, NULL, NULL, (const char *const[]){ NULL });
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "missing BASE and NEW");
+  RUN(f, f->base);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  RUN(f, f->base, f->cur, f->cur);
+  expect_status(f, 2);
+  expect_one_error_line(f);
+  expect_in(f->se, "unexpected argument");
+  RUN(f, "--help");
+  expect_status(f, 0);
+  expect_in(f->so, "usage: concbench compare");
+  /* Options may follow the operands, as in CI scripts. */
+  RUN(f, f->base, f->cur, "--alpha", "0.05", "--threshold", "5%");
+  expect_status(f, 0);
+  expect_in(f->so, "(threshold 5%, alpha 0.05,");
+}
+
+/* ---- the ratio interval, directly ----------------------------------------------------------- */
+
+static void ratio_ci_unit(void **state) {
+  (void)state;
+  double r, lo, hi, r2, lo2, hi2;
+  const double b[10] = { 1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.01, 0.99 };
+  double n[10];
+  for (int i = 0; i < 10; i++) n[i] = b[i] * 1.3;
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_true(fabs(r - 1.3) < 1e-12);
+  if (!(lo < r && r < hi && lo > 1.24 && hi < 1.36)) fail_msg("ratio %g, CI [%g, %g]", r, lo, hi);
+  /* Deterministic for a seed, not the same for another. */
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_true(r2 == r && lo2 == lo && hi2 == hi);
+  /* (With so few distinct values, seeds often land on the same percentiles: irregular ones.) */
+  const double x[9] = { 1.300, 1.3143, 1.3546, 1.3299, 1.3312, 1.3585, 1.3208, 1.3091, 1.3234 };
+  double xl, xh;
+  assert_int_equal(cb__compare_ratio_ci(b, 10, x, 9, 0.95, 10000, 1, &r, &xl, &xh), 0);
+  int moved = 0;
+  for (uint64_t seed = 2; seed < 6; seed++) {
+    assert_int_equal(cb__compare_ratio_ci(b, 10, x, 9, 0.95, 10000, seed, &r2, &lo2, &hi2), 0);
+    assert_true(r2 == r);
+    moved += lo2 != xl || hi2 != xh;
+  }
+  assert_true(moved > 0);
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  /* A wider level gives a wider interval. */
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.99, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_true(lo2 <= lo && hi2 >= hi);
+  /* Swapping the sides inverts the ratio and, near enough, its interval. */
+  assert_int_equal(cb__compare_ratio_ci(n, 10, b, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_true(fabs(r2 - 1 / 1.3) < 1e-12);
+  assert_true(fabs(lo2 - 1 / hi) < 0.02 && fabs(hi2 - 1 / lo) < 0.02);
+  /* Constant samples: no spread, so a point. */
+  const double c1[4] = { 2, 2, 2, 2 }, c2[3] = { 3, 3, 3 };
+  assert_int_equal(cb__compare_ratio_ci(c1, 4, c2, 3, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_true(r == 1.5 && lo == 1.5 && hi == 1.5);
+  /* One repetition a side, and no resamples: the point ratio. */
+  assert_int_equal(cb__compare_ratio_ci(c1, 1, c2, 1, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_true(r == 1.5 && lo == 1.5 && hi == 1.5);
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 0, 1, &r, &lo, &hi), 0);
+  assert_true(lo == r && hi == r);
+  /* Even counts take the mean of the middle two; zero times do not divide by zero. */
+  const double e1[2] = { 1, 3 }, e2[2] = { 4, 8 }, z[2] = { 0, 0 };
+  assert_int_equal(cb__compare_ratio_ci(e1, 2, e2, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
+  assert_true(r == 3);
+  assert_int_equal(cb__compare_ratio_ci(z, 2, z, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
+  assert_true(r == 1 && lo == 1 && hi == 1);
+  /* Bad arguments. */
+  assert_int_equal(cb__compare_ratio_ci(b, 0, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 0, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 1.0, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb__compare_ratio_ci(NULL, 10, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(ratio_ci_unit),
+    cmocka_unit_test_setup_teardown(equal_runs, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(slower_30, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(faster_30, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(noisy_30, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(slower_5_significant, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(threshold_forms, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(few_repetitions, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(truncated_and_corrupt, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(incompatible, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(one_side_only, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(format_json, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(format_md, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(baseline_name, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(bad_options, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
