@@ -17,6 +17,9 @@ static const char usage[] =
   "  plot    draw a run's plots with gnuplot (PNG and SVG)\n"
   "  report  write a run's report (report.md, report.html)\n"
   "  primitives  what a coroutine, a thread and a process cost: start, switch, idle memory\n"
+  "  compare BASE NEW  a run against a baseline: ratios, intervals, U tests; exit 1 on a regression\n"
+  "  export  a run's results as Google Benchmark JSON, CSV or a markdown table\n"
+  "  merge   join result directories (shards of one run) into one\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
 
@@ -40,6 +43,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "plot") == 0) return cb_cmd_plot(argc - 1, argv + 1);
   if (strcmp(cmd, "report") == 0) return cb_cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "primitives") == 0) return cb_cmd_primitives(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report and primitives (concbench --help)", cmd);
+  if (strcmp(cmd, "compare") == 0) return cb_cmd_compare(argc - 1, argv + 1);
+  if (strcmp(cmd, "export") == 0) return cb_cmd_export(argc - 1, argv + 1);
+  if (strcmp(cmd, "merge") == 0) return cb_cmd_merge(argc - 1, argv + 1);
+  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report, primitives, compare, export and merge (concbench --help)", cmd);
   return 2;
 }

@@ -1,0 +1,608 @@
+/* test_export.c: cmocka tests of `concbench export`: Google Benchmark JSON checked against what its consumers read, CSV, markdown, bad input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "resread.h"
+#include "results.h"
+#include "util.h"
+
+#define RUN_TIMEOUT_MS 60000
+#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
+
+typedef struct fx {
+  const char *bin;
+  char dir[64];          /* a fresh temporary directory */
+  int status;            /* exit code, 128+signal, or -1 on a timeout */
+  char *so, *se;
+  cb_results fix;        /* the fixture, read the one way */
+} fx;
+
+/* ---- plumbing ------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int fx_setup(void **state) {
+  char err[512];
+  fx *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  const char *bin = getenv("CB_BIN");
+  f->bin = bin && *bin ? bin : NULL;
+  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-export-XXXXXX");
+  if (!mkdtemp(f->dir)) {
+    free(f);
+    return -1;
+  }
+  if (cb_results_read(FIXTURE, &f->fix, err, sizeof err) != 0) {
+    fprintf(stderr, "%s\n", err);
+    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return -1;
+  }
+  *state = f;
+  return 0;
+}
+
+static int fx_teardown(void **state) {
+  fx *f = *state;
+  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(f->so);
+  free(f->se);
+  cb_results_free(&f->fix);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+static void need_bin(const fx *f) {
+  if (!f->bin) {
+    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
+    skip();
+  }
+}
+
+/* Run CB_BIN with the NULL-terminated arguments after it, killed after RUN_TIMEOUT_MS; fills
+ * status, so and se. */
+static void run_argv(fx *f, const char *const *args) {
+  char so[PATH_MAX], se[PATH_MAX];
+  const char *argv[32];
+  size_t n = 0;
+  argv[n++] = f->bin;
+  for (; *args && n < 31; args++) argv[n++] = *args;
+  argv[n] = NULL;
+  snprintf(so, sizeof so, "%s.stdout", f->dir);
+  snprintf(se, sizeof se, "%s.stderr", f->dir);
+  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true(fo >= 0 && fe >= 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+    execv(f->bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(fo);
+  close(fe);
+  int64_t end = now_ms() + RUN_TIMEOUT_MS;
+  int st = 0;
+  pid_t r;
+  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
+    struct timespec ts = { 0, 5000000 };
+    nanosleep(&ts, NULL);
+  }
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
+  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  free(f->so);
+  free(f->se);
+  f->so = cb_read_file(so, NULL);
+  f->se = cb_read_file(se, NULL);
+  unlink(so);
+  unlink(se);
+  assert_non_null(f->so);
+  assert_non_null(f->se);
+  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
+}
+
+#define RUN(f, ...) run_argv((f), (const char *const[]){ __VA_ARGS__, NULL })
+
+static void expect_ok(const fx *f) {
+  if (f->status != 0) fail_msg("exit %d, want 0; stderr: %s", f->status, f->se);
+}
+
+static void expect_usage_error(const fx *f) {
+  size_t n = strlen(f->se);
+  const char *nl = strchr(f->se, '\n');
+  if (f->status != 2) fail_msg("exit %d, want 2; stderr: %s", f->status, f->se);
+  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
+    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
+  if (*f->so) fail_msg("want nothing on stdout after an error, got: %s", f->so);
+}
+
+/* The lines of text, split in place; how many (a final newline ends the last one). */
+static size_t split_lines(char *text, char **lines, size_t max) {
+  size_t n = 0;
+  for (char *p = text; *p && n < max;) {
+    char *nl = strchr(p, '\n');
+    lines[n++] = p;
+    if (!nl) break;
+    *nl = '\0';
+    p = nl + 1;
+  }
+  return n;
+}
+
+static size_t count_char(const char *s, char c) {
+  size_t n = 0;
+  for (; *s; s++) n += *s == c;
+  return n;
+}
+
+static const cJSON *get(const cJSON *o, const char *key) {
+  return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static int is_whole(const cJSON *v, double min) {
+  return cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= min;
+}
+
+/* ---- Google Benchmark JSON: the schema its consumers read ---------------------------------- */
+
+/* Seconds in one time_unit. */
+static double unit_s(const char *u) {
+  if (strcmp(u, "ns") == 0) return 1e-9;
+  if (strcmp(u, "us") == 0) return 1e-6;
+  if (strcmp(u, "ms") == 0) return 1e-3;
+  if (strcmp(u, "s") == 0) return 1;
+  return NAN;
+}
+
+/* github-action-benchmark's GoogleCppBenchmarkJson context, with Bencher's reading of caches. */
+static void check_context(const cJSON *ctx) {
+  assert_true(cJSON_IsObject(ctx));
+  static const char *const strs[] = { "date", "host_name", "executable", "library_build_type" };
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    if (!cJSON_IsString(get(ctx, strs[i]))) fail_msg("context.%s is not a string", strs[i]);
+  assert_true(is_whole(get(ctx, "num_cpus"), 1));
+  assert_true(is_whole(get(ctx, "mhz_per_cpu"), 0));
+  assert_true(cJSON_IsBool(get(ctx, "cpu_scaling_enabled")));
+  const cJSON *caches = get(ctx, "caches"), *it;
+  assert_true(cJSON_IsArray(caches));
+  cJSON_ArrayForEach(it, caches) assert_true(cJSON_IsObject(it) && it->child == NULL);
+  const cJSON *la = get(ctx, "load_avg");
+  assert_true(cJSON_IsArray(la));
+  cJSON_ArrayForEach(it, la) assert_true(cJSON_IsNumber(it));
+  const char *bt = get(ctx, "library_build_type")->valuestring;
+  assert_true(strcmp(bt, "release") == 0 || strcmp(bt, "debug") == 0);
+  assert_string_equal(get(ctx, "date")->valuestring, "2026-11-22T01:04:36Z");
+  assert_int_equal((int)get(ctx, "num_cpus")->valuedouble, 2);
+}
+
+/* The fields every entry has (json_reporter.cc's PrintRunData), and nothing a reader cannot
+ * take: no null (a NaN), only numbers, strings and booleans. */
+static void check_entry(const cJSON *b) {
+  const cJSON *it;
+  assert_true(cJSON_IsObject(b));
+  cJSON_ArrayForEach(it, b)
+    if (!cJSON_IsNumber(it) && !cJSON_IsString(it) && !cJSON_IsBool(it))
+      fail_msg("%s: field %s is not a number, string or boolean", cJSON_GetStringValue(get(b, "name")), it->string);
+  assert_true(cJSON_IsString(get(b, "name")) && get(b, "name")->valuestring[0]);
+  assert_true(cJSON_IsString(get(b, "run_name")) && get(b, "run_name")->valuestring[0]);
+  const char *rt = cJSON_GetStringValue(get(b, "run_type"));
+  assert_non_null(rt);
+  assert_true(strcmp(rt, "iteration") == 0 || strcmp(rt, "aggregate") == 0);
+  assert_true(is_whole(get(b, "iterations"), 1));
+  assert_true(is_whole(get(b, "repetitions"), 1));
+  assert_true(is_whole(get(b, "threads"), 1));
+  assert_true(is_whole(get(b, "family_index"), 0));
+  assert_true(is_whole(get(b, "per_family_instance_index"), 0));
+  assert_true(cJSON_IsNumber(get(b, "real_time")) && get(b, "real_time")->valuedouble >= 0);
+  assert_true(cJSON_IsNumber(get(b, "cpu_time")) && get(b, "cpu_time")->valuedouble >= 0);
+  const char *tu = cJSON_GetStringValue(get(b, "time_unit"));
+  assert_non_null(tu);
+  assert_false(isnan(unit_s(tu)));
+  if (strcmp(rt, "iteration") == 0) {
+    assert_true(is_whole(get(b, "repetition_index"), 0));
+    assert_true(get(b, "repetition_index")->valuedouble < get(b, "repetitions")->valuedouble);
+    assert_string_equal(get(b, "name")->valuestring, get(b, "run_name")->valuestring);
+  } else {
+    const char *an = cJSON_GetStringValue(get(b, "aggregate_name"));
+    assert_non_null(an);
+    assert_true(strcmp(an, "mean") == 0 || strcmp(an, "median") == 0 || strcmp(an, "stddev") == 0 || strcmp(an, "cv") == 0);
+    assert_string_equal(cJSON_GetStringValue(get(b, "aggregate_unit")), strcmp(an, "cv") == 0 ? "percentage" : "time");
+    assert_null(get(b, "repetition_index"));
+    char want[600];
+    snprintf(want, sizeof want, "%s_%s", get(b, "run_name")->valuestring, an);
+    assert_string_equal(get(b, "name")->valuestring, want);
+  }
+}
+
+static void expected_name(const cb_rcase *c, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%s/c:%u%s%s", c->workload, c->backend, c->conc, c->params_str[0] ? "/" : "", c->params_str);
+}
+
+static void near(double got, double want, const char *what) {
+  if (!(fabs(got - want) <= 1e-9 * fmax(1, fabs(want)))) fail_msg("%s: %.12g, want %.12g", what, got, want);
+}
+
+static void check_gb(const fx *f, const char *text, int aggregates_only) {
+  cJSON *root = cJSON_Parse(text);
+  if (!root) fail_msg("not JSON: %.200s", text);
+  check_context(get(root, "context"));
+  const cJSON *list = get(root, "benchmarks"), *b, *b2;
+  assert_true(cJSON_IsArray(list));
+  size_t want_entries = 0;
+  cJSON_ArrayForEach(b, list) check_entry(b);
+
+  /* Every iteration's run_name has its aggregates, and (name, repetition_index) is unique. */
+  cJSON_ArrayForEach(b, list) {
+    int found = 0;
+    cJSON_ArrayForEach(b2, list) {
+      if (b2 == b) continue;
+      int it1 = strcmp(get(b, "run_type")->valuestring, "iteration") == 0;
+      int it2 = strcmp(get(b2, "run_type")->valuestring, "iteration") == 0;
+      if (strcmp(get(b, "name")->valuestring, get(b2, "name")->valuestring) == 0 && it1 == it2 &&
+          (!it1 || get(b, "repetition_index")->valuedouble == get(b2, "repetition_index")->valuedouble))
+        fail_msg("two entries are %s (repetition %g)", get(b, "name")->valuestring,
+                 it1 ? get(b, "repetition_index")->valuedouble : -1);
+      if (strcmp(get(b, "run_name")->valuestring, get(b2, "run_name")->valuestring) == 0) {
+        found = 1;
+        /* compare.py sorts by (family_index, per_family_instance_index): one run_name each */
+        assert_true(get(b, "family_index")->valuedouble == get(b2, "family_index")->valuedouble);
+        assert_true(get(b, "per_family_instance_index")->valuedouble == get(b2, "per_family_instance_index")->valuedouble);
+      } else if (get(b, "family_index")->valuedouble == get(b2, "family_index")->valuedouble) {
+        assert_true(get(b, "per_family_instance_index")->valuedouble != get(b2, "per_family_instance_index")->valuedouble);
+      }
+    }
+    if (!aggregates_only && strcmp(get(b, "run_type")->valuestring, "aggregate") == 0 && !found)
+      fail_msg("aggregate %s refers to no run", get(b, "name")->valuestring);
+  }
+
+  /* Per case: reps iterations with its wall times, one of each aggregate, the median its median. */
+  for (size_t i = 0; i < f->fix.n; i++) {
+    const cb_rcase *c = &f->fix.cases[i];
+    char name[600];
+    expected_name(c, name, sizeof name);
+    unsigned iters = 0, aggs[4] = { 0 };
+    static const char *const an[4] = { "mean", "median", "stddev", "cv" };
+    cJSON_ArrayForEach(b, list) {
+      if (strcmp(get(b, "run_name")->valuestring, name) != 0) continue;
+      assert_int_equal((int)get(b, "repetitions")->valuedouble, (int)c->reps);
+      double u = unit_s(get(b, "time_unit")->valuestring), rt = get(b, "real_time")->valuedouble;
+      if (strcmp(get(b, "run_type")->valuestring, "iteration") == 0) {
+        int ri = (int)get(b, "repetition_index")->valuedouble;
+        assert_true(ri >= 0 && (unsigned)ri < c->reps);
+        near(rt * u, c->wall[ri], name);
+        iters++;
+        continue;
+      }
+      const char *a = get(b, "aggregate_name")->valuestring;
+      for (int k = 0; k < 4; k++) if (strcmp(a, an[k]) == 0) aggs[k]++;
+      if (strcmp(a, "median") == 0) near(rt * u, c->wall_median, name);
+      if (strcmp(a, "mean") == 0) near(rt * u, c->wall_mean, name);
+      if (strcmp(a, "stddev") == 0) near(rt * u, c->wall_stddev, name);
+      if (strcmp(a, "cv") == 0) near(rt, c->wall_cv, name);   /* a fraction, as GB writes it */
+      /* counters: tasks per wall second over the repetitions */
+      if (strcmp(a, "median") == 0) {
+        assert_true(cJSON_IsNumber(get(b, "items_per_second")));
+        assert_true(get(b, "items_per_second")->valuedouble > 0);
+        assert_true(cJSON_IsNumber(get(b, "peak_rss_kib")));
+        assert_true(cJSON_IsNumber(get(b, "p99_ms")));
+      }
+    }
+    if (aggregates_only && c->reps >= 2) assert_int_equal(iters, 0);
+    else assert_int_equal(iters, c->reps);
+    for (int k = 0; k < 4; k++)
+      if (aggs[k] != (c->reps >= 2)) fail_msg("%s: %u %s aggregates", name, aggs[k], an[k]);
+    want_entries += (aggregates_only && c->reps >= 2 ? 0 : c->reps) + (c->reps >= 2 ? 4 : 0);
+  }
+  assert_int_equal((size_t)cJSON_GetArraySize(list), want_entries);
+  cJSON_Delete(root);
+}
+
+static void test_gb_schema(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  RUN(f, "export", "--format", "googlebenchmark", FIXTURE);
+  expect_ok(f);
+  assert_string_equal(f->se, "");
+  check_gb(f, f->so, 0);
+  /* the fixture's iteration entries: sample the first one's counters */
+  cJSON *root = cJSON_Parse(f->so);
+  const cJSON *b0 = cJSON_GetArrayItem(get(root, "benchmarks"), 0);
+  assert_string_equal(get(b0, "name")->valuestring, "sleep/sync/c:1/delay_ms=10");
+  near(get(b0, "items_per_second")->valuedouble, 100 / f->fix.cases[0].wall[0], "items_per_second");
+  assert_int_equal((int)get(b0, "tasks")->valuedouble, 100);
+  cJSON_Delete(root);
+}
+
+static void test_gb_aggregates_only(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  RUN(f, "export", "-f", "googlebenchmark", "--aggregates-only", CB_SOURCE_DIR "/tests/fixtures");
+  expect_ok(f);
+  check_gb(f, f->so, 1);
+}
+
+static void test_gb_output_file(void **state) {
+  fx *f = *state;
+  char out[PATH_MAX];
+  need_bin(f);
+  RUN(f, "export", "--format", "googlebenchmark", FIXTURE);
+  expect_ok(f);
+  char *stdout_text = f->so;
+  f->so = NULL;
+  snprintf(out, sizeof out, "%s/bench.json", f->dir);
+  RUN(f, "export", "--format", "googlebenchmark", "-o", out, FIXTURE);
+  expect_ok(f);
+  assert_string_equal(f->so, "");
+  char *file = cb_read_file(out, NULL);
+  assert_non_null(file);
+  assert_string_equal(file, stdout_text);
+  free(file);
+  free(stdout_text);
+  /* a file that cannot be written: one line, exit 2 */
+  snprintf(out, sizeof out, "%s/no/such/dir/bench.json", f->dir);
+  RUN(f, "export", "--format", "googlebenchmark", "-o", out, FIXTURE);
+  expect_usage_error(f);
+}
+
+/* ---- CSV and markdown ---------------------------------------------------------------------- */
+
+static void test_csv(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  RUN(f, "export", "--format", "csv", FIXTURE);
+  expect_ok(f);
+  char *lines[256];
+  size_t n = split_lines(f->so, lines, 256);
+  assert_int_equal(n, f->fix.n + 1);
+  assert_string_equal(lines[0], cb_csv_header);
+  size_t ncols = count_char(cb_csv_header, ',');
+  for (size_t i = 0; i < f->fix.n; i++) {
+    const cb_rcase *c = &f->fix.cases[i];
+    char want[512];
+    assert_int_equal(count_char(lines[i + 1], ','), ncols);
+    /* the leading columns, the headline median as results.c prints it, and the checksum */
+    snprintf(want, sizeof want, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,", c->workload, c->backend,
+             (unsigned long long)c->tasks, c->conc, c->params_str, c->reps, c->wall_median, c->wall_min, c->wall_max);
+    if (strncmp(lines[i + 1], want, strlen(want)) != 0) fail_msg("row %zu: %s\nwant it to start %s", i, lines[i + 1], want);
+    snprintf(want, sizeof want, ",%.6f,%.4f,%s,", c->ideal_s, c->efficiency, c->checksum);
+    if (!strstr(lines[i + 1], want)) fail_msg("row %zu: %s\nwant it to hold %s", i, lines[i + 1], want);
+  }
+}
+
+static void test_csv_fields(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  RUN(f, "export", "--format", "csv", FIXTURE);
+  expect_ok(f);
+  char *lines[256], *fields[64];
+  size_t n = split_lines(f->so, lines, 256);
+  assert_int_equal(n, f->fix.n + 1);
+  char hdr[1024];
+  snprintf(hdr, sizeof hdr, "%s", cb_csv_header);
+  int nh = cb_split(hdr, ',', fields, 64);
+  assert_true(nh > 0);
+  char *names[64];
+  for (int k = 0; k < nh; k++) names[k] = fields[k];
+  for (size_t i = 0; i < f->fix.n; i++) {
+    const cb_rcase *c = &f->fix.cases[i];
+    char *row = lines[i + 1], *v[64];
+    size_t nv = 0;
+    for (char *p = row;; p++) {   /* empty fields too, so not cb_split */
+      v[nv++] = p;
+      p = strchr(p, ',');
+      if (!p || nv == 64) break;
+      *p = '\0';
+    }
+    assert_int_equal(nv, (size_t)nh);
+    for (int k = 0; k < nh; k++) {
+      const char *col = names[k];
+      if (strcmp(col, "rate_target") == 0 || strcmp(col, "rate_achieved") == 0) assert_string_equal(v[k], "");
+      if (strcmp(col, "flags") == 0) assert_string_equal(v[k], c->flags);
+      if (strcmp(col, "checksum") == 0) assert_string_equal(v[k], c->checksum);
+      if (strcmp(col, "workers") == 0) {
+        const cJSON *r0 = cJSON_GetArrayItem(get(c->json, "repetitions"), 0);
+        char w[32];
+        snprintf(w, sizeof w, "%.0f", get(r0, "workers")->valuedouble);
+        assert_string_equal(v[k], w);
+      }
+      if (strcmp(col, "p99_ms") == 0) {
+        char w[32];
+        snprintf(w, sizeof w, "%.3f", c->p99_ms);
+        assert_string_equal(v[k], w);
+      }
+    }
+  }
+}
+
+/* Two CSV texts alike field by field; a number may differ by one in its last printed digit:
+ * results.json holds 15 significant digits (cJSON), so a median that falls just below a
+ * rounding tie in the run can land on it when read back. */
+static void expect_same_csv(char *got, char *want) {
+  char *gl[256], *wl[256];
+  size_t ng = split_lines(got, gl, 256), nw = split_lines(want, wl, 256);
+  assert_int_equal(ng, nw);
+  for (size_t i = 0; i < ng; i++) {
+    char *gs = gl[i], *ws = wl[i];
+    for (size_t col = 0;; col++) {
+      size_t gn = strcspn(gs, ","), wn = strcspn(ws, ",");
+      char a[128], b[128];
+      snprintf(a, sizeof a, "%.*s", (int)gn, gs);
+      snprintf(b, sizeof b, "%.*s", (int)wn, ws);
+      if (strcmp(a, b) != 0) {
+        double x, y;
+        const char *dot = strchr(b, '.');
+        double ulp = pow(10, -(dot ? (double)strlen(dot + 1) : 0));
+        if (cb_parse_double(a, &x) != 0 || cb_parse_double(b, &y) != 0 || fabs(x - y) > ulp * 1.000001)
+          fail_msg("line %zu column %zu: %s, want %s", i + 1, col + 1, a, b);
+      }
+      if (!gs[gn] || !ws[wn]) {
+        assert_true(!gs[gn] && !ws[wn]);
+        break;
+      }
+      gs += gn + 1;
+      ws += wn + 1;
+    }
+  }
+}
+
+/* A real run's results.csv and the CSV export of its results.json agree: closed and open loop,
+ * a workload with an ideal time and one without (null -> empty fields). */
+static void test_csv_equals_run(void **state) {
+  fx *f = *state;
+  char dir[PATH_MAX / 2], p[PATH_MAX];
+  need_bin(f);
+  static const char *const runs[][20] = {
+    { "run", "-b", "sync,threads", "-w", "sleep,file", "-n", "4", "-c", "1,2", "-p", "delay_ms=1",
+      "-p", "bytes=4096", "-r", "2", "--warmup", "0", "-q", "-o", NULL },
+    { "run", "-b", "threads", "-w", "sleep", "-c", "4", "-p", "delay_ms=1", "--rate", "400",
+      "--duration", "0.02", "-r", "2", "--warmup", "0", "-q", "-o", NULL },
+  };
+  for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+    const char *args[24];
+    size_t n = 0;
+    snprintf(dir, sizeof dir, "%s/run%zu", f->dir, k);
+    for (; runs[k][n]; n++) args[n] = runs[k][n];
+    args[n++] = dir;
+    args[n] = NULL;
+    run_argv(f, args);
+    if (f->status != 0 && f->status != 1) fail_msg("run: exit %d: %s", f->status, f->se);
+    snprintf(p, sizeof p, "%s/results.csv", dir);
+    char *want = cb_read_file(p, NULL);
+    assert_non_null(want);
+    RUN(f, "export", "--format", "csv", dir);
+    expect_ok(f);
+    expect_same_csv(f->so, want);
+    free(want);
+  }
+}
+
+static void test_md(void **state) {
+  fx *f = *state;
+  need_bin(f);
+  RUN(f, "export", "--format", "md", FIXTURE);
+  expect_ok(f);
+  char *lines[256];
+  size_t n = split_lines(f->so, lines, 256);
+  assert_int_equal(n, f->fix.n + 2);
+  assert_true(strncmp(lines[0], "| workload | backend | concurrency | params | median wall |", 58) == 0);
+  assert_true(strncmp(lines[1], "|---|", 5) == 0);
+  size_t bars = count_char(lines[0], '|');
+  assert_int_equal(count_char(lines[1], '|'), bars);
+  for (size_t i = 0; i < f->fix.n; i++) {
+    const cb_rcase *c = &f->fix.cases[i];
+    char want[512];
+    snprintf(want, sizeof want, "| %s | %s | %u | %s | ", c->workload, c->backend, c->conc, c->params_str);
+    if (strncmp(lines[i + 2], want, strlen(want)) != 0) fail_msg("row %zu: %s\nwant it to start %s", i, lines[i + 2], want);
+    assert_int_equal(count_char(lines[i + 2], '|'), bars);
+  }
+  /* the first row's figures: 1.011 s, its interval, CV, efficiency, p99 */
+  assert_non_null(strstr(lines[2], "| 1.011 s | 1.011–1.012 s | 0.0% | 0.99 | 10.42 ms | 0 | load |"));
+}
+
+/* ---- bad input ----------------------------------------------------------------------------- */
+
+static void test_bad_usage(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  need_bin(f);
+  RUN(f, "export", "--format", "xml", FIXTURE);
+  expect_usage_error(f);
+  assert_non_null(strstr(f->se, "xml"));
+  RUN(f, "export", FIXTURE);
+  expect_usage_error(f);
+  RUN(f, "export", "--format", "csv");
+  expect_usage_error(f);
+  RUN(f, "export", "--format", "csv", FIXTURE, FIXTURE);
+  expect_usage_error(f);
+  RUN(f, "export", "--format");
+  expect_usage_error(f);
+  RUN(f, "export", "--bogus", "--format", "csv", FIXTURE);
+  expect_usage_error(f);
+  snprintf(p, sizeof p, "%s/missing", f->dir);
+  RUN(f, "export", "--format", "md", p);
+  expect_usage_error(f);
+  RUN(f, "export", "--help");
+  expect_ok(f);
+  assert_non_null(strstr(f->so, "googlebenchmark"));
+}
+
+static void test_corrupt_input(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  size_t len;
+  need_bin(f);
+  char *text = cb_read_file(FIXTURE, &len);
+  assert_non_null(text);
+  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  assert_int_equal(cb_write_atomic(p, text, len / 2), 0);   /* truncated */
+  free(text);
+  static const char *const fmts[] = { "googlebenchmark", "csv", "md" };
+  for (size_t i = 0; i < 3; i++) {
+    RUN(f, "export", "--format", fmts[i], f->dir);
+    expect_usage_error(f);
+  }
+  assert_int_equal(cb_write_atomic(p, "{\"cases\": []}\n", 14), 0);   /* JSON, not ours */
+  RUN(f, "export", "--format", "csv", f->dir);
+  expect_usage_error(f);
+}
+
+/* The columns table in export.c against results.c's header, in process (no binary needed). */
+static void test_csv_header_in_process(void **state) {
+  fx *f = *state;
+  char err[256];
+  char *csv = cb__results_csv(&f->fix, err, sizeof err);
+  if (!csv) fail_msg("%s", err);
+  size_t hl = strlen(cb_csv_header);
+  assert_true(strncmp(csv, cb_csv_header, hl) == 0 && csv[hl] == '\n');
+  assert_int_equal(count_char(csv, '\n'), f->fix.n + 1);
+  free(csv);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_gb_schema, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_gb_aggregates_only, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_gb_output_file, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_fields, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_equals_run, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_header_in_process, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_md, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_bad_usage, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_corrupt_input, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
