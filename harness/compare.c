@@ -253,6 +253,32 @@ static int match_cases(const cb_results *b, const cb_results *n, long *match_b, 
       j++;
     }
   }
+  /* A case whose parameters changed between the runs (the same benchmark, retuned or made slower
+   * on purpose) still pairs up when it is the only one of its workload, backend, concurrency and
+   * tasks left on each side; the output says its parameters differ. */
+  for (size_t i = 0; i < b->n; i++) {
+    if (match_b[i] >= 0) continue;
+    const cb_rcase *x = &b->cases[i];
+    long cand = -1;
+    int nb = 0, nn = 0;
+    for (size_t k = 0; k < b->n; k++) {
+      const cb_rcase *y = &b->cases[k];
+      nb += match_b[k] < 0 && !strcmp(y->workload, x->workload) && !strcmp(y->backend, x->backend) &&
+            y->conc == x->conc && y->tasks == x->tasks;
+    }
+    for (size_t j = 0; j < n->n; j++) {
+      const cb_rcase *y = &n->cases[j];
+      if (used_n[j] || strcmp(y->workload, x->workload) || strcmp(y->backend, x->backend) || y->conc != x->conc ||
+          y->tasks != x->tasks)
+        continue;
+      nn++;
+      cand = (long)j;
+    }
+    if (nb == 1 && nn == 1) {
+      match_b[i] = cand;
+      used_n[cand] = 1;
+    }
+  }
 cleanup:
   free(pb);
   free(pn);
@@ -651,6 +677,9 @@ int cb_cmd_compare(int argc, char **argv) {
     cmp_pair *c = &pairs[o.npairs++];
     c->b = &b.cases[i];
     c->n = &n.cases[match_b[i]];
+    if (strcmp(c->b->params_str, c->n->params_str) != 0)
+      cb_errorf("compare: note: %s/%s c=%u: parameters differ: %s in base, %s in new", c->b->workload, c->b->backend,
+                c->b->conc, c->b->params_str, c->n->params_str);
     if ((rc = judge(c, &cfg)) != 0) {
       cb_errorf("compare: %s", rc == -ENOMEM ? "out of memory" : "a case has no repetitions");
       goto cleanup;
