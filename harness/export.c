@@ -14,6 +14,7 @@
 #include "results.h"
 #include "stats.h"
 #include "util.h"
+#include "sbuf.h"
 
 static const char export_usage[] =
   "usage: concbench export --format googlebenchmark|csv|md [-o FILE] [--aggregates-only] DIR\n"
@@ -44,24 +45,6 @@ static const char export_usage[] =
 
 /* ---- a growable string --------------------------------------------------------------------- */
 
-typedef struct sbuf { char *p; size_t len, cap; int oom; } sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  for (;;) {
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) { b->oom = 1; return; }
-    if (b->p && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
-    size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-    char *np = realloc(b->p, ncap);
-    if (!np) { b->oom = 1; return; }
-    b->p = np;
-    b->cap = ncap;
-  }
-}
 
 /* ---- results.csv from results.json --------------------------------------------------------- */
 
@@ -124,26 +107,26 @@ static const cJSON *col_item(const cJSON *c, const csv_col *col) {
 
 /* A string field as results.c writes it (raw); quoted only if it would break the row, which
  * nothing concbench writes does. */
-static void csv_str(sbuf *b, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) { sb_printf(b, "%s", s); return; }
-  sb_printf(b, "\"");
-  for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-  sb_printf(b, "\"");
+static void csv_str(cb_sbuf *b, const char *s) {
+  if (!strpbrk(s, ",\"\r\n")) { cb_sb_printf(b, "%s", s); return; }
+  cb_sb_printf(b, "\"");
+  for (; *s; s++) cb_sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+  cb_sb_printf(b, "\"");
 }
 
-static void csv_field(sbuf *b, const cJSON *v, const csv_col *col) {
+static void csv_field(cb_sbuf *b, const cJSON *v, const csv_col *col) {
   const cJSON *it;
   if (col->fmt) {
     /* null (no ideal time, NaN) and absent (closed loop has no rate) are both empty */
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) sb_printf(b, col->fmt, v->valuedouble);
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) cb_sb_printf(b, col->fmt, v->valuedouble);
   } else if (cJSON_IsString(v) && v->valuestring) {
     csv_str(b, v->valuestring);
   } else if (cJSON_IsArray(v)) {
-    sbuf j = { 0 };
+    cb_sbuf j = { 0 };
     int first = 1;
     cJSON_ArrayForEach(it, v)
       if (cJSON_IsString(it) && it->valuestring) {
-        sb_printf(&j, "%s%s", first ? "" : ";", it->valuestring);
+        cb_sb_printf(&j, "%s%s", first ? "" : ";", it->valuestring);
         first = 0;
       }
     if (j.p) csv_str(b, j.p);
@@ -153,8 +136,8 @@ static void csv_field(sbuf *b, const cJSON *v, const csv_col *col) {
 }
 
 char *cb__results_csv(const cb_results *r, char *err, size_t len) {
-  sbuf b = { 0 };
-  for (size_t k = 0; k < NCOLS; k++) sb_printf(&b, "%s%s", k ? "," : "", csv_cols[k].name);
+  cb_sbuf b = { 0 };
+  for (size_t k = 0; k < NCOLS; k++) cb_sb_printf(&b, "%s%s", k ? "," : "", csv_cols[k].name);
   /* results.c owns the columns: a column added there and not here must fail loudly, not
    * silently shift every field after it. */
   if (b.p && strcmp(b.p, cb_csv_header) != 0) {
@@ -162,13 +145,13 @@ char *cb__results_csv(const cb_results *r, char *err, size_t len) {
     free(b.p);
     return NULL;
   }
-  sb_printf(&b, "\n");
+  cb_sb_printf(&b, "\n");
   for (size_t i = 0; i < r->n; i++) {
     for (size_t k = 0; k < NCOLS; k++) {
-      if (k) sb_printf(&b, ",");
+      if (k) cb_sb_printf(&b, ",");
       csv_field(&b, col_item(r->cases[i].json, &csv_cols[k]), &csv_cols[k]);
     }
-    sb_printf(&b, "\n");
+    cb_sb_printf(&b, "\n");
   }
   if (b.oom || !b.p) {
     snprintf(err, len, "out of memory");
@@ -414,24 +397,24 @@ static void md_unit(double s, double *scale, const char **unit, int *dec) {
   else { *scale = 1e6; *unit = "µs"; *dec = 1; }
 }
 
-static void md_cell(sbuf *b, const char *s) {
-  sb_printf(b, " ");
-  for (; *s; s++) sb_printf(b, *s == '|' ? "\\|" : "%c", *s);
-  sb_printf(b, " |");
+static void md_cell(cb_sbuf *b, const char *s) {
+  cb_sb_printf(b, " ");
+  for (; *s; s++) cb_sb_printf(b, *s == '|' ? "\\|" : "%c", *s);
+  cb_sb_printf(b, " |");
 }
 
 static char *md_table(const cb_results *r, char *err, size_t len) {
-  sbuf b = { 0 };
+  cb_sbuf b = { 0 };
   char cell[128];
-  sb_printf(&b, "| workload | backend | concurrency | params | median wall | 95%% CI | CV | efficiency | p99 | errors | flags |\n");
-  sb_printf(&b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+  cb_sb_printf(&b, "| workload | backend | concurrency | params | median wall | 95%% CI | CV | efficiency | p99 | errors | flags |\n");
+  cb_sb_printf(&b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
   for (size_t i = 0; i < r->n; i++) {
     const cb_rcase *c = &r->cases[i];
     double scale;
     const char *unit;
     int dec;
     md_unit(c->wall_median, &scale, &unit, &dec);
-    sb_printf(&b, "|");
+    cb_sb_printf(&b, "|");
     md_cell(&b, c->workload);
     md_cell(&b, c->backend);
     snprintf(cell, sizeof cell, "%u", c->conc);
@@ -456,7 +439,7 @@ static char *md_table(const cb_results *r, char *err, size_t len) {
     else snprintf(cell, sizeof cell, "–");
     md_cell(&b, cell);
     md_cell(&b, c->flags);
-    sb_printf(&b, "\n");
+    cb_sb_printf(&b, "\n");
   }
   if (b.oom || !b.p) {
     snprintf(err, len, "out of memory");

@@ -19,6 +19,7 @@
 #include "plot.h"
 #include "resread.h"
 #include "util.h"
+#include "sbuf.h"
 
 #define PLOT_TIMEOUT_S 60        /* per gnuplot process: a plot takes well under a second */
 #define PLOT_MAX_BACKENDS 32
@@ -67,25 +68,6 @@ typedef struct plotter {
 
 /* ---- text buffers ----------------------------------------------------------------------- */
 
-typedef struct sbuf { char *p; size_t len, cap; int oom; } sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  if (b->oom) return;
-  for (;;) {
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) { b->oom = 1; return; }
-    if (b->p && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
-    size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-    char *np = realloc(b->p, ncap);
-    if (!np) { b->oom = 1; return; }
-    b->p = np;
-    b->cap = ncap;
-  }
-}
 
 /* snprintf that says when it cut: 0, or -ENAMETOOLONG. Paths and gnuplot arguments are never
  * used cut short. */
@@ -99,9 +81,9 @@ static int fmt(char *out, size_t len, const char *f, ...) {
 }
 
 /* A number for gnuplot: NaN (declared missing in common.gp) when there is none. */
-static void sb_num(sbuf *b, double v) {
-  if (isfinite(v)) sb_printf(b, " %.9g", v);
-  else sb_printf(b, " NaN");
+static void sb_num(cb_sbuf *b, double v) {
+  if (isfinite(v)) cb_sb_printf(b, " %.9g", v);
+  else cb_sb_printf(b, " NaN");
 }
 
 /* Names from results.json end up in file names and in gnuplot strings: keep only what is safe
@@ -134,7 +116,7 @@ static void safe_text(char *dst, size_t len, const char *src) {
   if (len) dst[i] = '\0';
 }
 
-static int write_data(plotter *p, const char *file, sbuf *b) {
+static int write_data(plotter *p, const char *file, cb_sbuf *b) {
   char path[PATH_MAX + PLOT_NAME];
   if (b->oom) {
     snprintf(p->err, p->errlen, "plot: out of memory");
@@ -430,7 +412,7 @@ static double per_s(uint64_t tasks, double wall) {
 }
 
 static int plot_series(plotter *p, const pgroup *g, int kind) {
-  sbuf b = { 0 };
+  cb_sbuf b = { 0 };
   char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 33] = "";
   char sub[512], concs[512] = "", vars[PLOT_VARS];
   uint32_t seen[64];
@@ -440,17 +422,17 @@ static int plot_series(plotter *p, const pgroup *g, int kind) {
   size_t lo = 0, co = 0;
   fmt(name, sizeof name, "%s_%s", series_kinds[kind].prefix, g->name);   /* sized to fit */
   fmt(file, sizeof file, "%s.dat", name);
-  sb_printf(&b, "# %s: %s of workload %s (%s), one block per backend (gnuplot index 0, 1, ...)\n",
+  cb_sb_printf(&b, "# %s: %s of workload %s (%s), one block per backend (gnuplot index 0, 1, ...)\n",
             name, series_kinds[kind].prefix, g->workload, g->params_str);
-  sb_printf(&b, "# %s\n", series_kinds[kind].columns);
+  cb_sb_printf(&b, "# %s\n", series_kinds[kind].columns);
   for (unsigned bi = 0; bi < p->nb; bi++) {
     size_t n = group_cases(p, g, p->bnames[bi]);
     if (!n) continue;
     lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-    sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
+    cb_sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
     for (size_t i = 0; i < n; i++) {
       const cb_rcase *c = p->sel[i];
-      sb_printf(&b, "%u", c->conc);
+      cb_sb_printf(&b, "%u", c->conc);
       if (kind == SERIES_WALL) {
         sb_num(&b, c->wall_median);
         sb_num(&b, c->wall_min);
@@ -471,8 +453,8 @@ static int plot_series(plotter *p, const pgroup *g, int kind) {
         sb_num(&b, c->peak_rss_kib / 1024.0);
         sb_num(&b, c->peak_rss_kib);
       }
-      if (kind != SERIES_MEMORY) sb_printf(&b, " %llu", (unsigned long long)c->tasks);
-      sb_printf(&b, "\n");
+      if (kind != SERIES_MEMORY) cb_sb_printf(&b, " %llu", (unsigned long long)c->tasks);
+      cb_sb_printf(&b, "\n");
       /* The concurrencies become the x tics: 1 2 4 reads better than decades. */
       unsigned k = 0;
       while (k < nseen && seen[k] != c->conc) k++;
@@ -520,7 +502,7 @@ static size_t spectrum_of(const cb_rcase *c, cb_hist_point *pts, size_t max) {
 }
 
 static int plot_latency(plotter *p, const pgroup *g) {
-  sbuf b = { 0 };
+  cb_sbuf b = { 0 };
   char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 33] = "", sub[512], vars[PLOT_VARS];
   cb_hist_point pts[CB_HIST_SPECTRUM_MAX];
   double xcap = 1, ymin = INFINITY, ymax = 0;
@@ -537,9 +519,9 @@ static int plot_latency(plotter *p, const pgroup *g) {
       if (pts[i].percentile < 100 && 1.0 / (1.0 - pts[i].percentile / 100.0) > xcap)
         xcap = 1.0 / (1.0 - pts[i].percentile / 100.0);
   }
-  sb_printf(&b, "# %s: task latency spectrum of workload %s (%s) at concurrency %u, one block per backend (gnuplot index 0, 1, ...)\n",
+  cb_sb_printf(&b, "# %s: task latency spectrum of workload %s (%s) at concurrency %u, one block per backend (gnuplot index 0, 1, ...)\n",
             name, g->workload, g->params_str, g->cmax);
-  sb_printf(&b, "# percentile x=1/(1-percentile/100) latency_ms   (100%%, the max, is put at x=%.9g, the largest x below 100%%: its own is infinite)\n", xcap);
+  cb_sb_printf(&b, "# percentile x=1/(1-percentile/100) latency_ms   (100%%, the max, is put at x=%.9g, the largest x below 100%%: its own is infinite)\n", xcap);
   for (unsigned bi = 0; bi < p->nb; bi++) {
     const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
     size_t n = c ? spectrum_of(c, pts, CB_HIST_SPECTRUM_MAX) : 0, rows = 0;
@@ -547,10 +529,10 @@ static int plot_latency(plotter *p, const pgroup *g) {
       if (!isfinite(pts[i].value_ms)) continue;
       if (!rows++) {
         lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-        sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
+        cb_sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
       }
       double x = pts[i].percentile < 100 ? 1.0 / (1.0 - pts[i].percentile / 100.0) : xcap;
-      sb_printf(&b, "%.9g %.9g %.9g\n", pts[i].percentile, x, pts[i].value_ms);
+      cb_sb_printf(&b, "%.9g %.9g %.9g\n", pts[i].percentile, x, pts[i].value_ms);
       if (pts[i].value_ms < ymin) ymin = pts[i].value_ms;
       if (pts[i].value_ms > ymax) ymax = pts[i].value_ms;
     }
@@ -605,7 +587,7 @@ static double speedup_of(const plotter *p, const pgroup *g, const char *backend,
 }
 
 static int plot_speedup(plotter *p) {
-  sbuf b = { 0 }, gb = { 0 };
+  cb_sbuf b = { 0 }, gb = { 0 };
   char list[PLOT_MAX_BACKENDS * 33] = "", vars[PLOT_VARS];
   uint32_t *conc = calloc(p->ng ? p->ng : 1, sizeof *conc);
   int *slot = calloc(p->ng ? p->ng : 1, sizeof *slot);
@@ -626,9 +608,9 @@ static int plot_speedup(plotter *p) {
   for (unsigned bi = 0; bi < p->nb; bi++) nused += used[bi];
   if (!nslots || !nused) goto cleanup;
   double w = 0.8 / nused;
-  sb_printf(&b, "# speedup: sync median wall / backend median wall, per workload at its highest concurrency (sync runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n");
-  sb_printf(&b, "# x speedup half_width sync_median_s backend_median_s concurrency workload params\n");
-  sb_printf(&gb, "# speedup_groups: the clusters of speedup.dat: x workload varying_params concurrency\n");
+  cb_sb_printf(&b, "# speedup: sync median wall / backend median wall, per workload at its highest concurrency (sync runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n");
+  cb_sb_printf(&b, "# x speedup half_width sync_median_s backend_median_s concurrency workload params\n");
+  cb_sb_printf(&gb, "# speedup_groups: the clusters of speedup.dat: x workload varying_params concurrency\n");
   for (size_t k = 0; k < p->ng; k++) {
     if (slot[k] < 0) continue;
     char wl[64];
@@ -638,13 +620,13 @@ static int plot_speedup(plotter *p) {
     const char *v = p->groups[k].varying;
     if (strncmp(v, "io_fraction=", 12) == 0) snprintf(var, sizeof var, "io=%s", v + 12);
     else snprintf(var, sizeof var, "%s", v);
-    sb_printf(&gb, "%d \"%s\" \"%s\" \"c=%u\"\n", slot[k], wl, var, conc[k]);
+    cb_sb_printf(&gb, "%d \"%s\" \"%s\" \"c=%u\"\n", slot[k], wl, var, conc[k]);
   }
   int j = 0;
   for (unsigned bi = 0; bi < p->nb; bi++) {
     if (!used[bi]) continue;
     lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-    sb_printf(&b, "%s# backend %s\n", j ? "\n\n" : "", p->backends[bi]);
+    cb_sb_printf(&b, "%s# backend %s\n", j ? "\n\n" : "", p->backends[bi]);
     for (size_t k = 0; k < p->ng; k++) {
       if (slot[k] < 0) continue;
       const pgroup *g = &p->groups[k];
@@ -654,7 +636,7 @@ static int plot_speedup(plotter *p) {
       safe_name(wl, sizeof wl, g->workload);
       /* The parameters as results.json has them, so the row can be looked up there. */
       safe_chars(ps, sizeof ps, g->params_str, "=;,");
-      sb_printf(&b, "%.6f %.9g %.6f %.9g %.9g %u %s %s\n", slot[k] + (j - (nused - 1) / 2.0) * w, s, w / 2,
+      cb_sb_printf(&b, "%.6f %.9g %.6f %.9g %.9g %u %s %s\n", slot[k] + (j - (nused - 1) / 2.0) * w, s, w / 2,
                 base, med, conc[k], wl, ps[0] ? ps : "-");
       if (s < smin) smin = s;
       if (s > smax) smax = s;
@@ -693,7 +675,7 @@ static void params_without(const char *ps, const char *drop, char *out, size_t l
 }
 
 static int plot_crossover(plotter *p) {
-  sbuf b = { 0 };
+  cb_sbuf b = { 0 };
   char list[PLOT_MAX_BACKENDS * 33] = "", rest[256] = "", other[256], vars[PLOT_VARS], sub[512];
   uint32_t cmax = 0;
   double smin = INFINITY, smax = 0, base, med;
@@ -725,8 +707,8 @@ static int plot_crossover(plotter *p) {
     }
     order[i] = k;
   }
-  sb_printf(&b, "# crossover: workload mixed at concurrency %u (%s): speedup over sync against io_fraction, one block per backend (gnuplot index 0, 1, ...)\n", cmax, rest);
-  sb_printf(&b, "# io_fraction speedup sync_median_s backend_median_s\n");
+  cb_sb_printf(&b, "# crossover: workload mixed at concurrency %u (%s): speedup over sync against io_fraction, one block per backend (gnuplot index 0, 1, ...)\n", cmax, rest);
+  cb_sb_printf(&b, "# io_fraction speedup sync_median_s backend_median_s\n");
   for (unsigned bi = 0; bi < p->nb; bi++) {
     if (strcmp(p->bnames[bi], "sync") == 0) continue;
     int rows = 0;
@@ -736,11 +718,11 @@ static int plot_crossover(plotter *p) {
       if (!isfinite(s)) continue;
       if (!rows++) {
         lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-        sb_printf(&b, "%s# backend %s\n", any ? "\n\n" : "", p->backends[bi]);
+        cb_sb_printf(&b, "%s# backend %s\n", any ? "\n\n" : "", p->backends[bi]);
         any = 1;
       }
       const cb_rcase *sc = sync_at(p, g->workload, g->params_str, cmax);
-      sb_printf(&b, "%.9g %.9g %.9g %.9g\n", cb_rcase_param(sc, "io_fraction"), s, base, med);
+      cb_sb_printf(&b, "%.9g %.9g %.9g %.9g\n", cb_rcase_param(sc, "io_fraction"), s, base, med);
       if (s < smin) smin = s;
       if (s > smax) smax = s;
     }
@@ -761,7 +743,7 @@ cleanup:
 /* ---- CPU time against wall time --------------------------------------------------------- */
 
 static int plot_cputime(plotter *p) {
-  sbuf b = { 0 };
+  cb_sbuf b = { 0 };
   char list[PLOT_MAX_BACKENDS * 33] = "", wls[1024] = "", vars[PLOT_VARS];
   const char *wnames[24];
   unsigned nw = 0;
@@ -778,8 +760,8 @@ static int plot_cputime(plotter *p) {
       if (wo < sizeof wls) wo += (size_t)snprintf(wls + wo, sizeof wls - wo, "%s%s", wo ? " " : "", wl);
     }
   }
-  sb_printf(&b, "# cputime: CPU time (user+sys, whole process tree) against median wall time, every case; one block per backend (gnuplot index 0, 1, ...); cases without CPU time are left out (log axes)\n");
-  sb_printf(&b, "# wall_s cpu_s cpu_user_s cpu_sys_s workload_index concurrency workload\n");
+  cb_sb_printf(&b, "# cputime: CPU time (user+sys, whole process tree) against median wall time, every case; one block per backend (gnuplot index 0, 1, ...); cases without CPU time are left out (log axes)\n");
+  cb_sb_printf(&b, "# wall_s cpu_s cpu_user_s cpu_sys_s workload_index concurrency workload\n");
   for (unsigned bi = 0; bi < p->nb; bi++) {
     int rows = 0;
     for (size_t i = 0; i < p->r->n; i++) {
@@ -788,17 +770,17 @@ static int plot_cputime(plotter *p) {
       if (strcmp(c->backend, p->bnames[bi]) != 0 || !(cpu > 0) || !(c->wall_median > 0)) continue;
       if (!rows++) {
         lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-        sb_printf(&b, "%s# backend %s\n", any ? "\n\n" : "", p->backends[bi]);
+        cb_sb_printf(&b, "%s# backend %s\n", any ? "\n\n" : "", p->backends[bi]);
         any = 1;
       }
       unsigned k = 0;
       while (k < nw && strcmp(wnames[k], c->workload) != 0) k++;
       char wl[64];
       safe_name(wl, sizeof wl, c->workload);
-      sb_printf(&b, "%.9g %.9g", c->wall_median, cpu);
+      cb_sb_printf(&b, "%.9g %.9g", c->wall_median, cpu);
       sb_num(&b, c->cpu_user_s);
       sb_num(&b, c->cpu_sys_s);
-      sb_printf(&b, " %u %u %s\n", (k < nw ? k : nw - 1) + 1, c->conc, wl);
+      cb_sb_printf(&b, " %u %u %s\n", (k < nw ? k : nw - 1) + 1, c->conc, wl);
     }
   }
   if (!any) goto cleanup;

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "resread.h"
 #include "util.h"
+#include "sbuf.h"
 
 #define NEAR_IDEAL 0.95          /* efficiency within 5% of the ideal */
 #define MEM_DIFF 1.5             /* memory ratios closer than this are not worth a sentence */
@@ -24,74 +25,16 @@
 
 /* ---- growing strings ---------------------------------------------------------------------- */
 
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-  int oom;               /* sticky: checked once at the end instead of after every append */
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t len) {
-  if (b->oom) return;
-  if (b->n + len + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + len + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, len);
-  b->n += len;
-  b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  char small[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int k = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (k < 0) {
-    b->oom = 1;
-    return;
-  }
-  if ((size_t)k < sizeof small) {
-    sb_put(b, small, (size_t)k);
-    return;
-  }
-  char *big = malloc((size_t)k + 1);
-  if (!big) {
-    b->oom = 1;
-    return;
-  }
-  va_start(ap, fmt);
-  vsnprintf(big, (size_t)k + 1, fmt, ap);
-  va_end(ap);
-  sb_put(b, big, (size_t)k);
-  free(big);
-}
-
-static void sb_free(sbuf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
 /* Text from the data, made safe for HTML text and attribute values. */
-static void sb_html(sbuf *b, const char *s) {
+static void sb_html(cb_sbuf *b, const char *s) {
   for (; *s; s++) {
     switch (*s) {
-    case '&': sb_puts(b, "&amp;"); break;
-    case '<': sb_puts(b, "&lt;"); break;
-    case '>': sb_puts(b, "&gt;"); break;
-    case '"': sb_puts(b, "&quot;"); break;
-    case '\'': sb_puts(b, "&#39;"); break;
-    default: sb_put(b, s, 1);
+    case '&': cb_sb_puts(b, "&amp;"); break;
+    case '<': cb_sb_puts(b, "&lt;"); break;
+    case '>': cb_sb_puts(b, "&gt;"); break;
+    case '"': cb_sb_puts(b, "&quot;"); break;
+    case '\'': cb_sb_puts(b, "&#39;"); break;
+    default: cb_sb_put(b, s, 1);
     }
   }
 }
@@ -99,17 +42,17 @@ static void sb_html(sbuf *b, const char *s) {
 /* Text from the data in markdown: the characters that would start markup or end a table cell
  * are escaped; a newline would end the line, so it becomes a space. Intraword underscores are
  * left alone (CommonMark does not emphasise them), so io_fraction stays readable. */
-static void sb_md(sbuf *b, const char *s) {
+static void sb_md(cb_sbuf *b, const char *s) {
   for (; *s; s++) {
-    if (*s == '\n' || *s == '\r') sb_put(b, " ", 1);
+    if (*s == '\n' || *s == '\r') cb_sb_put(b, " ", 1);
     else {
-      if (strchr("\\`*[]<|", *s)) sb_put(b, "\\", 1);
-      sb_put(b, s, 1);
+      if (strchr("\\`*[]<|", *s)) cb_sb_put(b, "\\", 1);
+      cb_sb_put(b, s, 1);
     }
   }
 }
 
-static void sb_base64(sbuf *b, const unsigned char *d, size_t n) {
+static void sb_base64(cb_sbuf *b, const unsigned char *d, size_t n) {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char q[4];
   for (size_t i = 0; i < n; i += 3) {
@@ -118,15 +61,15 @@ static void sb_base64(sbuf *b, const unsigned char *d, size_t n) {
     q[1] = tbl[v >> 12 & 63];
     q[2] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
     q[3] = i + 2 < n ? tbl[v & 63] : '=';
-    sb_put(b, q, 4);
+    cb_sb_put(b, q, 4);
   }
 }
 
 /* "a", "a and b", "a, b and c". */
-static void sb_join(sbuf *b, const char *const *items, size_t n) {
+static void sb_join(cb_sbuf *b, const char *const *items, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (i) sb_puts(b, i + 1 == n ? " and " : ", ");
-    sb_puts(b, items[i]);
+    if (i) cb_sb_puts(b, i + 1 == n ? " and " : ", ");
+    cb_sb_puts(b, items[i]);
   }
 }
 
@@ -138,16 +81,16 @@ typedef struct slist {
 } slist;
 
 /* Takes s's text. 1 (a sentence written) or -ENOMEM. */
-static int sl_push(slist *l, sbuf *s) {
+static int sl_push(slist *l, cb_sbuf *s) {
   if (s->oom || !s->p) {
-    sb_free(s);
+    cb_sb_free(s);
     return -ENOMEM;
   }
   if (l->n == l->cap) {
     size_t cap = l->cap ? 2 * l->cap : 16;
     char **v = realloc(l->v, cap * sizeof *v);
     if (!v) {
-      sb_free(s);
+      cb_sb_free(s);
       return -ENOMEM;
     }
     l->v = v;
@@ -413,23 +356,23 @@ static int rule_io_speedup(const report *R, const group *g, slist *out) {
   }
   double x = sync->wall_median / fast->wall_median;
   char xs[32], tf[32], ts[32], share[32];
-  sbuf s = { 0 };
+  cb_sbuf s = { 0 };
   fmt_secs(fast->wall_median, tf, sizeof tf);
   fmt_secs(sync->wall_median, ts, sizeof ts);
   if (x >= 1) {
     fmt_x(x, xs, sizeof xs);
-    sb_printf(&s, "On %s at c=%u, %s finished %s faster than sync (%s against %s", g->label, C, fast->backend, xs, tf, ts);
+    cb_sb_printf(&s, "On %s at c=%u, %s finished %s faster than sync (%s against %s", g->label, C, fast->backend, xs, tf, ts);
     /* The others' speedups beside it, so a close second is not mistaken for a rout. */
     for (size_t i = 0, k = 0; i < g->n; i++) {
       const cb_rcase *c = g->c[i];
       if (c == fast || c->conc != C || is_sync(c) || !(c->wall_median > 0)) continue;
       fmt_x(sync->wall_median / c->wall_median, xs, sizeof xs);
-      sb_printf(&s, "%s%s %s", k++ ? ", " : "; ", c->backend, xs);
+      cb_sb_printf(&s, "%s%s %s", k++ ? ", " : "; ", c->backend, xs);
     }
-    sb_puts(&s, ")");
+    cb_sb_puts(&s, ")");
   } else {
     fmt_x(1 / x, xs, sizeof xs);
-    sb_printf(&s, "On %s at c=%u, no backend beat sync: the fastest, %s, took %s sync's time (%s against %s)",
+    cb_sb_printf(&s, "On %s at c=%u, no backend beat sync: the fastest, %s, took %s sync's time (%s against %s)",
               g->label, C, fast->backend, xs, tf, ts);
   }
   int k = 0;
@@ -439,9 +382,9 @@ static int rule_io_speedup(const report *R, const group *g, slist *out) {
     double r = fast->peak_rss_kib / c->peak_rss_kib;
     if (r < MEM_DIFF && r > 1 / MEM_DIFF) continue;
     fmt_share(r, share, sizeof share);
-    sb_printf(&s, "%s%s the memory of %s", k++ ? " and " : " and used ", share, c->backend);
+    cb_sb_printf(&s, "%s%s the memory of %s", k++ ? " and " : " and used ", share, c->backend);
   }
-  sb_puts(&s, ".");
+  cb_sb_puts(&s, ".");
   return sl_push(out, &s);
 }
 
@@ -455,7 +398,7 @@ static int rule_cpu(const report *R, const group *g, slist *out) {
   char (*xs)[32] = calloc(R->nbe, sizeof *xs);
   double uv = NAN, top = 0;
   int rc = -ENOMEM, load = 0;
-  sbuf s = { 0 };
+  cb_sbuf s = { 0 };
   if (!best || !bestc || !name || !xs) goto cleanup;
   for (size_t i = 0; i < g->n; i++) {
     if (g->c[i]->conc > maxc) maxc = g->c[i]->conc;
@@ -487,41 +430,41 @@ static int rule_cpu(const report *R, const group *g, slist *out) {
   }
   rc = 0;
   if (isnan(uv) && !nb) goto cleanup;
-  sb_printf(&s, "On %s, ", g->label);
+  cb_sb_printf(&s, "On %s, ", g->label);
   if (!isnan(uv)) {
     char ux[32];
     fmt_x(uv, ux, sizeof ux);
-    if (uv < 1.05) sb_printf(&s, "uv gives no speedup (%s): it runs every task on one thread", ux);
-    else if (uv < 1.15) sb_printf(&s, "uv gives almost no speedup (%s): it runs every task on one thread", ux);
-    else sb_printf(&s, "uv reaches %s", ux);
-    if (nb) sb_puts(&s, "; ");
+    if (uv < 1.05) cb_sb_printf(&s, "uv gives no speedup (%s): it runs every task on one thread", ux);
+    else if (uv < 1.15) cb_sb_printf(&s, "uv gives almost no speedup (%s): it runs every task on one thread", ux);
+    else cb_sb_printf(&s, "uv reaches %s", ux);
+    if (nb) cb_sb_puts(&s, "; ");
   }
   if (nb) {
     int same = 1;
     for (size_t i = 1; i < nb; i++) same &= strcmp(xs[i], xs[0]) == 0 && bestc[i] == bestc[0];
     if (nb == 1) {
-      sb_printf(&s, "%s reaches %s (c=%u)", name[0], xs[0], bestc[0]);
+      cb_sb_printf(&s, "%s reaches %s (c=%u)", name[0], xs[0], bestc[0]);
     } else if (same) {
       sb_join(&s, name, nb);
-      sb_printf(&s, " reach %s (c=%u)", xs[0], bestc[0]);
+      cb_sb_printf(&s, " reach %s (c=%u)", xs[0], bestc[0]);
     } else {
       for (size_t i = 0; i < nb; i++)
-        sb_printf(&s, "%s%s%s %s (c=%u)", i == 0 ? "" : i + 1 == nb ? " and " : ", ", name[i],
+        cb_sb_printf(&s, "%s%s%s %s (c=%u)", i == 0 ? "" : i + 1 == nb ? " and " : ", ", name[i],
                   i == 0 ? " reaches" : "", xs[i], bestc[i]);
     }
     uint32_t cores = R->r->cores;
-    if (cores) sb_printf(&s, " on %u cores", cores);
+    if (cores) cb_sb_printf(&s, " on %u cores", cores);
     uint32_t allow = cores < maxc ? cores : maxc;
     /* Falling well short of what the cores allow is itself a finding: say it, and why if known. */
     if (cores >= 2 && allow >= 2 && top < 0.75 * allow) {
-      sb_printf(&s, ", well short of the %u× that %u cores allow", allow, allow);
-      if (load) sb_puts(&s, ": other work was competing for the cores (flag load)");
+      cb_sb_printf(&s, ", well short of the %u× that %u cores allow", allow, allow);
+      if (load) cb_sb_puts(&s, ": other work was competing for the cores (flag load)");
     }
   }
-  sb_puts(&s, ".");
+  cb_sb_puts(&s, ".");
   rc = sl_push(out, &s);
 cleanup:
-  sb_free(&s);
+  cb_sb_free(&s);
   free(best);
   free(bestc);
   free(name);
@@ -596,18 +539,18 @@ static int rule_crossover(const report *R, const group *g, slist *out) {
     }
     size_t stop = m;
     while (stop > 0 && !(x[stop - 1] > BEAT_MARGIN)) stop--;
-    sbuf s = { 0 };
+    cb_sbuf s = { 0 };
     char xs[32];
     if (stop == 0) {
-      sb_printf(&s, "On %s at c=%u, %s never beat uv by more than 5%% at any io_fraction measured (%g to %g).",
+      cb_sb_printf(&s, "On %s at c=%u, %s never beat uv by more than 5%% at any io_fraction measured (%g to %g).",
                 f[0]->family, C, rivals[b], fr[0], fr[m - 1]);
     } else if (stop == m) {
       fmt_x(x[m - 1], xs, sizeof xs);
-      sb_printf(&s, "On %s at c=%u, %s beat uv at every io_fraction measured, up to %g (%s faster there).",
+      cb_sb_printf(&s, "On %s at c=%u, %s beat uv at every io_fraction measured, up to %g (%s faster there).",
                 f[0]->family, C, rivals[b], fr[m - 1], xs);
     } else {
       fmt_x(x[stop - 1], xs, sizeof xs);
-      sb_printf(&s, "On %s at c=%u, %s stops beating uv at io_fraction %g: at io_fraction %g, %s finishes %s faster, "
+      cb_sb_printf(&s, "On %s at c=%u, %s stops beating uv at io_fraction %g: at io_fraction %g, %s finishes %s faster, "
                 "because uv computes every task on its one thread; from io_fraction %g on, uv is as fast "
                 "(within 5%%) or faster.", f[0]->family, C, rivals[b], fr[stop], fr[stop - 1], rivals[b], xs, fr[stop]);
     }
@@ -660,12 +603,12 @@ static int rule_recovery(const report *R, const group *g, slist *out) {
   if (cJSON_IsNumber(tp) && tp->valuedouble >= 1) snprintf(pool, sizeof pool, " (%.0f threads)", tp->valuedouble);
   fmt_compute_share(1 - bf, share, sizeof share);
   fmt_x(bx, xs, sizeof xs);
-  sbuf s = { 0 };
-  sb_printf(&s, "On %s at c=%u, with %s spent computing (io_fraction %g), ", g->family, C, share, bf);
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "On %s at c=%u, with %s spent computing (io_fraction %g), ", g->family, C, share, bf);
   if (bx >= BEAT_MARGIN)
-    sb_printf(&s, "uv-offload finishes %s faster than uv by moving the computation to libuv's thread pool%s.", xs, pool);
+    cb_sb_printf(&s, "uv-offload finishes %s faster than uv by moving the computation to libuv's thread pool%s.", xs, pool);
   else
-    sb_printf(&s, "uv-offload is no faster than uv (%s) although it moves the computation to libuv's thread pool%s.", xs, pool);
+    cb_sb_printf(&s, "uv-offload is no faster than uv (%s) although it moves the computation to libuv's thread pool%s.", xs, pool);
   return sl_push(out, &s);
 }
 
@@ -680,13 +623,13 @@ static int rule_efficiency(const report *R, const group *g, slist *out) {
     if (!hi || c->efficiency > hi->efficiency) hi = c;
   }
   if (!lo) return 0;
-  sbuf s = { 0 };
+  cb_sbuf s = { 0 };
   if (lo == hi)
-    sb_printf(&s, "On %s, %s at c=%u runs at %.2f of the ideal time (efficiency = ideal / measured).",
+    cb_sb_printf(&s, "On %s, %s at c=%u runs at %.2f of the ideal time (efficiency = ideal / measured).",
               g->label, lo->backend, lo->conc, lo->efficiency);
   else
     /* Below 0.01 two decimals would print 0.00: give the figure. */
-    sb_printf(&s, "On %s, efficiency (ideal / measured time) among the concurrent backends ranges from "
+    cb_sb_printf(&s, "On %s, efficiency (ideal / measured time) among the concurrent backends ranges from "
               "%.*f (%s at c=%u) to %.2f (%s at c=%u).", g->label, lo->efficiency < 0.01 ? 4 : 2, lo->efficiency,
               lo->backend, lo->conc, hi->efficiency, hi->backend, hi->conc);
   return sl_push(out, &s);
@@ -694,7 +637,7 @@ static int rule_efficiency(const report *R, const group *g, slist *out) {
 
 /* Near the limit: each concurrent backend's highest concurrency within 5% of the ideal. */
 static int rule_near_ideal(const report *R, const group *g, slist *out) {
-  sbuf s = { 0 };
+  cb_sbuf s = { 0 };
   int k = 0;
   for (size_t b = 0; b < R->nbe; b++) {
     const cb_rcase *top = NULL;
@@ -704,11 +647,11 @@ static int rule_near_ideal(const report *R, const group *g, slist *out) {
       if (!top || c->conc > top->conc) top = c;
     }
     if (!top) continue;
-    if (k++ == 0) sb_printf(&s, "On %s, %s at c=%u is at %.2f of the ideal", g->label, top->backend, top->conc, top->efficiency);
-    else sb_printf(&s, "; %s at c=%u at %.2f", top->backend, top->conc, top->efficiency);
+    if (k++ == 0) cb_sb_printf(&s, "On %s, %s at c=%u is at %.2f of the ideal", g->label, top->backend, top->conc, top->efficiency);
+    else cb_sb_printf(&s, "; %s at c=%u at %.2f", top->backend, top->conc, top->efficiency);
   }
   if (!k) return 0;
-  sb_puts(&s, ": close to the limit.");
+  cb_sb_puts(&s, ": close to the limit.");
   return sl_push(out, &s);
 }
 
@@ -728,7 +671,7 @@ static int rule_cost(const report *R, const group *g, slist *out) {
   const char **name = calloc(R->nbe, sizeof *name);
   size_t k = 0;
   int rc = -ENOMEM;
-  sbuf s = { 0 };
+  cb_sbuf s = { 0 };
   if (!per || !name) goto cleanup;
   for (size_t b = 0; b < R->nbe; b++) {
     if (strcmp(R->bes[b], "sync") == 0) continue;
@@ -746,17 +689,17 @@ static int rule_cost(const report *R, const group *g, slist *out) {
   }
   rc = 0;
   if (!k) goto cleanup;
-  sb_printf(&s, "On %s, each task in flight costs ", g->label);
+  cb_sb_printf(&s, "On %s, each task in flight costs ", g->label);
   for (size_t i = 0; i < k; i++) {
     char v[32];
     fmt_kib(per[i], v, sizeof v);
-    sb_printf(&s, "%s%s%s on %s", i == 0 ? "" : i + 1 == k ? " and " : ", ",
+    cb_sb_printf(&s, "%s%s%s on %s", i == 0 ? "" : i + 1 == k ? " and " : ", ",
               per[i] < 0.1 ? "almost nothing" : i == 0 ? "about " : "", per[i] < 0.1 ? "" : v, name[i]);
   }
-  sb_printf(&s, " (peak memory from c=%u to c=%u, per extra task).", lo, hi);
+  cb_sb_printf(&s, " (peak memory from c=%u to c=%u, per extra task).", lo, hi);
   rc = sl_push(out, &s);
 cleanup:
-  sb_free(&s);
+  cb_sb_free(&s);
   free(per);
   free(name);
   return rc;
@@ -800,8 +743,8 @@ static int rule_validity(const report *R, slist *out) {
   }
   if (!r->n) return 0;
   if (!nf) {
-    sbuf s = { 0 };
-    sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
+    cb_sbuf s = { 0 };
+    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
     rc = sl_push(out, &s);
     goto cleanup;
   }
@@ -811,19 +754,19 @@ static int rule_validity(const report *R, slist *out) {
     for (size_t m = 0; m < sizeof flag_meanings / sizeof flag_meanings[0]; m++)
       if (strcmp(flag_meanings[m].flag, flags[k]) == 0) meaning = flag_meanings[m].meaning;
     for (size_t i = 0; i < r->n; i++) count += (size_t)has_flag(r->cases[i].flags, flags[k]);
-    sbuf s = { 0 };
+    cb_sbuf s = { 0 };
     if (count == r->n) {
-      sb_printf(&s, "Flag %s on %s %zu case%s: %s.", flags[k], count == 1 ? "the" : "all", count, count == 1 ? "" : "s", meaning);
+      cb_sb_printf(&s, "Flag %s on %s %zu case%s: %s.", flags[k], count == 1 ? "the" : "all", count, count == 1 ? "" : "s", meaning);
     } else {
-      sb_printf(&s, "Flag %s on %zu case%s (", flags[k], count, count == 1 ? "" : "s");
+      cb_sb_printf(&s, "Flag %s on %zu case%s (", flags[k], count, count == 1 ? "" : "s");
       size_t j = 0;
       for (size_t gi = 0; gi < R->ng; gi++)
         for (size_t i = 0; i < R->g[gi].n; i++) {
           const cb_rcase *c = R->g[gi].c[i];
           if (has_flag(c->flags, flags[k]))
-            sb_printf(&s, "%s%s %s c=%u", j++ ? ", " : "", R->g[gi].label, c->backend, c->conc);
+            cb_sb_printf(&s, "%s%s %s c=%u", j++ ? ", " : "", R->g[gi].label, c->backend, c->conc);
         }
-      sb_printf(&s, "): %s.", meaning);
+      cb_sb_printf(&s, "): %s.", meaning);
     }
     if ((rc = sl_push(out, &s)) < 0) goto cleanup;
   }
@@ -847,8 +790,8 @@ static int findings(const report *R, slist *out) {
       if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
   if (rule_validity(R, out) < 0) return -ENOMEM;
   if (!out->n) {
-    sbuf s = { 0 };
-    sb_puts(&s, "Nothing to compare: the run has no cases.");
+    cb_sbuf s = { 0 };
+    cb_sb_puts(&s, "Nothing to compare: the run has no cases.");
     if (sl_push(out, &s) < 0) return -ENOMEM;
   }
   return 0;
@@ -862,7 +805,7 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 /* "1, 10 and 100": the distinct concurrencies of workload wl. */
-static void conc_list(const cb_results *r, const char *wl, sbuf *out) {
+static void conc_list(const cb_results *r, const char *wl, cb_sbuf *out) {
   uint32_t *v = calloc(r->n ? r->n : 1, sizeof *v);
   size_t n = 0;
   if (!v) {
@@ -876,12 +819,12 @@ static void conc_list(const cb_results *r, const char *wl, sbuf *out) {
     if (k == n) v[n++] = r->cases[i].conc;
   }
   qsort(v, n, sizeof *v, cmp_u32);
-  for (size_t k = 0; k < n; k++) sb_printf(out, "%s%u", k == 0 ? "" : k + 1 == n ? " and " : ", ", v[k]);
+  for (size_t k = 0; k < n; k++) cb_sb_printf(out, "%s%u", k == 0 ? "" : k + 1 == n ? " and " : ", ", v[k]);
   free(v);
 }
 
 /* "delay_ms=10/20, bytes=1024": workload wl's parameters with every value they took. */
-static void param_list(const cb_results *r, const char *wl, sbuf *out) {
+static void param_list(const cb_results *r, const char *wl, cb_sbuf *out) {
   const cb_rcase *first = NULL;
   for (size_t i = 0; i < r->n && !first; i++)
     if (strcmp(r->cases[i].workload, wl) == 0) first = &r->cases[i];
@@ -889,7 +832,7 @@ static void param_list(const cb_results *r, const char *wl, sbuf *out) {
     const char *name = first->params[p].name;
     double seen[16];
     size_t ns = 0;
-    sb_printf(out, "%s%s=", p ? ", " : "", name);
+    cb_sb_printf(out, "%s%s=", p ? ", " : "", name);
     for (size_t i = 0; i < r->n; i++) {
       if (strcmp(r->cases[i].workload, wl)) continue;
       double v = cb_rcase_param(&r->cases[i], name);
@@ -897,11 +840,11 @@ static void param_list(const cb_results *r, const char *wl, sbuf *out) {
       while (k < ns && !same_value(seen[k], v)) k++;
       if (k < ns) continue;
       if (ns == sizeof seen / sizeof seen[0]) {
-        sb_puts(out, "/…");
+        cb_sb_puts(out, "/…");
         break;
       }
       seen[ns] = v;
-      sb_printf(out, "%s%g", ns++ ? "/" : "", v);
+      cb_sb_printf(out, "%s%g", ns++ ? "/" : "", v);
     }
   }
 }
@@ -911,18 +854,18 @@ static const char *env_str(const cb_results *r, const char *key) {
   return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }
 
-static void title_text(const report *R, sbuf *t) {
-  sb_puts(t, "concbench report: ");
+static void title_text(const report *R, cb_sbuf *t) {
+  cb_sb_puts(t, "concbench report: ");
   if (!R->nwl) {
-    sb_puts(t, "no cases");
+    cb_sb_puts(t, "no cases");
     return;
   }
   sb_join(t, R->wls, R->nwl);
-  sb_puts(t, " on ");
+  cb_sb_puts(t, " on ");
   sb_join(t, R->bes, R->nbe);
 }
 
-static void summary_text(const report *R, sbuf *p) {
+static void summary_text(const report *R, cb_sbuf *p) {
   const cb_results *r = R->r;
   const char *date = env_str(r, "date"), *cpu = env_str(r, "cpu_model");
   unsigned rmin = UINT32_MAX, rmax = 0;
@@ -935,23 +878,23 @@ static void summary_text(const report *R, sbuf *p) {
     if (c->tasks > tmax) tmax = c->tasks;
   }
   if (!r->n) {
-    sb_puts(p, "This results file holds no cases: nothing was measured, or the run was interrupted before the first repetition finished.");
+    cb_sb_puts(p, "This results file holds no cases: nothing was measured, or the run was interrupted before the first repetition finished.");
     return;
   }
-  sb_puts(p, "This run");
+  cb_sb_puts(p, "This run");
   if (date) {
     /* "2026-11-22T01:04:36Z" reads better as "2026-11-22 01:04:36 UTC". */
     size_t dl = strlen(date);
-    if (dl == 20 && date[10] == 'T' && date[19] == 'Z') sb_printf(p, " (%.10s %.8s UTC)", date, date + 11);
-    else sb_printf(p, " (%s)", date);
+    if (dl == 20 && date[10] == 'T' && date[19] == 'Z') cb_sb_printf(p, " (%.10s %.8s UTC)", date, date + 11);
+    else cb_sb_printf(p, " (%s)", date);
   }
-  sb_puts(p, " measured the workload");
-  sb_puts(p, R->nwl == 1 ? " " : "s ");
+  cb_sb_puts(p, " measured the workload");
+  cb_sb_puts(p, R->nwl == 1 ? " " : "s ");
   sb_join(p, R->wls, R->nwl);
-  sb_puts(p, R->nbe == 1 ? " on the backend " : " on the backends ");
+  cb_sb_puts(p, R->nbe == 1 ? " on the backend " : " on the backends ");
   sb_join(p, R->bes, R->nbe);
   /* Concurrency levels, merged across workloads that share them. */
-  sbuf *lists = calloc(R->nwl ? R->nwl : 1, sizeof *lists);
+  cb_sbuf *lists = calloc(R->nwl ? R->nwl : 1, sizeof *lists);
   if (!lists) {
     p->oom = 1;
     return;
@@ -960,9 +903,9 @@ static void summary_text(const report *R, sbuf *p) {
   int uniform = 1;
   for (size_t w = 1; w < R->nwl; w++) uniform &= lists[w].p && lists[0].p && strcmp(lists[w].p, lists[0].p) == 0;
   if (R->nwl && uniform) {
-    sb_printf(p, " at concurrency %s", lists[0].p ? lists[0].p : "");
+    cb_sb_printf(p, " at concurrency %s", lists[0].p ? lists[0].p : "");
   } else {
-    sb_puts(p, " at concurrency ");
+    cb_sb_puts(p, " at concurrency ");
     int first = 1;
     for (size_t w = 0; w < R->nwl; w++) {
       int dup = 0;
@@ -976,35 +919,35 @@ static void summary_text(const report *R, sbuf *p) {
       }
       for (size_t v = w; v < R->nwl; v++)
         if (lists[v].p && strcmp(lists[v].p, lists[w].p) == 0) same[ns++] = R->wls[v];
-      sb_printf(p, "%s%s for ", first ? "" : ", and ", lists[w].p);
+      cb_sb_printf(p, "%s%s for ", first ? "" : ", and ", lists[w].p);
       sb_join(p, same, ns);
       free(same);
       first = 0;
     }
   }
-  for (size_t w = 0; w < R->nwl; w++) sb_free(&lists[w]);
+  for (size_t w = 0; w < R->nwl; w++) cb_sb_free(&lists[w]);
   free(lists);
   if (r->n) {
-    if (tmin == tmax) sb_printf(p, ", %llu tasks per case", (unsigned long long)tmin);
-    else sb_printf(p, ", %llu to %llu tasks per case", (unsigned long long)tmin, (unsigned long long)tmax);
-    if (rmin == rmax) sb_printf(p, " and %u repetition%s of each", rmin, rmin == 1 ? "" : "s");
-    else sb_printf(p, " and %u to %u repetitions of each", rmin, rmax);
+    if (tmin == tmax) cb_sb_printf(p, ", %llu tasks per case", (unsigned long long)tmin);
+    else cb_sb_printf(p, ", %llu to %llu tasks per case", (unsigned long long)tmin, (unsigned long long)tmax);
+    if (rmin == rmax) cb_sb_printf(p, " and %u repetition%s of each", rmin, rmin == 1 ? "" : "s");
+    else cb_sb_printf(p, " and %u to %u repetitions of each", rmin, rmax);
   }
-  sb_printf(p, ": %zu case%s", r->n, r->n == 1 ? "" : "s");
+  cb_sb_printf(p, ": %zu case%s", r->n, r->n == 1 ? "" : "s");
   if (r->cores || cpu) {
-    sb_puts(p, ", on a machine with ");
-    if (r->cores) sb_printf(p, "%u core%s", r->cores, r->cores == 1 ? "" : "s");
-    else sb_puts(p, "an unknown number of cores");
-    if (cpu) sb_printf(p, " (%s)", cpu);
+    cb_sb_puts(p, ", on a machine with ");
+    if (r->cores) cb_sb_printf(p, "%u core%s", r->cores, r->cores == 1 ? "" : "s");
+    else cb_sb_puts(p, "an unknown number of cores");
+    if (cpu) cb_sb_printf(p, " (%s)", cpu);
   }
-  sb_puts(p, ". Parameters: ");
+  cb_sb_puts(p, ". Parameters: ");
   for (size_t w = 0; w < R->nwl; w++) {
-    sb_printf(p, "%s%s ", w ? "; " : "", R->wls[w]);
+    cb_sb_printf(p, "%s%s ", w ? "; " : "", R->wls[w]);
     param_list(r, R->wls[w], p);
   }
-  sb_puts(p, ".");
+  cb_sb_puts(p, ".");
   if (strcmp(r->status, "partial") == 0)
-    sb_puts(p, " The run is partial: it was interrupted, and only the repetitions that finished are here.");
+    cb_sb_puts(p, " The run is partial: it was interrupted, and only the repetitions that finished are here.");
 }
 
 /* ---- the table -------------------------------------------------------------------------------- */
@@ -1126,7 +1069,7 @@ static int plots_find(const char *dir, plot **out, size_t *n) {
 
 /* An <img> with the file as a data: URI, so the page needs nothing beside it. 0, or -errno when
  * it cannot be read (the caller says so in the page). */
-static int embed_image(sbuf *h, const char *dir, const char *name, int png, const char *alt) {
+static int embed_image(cb_sbuf *h, const char *dir, const char *name, int png, const char *alt) {
   char path[4400];
   size_t len;
   snprintf(path, sizeof path, "%s/plots/%s.%s", dir, name, png ? "png" : "svg");
@@ -1136,11 +1079,11 @@ static int embed_image(sbuf *h, const char *dir, const char *name, int png, cons
     free(data);
     return -EFBIG;
   }
-  sb_printf(h, "<img alt=\"");
+  cb_sb_printf(h, "<img alt=\"");
   sb_html(h, alt);
-  sb_printf(h, "\" src=\"data:image/%s;base64,", png ? "png" : "svg+xml");
+  cb_sb_printf(h, "\" src=\"data:image/%s;base64,", png ? "png" : "svg+xml");
   sb_base64(h, data, len);
-  sb_puts(h, "\">");
+  cb_sb_puts(h, "\">");
   free(data);
   return 0;
 }
@@ -1170,43 +1113,43 @@ static const struct { const char *key, *label; } env_rows[] = {
 };
 
 /* A JSON value as text for people. */
-static void json_text(const char *key, const cJSON *v, sbuf *out) {
+static void json_text(const char *key, const cJSON *v, cb_sbuf *out) {
   if (cJSON_IsString(v)) {
-    sb_puts(out, v->valuestring ? v->valuestring : "");
+    cb_sb_puts(out, v->valuestring ? v->valuestring : "");
   } else if (cJSON_IsBool(v)) {
-    sb_puts(out, cJSON_IsTrue(v) ? "yes" : "no");
+    cb_sb_puts(out, cJSON_IsTrue(v) ? "yes" : "no");
   } else if (cJSON_IsNumber(v)) {
     char b[32];
     if (key && strstr(key, "_kib")) {
       fmt_kib(v->valuedouble, b, sizeof b);
-      sb_puts(out, b);
+      cb_sb_puts(out, b);
     } else if (key && strcmp(key, "compute_unit_ns") == 0) {
-      if (v->valuedouble > 0) sb_printf(out, "%.1f ns", v->valuedouble);
-      else sb_puts(out, "not calibrated");
+      if (v->valuedouble > 0) cb_sb_printf(out, "%.1f ns", v->valuedouble);
+      else cb_sb_puts(out, "not calibrated");
     } else if (v->valuedouble < 0) {
-      sb_puts(out, "unknown");
+      cb_sb_puts(out, "unknown");
     } else {
-      sb_printf(out, "%.15g", v->valuedouble);
+      cb_sb_printf(out, "%.15g", v->valuedouble);
     }
   } else if (cJSON_IsArray(v)) {
     const cJSON *it;
     int k = 0;
     cJSON_ArrayForEach(it, v) {
-      if (k++) sb_puts(out, ", ");
-      if (cJSON_IsNumber(it)) sb_printf(out, "%.2f", it->valuedouble);
+      if (k++) cb_sb_puts(out, ", ");
+      if (cJSON_IsNumber(it)) cb_sb_printf(out, "%.2f", it->valuedouble);
       else json_text(NULL, it, out);
     }
   } else if (v) {
     char *s = cJSON_PrintUnformatted(v);
     if (!s) out->oom = 1;
-    else sb_puts(out, s);
+    else cb_sb_puts(out, s);
     free(s);
   }
 }
 
 typedef struct kv {
   const char *label;
-  sbuf value;
+  cb_sbuf value;
 } kv;
 
 /* The environment as label and value rows. */
@@ -1234,7 +1177,7 @@ static int env_kvs(const cb_results *r, kv **out, size_t *n) {
 }
 
 static void kvs_free(kv *v, size_t n) {
-  for (size_t i = 0; i < n; i++) sb_free(&v[i].value);
+  for (size_t i = 0; i < n; i++) cb_sb_free(&v[i].value);
   free(v);
 }
 
@@ -1249,164 +1192,164 @@ typedef struct doc {
   const char *command;   /* "concbench run …", or NULL */
 } doc;
 
-static void write_md(const doc *d, sbuf *m) {
+static void write_md(const doc *d, cb_sbuf *m) {
   const report *R = d->R;
   char cells[NCOL][256], cap[200];
-  sb_puts(m, "# ");
+  cb_sb_puts(m, "# ");
   sb_md(m, d->title);
-  sb_puts(m, "\n\n");
+  cb_sb_puts(m, "\n\n");
   sb_md(m, d->summary);
-  sb_puts(m, "\n\n## Findings\n\n");
+  cb_sb_puts(m, "\n\n## Findings\n\n");
   for (size_t i = 0; i < d->find->n; i++) {
-    sb_puts(m, "- ");
+    cb_sb_puts(m, "- ");
     sb_md(m, d->find->v[i]);
-    sb_puts(m, "\n");
+    cb_sb_puts(m, "\n");
   }
-  sb_puts(m, "\n## Results\n\nOne row per case. Speedup is sync's median wall time over the backend's at the same "
+  cb_sb_puts(m, "\n## Results\n\nOne row per case. Speedup is sync's median wall time over the backend's at the same "
              "concurrency; efficiency is the ideal time over the measured one; CPU s is user plus system time "
              "of the whole process tree; peak MiB is the peak memory of the tree.\n\n|");
-  for (int k = 0; k < NCOL; k++) sb_printf(m, " %s |", col_names[k]);
-  sb_puts(m, "\n|");
-  for (int k = 0; k < NCOL; k++) sb_puts(m, col_left[k] ? " :--- |" : " ---: |");
-  sb_puts(m, "\n");
+  for (int k = 0; k < NCOL; k++) cb_sb_printf(m, " %s |", col_names[k]);
+  cb_sb_puts(m, "\n|");
+  for (int k = 0; k < NCOL; k++) cb_sb_puts(m, col_left[k] ? " :--- |" : " ---: |");
+  cb_sb_puts(m, "\n");
   for (size_t gi = 0; gi < R->ng; gi++)
     for (size_t i = 0; i < R->g[gi].n; i++) {
       case_cells(&R->g[gi], R->g[gi].c[i], cells);
-      sb_puts(m, "|");
+      cb_sb_puts(m, "|");
       for (int k = 0; k < NCOL; k++) {
-        sb_puts(m, " ");
+        cb_sb_puts(m, " ");
         sb_md(m, cells[k]);
-        sb_puts(m, " |");
+        cb_sb_puts(m, " |");
       }
-      sb_puts(m, "\n");
+      cb_sb_puts(m, "\n");
     }
-  sb_puts(m, "\n## Plots\n\n");
+  cb_sb_puts(m, "\n## Plots\n\n");
   if (!d->nplots) {
-    sb_puts(m, "There are no plots: run concbench plot ");
+    cb_sb_puts(m, "There are no plots: run concbench plot ");
     sb_md(m, R->dir);
-    sb_puts(m, " (needs gnuplot-nox), then concbench report again.\n\n");
+    cb_sb_puts(m, " (needs gnuplot-nox), then concbench report again.\n\n");
   }
   for (size_t i = 0; i < d->nplots; i++) {
     const plot *p = &d->plots[i];
     plot_caption(p->name, cap, sizeof cap);
-    sb_puts(m, "![");
+    cb_sb_puts(m, "![");
     sb_md(m, cap);
-    sb_printf(m, "](plots/%s.%s)", p->name, p->png ? "png" : "svg");
-    if (p->png && p->svg) sb_printf(m, " ([SVG](plots/%s.svg))", p->name);
-    sb_puts(m, "\n\n");
+    cb_sb_printf(m, "](plots/%s.%s)", p->name, p->png ? "png" : "svg");
+    if (p->png && p->svg) cb_sb_printf(m, " ([SVG](plots/%s.svg))", p->name);
+    cb_sb_puts(m, "\n\n");
   }
-  sb_puts(m, "## Environment\n\n| | |\n| :--- | :--- |\n");
+  cb_sb_puts(m, "## Environment\n\n| | |\n| :--- | :--- |\n");
   for (size_t i = 0; i < d->nenv; i++) {
-    sb_puts(m, "| ");
+    cb_sb_puts(m, "| ");
     sb_md(m, d->env[i].label);
-    sb_puts(m, " | ");
+    cb_sb_puts(m, " | ");
     sb_md(m, d->env[i].value.p ? d->env[i].value.p : "");
-    sb_puts(m, " |\n");
+    cb_sb_puts(m, " |\n");
   }
-  sb_puts(m, "\n## Method\n\n");
+  cb_sb_puts(m, "\n## Method\n\n");
   if (d->command) {
-    sb_puts(m, "- **command**: ");
+    cb_sb_puts(m, "- **command**: ");
     sb_md(m, d->command);
-    sb_puts(m, "\n");
+    cb_sb_puts(m, "\n");
   }
   const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
   cJSON_ArrayForEach(it, meth) {
-    sbuf v = { 0 };
+    cb_sbuf v = { 0 };
     json_text(NULL, it, &v);
-    sb_puts(m, "- **");
+    cb_sb_puts(m, "- **");
     sb_md(m, it->string ? it->string : "");
-    sb_puts(m, "**: ");
+    cb_sb_puts(m, "**: ");
     sb_md(m, v.p ? v.p : "");
-    sb_puts(m, "\n");
+    cb_sb_puts(m, "\n");
     m->oom |= v.oom;
-    sb_free(&v);
+    cb_sb_free(&v);
   }
 }
 
-static void write_html(const doc *d, sbuf *h) {
+static void write_html(const doc *d, cb_sbuf *h) {
   const report *R = d->R;
   char cells[NCOL][256], cap[200];
-  sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+  cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
   sb_html(h, d->title);
-  sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
+  cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
   sb_html(h, d->title);
-  sb_puts(h, "</h1>\n<p>");
+  cb_sb_puts(h, "</h1>\n<p>");
   sb_html(h, d->summary);
-  sb_puts(h, "</p>\n<h2>Findings</h2>\n<ul>\n");
+  cb_sb_puts(h, "</p>\n<h2>Findings</h2>\n<ul>\n");
   for (size_t i = 0; i < d->find->n; i++) {
-    sb_puts(h, "<li>");
+    cb_sb_puts(h, "<li>");
     sb_html(h, d->find->v[i]);
-    sb_puts(h, "</li>\n");
+    cb_sb_puts(h, "</li>\n");
   }
-  sb_puts(h, "</ul>\n<h2>Results</h2>\n<p>One row per case. Speedup is sync's median wall time over the backend's at "
+  cb_sb_puts(h, "</ul>\n<h2>Results</h2>\n<p>One row per case. Speedup is sync's median wall time over the backend's at "
              "the same concurrency; efficiency is the ideal time over the measured one; CPU s is user plus system "
              "time of the whole process tree; peak MiB is the peak memory of the tree.</p>\n<table>\n<thead><tr>");
-  for (int k = 0; k < NCOL; k++) sb_printf(h, "<th%s>%s</th>", col_left[k] ? " class=\"l\"" : "", col_names[k]);
-  sb_puts(h, "</tr></thead>\n<tbody>\n");
+  for (int k = 0; k < NCOL; k++) cb_sb_printf(h, "<th%s>%s</th>", col_left[k] ? " class=\"l\"" : "", col_names[k]);
+  cb_sb_puts(h, "</tr></thead>\n<tbody>\n");
   for (size_t gi = 0; gi < R->ng; gi++)
     for (size_t i = 0; i < R->g[gi].n; i++) {
       case_cells(&R->g[gi], R->g[gi].c[i], cells);
-      sb_puts(h, "<tr class=\"case\">");
+      cb_sb_puts(h, "<tr class=\"case\">");
       for (int k = 0; k < NCOL; k++) {
-        sb_puts(h, col_left[k] ? "<td class=\"l\">" : "<td>");
+        cb_sb_puts(h, col_left[k] ? "<td class=\"l\">" : "<td>");
         sb_html(h, cells[k]);
-        sb_puts(h, "</td>");
+        cb_sb_puts(h, "</td>");
       }
-      sb_puts(h, "</tr>\n");
+      cb_sb_puts(h, "</tr>\n");
     }
-  sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
   if (!d->nplots) {
-    sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
+    cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
     sb_html(h, R->dir);
-    sb_puts(h, " (needs gnuplot-nox), then concbench report again.</p>\n");
+    cb_sb_puts(h, " (needs gnuplot-nox), then concbench report again.</p>\n");
   }
   for (size_t i = 0; i < d->nplots; i++) {
     const plot *p = &d->plots[i];
     plot_caption(p->name, cap, sizeof cap);
-    sb_puts(h, "<figure>");
+    cb_sb_puts(h, "<figure>");
     int rc = embed_image(h, R->r->dir, p->name, p->png, cap);
     if (rc < 0 && p->png && p->svg) rc = embed_image(h, R->r->dir, p->name, 0, cap);
-    if (rc < 0) sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
-    sb_puts(h, "<figcaption>");
+    if (rc < 0) cb_sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
+    cb_sb_puts(h, "<figcaption>");
     sb_html(h, cap);
-    sb_puts(h, "</figcaption></figure>\n");
+    cb_sb_puts(h, "</figcaption></figure>\n");
   }
-  sb_puts(h, "<h2>Environment</h2>\n<table>\n<tbody>\n");
+  cb_sb_puts(h, "<h2>Environment</h2>\n<table>\n<tbody>\n");
   for (size_t i = 0; i < d->nenv; i++) {
-    sb_puts(h, "<tr><th class=\"l\">");
+    cb_sb_puts(h, "<tr><th class=\"l\">");
     sb_html(h, d->env[i].label);
-    sb_puts(h, "</th><td class=\"l\">");
+    cb_sb_puts(h, "</th><td class=\"l\">");
     sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
-    sb_puts(h, "</td></tr>\n");
+    cb_sb_puts(h, "</td></tr>\n");
   }
-  sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n");
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n");
   if (d->command) {
-    sb_puts(h, "<dt>command</dt><dd><code>");
+    cb_sb_puts(h, "<dt>command</dt><dd><code>");
     sb_html(h, d->command);
-    sb_puts(h, "</code></dd>\n");
+    cb_sb_puts(h, "</code></dd>\n");
   }
   const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
   cJSON_ArrayForEach(it, meth) {
-    sbuf v = { 0 };
+    cb_sbuf v = { 0 };
     json_text(NULL, it, &v);
-    sb_puts(h, "<dt>");
+    cb_sb_puts(h, "<dt>");
     sb_html(h, it->string ? it->string : "");
-    sb_puts(h, "</dt><dd>");
+    cb_sb_puts(h, "</dt><dd>");
     sb_html(h, v.p ? v.p : "");
-    sb_puts(h, "</dd>\n");
+    cb_sb_puts(h, "</dd>\n");
     h->oom |= v.oom;
-    sb_free(&v);
+    cb_sb_free(&v);
   }
-  sb_puts(h, "</dl>\n</body>\n</html>\n");
+  cb_sb_puts(h, "</dl>\n</body>\n</html>\n");
 }
 
 /* "concbench run -b …" from results.json's command array. */
-static void command_text(const cb_results *r, sbuf *out) {
+static void command_text(const cb_results *r, cb_sbuf *out) {
   const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(r->root, "command"), *it;
   if (!cJSON_IsArray(cmd)) return;
-  sb_puts(out, "concbench");
+  cb_sb_puts(out, "concbench");
   cJSON_ArrayForEach(it, cmd)
-    if (cJSON_IsString(it) && it->valuestring) sb_printf(out, " %s", it->valuestring);
+    if (cJSON_IsString(it) && it->valuestring) cb_sb_printf(out, " %s", it->valuestring);
 }
 
 /* The report, and the paths it wrote (for the command to print). */
@@ -1414,7 +1357,7 @@ static int report_write(const char *dir, char *err, size_t len, char *md_path, c
   cb_results r;
   report R = { 0 };
   slist find = { 0 };
-  sbuf title = { 0 }, summary = { 0 }, cmd = { 0 }, md = { 0 }, html = { 0 };
+  cb_sbuf title = { 0 }, summary = { 0 }, cmd = { 0 }, md = { 0 }, html = { 0 };
   plot *plots = NULL;
   size_t nplots = 0, nenv = 0;
   kv *env = NULL;
@@ -1441,11 +1384,11 @@ static int report_write(const char *dir, char *err, size_t len, char *md_path, c
   if (title.oom || summary.oom || cmd.oom || md.oom || html.oom) goto cleanup;
   for (size_t i = 0; i < nenv; i++)
     if (env[i].value.oom) goto cleanup;
-  if ((rc = cb_write_atomic(md_path, md.p, md.n)) < 0) {
+  if ((rc = cb_write_atomic(md_path, md.p, md.len)) < 0) {
     snprintf(err, len, "%s: %s", md_path, strerror(-rc));
     goto cleanup;
   }
-  if ((rc = cb_write_atomic(html_path, html.p, html.n)) < 0) {
+  if ((rc = cb_write_atomic(html_path, html.p, html.len)) < 0) {
     snprintf(err, len, "%s: %s", html_path, strerror(-rc));
     goto cleanup;
   }
@@ -1454,11 +1397,11 @@ cleanup:
   if (rc == -ENOMEM) snprintf(err, len, "report: out of memory");
   kvs_free(env, nenv);
   free(plots);
-  sb_free(&title);
-  sb_free(&summary);
-  sb_free(&cmd);
-  sb_free(&md);
-  sb_free(&html);
+  cb_sb_free(&title);
+  cb_sb_free(&summary);
+  cb_sb_free(&cmd);
+  cb_sb_free(&md);
+  cb_sb_free(&html);
   sl_free(&find);
   report_free(&R);
   cb_results_free(&r);

@@ -11,6 +11,7 @@
 #include "results.h"
 #include "env.h"
 #include "util.h"
+#include "sbuf.h"
 
 const char cb_csv_header[] =
   "workload,backend,tasks,concurrency,params,reps,wall_median_s,wall_min_s,wall_max_s,"
@@ -113,28 +114,10 @@ cleanup:
 }
 
 /* A growable string for the CSV. */
-typedef struct sbuf { char *p; size_t len, cap; int oom; } sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  for (;;) {
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) { b->oom = 1; return; }
-    if (b->p && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
-    size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-    char *np = realloc(b->p, ncap);
-    if (!np) { b->oom = 1; return; }
-    b->p = np;
-    b->cap = ncap;
-  }
-}
 
 static char *csv_of(const cb_plan *plan) {
-  sbuf b = { 0 };
-  sb_printf(&b, "%s\n", cb_csv_header);
+  cb_sbuf b = { 0 };
+  cb_sb_printf(&b, "%s\n", cb_csv_header);
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
     if (!c->nreps) continue;
@@ -150,7 +133,7 @@ static char *csv_of(const cb_plan *plan) {
       snprintf(achieved, sizeof achieved, "%.3f", r.rate_achieved);
     }
     cb_flags_format(r.flags, flags, sizeof flags);
-    sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%u,%.6f,%.6f,%.0f,%.0f,%.0f,"
+    cb_sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%u,%.6f,%.6f,%.0f,%.0f,%.0f,"
               "%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%s,%016llx,%u,%.0f,%s,%s,%.0f,%.0f,%.0f,%.3f,%s\n",
               c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
               c->nreps, r.wall.median, r.wall.min, r.wall.max, r.wall.mean, r.wall.stddev, r.cv,
