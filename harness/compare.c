@@ -69,39 +69,6 @@ typedef struct cmp_pair {
 
 /* ---- the bootstrap ---------------------------------------------------------------------------- */
 
-/* xoshiro256** seeded through splitmix64, as in stats.c (whose copy is private): written out so
- * intervals are the same on every libc. */
-typedef struct cmp_rng {
-  uint64_t s[4];
-} cmp_rng;
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(cmp_rng *r) {
-  uint64_t *s = r->s;
-  uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return out;
-}
-
-/* Uniform in [0, n), n > 0, without modulo bias. */
-static uint64_t rng_below(cmp_rng *r, uint64_t n) {
-  uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
-  do x = rng_next(r); while (x >= lim);
-  return x % n;
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -134,7 +101,7 @@ int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_
                          unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi) {
   double *wb = NULL, *wn = NULL, *r = NULL;
   int rc = 0;
-  cmp_rng g;
+  cb_rng g;
   if (!base || !cur || nb == 0 || nn == 0 || !(level > 0 && level < 1)) return -EINVAL;
   *ratio = ratio_of(cb_median(cur, nn), cb_median(base, nb));
   *lo = *hi = *ratio;
@@ -146,10 +113,10 @@ int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_
     rc = -ENOMEM;
     goto cleanup;
   }
-  for (int i = 0; i < 4; i++) g.s[i] = splitmix64(&seed);
+  cb_rng_seed(&g, seed);
   for (unsigned k = 0; k < resamples; k++) {
-    for (size_t i = 0; i < nb; i++) wb[i] = base[rng_below(&g, nb)];
-    for (size_t i = 0; i < nn; i++) wn[i] = cur[rng_below(&g, nn)];
+    for (size_t i = 0; i < nb; i++) wb[i] = base[cb_rng_below(&g, nb)];
+    for (size_t i = 0; i < nn; i++) wn[i] = cur[cb_rng_below(&g, nn)];
     r[k] = ratio_of(median_inplace(wn, nn), median_inplace(wb, nb));
   }
   qsort(r, resamples, sizeof *r, cmp_double);

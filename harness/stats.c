@@ -112,10 +112,6 @@ double cb_cv(const cb_stats *s) {
 
 /* xoshiro256**, seeded through splitmix64 as its authors advise (any seed, 0 included, gives a
  * good state). Written out here so intervals are the same on every libc. */
-typedef struct rng {
-  uint64_t s[4];
-} rng;
-
 static uint64_t splitmix64(uint64_t *x) {
   uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
   z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -123,13 +119,13 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static void rng_seed(rng *r, uint64_t seed) {
+void cb_rng_seed(cb_rng *r, uint64_t seed) {
   for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-static uint64_t rng_next(rng *r) {
+uint64_t cb_rng_next(cb_rng *r) {
   uint64_t *s = r->s;
   uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
   s[2] ^= s[0];
@@ -143,18 +139,18 @@ static uint64_t rng_next(rng *r) {
 
 /* Uniform in [0, n) without modulo bias: Lemire's multiply-and-reject for 32-bit n, plain
  * rejection above. */
-static uint64_t rng_below(rng *r, uint64_t n) {
+uint64_t cb_rng_below(cb_rng *r, uint64_t n) {
   if (n <= UINT32_MAX) {
     uint32_t n32 = (uint32_t)n;
-    uint64_t m = (rng_next(r) >> 32) * n32;
+    uint64_t m = (cb_rng_next(r) >> 32) * n32;
     if ((uint32_t)m < n32) {
       uint32_t thresh = (uint32_t)(-n32) % n32;
-      while ((uint32_t)m < thresh) m = (rng_next(r) >> 32) * n32;
+      while ((uint32_t)m < thresh) m = (cb_rng_next(r) >> 32) * n32;
     }
     return m >> 32;
   }
   uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
-  do x = rng_next(r); while (x >= lim);
+  do x = cb_rng_next(r); while (x >= lim);
   return x % n;
 }
 
@@ -195,7 +191,7 @@ static double median_select(double *w, size_t n) {
 void cb_bootstrap_median_ci(const double *v, size_t n, double level, unsigned resamples,
                             uint64_t seed, double *lo, double *hi) {
   double *w = NULL, *meds = NULL;
-  rng r;
+  cb_rng r;
   *lo = *hi = 0;
   if (n == 0) return;
   if (n == 1) {
@@ -212,9 +208,9 @@ void cb_bootstrap_median_ci(const double *v, size_t n, double level, unsigned re
     *lo = *hi = NAN;
     goto cleanup;
   }
-  rng_seed(&r, seed);
+  cb_rng_seed(&r, seed);
   for (unsigned b = 0; b < resamples; b++) {
-    for (size_t i = 0; i < n; i++) w[i] = v[rng_below(&r, n)];
+    for (size_t i = 0; i < n; i++) w[i] = v[cb_rng_below(&r, n)];
     meds[b] = median_select(w, n);
   }
   qsort(meds, resamples, sizeof *meds, cmp_d);

@@ -50,4 +50,15 @@ double cb_cv(const cb_stats *s);
 int cb_mann_whitney(const double *a, size_t na, const double *b, size_t nb, double *u,
                     double *p_two_sided);
 
+/* A seeded generator (xoshiro256** seeded through splitmix64), the same on every libc: resampling
+ * is reproducible from the seed alone. */
+typedef struct cb_rng {
+  uint64_t s[4];
+} cb_rng;
+
+void cb_rng_seed(cb_rng *r, uint64_t seed);
+uint64_t cb_rng_next(cb_rng *r);
+/* Uniform in [0, n), n > 0, without modulo bias. */
+uint64_t cb_rng_below(cb_rng *r, uint64_t n);
+
 #endif
