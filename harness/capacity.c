@@ -8,8 +8,7 @@
 #include "capacity.h"
 #include "util.h"
 
-/* Kernel tasks (threads) now running: all of them, and those of our real user. */
-static void count_tasks(long long *all, long long *mine) {
+void cb_capacity_count_tasks(long long *all, long long *mine) {
   char path[64], line[256];
   uid_t uid = getuid();
   *all = *mine = 0;
@@ -71,7 +70,7 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   if (tasks) {
     long long all, mine;
     struct rlimit rl;
-    count_tasks(&all, &mine);
+    cb_capacity_count_tasks(&all, &mine);
     /* A margin for the runner, the measurement process and what else starts meanwhile. */
     unsigned long long want = tasks + 16;
     if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&

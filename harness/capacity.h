@@ -8,6 +8,10 @@
 /* 0 when it can; else -1 and one line in err saying which limit and how to raise it. */
 int cb_capacity_check(const cb_case *c, char *err, size_t len);
 
+/* Kernel tasks (threads) running now: all of them, and those of our real user (what
+ * RLIMIT_NPROC counts). */
+void cb_capacity_count_tasks(long long *all, long long *mine);
+
 /* Raise the soft limit on open files to the hard one, as servers do: connections need them. */
 void cb_capacity_raise_nofile(void);
 

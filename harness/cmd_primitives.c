@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <cjson/cJSON.h>
 #include "cmd.h"
+#include "capacity.h"
 #include "clock.h"
 #include "coro.h"
 #include "env.h"
@@ -119,37 +120,13 @@ static void limit_error(char *err, size_t len, const char *what, unsigned i, uns
            cb_read_ll("/proc/sys/kernel/pid_max", -1), cb_read_ll("/proc/sys/vm/max_map_count", -1));
 }
 
-/* Kernel tasks now running: all of them and those of our real user. */
-static void count_tasks(long long *all, long long *mine) {
-  char path[64], line[256];
-  uid_t uid = getuid();
-  *all = *mine = 0;
-  DIR *d = opendir("/proc");
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    if (snprintf(path, sizeof path, "/proc/%.20s/status", e->d_name) >= (int)sizeof path) continue;
-    FILE *f = fopen(path, "r");
-    if (!f) continue;
-    long long threads = 1, ruid = -1;
-    while (fgets(line, sizeof line, f)) {
-      if (strncmp(line, "Uid:", 4) == 0) ruid = atoll(line + 4);
-      else if (strncmp(line, "Threads:", 8) == 0) threads = atoll(line + 8);
-    }
-    fclose(f);
-    *all += threads;
-    if (ruid == (long long)uid) *mine += threads;
-  }
-  closedir(d);
-}
 
 /* The idle-memory trials keep `units` threads or processes alive at once: refuse before
  * measuring anything when a limit would stop them. 0 or -1 with err set. */
 static int check_limits(unsigned units, char *err, size_t len) {
   long long all, mine;
   unsigned long long want = units + 16ull;   /* the units, a measurement child, a margin */
-  count_tasks(&all, &mine);
+  cb_capacity_count_tasks(&all, &mine);
   long long u = rlimit_cur(RLIMIT_NPROC);
   if (u >= 0 && (unsigned long long)mine + want > (unsigned long long)u) {
     long long left = u - mine;
