@@ -57,6 +57,7 @@ static const char run_usage[] =
   "                           a failing gate prints its figure and exits 1 (repeatable)\n"
   "      --shard I/N          run the I-th of N deterministic slices of the cases (concbench merge)\n"
   "      --save-baseline NAME also store the results as results/baselines/NAME (concbench compare)\n"
+  "      --case-timeout S     stop a repetition that runs longer than S seconds; recorded as such\n"
   "  -q, --quiet              no table, no progress\n"
   "  -v, --verbose            a line per measured repetition\n"
   "  -h, --help               this text\n"
@@ -77,12 +78,13 @@ typedef struct run_opts {
   int ngates;
   unsigned shard, nshards;   /* --shard i/n: 1-based; 0 = no sharding */
   const char *baseline;      /* --save-baseline NAME */
+  double case_timeout;       /* --case-timeout S, or 0 */
 } run_opts;
 
 /* Parse the options into cfg (the ad-hoc configuration) and o. -1 to go on, else the status. */
 static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
   enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-         O_GATE, O_SHARD, O_BASELINE };
+         O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT };
   static const struct option opts[] = {
     { "backends", required_argument, NULL, 'b' },
     { "workloads", required_argument, NULL, 'w' },
@@ -103,6 +105,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "gate", required_argument, NULL, O_GATE },
     { "shard", required_argument, NULL, O_SHARD },
     { "save-baseline", required_argument, NULL, O_BASELINE },
+    { "case-timeout", required_argument, NULL, O_CASE_TIMEOUT },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -213,6 +216,9 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
         return 2;
       }
       o->baseline = optarg;
+      break;
+    case O_CASE_TIMEOUT:
+      if (cb_cfg_number("--case-timeout", optarg, 0.001, 86400, &o->case_timeout, err, sizeof err) != 0) BAD();
       break;
     case O_QUICK: o->quick = 1; break;
     case O_REPORT: o->report = 1; break;
@@ -463,7 +469,8 @@ int cb_cmd_run(int argc, char **argv) {
     }
   }
   cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
-                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .unit_s = m.unit_s };
+                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .unit_s = m.unit_s,
+                         .case_timeout_s = o.case_timeout };
 
   cb_runner_signals();
   int tty = isatty(STDERR_FILENO) && !cfg.quiet;

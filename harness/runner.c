@@ -250,8 +250,10 @@ static double proc_cpu_s(pid_t pid) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Read len bytes, watching the tree meanwhile. 1 when all came, 0 at an early end, -errno. */
-static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *pk, int64_t *next_watch) {
+/* Read len bytes, watching the tree meanwhile. 1 when all came, 0 at an early end, -ETIME past
+ * the deadline (0 = none), -errno. */
+static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *pk, int64_t *next_watch,
+                         int64_t deadline) {
   char *p = buf;
   size_t got = 0;
   struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -267,7 +269,9 @@ static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *
       if (period > 100000000) period = 100000000;
       *next_watch = cb_now_ns() + period;
     }
-    int ms = (int)((*next_watch - cb_now_ns()) / 1000000) + 1;
+    if (deadline && cb_now_ns() >= deadline) return -ETIME;
+    int64_t until = deadline && deadline < *next_watch ? deadline : *next_watch;
+    int ms = (int)((until - cb_now_ns()) / 1000000) + 1;
     int r = poll(&pf, 1, ms);
     if (r < 0 && errno == EINTR) {
       if (cb_interrupted) return -EINTR;
@@ -320,12 +324,13 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   close(fds[1]);
   cb_sample pk = { 0 };
   int64_t next_watch = cb_now_ns();
-  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &next_watch);
+  int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
+  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &next_watch, deadline);
   uint32_t nh = 0;
-  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &next_watch) == 1 && nh <= 2 + CB_OP_KINDS) {
+  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &next_watch, deadline) == 1 && nh <= 2 + CB_OP_KINDS) {
     hist_msg *m = malloc(sizeof *m);
     for (uint32_t i = 0; m && i < nh; i++) {
-      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &next_watch) != 1) break;
+      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &next_watch, deadline) != 1) break;
       if (m->kind == HIST_LAT) merge_into(&c->lat, &m->h);
       else if (m->kind == HIST_SVC) merge_into(&c->svc, &m->h);
       else if (m->kind >= 0 && m->kind < CB_OP_KINDS) merge_into(&c->ops[m->kind], &m->h);
@@ -333,15 +338,24 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     free(m);
   }
   close(fds[0]);
-  if (got != 1 && cb_interrupted) kill(pid, SIGKILL);
+  /* Stuck past --case-timeout, or interrupted: the measurement process goes, and its fork
+   * workers with it (PR_SET_PDEATHSIG). */
+  if (got == -ETIME || (got != 1 && cb_interrupted)) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (got != 1 && cb_interrupted) return -EINTR;
   if (got != 1) {
     memset(out, 0, sizeof *out);
-    out->status = -ECHILD;
+    out->status = got == -ETIME ? -ETIMEDOUT : -ECHILD;
     out->errors = c->tasks;
-    if (WIFSIGNALED(status))
+    if (got == -ETIME) {
+      snprintf(out->err, sizeof out->err, "stopped after %.3g s by --case-timeout: the case was stuck or too slow",
+               env->case_timeout_s);
+      out->nkinds = 1;
+      out->kinds[0].code = -ETIMEDOUT;
+      out->kinds[0].count = (uint32_t)c->tasks;
+    }
+    else if (WIFSIGNALED(status))
       snprintf(out->err, sizeof out->err, "the measurement process died of signal %d (%s)",
                WTERMSIG(status), strsignal(WTERMSIG(status)));
     else

@@ -19,6 +19,7 @@ typedef struct cb_measure_env {
   const cb_target *target;     /* the running target server, or NULL */
   const char *tmpdir;          /* the run's temporary directory, or NULL */
   double unit_s;               /* the run's compute-unit calibration, fixed at its start */
+  double case_timeout_s;       /* a repetition running longer is stopped and recorded so; 0 = none */
 } cb_measure_env;
 
 /* Run c once in a fresh measurement process and fill *out; its latency histograms are merged
