@@ -1,4 +1,5 @@
 /* test_runner.c: the measurement: open-loop start times, and resources of the whole process tree. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <setjmp.h>
@@ -134,12 +135,55 @@ static void threads_are_counted(void **state) {
   assert_int_equal(s.peak_procs, 1);
 }
 
+static int count_fds(void) {
+  int n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  struct dirent *e;
+  while ((e = readdir(d))) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* Case after case, on every backend, against a server: the runner ends with the descriptors it
+ * started with, and no child. */
+static void no_descriptor_leaks_across_cases(void **state) {
+  const cb_workload *http = cb_workload_find("http");
+  cb_params p;
+  cb_params_defaults(http, &p);
+  p.v[cb_params_index(http, "delay_ms")] = 1;
+  cb_target t;
+  char err[256];
+  cb_server_opts so = { .site = { .pages = 10, .links = 4, .seed = 1 } };
+  int before = count_fds();
+  assert_int_equal(cb_target_start(&t, &so, err, sizeof err), 0);
+  cb_measure_env env = { .target = &t };
+  for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    for (int rep = 0; rep < 2; rep++) {
+      cb_case c = { .wl = http, .be = *b, .params = p, .tasks = 20, .conc = 5, .eff_conc = ((*b)->flags & CB_BACKEND_SERIAL) ? 1 : 5 };
+      cb_sample s;
+      snprintf(c.id, sizeof c.id, "http-%s", (*b)->name);
+      assert_int_equal(cb_runner_measure(&c, &env, &s), 0);
+      if (s.errors) fail_msg("%s: %llu errors: %s", (*b)->name, (unsigned long long)s.errors, s.err);
+      free(c.lat);
+      free(c.svc);
+      for (int k = 0; k < CB_OP_KINDS; k++) free(c.ops[k]);
+    }
+  }
+  cb_target_stop(&t);
+  assert_int_equal(count_fds(), before);
+  errno = 0;
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  assert_int_equal(errno, ECHILD);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(open_loop_starts_on_schedule),
     cmocka_unit_test(open_loop_latency_counts_the_wait),
     cmocka_unit_test(fork_children_memory_is_seen),
     cmocka_unit_test(threads_are_counted),
+    cmocka_unit_test(no_descriptor_leaks_across_cases),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
