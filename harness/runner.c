@@ -258,6 +258,8 @@ static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *
   size_t got = 0;
   struct pollfd pf = { .fd = fd, .events = POLLIN };
   while (got < len) {
+    /* A signal that came between two polls interrupted none of them: look every time round. */
+    if (cb_interrupted) return -EINTR;
     int64_t now = cb_now_ns();
     if (now >= *next_watch) {
       int64_t t0 = now;

@@ -1,8 +1,6 @@
 /* test_cli.c: cmocka end-to-end tests of the concbench binary (path in $CB_BIN): usage, bad input, results files, interruption. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,10 +18,10 @@
 
 #include "cb.h"
 #include "job.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 30000
-#define MAX_ARGS 48
 
 /* ---- running the binary ----------------------------------------------------------------- */
 
@@ -35,34 +29,14 @@ typedef struct cli {
   const char *bin;
   char dir[64];            /* a fresh temporary directory */
   char out[80];            /* dir/out: what -o names; not created by the test */
-  pid_t pid;               /* the last child started */
-  int status;              /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;           /* its stdout and stderr */
+  tu_proc cmd;             /* the last run; "@OUT" in its arguments stands for out */
 } cli;
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int cli_setup(void **state) {
-  const char *bin = getenv("CB_BIN");
   cli *c = calloc(1, sizeof *c);
   if (!c) return -1;
-  c->bin = bin && *bin ? bin : NULL;
-  snprintf(c->dir, sizeof c->dir, "/tmp/cb-test-cli-XXXXXX");
-  if (!mkdtemp(c->dir)) {
+  c->bin = tu_bin();
+  if (tu_tmpdir(c->dir, sizeof c->dir, "cli") != 0) {
     free(c);
     return -1;
   }
@@ -74,113 +48,20 @@ static int cli_setup(void **state) {
 static int cli_teardown(void **state) {
   cli *c = *state;
   if (!c) return 0;
-  int rc = nftw(c->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(c->so);
-  free(c->se);
+  int rc = tu_rmtree(c->dir);
+  tu_proc_free(&c->cmd);
   free(c);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
-static void need_bin(const cli *c) {
-  if (!c->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-  if (access(c->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", c->bin, strerror(errno));
-}
-
-/* Start CB_BIN with args (NULL-terminated, argv[0] excluded; "@OUT" stands for c->out),
- * stdout and stderr into files of c->dir. nproc > 0 lowers RLIMIT_NPROC in the child first. */
-static pid_t cli_start(cli *c, const char *const *args, long nproc) {
-  const char *argv[MAX_ARGS + 2];
-  char so[PATH_MAX + 16], se[PATH_MAX + 16];
-  int n = 0;
-  argv[n++] = c->bin;
-  for (; args[n - 1]; n++) {
-    assert_true(n <= MAX_ARGS);
-    argv[n] = strcmp(args[n - 1], "@OUT") == 0 ? c->out : args[n - 1];
-  }
-  argv[n] = NULL;
-  snprintf(so, sizeof so, "%s/.stdout", c->dir);
-  snprintf(se, sizeof se, "%s/.stderr", c->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  assert_true(fo >= 0 && fe >= 0 && fi >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    if (nproc > 0) {
-      struct rlimit rl = { (rlim_t)nproc, (rlim_t)nproc };
-      if (setrlimit(RLIMIT_NPROC, &rl) != 0) _exit(125);
-    }
-    execv(c->bin, (char *const *)argv);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  close(fi);
-  c->pid = pid;
-  return pid;
-}
-
-/* Wait up to timeout_ms for c->pid; fill status, so, se. Kills it on a timeout. */
-static void cli_wait(cli *c, long timeout_ms) {
-  int64_t end = now_ms() + timeout_ms;
-  int st = 0;
-  pid_t r;
-  c->status = -1;
-  while ((r = waitpid(c->pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(5);
-  if (r == 0) {
-    kill(c->pid, SIGKILL);
-    while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR) {}
-  } else if (r == c->pid) {
-    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
-  }
-  char p[PATH_MAX + 16];
-  free(c->so);
-  free(c->se);
-  snprintf(p, sizeof p, "%s/.stdout", c->dir);
-  c->so = cb_read_file(p, NULL);
-  unlink(p);
-  snprintf(p, sizeof p, "%s/.stderr", c->dir);
-  c->se = cb_read_file(p, NULL);
-  unlink(p);
-  assert_non_null(c->so);
-  assert_non_null(c->se);
-  if (r == 0) fail_msg("%s did not finish within %ld ms; killed. stderr: %s", c->bin, timeout_ms, c->se);
-}
-
+/* Run CB_BIN with args (NULL-terminated, argv[0] excluded); nproc > 0 lowers RLIMIT_NPROC in the
+ * child first. */
 static void cli_run(cli *c, const char *const *args, long nproc) {
-  cli_start(c, args, nproc);
-  cli_wait(c, RUN_TIMEOUT_MS);
+  const tu_opts o = { .out = c->out, .nproc = nproc };
+  tu_run(&c->cmd, c->bin, args, &o, RUN_TIMEOUT_MS);
 }
 
 #define RUN(c, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; cli_run((c), a_, 0); } while (0)
-
-static void expect_exit(const cli *c, int want) {
-  if (c->status != want)
-    fail_msg("exit status %d, want %d\nstdout: %s\nstderr: %s", c->status, want, c->so, c->se);
-}
-
-static int path_exists(const char *p) {
-  struct stat st;
-  return lstat(p, &st) == 0;
-}
-
-/* The error convention: exactly one non-empty line, "concbench: ...", on stderr. */
-static void expect_one_error_line(const cli *c) {
-  size_t n = strlen(c->se);
-  const char *nl = strchr(c->se, '\n');
-  if (n < 2 || !nl || nl != c->se + n - 1)
-    fail_msg("want exactly one non-empty line on stderr, got %zu bytes:\n%s", n, c->se);
-  if (strncmp(c->se, "concbench: ", 11) != 0 || n <= 12)
-    fail_msg("stderr line does not follow \"concbench: <message>\": %s", c->se);
-}
 
 /* Whitespace-separated word w appears in s. */
 static int has_word(const char *s, const char *w) {
@@ -197,39 +78,39 @@ static int has_word(const char *s, const char *w) {
 
 static void version(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, "--version");
-  expect_exit(c, 0);
-  assert_non_null(strstr(c->so, "concbench"));
+  tu_expect_exit(&c->cmd, 0);
+  assert_non_null(strstr(c->cmd.so, "concbench"));
 }
 
 static void help(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, "--help");
-  expect_exit(c, 0);
-  assert_non_null(strstr(c->so, "usage"));
-  assert_non_null(strstr(c->so, "run"));
+  tu_expect_exit(&c->cmd, 0);
+  assert_non_null(strstr(c->cmd.so, "usage"));
+  assert_non_null(strstr(c->cmd.so, "run"));
   RUN(c, "run", "--help");
-  expect_exit(c, 0);
-  assert_non_null(strstr(c->so, "usage"));
-  assert_non_null(strstr(c->so, "-b"));
+  tu_expect_exit(&c->cmd, 0);
+  assert_non_null(strstr(c->cmd.so, "usage"));
+  assert_non_null(strstr(c->cmd.so, "-b"));
   RUN(c, "list", "--help");
-  expect_exit(c, 0);
-  assert_non_null(strstr(c->so, "usage"));
+  tu_expect_exit(&c->cmd, 0);
+  assert_non_null(strstr(c->cmd.so, "usage"));
 }
 
 static void list(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, "list");
-  expect_exit(c, 0);
+  tu_expect_exit(&c->cmd, 0);
   static const char *const names[] = { "sync", "threads", "fork", "uv", "sleep", "cpu" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!has_word(c->so, names[i])) fail_msg("concbench list does not name %s:\n%s", names[i], c->so);
+    if (!has_word(c->cmd.so, names[i])) fail_msg("concbench list does not name %s:\n%s", names[i], c->cmd.so);
   /* Parameters are listed too. */
-  assert_non_null(strstr(c->so, "delay_ms"));
-  assert_non_null(strstr(c->so, "work"));
+  assert_non_null(strstr(c->cmd.so, "delay_ms"));
+  assert_non_null(strstr(c->cmd.so, "work"));
 }
 
 /* ---- bad input: exit 2, one line on stderr, no results directory ------------------------ */
@@ -237,10 +118,10 @@ static void list(void **state) {
 /* why: a word the message must contain when the reason matters (which limit), or NULL. */
 static void check_rejected(cli *c, const char *const *args, long nproc, const char *why) {
   cli_run(c, args, nproc);
-  expect_exit(c, 2);
-  expect_one_error_line(c);
-  if (why && !strstr(c->se, why)) fail_msg("the message does not mention %s: %s", why, c->se);
-  if (path_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
+  tu_expect_exit(&c->cmd, 2);
+  tu_expect_one_error_line(&c->cmd);
+  if (why && !strstr(c->cmd.se, why)) fail_msg("the message does not mention %s: %s", why, c->cmd.se);
+  if (tu_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
 }
 
 /* Each is a small valid run with one thing wrong: were the error missed, it would run and
@@ -248,7 +129,7 @@ static void check_rejected(cli *c, const char *const *args, long nproc, const ch
 #define BAD_CASE(fn, nproc, ...)                                \
   static void fn(void **state) {                                \
     cli *c = *state;                                            \
-    need_bin(c);                                                \
+    tu_need_bin(c->bin);                                        \
     const char *const a_[] = { __VA_ARGS__, NULL };             \
     check_rejected(c, a_, (nproc), (nproc) ? "ulimit -u" : NULL); \
   }
@@ -272,16 +153,16 @@ BAD_CASE(bad_threads_beyond_nproc, 50, "run", "-b", "threads", "-w", "sleep", "-
 /* list follows the same convention. */
 static void bad_list_option(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, "list", "--frobnicate");
-  expect_exit(c, 2);
-  expect_one_error_line(c);
+  tu_expect_exit(&c->cmd, 2);
+  tu_expect_one_error_line(&c->cmd);
 }
 
 /* uv's coroutine stacks take two maps each: ask for more than vm.max_map_count allows. */
 static void bad_uv_beyond_max_map_count(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   long long maps = -1;
   FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
   if (f) {
@@ -390,11 +271,11 @@ static const char *const good_workloads[] = { "sleep", "cpu" };
 
 static void good_run(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, "run", "-b", "sync,threads,fork,uv", "-w", "sleep,cpu", "-n", "5", "-c", "2", "-p", "delay_ms=1",
       "-p", "work=10", "-r", "2", "-q", "-o", "@OUT");
-  expect_exit(c, 0);
-  assert_true(path_exists(c->out));
+  tu_expect_exit(&c->cmd, 0);
+  assert_true(tu_exists(c->out));
 
   char path[PATH_MAX + 32];
   csv t;
@@ -451,11 +332,7 @@ static void good_run(void **state) {
 
   /* results.json: the environment, and every case with its two repetitions. */
   snprintf(path, sizeof path, "%s/results.json", c->out);
-  char *js = cb_read_file(path, NULL);
-  assert_non_null(js);
-  cJSON *root = cJSON_Parse(js);
-  free(js);
-  if (!root) fail_msg("results.json does not parse");
+  cJSON *root = tu_load_json(path);
   assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "environment")));
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
   if (cJSON_IsString(st)) assert_string_equal(st->valuestring, "complete");
@@ -492,81 +369,43 @@ static void good_run(void **state) {
 
 /* ---- interruption ----------------------------------------------------------------------- */
 
-/* Live (not zombie) processes whose parent is ppid; the first one's pid in *first. */
-static int live_children_of(pid_t ppid, pid_t *first) {
-  DIR *d = opendir("/proc");
-  int n = 0;
-  if (!d) return -1;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    char p[64], buf[1024];
-    snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0) continue;
-    buf[r] = '\0';
-    char *rp = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
-    char st;
-    int pp;
-    if (!rp || sscanf(rp + 1, " %c %d", &st, &pp) != 2) continue;
-    if (pp == (int)ppid && st != 'Z' && st != 'X') {
-      if (!n && first) *first = (pid_t)atoi(e->d_name);
-      n++;
-    }
-  }
-  closedir(d);
-  return n;
-}
-
-static void reap_zombies(void) {
-  while (waitpid(-1, NULL, WNOHANG) > 0) {}
-}
-
 /* SIGINT during a run: exit 130 within 2 s, and no worker or measurement process outlives it.
  * We are a child subreaper, so anything orphaned lands on us where it can be seen. */
 static void interrupted(void **state, const char *const *args) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
-  pid_t pid = cli_start(c, args, 0);
-  sleep_ms(500);
-  int64_t t0 = now_ms();
+  const tu_opts o = { .out = c->out };
+  assert_int_equal(tu_spawn(&c->cmd, c->bin, args, &o), 0);
+  pid_t pid = c->cmd.pid;
+  tu_sleep_ms(500);
+  int64_t t0 = tu_now_ms();
   assert_int_equal(kill(pid, SIGINT), 0);
-  cli_wait(c, 2000);
-  int64_t took = now_ms() - t0;
-  print_message("exited %d, %lld ms after SIGINT\n", c->status, (long long)took);
+  tu_wait(&c->cmd, 2000);
+  int64_t took = tu_now_ms() - t0;
+  print_message("exited %d, %lld ms after SIGINT\n", c->cmd.status, (long long)took);
 
   /* Orphans either belong to the dead concbench still or have been reparented to us; give
    * the kernel a moment to finish off the ones that die with their parent. */
-  pid_t left = 0;
+  const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
+  char its_left[512], our_left[512];
   int n = 0;
   for (int i = 0; i < 30; i++) {
-    reap_zombies();
-    n = live_children_of(pid, &left) + live_children_of(getpid(), i ? &left : NULL);
+    tu_reap();
+    n = tu_procs(&its, NULL, its_left, sizeof its_left) + tu_procs(&ours, NULL, our_left, sizeof our_left);
     if (n == 0) break;
-    sleep_ms(10);
+    tu_sleep_ms(10);
   }
   if (n > 0) {
-    char p[64], comm[64] = "?";
-    snprintf(p, sizeof p, "/proc/%d/comm", (int)left);
-    FILE *f = fopen(p, "r");
-    if (f) { if (!fgets(comm, sizeof comm, f)) comm[0] = '\0'; fclose(f); }
-    comm[strcspn(comm, "\n")] = '\0';
     /* Do not leave them running past the test either. */
-    for (int i = 0; i < 50 && (live_children_of(pid, &left) > 0 || live_children_of(getpid(), &left) > 0); i++) {
-      kill(left, SIGKILL);
-      sleep_ms(10);
-      reap_zombies();
-    }
+    tu_kill_procs(&its);
+    tu_kill_procs(&ours);
     prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    fail_msg("%d process(es) outlived the interrupted concbench, e.g. pid %d (%s)", n, (int)left, comm);
+    fail_msg("%d process(es) outlived the interrupted concbench:%s%s", n, its_left, our_left);
   }
-  reap_zombies();
+  tu_reap();
   prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-  expect_exit(c, 130);
+  tu_expect_exit(&c->cmd, 130);
   if (took > 2000) fail_msg("took %lld ms to exit after SIGINT", (long long)took);
 }
 

@@ -1,30 +1,23 @@
 /* test_compare.c: cmocka tests of `concbench compare`: verdicts on runs built from the fixture, bad input, formats, baselines, and the ratio interval itself. */
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "stats.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 30000
-#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
 #define NCASES 36    /* in the fixture */
 
 /* Internal to harness/compare.c. */
@@ -35,31 +28,17 @@ typedef struct fx {
   const char *bin;
   char dir[64];          /* a fresh temporary directory */
   char base[128], cur[128];   /* BASE and NEW files in it */
-  int status;            /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;
+  tu_proc cmd;           /* the last run of the binary */
   cJSON *json;           /* stdout parsed, after run_json */
 } fx;
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int fx_setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   if (!f) return -1;
-  const char *bin = getenv("CB_BIN");
-  f->bin = bin && *bin ? bin : NULL;
-  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-compare-XXXXXX");
-  if (!mkdtemp(f->dir)) {
+  f->bin = tu_bin();
+  if (tu_tmpdir(f->dir, sizeof f->dir, "compare") != 0) {
     free(f);
     return -1;
   }
@@ -71,120 +50,27 @@ static int fx_setup(void **state) {
 
 static int fx_teardown(void **state) {
   fx *f = *state;
-  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(f->so);
-  free(f->se);
+  int rc = tu_rmtree(f->dir);
+  tu_proc_free(&f->cmd);
   cJSON_Delete(f->json);
   free(f);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
-static void need_bin(const fx *f) {
-  if (!f->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-}
-
-/* Run CB_BIN with args (NULL-terminated, "compare" prepended), CB_BASELINES set to baselines
- * or unset, in directory cwd or here; killed after RUN_TIMEOUT_MS. Fills status, so and se. */
+/* Run CB_BIN compare with args (NULL-terminated), CB_BASELINES set to baselines or unset, in
+ * directory cwd or here; killed after RUN_TIMEOUT_MS. */
 static void run_env(fx *f, const char *baselines, const char *cwd, const char *const *args) {
-  char so[PATH_MAX], se[PATH_MAX];
-  const char *argv[32];
-  size_t k = 0;
-  argv[k++] = f->bin;
-  argv[k++] = "compare";
-  for (; *args && k < 31; args++) argv[k++] = *args;
-  argv[k] = NULL;
-  snprintf(so, sizeof so, "%s.stdout", f->dir);
-  snprintf(se, sizeof se, "%s.stderr", f->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  assert_true(fo >= 0 && fe >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    if (cwd && chdir(cwd) != 0) _exit(126);
-    if (baselines) setenv("CB_BASELINES", baselines, 1);
-    else unsetenv("CB_BASELINES");
-    execv(f->bin, (char *const *)argv);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
-    struct timespec ts = { 0, 2000000 };
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-  }
-  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  free(f->so);
-  free(f->se);
-  f->so = cb_read_file(so, NULL);
-  f->se = cb_read_file(se, NULL);
-  unlink(so);
-  unlink(se);
-  assert_non_null(f->so);
-  assert_non_null(f->se);
-  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
+  char bl[PATH_MAX + 16];
+  const char *const env[] = { bl, NULL };
+  if (baselines) snprintf(bl, sizeof bl, "CB_BASELINES=%s", baselines);
+  else snprintf(bl, sizeof bl, "CB_BASELINES");
+  const tu_opts o = { .sub = "compare", .cwd = cwd, .env = env };
+  tu_run(&f->cmd, f->bin, args, &o, RUN_TIMEOUT_MS);
 }
 
 #define RUN(f, ...) run_env((f), NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
-static void expect_status(const fx *f, int want) {
-  if (f->status != want)
-    fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", f->status, want, f->so, f->se);
-}
-
-static void expect_one_error_line(const fx *f) {
-  size_t n = strlen(f->se);
-  const char *nl = strchr(f->se, '\n');
-  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
-    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
-}
-
-static void expect_in(const char *hay, const char *needle) {
-  if (!strstr(hay, needle)) fail_msg("\"%s\" not in:\n%s", needle, hay);
-}
-
-static void expect_not_in(const char *hay, const char *needle) {
-  if (strstr(hay, needle)) fail_msg("\"%s\" unexpectedly in:\n%s", needle, hay);
-}
-
-static size_t count(const char *s, const char *needle) {
-  size_t n = 0;
-  for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
-  return n;
-}
-
-static size_t lines(const char *s) { return count(s, "\n"); }
-
 /* ---- results files built from the fixture --------------------------------------------------- */
-
-static cJSON *load_fixture(void) {
-  size_t len;
-  char *text = cb_read_file(FIXTURE, &len);
-  assert_non_null(text);
-  cJSON *root = cJSON_ParseWithLength(text, len);
-  free(text);
-  assert_non_null(root);
-  return root;
-}
-
-static void save(const cJSON *root, const char *path) {
-  char *text = cJSON_PrintUnformatted(root);
-  assert_non_null(text);
-  assert_int_equal(cb_write_atomic(path, text, strlen(text)), 0);
-  free(text);
-}
 
 static cJSON *cases_of(cJSON *root) {
   cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cases");
@@ -238,7 +124,7 @@ static void set_reps(cJSON *c, const double *w, size_t n) {
 
 /* Every case: 10 repetitions spread 2% around its fixture median, the same on both sides. */
 static cJSON *ten_reps(void) {
-  cJSON *root = load_fixture(), *c;
+  cJSON *root = tu_load_json(TU_FIXTURE), *c;
   cJSON_ArrayForEach(c, cases_of(root)) {
     double m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "wall_s"), "median")->valuedouble, w[10];
     for (int i = 0; i < 10; i++) w[i] = m * (0.99 + 0.002 * i);
@@ -255,8 +141,8 @@ static void write_pair(const fx *f, const double *base, const double *cur, size_
   cJSON *b = ten_reps(), *nw = ten_reps();
   set_reps(find_case(b, "sleep", "threads", 10), base, n);
   set_reps(find_case(nw, "sleep", "threads", 10), cur, n);
-  save(b, f->base);
-  save(nw, f->cur);
+  tu_save_json(f->base, b);
+  tu_save_json(f->cur, nw);
   cJSON_Delete(b);
   cJSON_Delete(nw);
 }
@@ -280,13 +166,13 @@ static void run_json(fx *f, const char *const *args) {
   a[k] = NULL;
   run_env(f, NULL, NULL, a);
   cJSON_Delete(f->json);
-  f->json = cJSON_Parse(f->so);
-  if (!f->json) fail_msg("stdout is not JSON:\n%s\nstderr:\n%s", f->so, f->se);
+  f->json = cJSON_Parse(f->cmd.so);
+  if (!f->json) fail_msg("stdout is not JSON:\n%s\nstderr:\n%s", f->cmd.so, f->cmd.se);
 }
 
 static cJSON *arr(const fx *f, const char *name) {
   cJSON *a = cJSON_GetObjectItemCaseSensitive(f->json, name);
-  if (!cJSON_IsArray(a)) fail_msg("no array \"%s\" in:\n%s", name, f->so);
+  if (!cJSON_IsArray(a)) fail_msg("no array \"%s\" in:\n%s", name, f->cmd.so);
   return a;
 }
 
@@ -315,7 +201,7 @@ static const cJSON *moved(const fx *f, const char **which) {
       }
     }
   }
-  fail_msg("the moved case is in no array:\n%s", f->so);
+  fail_msg("the moved case is in no array:\n%s", f->cmd.so);
   return NULL;
 }
 
@@ -323,8 +209,8 @@ static const cJSON *moved(const fx *f, const char **which) {
 static const char *table_line(const fx *f, const char *label, char *buf, size_t len) {
   char want[256];
   snprintf(want, sizeof want, "\n%s ", label);
-  const char *p = strstr(f->so, want);
-  if (!p) fail_msg("no table line for %s in:\n%s", label, f->so);
+  const char *p = strstr(f->cmd.so, want);
+  if (!p) fail_msg("no table line for %s in:\n%s", label, f->cmd.so);
   p++;
   snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
   return buf;
@@ -334,30 +220,30 @@ static const char *table_line(const fx *f, const char *label, char *buf, size_t 
 
 static void equal_runs(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   /* The fixture as it is: three repetitions a side, so the note says the test cannot decide. */
-  cJSON *root = load_fixture();
-  save(root, f->base);
-  save(root, f->cur);
+  cJSON *root = tu_load_json(TU_FIXTURE);
+  tu_save_json(f->base, root);
+  tu_save_json(f->cur, root);
   cJSON_Delete(root);
   RUN(f, f->base, f->cur);
-  expect_status(f, 0);
-  assert_string_equal(f->se, "");
-  expect_in(f->so, "0 regressed, 0 improved, 36 unchanged; 0 only in base, 0 only in new");
-  expect_in(f->so, "too few repetitions to decide at alpha 0.01: need at least 5 per side (36 of 36 cases)");
-  expect_not_in(f->so, " regressed\n");
+  tu_expect_exit(&f->cmd, 0);
+  assert_string_equal(f->cmd.se, "");
+  tu_expect_in(f->cmd.so, "0 regressed, 0 improved, 36 unchanged; 0 only in base, 0 only in new");
+  tu_expect_in(f->cmd.so, "too few repetitions to decide at alpha 0.01: need at least 5 per side (36 of 36 cases)");
+  tu_expect_not_in(f->cmd.so, " regressed\n");
   char line[512];
   table_line(f, MOVED, line, sizeof line);
-  expect_in(line, "1.000 [");
-  expect_in(line, "unchanged");
+  tu_expect_in(line, "1.000 [");
+  tu_expect_in(line, "unchanged");
 
   /* Ten a side: no note, still all unchanged, every ratio 1 and p 1. */
   root = ten_reps();
-  save(root, f->base);
-  save(root, f->cur);
+  tu_save_json(f->base, root);
+  tu_save_json(f->cur, root);
   cJSON_Delete(root);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "unchanged")), NCASES);
   assert_int_equal(cJSON_GetArraySize(arr(f, "regressed")), 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "improved")), 0);
@@ -372,19 +258,19 @@ static void equal_runs(void **state) {
 
 static void slower_30(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   RUN(f, f->base, f->cur);
-  expect_status(f, 1);
+  tu_expect_exit(&f->cmd, 1);
   char line[512];
-  expect_in(table_line(f, MOVED, line, sizeof line), "regressed");
-  expect_in(f->so, "1 regressed, 0 improved, 35 unchanged");
+  tu_expect_in(table_line(f, MOVED, line, sizeof line), "regressed");
+  tu_expect_in(f->cmd.so, "1 regressed, 0 improved, 35 unchanged");
   /* stderr: the one regressed case, one line, with its figures. */
-  expect_one_error_line(f);
-  expect_in(f->se, "regressed: " MOVED ": median 100.900 ms -> 131.170 ms, ratio 1.300");
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "regressed: " MOVED ": median 100.900 ms -> 131.170 ms, ratio 1.300");
 
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  expect_status(f, 1);
+  tu_expect_exit(&f->cmd, 1);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "regressed");
@@ -398,14 +284,14 @@ static void slower_30(void **state) {
 
 static void faster_30(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 0.7);
   RUN(f, f->base, f->cur);
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   char line[512];
-  expect_in(table_line(f, MOVED, line, sizeof line), "improved");
-  expect_in(f->so, "0 regressed, 1 improved, 35 unchanged");
-  assert_string_equal(f->se, "");
+  tu_expect_in(table_line(f, MOVED, line, sizeof line), "improved");
+  tu_expect_in(f->cmd.so, "0 regressed, 1 improved, 35 unchanged");
+  assert_string_equal(f->cmd.se, "");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
   const char *which;
   const cJSON *c = moved(f, &which);
@@ -413,21 +299,21 @@ static void faster_30(void **state) {
   assert_true(fabs(num(c, "ratio") - 0.7) < 1e-9);
   /* Swapped, the same case regressed: the threshold is symmetric in log scale. */
   RUN(f, f->cur, f->base);
-  expect_status(f, 1);
+  tu_expect_exit(&f->cmd, 1);
 }
 
 static void noisy_30(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   /* Medians 0.100 and 0.130 s, but the repetitions overlap almost entirely. */
   const double b[10] = { 0.050, 0.060, 0.070, 0.080, 0.100, 0.100, 0.160, 0.180, 0.200, 0.220 };
   const double n[10] = { 0.055, 0.065, 0.075, 0.090, 0.130, 0.130, 0.170, 0.190, 0.210, 0.230 };
   write_pair(f, b, n, 10);
   RUN(f, f->base, f->cur);
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   char line[512];
-  expect_in(table_line(f, MOVED, line, sizeof line), "noise");
-  assert_string_equal(f->se, "");
+  tu_expect_in(table_line(f, MOVED, line, sizeof line), "noise");
+  assert_string_equal(f->cmd.se, "");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
   const char *which;
   const cJSON *c = moved(f, &which);
@@ -439,10 +325,10 @@ static void noisy_30(void **state) {
 
 static void slower_5_significant(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.05);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "unchanged");
@@ -450,29 +336,29 @@ static void slower_5_significant(void **state) {
   assert_true(num(c, "p") < 1e-4);
   /* A 3% threshold catches it. */
   RUN(f, f->base, f->cur, "--threshold", "3%");
-  expect_status(f, 1);
+  tu_expect_exit(&f->cmd, 1);
 }
 
 static void threshold_forms(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   static const char *const under[] = { "35%", "0.35", "35", "1000" };
   for (size_t i = 0; i < sizeof under / sizeof *under; i++) {
     run_json(f, (const char *const[]){ "--threshold", under[i], f->base, f->cur, NULL });
-    expect_status(f, 0);
+    tu_expect_exit(&f->cmd, 0);
   }
   assert_true(fabs(num(cJSON_GetObjectItemCaseSensitive(f->json, "settings"), "threshold") - 10) < 1e-12);
   static const char *const over[] = { "20%", "0.2", "20", "0" };
   for (size_t i = 0; i < sizeof over / sizeof *over; i++) {
     RUN(f, "--threshold", over[i], f->base, f->cur);
-    expect_status(f, 1);
+    tu_expect_exit(&f->cmd, 1);
   }
 }
 
 static void few_repetitions(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   /* 5 against 5, fully separated: p = 2/252 < 0.01, so 5 a side can decide at 0.01 ... */
   cJSON *b = ten_reps(), *n = ten_reps();
   double wb[5], wn[5];
@@ -482,26 +368,26 @@ static void few_repetitions(void **state) {
   }
   set_reps(find_case(b, "sleep", "threads", 10), wb, 5);
   set_reps(find_case(n, "sleep", "threads", 10), wn, 5);
-  save(b, f->base);
-  save(n, f->cur);
+  tu_save_json(f->base, b);
+  tu_save_json(f->cur, n);
   RUN(f, f->base, f->cur);
-  expect_status(f, 1);
-  expect_not_in(f->so, "too few");
+  tu_expect_exit(&f->cmd, 1);
+  tu_expect_not_in(f->cmd.so, "too few");
   /* ... but not at 0.005, and the note says how many it takes. */
   RUN(f, "--alpha", "0.005", f->base, f->cur);
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   char line[512];
-  expect_in(table_line(f, MOVED, line, sizeof line), "too few reps");
-  expect_in(f->so, "note: too few repetitions to decide at alpha 0.005: need at least 6 per side (1 of 36 cases)");
+  tu_expect_in(table_line(f, MOVED, line, sizeof line), "too few reps");
+  tu_expect_in(f->cmd.so, "note: too few repetitions to decide at alpha 0.005: need at least 6 per side (1 of 36 cases)");
   /* 3 against 3 never reaches 0.01: a 50% slowdown is not flagged, and the note says why. */
   set_reps(find_case(b, "sleep", "threads", 10), wb, 3);
   set_reps(find_case(n, "sleep", "threads", 10), wn, 3);
-  save(b, f->base);
-  save(n, f->cur);
+  tu_save_json(f->base, b);
+  tu_save_json(f->cur, n);
   cJSON_Delete(b);
   cJSON_Delete(n);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "unchanged");
@@ -515,99 +401,94 @@ static void few_repetitions(void **state) {
 
 static void truncated_and_corrupt(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   size_t len;
-  char *text = cb_read_file(FIXTURE, &len);
+  char *text = cb_read_file(TU_FIXTURE, &len);
   assert_non_null(text);
   assert_int_equal(cb_write_atomic(f->base, text, len), 0);
   assert_int_equal(cb_write_atomic(f->cur, text, len / 2), 0);   /* as if cut off mid-write */
   free(text);
   RUN(f, f->base, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "new.json: not valid JSON (truncated or corrupt)");
-  assert_string_equal(f->so, "");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "new.json: not valid JSON (truncated or corrupt)");
+  assert_string_equal(f->cmd.so, "");
 
   /* Valid JSON, but a case has lost its repetitions. */
-  cJSON *root = load_fixture();
+  cJSON *root = tu_load_json(TU_FIXTURE);
   cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetArrayItem(cases_of(root), 3), "repetitions");
-  save(root, f->cur);
+  tu_save_json(f->cur, root);
   cJSON_Delete(root);
   RUN(f, f->base, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "case 3 has no repetitions");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "case 3 has no repetitions");
 
   /* Not a results file at all, on the BASE side. */
   assert_int_equal(cb_write_atomic(f->cur, "\x7f" "ELF\x01\x02garbage", 12), 0);
   RUN(f, f->cur, f->base);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "not valid JSON");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "not valid JSON");
 
   char missing[256];
   snprintf(missing, sizeof missing, "%s/nothing-here", f->dir);
   RUN(f, f->base, missing);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "No such file or directory");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "No such file or directory");
 }
 
 static void incompatible(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   /* NEW: the 30%-slower run, on 4 cores. */
-  size_t len;
-  char *text = cb_read_file(f->cur, &len);
-  assert_non_null(text);
-  cJSON *n = cJSON_ParseWithLength(text, len);
-  free(text);
-  assert_non_null(n);
+  cJSON *n = tu_load_json(f->cur);
   set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 4);
-  save(n, f->cur);
+  tu_save_json(f->cur, n);
   RUN(f, f->base, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "incompatible runs: BASE ran on 2 cores, NEW on 4");
-  expect_in(f->se, "--force");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "incompatible runs: BASE ran on 2 cores, NEW on 4");
+  tu_expect_in(f->cmd.se, "--force");
   RUN(f, "--force", f->base, f->cur);
-  expect_status(f, 1);   /* the verdict's */
-  assert_int_equal(lines(f->se), 2);
-  expect_in(f->se, "concbench: compare: warning: BASE ran on 2 cores, NEW on 4");
-  expect_in(f->se, "regressed: " MOVED);
+  tu_expect_exit(&f->cmd, 1);   /* the verdict's */
+  assert_int_equal(tu_lines(f->cmd.se), 2);
+  tu_expect_in(f->cmd.se, "concbench: compare: warning: BASE ran on 2 cores, NEW on 4");
+  tu_expect_in(f->cmd.se, "regressed: " MOVED);
 
   /* Same cores, a Debug build. */
   set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 2);
   cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(n, "environment"), "build_type",
                                          cJSON_CreateString("Debug"));
-  save(n, f->cur);
+  tu_save_json(f->cur, n);
   cJSON_Delete(n);
   RUN(f, f->base, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "BASE is a Release build, NEW a Debug build");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "BASE is a Release build, NEW a Debug build");
   RUN(f, f->base, f->cur, "--force");
-  expect_status(f, 1);
-  expect_in(f->se, "warning: BASE is a Release build, NEW a Debug build");
+  tu_expect_exit(&f->cmd, 1);
+  tu_expect_in(f->cmd.se, "warning: BASE is a Release build, NEW a Debug build");
 
   /* Equal figures with --force: exit 0, the warning only. */
-  cJSON *b = load_fixture();
-  save(b, f->base);
+  cJSON *b = tu_load_json(TU_FIXTURE);
+  tu_save_json(f->base, b);
   cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "environment"), "build_type",
                                          cJSON_CreateString("Debug"));
-  save(b, f->cur);
+  tu_save_json(f->cur, b);
   cJSON_Delete(b);
   RUN(f, "--force", f->base, f->cur);
-  expect_status(f, 0);
-  expect_one_error_line(f);
-  expect_in(f->se, "warning:");
+  tu_expect_exit(&f->cmd, 0);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "warning:");
 }
 
 static void one_side_only(void **state) {
   fx *f = *state;
-  need_bin(f);
-  cJSON *b = load_fixture(), *n = load_fixture();
+  tu_need_bin(f->bin);
+  cJSON *b = tu_load_json(TU_FIXTURE), *n = tu_load_json(TU_FIXTURE);
   cJSON *cb = cases_of(b), *cn = cases_of(n), *c;
   int i = 0, drop_b = -1, drop_n = -1;
   cJSON_ArrayForEach(c, cb) {
@@ -623,49 +504,49 @@ static void one_side_only(void **state) {
   cJSON_DeleteItemFromArray(cn, drop_n);
   /* A case with other tasks is another case. */
   set_num(find_case(n, "sleep", "sync", 1), "tasks", 200);
-  save(b, f->base);
-  save(n, f->cur);
+  tu_save_json(f->base, b);
+  tu_save_json(f->cur, n);
   RUN(f, f->base, f->cur);
-  expect_status(f, 0);
-  expect_in(f->so, "only in base: http/fork c=1 n=100 delay_ms=10;bytes=1024;keepalive=1;timeout_ms=5000;fault_rate=0\n");
-  expect_in(f->so, "only in base: sleep/sync c=1 n=100 delay_ms=10\n");
-  expect_in(f->so, "only in new:  cpu/uv c=4 n=8 work=2000\n");
-  expect_in(f->so, "only in new:  sleep/sync c=1 n=200 delay_ms=10\n");
-  expect_in(f->so, "0 regressed, 0 improved, 33 unchanged; 2 only in base, 2 only in new");
+  tu_expect_exit(&f->cmd, 0);
+  tu_expect_in(f->cmd.so, "only in base: http/fork c=1 n=100 delay_ms=10;bytes=1024;keepalive=1;timeout_ms=5000;fault_rate=0\n");
+  tu_expect_in(f->cmd.so, "only in base: sleep/sync c=1 n=100 delay_ms=10\n");
+  tu_expect_in(f->cmd.so, "only in new:  cpu/uv c=4 n=8 work=2000\n");
+  tu_expect_in(f->cmd.so, "only in new:  sleep/sync c=1 n=200 delay_ms=10\n");
+  tu_expect_in(f->cmd.so, "0 regressed, 0 improved, 33 unchanged; 2 only in base, 2 only in new");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  expect_status(f, 0);
+  tu_expect_exit(&f->cmd, 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "only_base")), 2);
   assert_int_equal(cJSON_GetArraySize(arr(f, "only_new")), 2);
   assert_string_equal(str(cJSON_GetArrayItem(arr(f, "only_new"), 0), "workload"), "sleep");
   assert_true(num(cJSON_GetArrayItem(arr(f, "only_new"), 0), "tasks") == 200);
 
   /* Nothing in common: exit 2. */
-  cJSON *only_sleep = load_fixture(), *only_cpu = load_fixture();
+  cJSON *only_sleep = tu_load_json(TU_FIXTURE), *only_cpu = tu_load_json(TU_FIXTURE);
   for (int k = NCASES - 1; k >= 0; k--) {
     const char *wl = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cases_of(only_sleep), k), "workload")->valuestring;
     if (strcmp(wl, "sleep") != 0) cJSON_DeleteItemFromArray(cases_of(only_sleep), k);
     else cJSON_DeleteItemFromArray(cases_of(only_cpu), k);
   }
-  save(only_sleep, f->base);
-  save(only_cpu, f->cur);
+  tu_save_json(f->base, only_sleep);
+  tu_save_json(f->cur, only_cpu);
   cJSON_Delete(only_sleep);
   cJSON_Delete(only_cpu);
   cJSON_Delete(b);
   cJSON_Delete(n);
   RUN(f, f->base, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "no case in common");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "no case in common");
 }
 
 /* ---- formats, baselines, options ------------------------------------------------------------ */
 
 static void format_json(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
-  expect_status(f, 1);
+  tu_expect_exit(&f->cmd, 1);
   static const char *const names[] = { "regressed", "improved", "unchanged", "only_base", "only_new" };
   size_t total = 0;
   for (size_t k = 0; k < 5; k++) total += (size_t)cJSON_GetArraySize(arr(f, names[k]));
@@ -685,27 +566,27 @@ static void format_json(void **state) {
   assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(f->json, "base")));
 
   /* Deterministic for a seed; another seed moves the interval a little. */
-  char *first = strdup(f->so);
+  char *first = strdup(f->cmd.so);
   assert_non_null(first);
   run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
-  assert_string_equal(f->so, first);
+  assert_string_equal(f->cmd.so, first);
   run_json(f, (const char *const[]){ "--seed", "8", f->base, f->cur, NULL });
-  assert_string_not_equal(f->so, first);
+  assert_string_not_equal(f->cmd.so, first);
   free(first);
 }
 
 static void format_md(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   RUN(f, "--format", "md", f->base, f->cur);
-  expect_status(f, 1);
-  expect_in(f->so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
-  assert_int_equal(count(f->so, "\n| `"), NCASES);
-  expect_in(f->so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
-  expect_in(f->so, "| **regressed** |\n");
+  tu_expect_exit(&f->cmd, 1);
+  tu_expect_in(f->cmd.so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
+  assert_int_equal(tu_count(f->cmd.so, "\n| `"), NCASES);
+  tu_expect_in(f->cmd.so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
+  tu_expect_in(f->cmd.so, "| **regressed** |\n");
   /* Every row has the header's seven pipes. */
-  for (const char *p = strstr(f->so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+  for (const char *p = strstr(f->cmd.so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
     size_t n = 0, len = strcspn(p + 1, "\n");
     for (size_t k = 0; k < len; k++) n += p[1 + k] == '|';
     assert_int_equal(n, 7);
@@ -714,7 +595,7 @@ static void format_md(void **state) {
 
 static void baseline_name(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.3);
   char bl[256], dir[300], file[400], cur_dir[256];
   snprintf(bl, sizeof bl, "%s/bl", f->dir);
@@ -728,9 +609,9 @@ static void baseline_name(void **state) {
   snprintf(file, sizeof file, "%s/results.json", cur_dir);
   assert_int_equal(rename(f->cur, file), 0);
   run_env(f, bl, NULL, (const char *const[]){ "--baseline", "main", cur_dir, NULL });
-  expect_status(f, 1);
-  expect_in(f->so, "bl/main/results.json");
-  expect_in(f->se, "regressed: " MOVED);
+  tu_expect_exit(&f->cmd, 1);
+  tu_expect_in(f->cmd.so, "bl/main/results.json");
+  tu_expect_in(f->cmd.se, "regressed: " MOVED);
 
   /* Without CB_BASELINES: results/baselines under the current directory. */
   char rb[256], rdir[256];
@@ -739,20 +620,20 @@ static void baseline_name(void **state) {
   assert_int_equal(cb_mkdirs(rb), 0);
   assert_int_equal(rename(bl, rdir), 0);
   run_env(f, NULL, f->dir, (const char *const[]){ cur_dir, "--baseline", "main", "--format", "md", NULL });
-  expect_status(f, 1);
-  expect_in(f->so, "| **regressed** |");
+  tu_expect_exit(&f->cmd, 1);
+  tu_expect_in(f->cmd.so, "| **regressed** |");
 
   /* A baseline that is not there. */
   run_env(f, NULL, f->dir, (const char *const[]){ "--baseline", "nightly", cur_dir, NULL });
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "baseline 'nightly'");
-  expect_in(f->se, "--save-baseline nightly");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "baseline 'nightly'");
+  tu_expect_in(f->cmd.se, "--save-baseline nightly");
 }
 
 static void bad_options(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shift(f, 1.0);
   static const char *const bad[][5] = {
     { "--threshold", "abc" }, { "--threshold", "-5" }, { "--threshold", "%" }, { "--threshold", "10%%" },
@@ -769,32 +650,32 @@ static void bad_options(void **state) {
     a[m++] = f->cur;
     a[m] = NULL;
     run_env(f, NULL, NULL, a);
-    if (f->status != 2) fail_msg("%s %s: exit %d, want 2", bad[k][0], bad[k][1] ? bad[k][1] : "", f->status);
-    expect_one_error_line(f);
-    assert_string_equal(f->so, "");
+    if (f->cmd.status != 2) fail_msg("%s %s: exit %d, want 2", bad[k][0], bad[k][1] ? bad[k][1] : "", f->cmd.status);
+    tu_expect_one_error_line(&f->cmd);
+    assert_string_equal(f->cmd.so, "");
   }
   RUN(f, "--threshold");
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "'--threshold' needs a value");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "'--threshold' needs a value");
   run_env(f, NULL, NULL, (const char *const[]){ NULL });
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "missing BASE and NEW");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "missing BASE and NEW");
   RUN(f, f->base);
-  expect_status(f, 2);
-  expect_one_error_line(f);
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
   RUN(f, f->base, f->cur, f->cur);
-  expect_status(f, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "unexpected argument");
+  tu_expect_exit(&f->cmd, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "unexpected argument");
   RUN(f, "--help");
-  expect_status(f, 0);
-  expect_in(f->so, "usage: concbench compare");
+  tu_expect_exit(&f->cmd, 0);
+  tu_expect_in(f->cmd.so, "usage: concbench compare");
   /* Options may follow the operands, as in CI scripts. */
   RUN(f, f->base, f->cur, "--alpha", "0.05", "--threshold", "5%");
-  expect_status(f, 0);
-  expect_in(f->so, "(threshold 5%, alpha 0.05,");
+  tu_expect_exit(&f->cmd, 0);
+  tu_expect_in(f->cmd.so, "(threshold 5%, alpha 0.05,");
 }
 
 /* ---- the ratio interval, directly ----------------------------------------------------------- */

@@ -1,7 +1,6 @@
 /* test_crawl.c: the crawler's URL normalisation, its edges against the site's own link graph on every backend, and the file, queue and faulty-http runs through the CLI. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,29 +12,17 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 #include "site.h"
+#include "testutil.h"
 #include "util.h"
 
 int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap);
 
 static const char *const backends[] = { "sync", "threads", "fork", "uv" };
 #define NBACKENDS 4
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
 
 /* ---- normalisation ----------------------------------------------------------------------- */
 
@@ -199,18 +186,14 @@ typedef struct clifx {
   char dir[64];                /* everything of the test's lives here */
   char out[96];                /* -o */
   char tmp[96];                /* TMPDIR given to the child */
-  pid_t pid;                   /* the CLI, leader of its own process group */
-  int status;                  /* exit code, 128+signal, -1 timed out */
-  int64_t took_ms;
-  char *err;                   /* its stderr */
+  tu_proc cmd;                 /* the last run: the CLI, leader of its own process group */
 } clifx;
 
 static int clifx_setup(void **state) {
   clifx *c = calloc(1, sizeof *c);
   if (!c) return -1;
-  c->bin = getenv("CB_BIN");
-  snprintf(c->dir, sizeof c->dir, "/tmp/cb-test-crawl-XXXXXX");
-  if (!mkdtemp(c->dir)) {
+  c->bin = tu_bin();
+  if (tu_tmpdir(c->dir, sizeof c->dir, "crawl") != 0) {
     free(c);
     return -1;
   }
@@ -223,82 +206,37 @@ static int clifx_setup(void **state) {
 
 /* Kill whatever of the run is left (its process group) and reap every child of ours. */
 static void reap_all(clifx *c) {
-  if (c->pid > 0) kill(-c->pid, SIGKILL);
-  c->pid = 0;
-  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+  if (c->cmd.pid > 0) kill(-c->cmd.pid, SIGKILL);
+  c->cmd.pid = 0;
+  tu_reap();
 }
 
 static int clifx_teardown(void **state) {
   clifx *c = *state;
   reap_all(c);
-  int rc = cb_rmtree(c->dir);
-  free(c->err);
+  int rc = tu_rmtree(c->dir);
+  tu_proc_free(&c->cmd);
   free(c);
-  return rc == 0 ? 0 : -1;
-}
-
-static void need_bin(const clifx *c) {
-  if (!c->bin || !*c->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-  if (access(c->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", c->bin, strerror(errno));
+  return rc;
 }
 
 /* Run CB_BIN run ARGS... -q -o OUT with TMPDIR=c->tmp; wait up to timeout_ms. */
 static void run_cli(clifx *c, const char *const *args, long timeout_ms) {
   const char *argv[64];
-  char errpath[128];
+  char tmpdir[128];
   int n = 0;
-  argv[n++] = c->bin;
-  argv[n++] = "run";
   for (int i = 0; args[i]; i++) argv[n++] = args[i];
   argv[n++] = "-q";
   argv[n++] = "-o";
   argv[n++] = c->out;
   argv[n] = NULL;
-  snprintf(errpath, sizeof errpath, "%s/stderr", c->dir);
-  int fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fn = open("/dev/null", O_RDWR | O_CLOEXEC);
-  assert_true(fe >= 0 && fn >= 0);
-  int64_t t0 = now_ms();
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    if (dup2(fn, 0) < 0 || dup2(fn, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    setenv("TMPDIR", c->tmp, 1);
-    signal(SIGPIPE, SIG_DFL);
-    execv(c->bin, (char *const *)argv);
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  c->pid = pid;
-  close(fe);
-  close(fn);
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() - t0 < timeout_ms) sleep_ms(10);
-  c->took_ms = now_ms() - t0;
-  free(c->err);
-  c->err = NULL;
-  if (r == 0) {
-    kill(-pid, SIGKILL);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    c->status = -1;
-  } else {
-    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  c->err = cb_read_file(errpath, NULL);
-  if (c->status == -1) fail_msg("concbench did not finish within %ld ms; killed. stderr: %s", timeout_ms, c->err ? c->err : "");
+  snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", c->tmp);
+  const char *const env[] = { tmpdir, NULL };
+  const tu_opts o = { .sub = "run", .env = env, .group = 1 };
+  tu_run(&c->cmd, c->bin, argv, &o, timeout_ms);
 }
 
 #define RUN(c, timeout, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; run_cli((c), a_, (timeout)); } while (0)
-
-static void expect_exit(const clifx *c, int want) {
-  if (c->status != want) fail_msg("concbench exited %d, want %d; stderr:\n%s", c->status, want, c->err ? c->err : "");
-}
 
 /* results.csv as rows of fields, the header first. */
 typedef struct csv {
@@ -336,12 +274,7 @@ static const char *csv_get(const csv *t, int row, const char *col) {
 static cJSON *json_load(const clifx *c) {
   char path[160];
   snprintf(path, sizeof path, "%s/results.json", c->out);
-  char *text = cb_read_file(path, NULL);
-  assert_non_null(text);
-  cJSON *j = cJSON_Parse(text);
-  free(text);
-  assert_non_null(j);
-  return j;
+  return tu_load_json(path);
 }
 
 /* ---- the crawl against the site's own graph ------------------------------------------------- */
@@ -497,11 +430,11 @@ static void check_crawl_run(clifx *c, const cb_site *site, const char *const *be
 
 static void crawl_matches_site_graph(void **state) {
   clifx *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   cb_site site = { .pages = 50, .links = 8, .seed = 7 };
   RUN(c, 60000, "-b", "sync,threads,fork,uv", "-w", "crawl", "-c", "8", "-p", "pages=50", "-p", "links=8", "-p",
       "seed=7", "-r", "1");
-  expect_exit(c, 0);
+  tu_expect_exit(&c->cmd, 0);
   check_crawl_run(c, &site, backends, NBACKENDS);
 }
 
@@ -509,7 +442,7 @@ static void crawl_matches_site_graph(void **state) {
  * a power of two fills it to the brim, and the crawl must still end cleanly. */
 static void crawl_power_of_two_urls(void **state) {
   clifx *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   cb_site site = { .links = 8, .seed = 7 };
   graph g = { 0 };
   uint32_t urls = 0;
@@ -523,7 +456,7 @@ static void crawl_power_of_two_urls(void **state) {
   char pages[32];
   snprintf(pages, sizeof pages, "pages=%u", site.pages);
   RUN(c, 60000, "-b", "sync,uv", "-w", "crawl", "-c", "4", "-p", pages, "-p", "links=8", "-p", "seed=7", "-r", "1");
-  if (c->status != 0) {
+  if (c->cmd.status != 0) {
     cJSON *j = json_load(c), *k;
     cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "cases")) {
       char *s = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(k, "errors_by_kind"));
@@ -533,29 +466,19 @@ static void crawl_power_of_two_urls(void **state) {
     }
     cJSON_Delete(j);
   }
-  expect_exit(c, 0);
+  tu_expect_exit(&c->cmd, 0);
   static const char *const two[] = { "sync", "uv" };
   check_crawl_run(c, &site, two, 2);
 }
 
 /* ---- file and queue ------------------------------------------------------------------------- */
 
-static int dir_entries(const char *path) {
-  DIR *d = opendir(path);
-  int n = 0;
-  if (!d) return -1;
-  for (struct dirent *e; (e = readdir(d));)
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  closedir(d);
-  return n;
-}
-
 static void file_and_queue(void **state) {
   clifx *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 60000, "-b", "sync,threads,fork,uv", "-w", "file,queue", "-n", "40", "-c", "8", "-r", "1");
-  expect_exit(c, 0);
-  if (dir_entries(c->tmp) != 0) fail_msg("the run left %d entries in its TMPDIR %s", dir_entries(c->tmp), c->tmp);
+  tu_expect_exit(&c->cmd, 0);
+  if (tu_dir_entries(c->tmp, NULL) != 0) fail_msg("the run left %d entries in its TMPDIR %s", tu_dir_entries(c->tmp, NULL), c->tmp);
 
   csv t;
   csv_load(c, &t);
@@ -609,52 +532,23 @@ static void file_and_queue(void **state) {
 
 /* ---- injected faults, and nothing left running ------------------------------------------------ */
 
-/* Processes that are ours or the run's: a parent that is this process (orphans come to us: we are
- * a subreaper), or the run's process group. */
-static int leftovers(pid_t pgid, char *what, size_t cap) {
-  DIR *d = opendir("/proc");
-  int n = 0;
-  size_t off = 0;
-  assert_non_null(d);
-  what[0] = '\0';
-  for (struct dirent *e; (e = readdir(d));) {
-    char path[64], buf[512];
-    long pid = strtol(e->d_name, NULL, 10);
-    if (pid <= 0) continue;
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    if (cb_read_text(path, buf, sizeof buf) != 0) continue;
-    char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-    char st;
-    long ppid, pgrp;
-    if (!lp || !rp || sscanf(rp + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3) continue;
-    if (ppid != (long)getpid() && pgrp != (long)pgid) continue;
-    n++;
-    if (off < cap) off += (size_t)snprintf(what + off, cap - off, " %ld %.*s (%c)", pid, (int)(rp - lp - 1), lp + 1, st);
-  }
-  closedir(d);
-  return n;
-}
-
 static void faults_are_counted_in_bounded_time(void **state) {
   clifx *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   RUN(c, 60000, "-b", "threads,uv", "-w", "http", "-n", "60", "-c", "10", "-p", "fault_rate=0.5", "-p",
       "timeout_ms=300", "-r", "1");
-  pid_t pgid = c->pid;
+  /* Processes that are ours or the run's: a parent that is this process (orphans come to us: we
+   * are a subreaper), or the run's process group; dying ones get up to a second. */
+  const tu_procq run = { .ppid = getpid(), .pgid = c->cmd.pid, .zombies = 1 };
   char what[1024];
-  int left = leftovers(pgid, what, sizeof what);
-  for (int k = 0; left && k < 100; k++) {      /* dying ones get up to a second */
-    sleep_ms(10);
-    while (waitpid(-1, NULL, WNOHANG) > 0) {}
-    left = leftovers(pgid, what, sizeof what);
-  }
+  int left = tu_lingering(&run, 1000, what, sizeof what);
   prctl(PR_SET_CHILD_SUBREAPER, 0);
-  print_message("faulty run: exit %d after %lld ms\n", c->status, (long long)c->took_ms);
+  print_message("faulty run: exit %d after %lld ms\n", c->cmd.status, (long long)c->cmd.took_ms);
   if (left) fail_msg("%d process(es) of the run left behind:%s", left, what);
   /* README and `run --help`: errors asked for with fault_rate are results, not a failed check. */
-  expect_exit(c, 0);
-  assert_true(c->took_ms < 20000);
+  tu_expect_exit(&c->cmd, 0);
+  assert_true(c->cmd.took_ms < 20000);
 
   csv t;
   csv_load(c, &t);
@@ -689,7 +583,7 @@ static void faults_are_counted_in_bounded_time(void **state) {
  * server delay). */
 static void unasked_errors_fail_a_fault_run(void **state) {
   clifx *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 60000, "-b", "threads,uv", "-w", "http", "-n", "20", "-c", "5", "-p", "delay_ms=50", "-p", "timeout_ms=10",
       "-p", "fault_rate=0.000001", "-r", "1");
   csv t;
@@ -702,7 +596,7 @@ static void unasked_errors_fail_a_fault_run(void **state) {
     assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(kinds, "ETIMEDOUT")), 20);
   }
   cJSON_Delete(j);
-  expect_exit(c, 1);
+  tu_expect_exit(&c->cmd, 1);
 }
 
 int main(void) {

@@ -1,21 +1,13 @@
 /* test_export.c: cmocka tests of `concbench export`: Google Benchmark JSON checked against what its consumers read, CSV, markdown, bad input. */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -23,131 +15,18 @@
 #include "cmd.h"
 #include "resread.h"
 #include "results.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 60000
-#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
 
-typedef struct fx {
-  const char *bin;
-  char dir[64];          /* a fresh temporary directory */
-  int status;            /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;
-  cb_results fix;        /* the fixture, read the one way */
-} fx;
+/* CB_BIN, a fresh temporary directory, the last run, the fixture read the one way. */
+typedef tu_resfx fx;
 
-/* ---- plumbing ------------------------------------------------------------------------------ */
+static int fx_setup(void **state) { return tu_resfx_setup(state, "export"); }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-static int fx_setup(void **state) {
-  char err[512];
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  const char *bin = getenv("CB_BIN");
-  f->bin = bin && *bin ? bin : NULL;
-  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-export-XXXXXX");
-  if (!mkdtemp(f->dir)) {
-    free(f);
-    return -1;
-  }
-  if (cb_results_read(FIXTURE, &f->fix, err, sizeof err) != 0) {
-    fprintf(stderr, "%s\n", err);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(f->so);
-  free(f->se);
-  cb_results_free(&f->fix);
-  free(f);
-  return rc == 0 ? 0 : -1;
-}
-
-static void need_bin(const fx *f) {
-  if (!f->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-}
-
-/* Run CB_BIN with the NULL-terminated arguments after it, killed after RUN_TIMEOUT_MS; fills
- * status, so and se. */
-static void run_argv(fx *f, const char *const *args) {
-  char so[PATH_MAX], se[PATH_MAX];
-  const char *argv[32];
-  size_t n = 0;
-  argv[n++] = f->bin;
-  for (; *args && n < 31; args++) argv[n++] = *args;
-  argv[n] = NULL;
-  snprintf(so, sizeof so, "%s.stdout", f->dir);
-  snprintf(se, sizeof se, "%s.stderr", f->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  assert_true(fo >= 0 && fe >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    execv(f->bin, (char *const *)argv);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
-    struct timespec ts = { 0, 5000000 };
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-  }
-  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  free(f->so);
-  free(f->se);
-  f->so = cb_read_file(so, NULL);
-  f->se = cb_read_file(se, NULL);
-  unlink(so);
-  unlink(se);
-  assert_non_null(f->so);
-  assert_non_null(f->se);
-  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
-}
-
-#define RUN(f, ...) run_argv((f), (const char *const[]){ __VA_ARGS__, NULL })
-
-static void expect_ok(const fx *f) {
-  if (f->status != 0) fail_msg("exit %d, want 0; stderr: %s", f->status, f->se);
-}
-
-static void expect_usage_error(const fx *f) {
-  size_t n = strlen(f->se);
-  const char *nl = strchr(f->se, '\n');
-  if (f->status != 2) fail_msg("exit %d, want 2; stderr: %s", f->status, f->se);
-  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
-    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
-  if (*f->so) fail_msg("want nothing on stdout after an error, got: %s", f->so);
-}
+/* Run CB_BIN with the arguments after f, killed after RUN_TIMEOUT_MS. */
+#define RUN(f, ...) tu_run(&(f)->cmd, (f)->bin, (const char *const[]){ __VA_ARGS__, NULL }, NULL, RUN_TIMEOUT_MS)
 
 /* The lines of text, split in place; how many (a final newline ends the last one). */
 static size_t split_lines(char *text, char **lines, size_t max) {
@@ -159,12 +38,6 @@ static size_t split_lines(char *text, char **lines, size_t max) {
     *nl = '\0';
     p = nl + 1;
   }
-  return n;
-}
-
-static size_t count_char(const char *s, char c) {
-  size_t n = 0;
-  for (; *s; s++) n += *s == c;
   return n;
 }
 
@@ -332,13 +205,13 @@ static void check_gb(const fx *f, const char *text, int aggregates_only) {
 
 static void test_gb_schema(void **state) {
   fx *f = *state;
-  need_bin(f);
-  RUN(f, "export", "--format", "googlebenchmark", FIXTURE);
-  expect_ok(f);
-  assert_string_equal(f->se, "");
-  check_gb(f, f->so, 0);
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "googlebenchmark", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
+  assert_string_equal(f->cmd.se, "");
+  check_gb(f, f->cmd.so, 0);
   /* the fixture's iteration entries: sample the first one's counters */
-  cJSON *root = cJSON_Parse(f->so);
+  cJSON *root = cJSON_Parse(f->cmd.so);
   const cJSON *b0 = cJSON_GetArrayItem(get(root, "benchmarks"), 0);
   assert_string_equal(get(b0, "name")->valuestring, "sleep/sync/c:1/delay_ms=10");
   near(get(b0, "items_per_second")->valuedouble, 100 / f->fix.cases[0].wall[0], "items_per_second");
@@ -348,24 +221,24 @@ static void test_gb_schema(void **state) {
 
 static void test_gb_aggregates_only(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   RUN(f, "export", "-f", "googlebenchmark", "--aggregates-only", CB_SOURCE_DIR "/tests/fixtures");
-  expect_ok(f);
-  check_gb(f, f->so, 1);
+  tu_expect_exit(&f->cmd, 0);
+  check_gb(f, f->cmd.so, 1);
 }
 
 static void test_gb_output_file(void **state) {
   fx *f = *state;
   char out[PATH_MAX];
-  need_bin(f);
-  RUN(f, "export", "--format", "googlebenchmark", FIXTURE);
-  expect_ok(f);
-  char *stdout_text = f->so;
-  f->so = NULL;
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "googlebenchmark", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
+  char *stdout_text = f->cmd.so;
+  f->cmd.so = NULL;
   snprintf(out, sizeof out, "%s/bench.json", f->dir);
-  RUN(f, "export", "--format", "googlebenchmark", "-o", out, FIXTURE);
-  expect_ok(f);
-  assert_string_equal(f->so, "");
+  RUN(f, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
+  assert_string_equal(f->cmd.so, "");
   char *file = cb_read_file(out, NULL);
   assert_non_null(file);
   assert_string_equal(file, stdout_text);
@@ -373,26 +246,26 @@ static void test_gb_output_file(void **state) {
   free(stdout_text);
   /* a file that cannot be written: one line, exit 2 */
   snprintf(out, sizeof out, "%s/no/such/dir/bench.json", f->dir);
-  RUN(f, "export", "--format", "googlebenchmark", "-o", out, FIXTURE);
-  expect_usage_error(f);
+  RUN(f, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
+  tu_expect_usage_error(&f->cmd);
 }
 
 /* ---- CSV and markdown ---------------------------------------------------------------------- */
 
 static void test_csv(void **state) {
   fx *f = *state;
-  need_bin(f);
-  RUN(f, "export", "--format", "csv", FIXTURE);
-  expect_ok(f);
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
   char *lines[256];
-  size_t n = split_lines(f->so, lines, 256);
+  size_t n = split_lines(f->cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 1);
   assert_string_equal(lines[0], cb_csv_header);
-  size_t ncols = count_char(cb_csv_header, ',');
+  size_t ncols = tu_count(cb_csv_header, ",");
   for (size_t i = 0; i < f->fix.n; i++) {
     const cb_rcase *c = &f->fix.cases[i];
     char want[512];
-    assert_int_equal(count_char(lines[i + 1], ','), ncols);
+    assert_int_equal(tu_count(lines[i + 1], ","), ncols);
     /* the leading columns, the headline median as results.c prints it, and the checksum */
     snprintf(want, sizeof want, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,", c->workload, c->backend,
              (unsigned long long)c->tasks, c->conc, c->params_str, c->reps, c->wall_median, c->wall_min, c->wall_max);
@@ -404,11 +277,11 @@ static void test_csv(void **state) {
 
 static void test_csv_fields(void **state) {
   fx *f = *state;
-  need_bin(f);
-  RUN(f, "export", "--format", "csv", FIXTURE);
-  expect_ok(f);
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
   char *lines[256], *fields[64];
-  size_t n = split_lines(f->so, lines, 256);
+  size_t n = split_lines(f->cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 1);
   char hdr[1024];
   snprintf(hdr, sizeof hdr, "%s", cb_csv_header);
@@ -483,7 +356,7 @@ static void expect_same_csv(char *got, char *want) {
 static void test_csv_equals_run(void **state) {
   fx *f = *state;
   char dir[PATH_MAX / 2], p[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   static const char *const runs[][20] = {
     { "run", "-b", "sync,threads", "-w", "sleep,file", "-n", "4", "-c", "1,2", "-p", "delay_ms=1",
       "-p", "bytes=4096", "-r", "2", "--warmup", "0", "-q", "-o", NULL },
@@ -497,36 +370,36 @@ static void test_csv_equals_run(void **state) {
     for (; runs[k][n]; n++) args[n] = runs[k][n];
     args[n++] = dir;
     args[n] = NULL;
-    run_argv(f, args);
-    if (f->status != 0 && f->status != 1) fail_msg("run: exit %d: %s", f->status, f->se);
+    tu_run(&f->cmd, f->bin, args, NULL, RUN_TIMEOUT_MS);
+    if (f->cmd.status != 0 && f->cmd.status != 1) fail_msg("run: exit %d: %s", f->cmd.status, f->cmd.se);
     snprintf(p, sizeof p, "%s/results.csv", dir);
     char *want = cb_read_file(p, NULL);
     assert_non_null(want);
     RUN(f, "export", "--format", "csv", dir);
-    expect_ok(f);
-    expect_same_csv(f->so, want);
+    tu_expect_exit(&f->cmd, 0);
+    expect_same_csv(f->cmd.so, want);
     free(want);
   }
 }
 
 static void test_md(void **state) {
   fx *f = *state;
-  need_bin(f);
-  RUN(f, "export", "--format", "md", FIXTURE);
-  expect_ok(f);
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "md", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
   char *lines[256];
-  size_t n = split_lines(f->so, lines, 256);
+  size_t n = split_lines(f->cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 2);
   assert_true(strncmp(lines[0], "| workload | backend | concurrency | params | median wall |", 58) == 0);
   assert_true(strncmp(lines[1], "|---|", 5) == 0);
-  size_t bars = count_char(lines[0], '|');
-  assert_int_equal(count_char(lines[1], '|'), bars);
+  size_t bars = tu_count(lines[0], "|");
+  assert_int_equal(tu_count(lines[1], "|"), bars);
   for (size_t i = 0; i < f->fix.n; i++) {
     const cb_rcase *c = &f->fix.cases[i];
     char want[512];
     snprintf(want, sizeof want, "| %s | %s | %u | %s | ", c->workload, c->backend, c->conc, c->params_str);
     if (strncmp(lines[i + 2], want, strlen(want)) != 0) fail_msg("row %zu: %s\nwant it to start %s", i, lines[i + 2], want);
-    assert_int_equal(count_char(lines[i + 2], '|'), bars);
+    assert_int_equal(tu_count(lines[i + 2], "|"), bars);
   }
   /* the first row's figures: 1.011 s, its interval, CV, efficiency, p99 */
   assert_non_null(strstr(lines[2], "| 1.011 s | 1.011–1.012 s | 0.0% | 0.99 | 10.42 ms | 0 | load |"));
@@ -537,34 +410,34 @@ static void test_md(void **state) {
 static void test_bad_usage(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
-  need_bin(f);
-  RUN(f, "export", "--format", "xml", FIXTURE);
-  expect_usage_error(f);
-  assert_non_null(strstr(f->se, "xml"));
-  RUN(f, "export", FIXTURE);
-  expect_usage_error(f);
+  tu_need_bin(f->bin);
+  RUN(f, "export", "--format", "xml", TU_FIXTURE);
+  tu_expect_usage_error(&f->cmd);
+  assert_non_null(strstr(f->cmd.se, "xml"));
+  RUN(f, "export", TU_FIXTURE);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "export", "--format", "csv");
-  expect_usage_error(f);
-  RUN(f, "export", "--format", "csv", FIXTURE, FIXTURE);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
+  RUN(f, "export", "--format", "csv", TU_FIXTURE, TU_FIXTURE);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "export", "--format");
-  expect_usage_error(f);
-  RUN(f, "export", "--bogus", "--format", "csv", FIXTURE);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
+  RUN(f, "export", "--bogus", "--format", "csv", TU_FIXTURE);
+  tu_expect_usage_error(&f->cmd);
   snprintf(p, sizeof p, "%s/missing", f->dir);
   RUN(f, "export", "--format", "md", p);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "export", "--help");
-  expect_ok(f);
-  assert_non_null(strstr(f->so, "googlebenchmark"));
+  tu_expect_exit(&f->cmd, 0);
+  assert_non_null(strstr(f->cmd.so, "googlebenchmark"));
 }
 
 static void test_corrupt_input(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   size_t len;
-  need_bin(f);
-  char *text = cb_read_file(FIXTURE, &len);
+  tu_need_bin(f->bin);
+  char *text = cb_read_file(TU_FIXTURE, &len);
   assert_non_null(text);
   snprintf(p, sizeof p, "%s/results.json", f->dir);
   assert_int_equal(cb_write_atomic(p, text, len / 2), 0);   /* truncated */
@@ -572,11 +445,11 @@ static void test_corrupt_input(void **state) {
   static const char *const fmts[] = { "googlebenchmark", "csv", "md" };
   for (size_t i = 0; i < 3; i++) {
     RUN(f, "export", "--format", fmts[i], f->dir);
-    expect_usage_error(f);
+    tu_expect_usage_error(&f->cmd);
   }
   assert_int_equal(cb_write_atomic(p, "{\"cases\": []}\n", 14), 0);   /* JSON, not ours */
   RUN(f, "export", "--format", "csv", f->dir);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
 }
 
 /* The columns table in export.c against results.c's header, in process (no binary needed). */
@@ -587,22 +460,22 @@ static void test_csv_header_in_process(void **state) {
   if (!csv) fail_msg("%s", err);
   size_t hl = strlen(cb_csv_header);
   assert_true(strncmp(csv, cb_csv_header, hl) == 0 && csv[hl] == '\n');
-  assert_int_equal(count_char(csv, '\n'), f->fix.n + 1);
+  assert_int_equal(tu_lines(csv), f->fix.n + 1);
   free(csv);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_gb_schema, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_gb_aggregates_only, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_gb_output_file, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_csv, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_csv_fields, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_csv_equals_run, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_csv_header_in_process, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_md, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_bad_usage, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_corrupt_input, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_gb_schema, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_gb_aggregates_only, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_gb_output_file, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_fields, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_equals_run, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_csv_header_in_process, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_md, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_bad_usage, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_corrupt_input, fx_setup, tu_resfx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

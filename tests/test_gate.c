@@ -14,7 +14,10 @@
 #include <cmocka.h>
 #include "gate.h"
 #include "resread.h"
+#include "testutil.h"
 #include "util.h"
+
+#define RUN_TIMEOUT_MS 120000
 
 static void parses_and_refuses(void **state) {
   cb_gate g;
@@ -98,25 +101,20 @@ static void decides_on_rows(void **state) {
   assert_int_equal(cb_gate_check(&g, &plan, err, sizeof err), -1);
 }
 
+/* argv[0] run with the rest of argv, bounded in time: its exit status. */
 static int run_bin(char *const argv[]) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  int st;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  tu_proc p = { 0 };
+  tu_run(&p, argv[0], (const char *const *)argv + 1, NULL, RUN_TIMEOUT_MS);
+  tu_proc_free(&p);
+  return p.status;
 }
 
 /* Three shards of a 12-case run: every case in exactly one shard, none lost. */
 static void shards_cover_every_case_once(void **state) {
   const char *bin = getenv("CB_BIN");
   if (!bin) skip();
-  char dir[] = "/tmp/cbshardXXXXXX", out[4][512], sh[16];
-  assert_non_null(mkdtemp(dir));
+  char dir[64], out[4][512], sh[16];
+  assert_int_equal(tu_tmpdir(dir, sizeof dir, "gate"), 0);
   char *full[] = { (char *)bin, "run", "-b", "sync,threads,uv", "-w", "sleep,cpu", "-n", "2", "-c", "1,2",
                    "-p", "delay_ms=1", "-p", "work=5", "-r", "1", "--warmup", "0", "-q", "-o", out[0], NULL };
   snprintf(out[0], sizeof out[0], "%s/full", dir);
@@ -148,7 +146,7 @@ static void shards_cover_every_case_once(void **state) {
   assert_int_equal(run_bin(bad), 2);
   free(seen);
   cb_results_free(&all);
-  cb_rmtree(dir);
+  tu_rmtree(dir);
 }
 
 int main(void) {

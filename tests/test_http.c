@@ -25,16 +25,12 @@
 #include "shared.h"
 #include "site.h"
 #include "target.h"
+#include "testutil.h"
 
 #define MS ((int64_t)1000000)
 #define SEC ((int64_t)1000000000)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
 
 /* FNV-1a, written out here rather than taken from cb.h. */
 static uint64_t fnv(uint64_t h, const void *data, size_t len) {
@@ -57,35 +53,7 @@ static uint64_t bytes_hash(uint64_t n) {
   return h;
 }
 
-static int listen_any(uint16_t *port) {
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t al = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 256) != 0 ||
-      getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-    close(fd);
-    return -1;
-  }
-  *port = ntohs(a.sin_port);
-  return fd;
-}
-
-static int write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len) {
-    ssize_t w = write(fd, p, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
-
-static int write_str(int fd, const char *s) { return write_all(fd, s, strlen(s)); }
+static int write_str(int fd, const char *s) { return tu_write_all(fd, s, strlen(s)); }
 
 /* Read one request head (the client never sends a body); its target into path. 1, or 0 at EOF. */
 static int read_request(int fd, char *path, size_t cap) {
@@ -189,7 +157,7 @@ static void proxy_conn(int fd, unsigned no) {
       if (p[k].fd < 0 || !(p[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t r = read(fds[k], buf, sizeof buf);
       if (r < 0) return;                   /* a reset: drop both */
-      if (r == 0 || write_all(fds[1 - k], buf, (size_t)r) != 0) {
+      if (r == 0 || tu_write_all(fds[1 - k], buf, (size_t)r) != 0) {
         shutdown(fds[1 - k], SHUT_WR);
         p[k].fd = -1;                      /* poll ignores it from now on */
         open_ends--;
@@ -215,14 +183,14 @@ static int group_setup(void **state) {
   }
   target_addr = f->target.addr;
   uint16_t port;
-  f->proxy_fd = listen_any(&port);
+  f->proxy_fd = tu_listen_any(&port);
   if (f->proxy_fd < 0) return -1;
   f->proxy_addr = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   snprintf(f->proxy_auth, sizeof f->proxy_auth, "127.0.0.1:%u", port);
   proxy_acc = (acceptor){ .lfd = f->proxy_fd, .fn = proxy_conn, .accepts = &f->cnt->proxy_accepts };
   f->proxy = spawn_group(accept_loop, &proxy_acc);
   if (f->proxy < 0) return -1;
-  f->fake_fd = listen_any(&port);
+  f->fake_fd = tu_listen_any(&port);
   if (f->fake_fd < 0) return -1;
   f->fake_addr = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   snprintf(f->fake_auth, sizeof f->fake_auth, "127.0.0.1:%u", port);
@@ -409,10 +377,10 @@ static void eof_body_conn(int fd, unsigned no) {
   if (!read_request(fd, path, sizeof path)) return;
   for (int j = 0; j < EOF_BODY; j++) body[j] = (char)('A' + j % 23);
   write_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
-  sleep_ms(5);
-  write_all(fd, body, 2000);
-  sleep_ms(5);
-  write_all(fd, body + 2000, EOF_BODY - 2000);
+  tu_sleep_ms(5);
+  tu_write_all(fd, body, 2000);
+  tu_sleep_ms(5);
+  tu_write_all(fd, body + 2000, EOF_BODY - 2000);
   close(fd);
 }
 
@@ -444,8 +412,8 @@ static void split_conn(int fd, unsigned no) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   while (read_request(fd, path, sizeof path)) {
     for (size_t k = 0; k < sizeof split_resp - 1; k++) {
-      if (write_all(fd, split_resp + k, 1) != 0) return;
-      sleep_ms(1);
+      if (tu_write_all(fd, split_resp + k, 1) != 0) return;
+      tu_sleep_ms(1);
     }
   }
 }
@@ -479,7 +447,7 @@ static void crafted_conn(int fd, unsigned no) {
       write_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES");
     } else if (strcmp(path, "/short") == 0) {
       write_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
-      sleep_ms(20);
+      tu_sleep_ms(20);
       close(fd);
       return;
     } else {
@@ -534,7 +502,7 @@ static void closed_keepalive_is_retried(void **state) {
   cb_http_init(&h, (struct sockaddr *)&f->fake_addr, f->fake_auth, 1);
   for (unsigned i = 1; i <= 4; i++) {
     char want[8];
-    if (i > 1) sleep_ms(20);       /* the server's FIN has arrived */
+    if (i > 1) tu_sleep_ms(20);       /* the server's FIN has arrived */
     int rc = cb_http_get(&f->ctx, &h, "/k", &r, in_ms(5000));
     if (rc) print_error("request %u: %d (%s)\n", i, rc, cb_err_name(rc));
     assert_int_equal(rc, 0);
@@ -558,7 +526,7 @@ static void retried_once_only(void **state) {
   fake_start(f, then_nothing_conn);
   cb_http_init(&h, (struct sockaddr *)&f->fake_addr, f->fake_auth, 1);
   assert_int_equal(cb_http_get(&f->ctx, &h, "/k", &r, in_ms(5000)), 0);
-  sleep_ms(20);
+  tu_sleep_ms(20);
   int rc = cb_http_get(&f->ctx, &h, "/k", &r, in_ms(5000));
   print_message("stale connection, then a fresh one closed unanswered: %d (%s)\n", rc, cb_err_name(rc));
   assert_true(rc < 0 && rc != -ETIMEDOUT);
@@ -616,17 +584,17 @@ static void chunky_conn(int fd, unsigned no) {
     unsigned i = (unsigned)strtoul(path + 3, NULL, 10);
     size_t n = chunky_body(i, body, sizeof body);
     write_str(fd, "HTTP/1.1 200 OK\r\nTransfer-");
-    sleep_ms(1);
+    tu_sleep_ms(1);
     write_str(fd, "Encoding: chunked\r\n\r\n");
     for (size_t off = 0, k = 0; off < n; k++) {
       size_t len = 1 + (k * 37 + i) % 97;
       if (len > n - off) len = n - off;
       snprintf(line, sizeof line, "%zx\r\n", len);
       write_str(fd, line);
-      write_all(fd, body + off, len);
+      tu_write_all(fd, body + off, len);
       write_str(fd, "\r\n");
       off += len;
-      if (k % 4 == 0) sleep_ms(1);
+      if (k % 4 == 0) tu_sleep_ms(1);
     }
     write_str(fd, "0\r\n\r\n");
   }

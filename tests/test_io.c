@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "shared.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MS ((int64_t)1000000)
@@ -36,11 +37,6 @@
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 static int is_serial(const cb_backend *be) { return (be->flags & CB_BACKEND_SERIAL) != 0; }
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
 
 /* Spin without parking: on uv the loop does not run meanwhile. */
 static void spin_ms(long ms) {
@@ -57,29 +53,11 @@ static uint64_t expected_sum(uint64_t n) {
 /* The server process, the one child the test keeps; every other must be gone. */
 static pid_t server_pid;
 
-/* Processes whose parent is this one, the server aside (zombies included). */
-static int stray_children(void) {
-  DIR *d = opendir("/proc");
-  int n = 0;
-  if (!d) return -1;
-  for (struct dirent *e; (e = readdir(d));) {
-    char path[64], buf[512];
-    long pid = strtol(e->d_name, NULL, 10);
-    if (pid <= 0 || pid == server_pid) continue;
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    if (cb_read_text(path, buf, sizeof buf) != 0) continue;
-    const char *rp = strrchr(buf, ')');
-    char st;
-    long ppid;
-    if (rp && sscanf(rp + 1, " %c %ld", &st, &ppid) == 2 && ppid == (long)getpid()) n++;
-  }
-  closedir(d);
-  return n;
-}
-
 static void assert_no_children(void) {
   assert_int_equal(waitpid(-1, NULL, WNOHANG), 0);   /* the server runs; nothing left unreaped */
-  assert_int_equal(stray_children(), 0);
+  /* Processes whose parent is this one, the server aside (zombies included). */
+  const tu_procq strays = { .ppid = getpid(), .except = server_pid, .zombies = 1 };
+  assert_int_equal(tu_procs(&strays, NULL, NULL, 0), 0);
 }
 
 /* Run n tasks of wl with state st on be, at most conc at a time (1 on a serial backend); the
@@ -117,31 +95,6 @@ typedef struct servers {
   uint16_t echo, closer, reset, silent, refused;
 } servers;
 
-static int listen_any(uint16_t *port) {
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t al = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 256) != 0 ||
-      getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-    close(fd);
-    return -1;
-  }
-  *port = ntohs(a.sin_port);
-  return fd;
-}
-
-static void write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len) {
-    ssize_t w = write(fd, p, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    len -= (size_t)w;
-  }
-}
-
 /* A connection handler: echo what comes until EOF, the first answer after ECHO_DELAY_MS. */
 static void echo_conn(int fd) {
   char buf[16384];
@@ -149,8 +102,8 @@ static void echo_conn(int fd) {
     ssize_t r = read(fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
-    if (first) sleep_ms(ECHO_DELAY_MS);
-    write_all(fd, buf, (size_t)r);
+    if (first) tu_sleep_ms(ECHO_DELAY_MS);
+    tu_write_all(fd, buf, (size_t)r);
   }
   close(fd);
 }
@@ -190,9 +143,9 @@ static void server_main(int echo_fd, int closer_fd, int reset_fd, pid_t parent) 
 static int servers_setup(void **state) {
   servers *s = calloc(1, sizeof *s);
   if (!s) return -1;
-  int echo_fd = listen_any(&s->echo), closer_fd = listen_any(&s->closer), reset_fd = listen_any(&s->reset);
-  s->silent_fd = listen_any(&s->silent);
-  int refused_fd = listen_any(&s->refused);
+  int echo_fd = tu_listen_any(&s->echo), closer_fd = tu_listen_any(&s->closer), reset_fd = tu_listen_any(&s->reset);
+  s->silent_fd = tu_listen_any(&s->silent);
+  int refused_fd = tu_listen_any(&s->refused);
   if (echo_fd < 0 || closer_fd < 0 || reset_fd < 0 || s->silent_fd < 0 || refused_fd < 0) return -1;
   close(refused_fd);           /* nothing listens there now: connections are refused */
   pid_t parent = getpid();
@@ -506,8 +459,7 @@ static int files_setup(void **state) {
   filefx *f = calloc(1, sizeof *f);
   if (!f) return -1;
   f->srv = *state;
-  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-io-XXXXXX");
-  if (!mkdtemp(f->dir)) {
+  if (tu_tmpdir(f->dir, sizeof f->dir, "io") != 0) {
     free(f);
     return -1;
   }
@@ -517,9 +469,9 @@ static int files_setup(void **state) {
 
 static int files_teardown(void **state) {
   filefx *f = *state;
-  int rc = cb_rmtree(f->dir);
+  int rc = tu_rmtree(f->dir);
   free(f);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 #define FILE_LEN (100 * 1024 + 7)
@@ -581,16 +533,6 @@ done:
 
 static const cb_workload file_wl = { .name = "files", .summary = "test", .kind = CB_KIND_IO, .task = file_task };
 
-static int dir_entries(const char *path) {
-  DIR *d = opendir(path);
-  int n = 0;
-  if (!d) return -1;
-  for (struct dirent *e; (e = readdir(d));)
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  closedir(d);
-  return n;
-}
-
 static void files_round_trip(void **state) {
   filefx *f = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
@@ -605,7 +547,7 @@ static void files_round_trip(void **state) {
       assert_int_equal(t->v[i][2], -ENOENT);
       assert_int_equal(t->v[i][3], -ENOENT);
     }
-    assert_int_equal(dir_entries(f->dir), 0);
+    assert_int_equal(tu_dir_entries(f->dir, NULL), 0);
     tshared_free(t);
   }
 }
@@ -1060,7 +1002,7 @@ static void fork_worker_dies_holding_locks(void **state) {
   int st = 0;
   pid_t r;
   int64_t end = cb_now_ns() + 20 * SEC;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && cb_now_ns() < end) sleep_ms(5);
+  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && cb_now_ns() < end) tu_sleep_ms(5);
   if (r == 0) {
     kill(-pid, SIGKILL);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}

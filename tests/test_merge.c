@@ -1,154 +1,34 @@
 /* test_merge.c: cmocka tests of `concbench merge`: the fixture split into shards and joined again, environments that differ, overlapping shards, bad input. */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "resread.h"
 #include "results.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 30000
-#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
 
-typedef struct fx {
-  const char *bin;
-  char dir[64];          /* a fresh temporary directory */
-  int status;            /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;
-  cb_results fix;        /* the fixture, read the one way */
-} fx;
+/* CB_BIN, a fresh temporary directory, the last run, the fixture read the one way. */
+typedef tu_resfx fx;
 
-/* ---- plumbing ------------------------------------------------------------------------------ */
+static int fx_setup(void **state) { return tu_resfx_setup(state, "merge"); }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-static int fx_setup(void **state) {
-  char err[512];
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  const char *bin = getenv("CB_BIN");
-  f->bin = bin && *bin ? bin : NULL;
-  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-merge-XXXXXX");
-  if (!mkdtemp(f->dir)) {
-    free(f);
-    return -1;
-  }
-  if (cb_results_read(FIXTURE, &f->fix, err, sizeof err) != 0) {
-    fprintf(stderr, "%s\n", err);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  fx *f = *state;
-  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(f->so);
-  free(f->se);
-  cb_results_free(&f->fix);
-  free(f);
-  return rc == 0 ? 0 : -1;
-}
-
-static void need_bin(const fx *f) {
-  if (!f->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-}
-
-/* Run CB_BIN with the NULL-terminated arguments after it, killed after RUN_TIMEOUT_MS. */
-static void run_argv(fx *f, const char *const *args) {
-  char so[PATH_MAX], se[PATH_MAX];
-  const char *argv[32];
-  size_t n = 0;
-  argv[n++] = f->bin;
-  for (; *args && n < 31; args++) argv[n++] = *args;
-  argv[n] = NULL;
-  snprintf(so, sizeof so, "%s.stdout", f->dir);
-  snprintf(se, sizeof se, "%s.stderr", f->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  assert_true(fo >= 0 && fe >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    execv(f->bin, (char *const *)argv);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
-    struct timespec ts = { 0, 5000000 };
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-  }
-  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  free(f->so);
-  free(f->se);
-  f->so = cb_read_file(so, NULL);
-  f->se = cb_read_file(se, NULL);
-  unlink(so);
-  unlink(se);
-  assert_non_null(f->so);
-  assert_non_null(f->se);
-  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
-}
-
-#define RUN(f, ...) run_argv((f), (const char *const[]){ __VA_ARGS__, NULL })
-
-static void expect_ok(const fx *f) {
-  if (f->status != 0) fail_msg("exit %d, want 0; stderr: %s", f->status, f->se);
-}
-
-static void expect_usage_error(const fx *f) {
-  size_t n = strlen(f->se);
-  const char *nl = strchr(f->se, '\n');
-  if (f->status != 2) fail_msg("exit %d, want 2; stderr: %s", f->status, f->se);
-  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
-    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
-}
+/* Run CB_BIN with the arguments after f, killed after RUN_TIMEOUT_MS. */
+#define RUN(f, ...) tu_run(&(f)->cmd, (f)->bin, (const char *const[]){ __VA_ARGS__, NULL }, NULL, RUN_TIMEOUT_MS)
 
 static void expect_absent(const char *path) {
-  struct stat st;
-  if (stat(path, &st) == 0) fail_msg("%s exists after a refused merge", path);
+  if (tu_exists(path)) fail_msg("%s exists after a refused merge", path);
 }
 
 static char *path_in(const fx *f, const char *name, char *buf, size_t len) {
@@ -166,29 +46,16 @@ typedef void (*edit_fn)(cJSON *root);
 
 static void write_shard(const fx *f, const char *name, size_t k, size_t n, edit_fn edit) {
   char dir[PATH_MAX], p[PATH_MAX + 32];
-  char *text = cb_read_file(FIXTURE, NULL);
-  assert_non_null(text);
-  cJSON *root = cJSON_Parse(text);
-  free(text);
-  assert_non_null(root);
+  cJSON *root = tu_load_json(TU_FIXTURE);
   cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
   for (int i = cJSON_GetArraySize(cases) - 1; i >= 0; i--)
     if ((size_t)i % n != k) cJSON_DeleteItemFromArray(cases, i);
   if (edit) edit(root);
-  char *out = cJSON_Print(root);
-  cJSON_Delete(root);
-  assert_non_null(out);
   path_in(f, name, dir, sizeof dir);
   assert_int_equal(cb_mkdirs(dir), 0);
   snprintf(p, sizeof p, "%s/results.json", dir);
-  assert_int_equal(cb_write_atomic(p, out, strlen(out)), 0);
-  free(out);
-}
-
-static size_t count_char(const char *s, char c) {
-  size_t n = 0;
-  for (; *s; s++) n += *s == c;
-  return n;
+  tu_save_json(p, root);
+  cJSON_Delete(root);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -256,11 +123,11 @@ static void check_merged(fx *f, const char *out, size_t nshards) {
   assert_non_null(csv);
   size_t hl = strlen(cb_csv_header);
   assert_true(strncmp(csv, cb_csv_header, hl) == 0 && csv[hl] == '\n');
-  assert_int_equal(count_char(csv, '\n'), f->fix.n + 1);
-  RUN(f, "export", "--format", "csv", FIXTURE);
-  expect_ok(f);
+  assert_int_equal(tu_lines(csv), f->fix.n + 1);
+  RUN(f, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cmd, 0);
   char *want[256], *got[256];
-  size_t nw = sorted_rows(f->so, want, 256), ng = sorted_rows(csv, got, 256);
+  size_t nw = sorted_rows(f->cmd.so, want, 256), ng = sorted_rows(csv, got, 256);
   assert_int_equal(nw, ng);
   for (size_t i = 0; i < nw; i++) assert_string_equal(got[i], want[i]);
   free(csv);
@@ -269,20 +136,20 @@ static void check_merged(fx *f, const char *out, size_t nshards) {
 static void test_merge_two_shards(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "out/nested", out, sizeof out);
   RUN(f, "merge", "-o", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b));
-  expect_ok(f);
-  assert_string_equal(f->se, "");
+  tu_expect_exit(&f->cmd, 0);
+  assert_string_equal(f->cmd.se, "");
   check_merged(f, out, 2);
 }
 
 static void test_merge_three_shards(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], out[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   for (size_t k = 0; k < 3; k++) {
     char name[8];
     snprintf(name, sizeof name, "s%zu", k);
@@ -291,7 +158,7 @@ static void test_merge_three_shards(void **state) {
   path_in(f, "out", out, sizeof out);
   RUN(f, "merge", "--output", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b),
       path_in(f, "s2", c, sizeof c));
-  expect_ok(f);
+  tu_expect_exit(&f->cmd, 0);
   check_merged(f, out, 3);
 }
 
@@ -315,7 +182,7 @@ static void test_env_mismatch(void **state) {
     { edit_cores, "cores" }, { edit_build, "build_type" }, { edit_clean, "git_revision" }, { edit_rev, "git_revision" },
   };
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX], err[512];
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shard(f, "s0", 0, 2, NULL);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
@@ -323,11 +190,11 @@ static void test_env_mismatch(void **state) {
     write_shard(f, "s1", 1, 2, cases[i].edit);
     path_in(f, "out", out, sizeof out);
     RUN(f, "merge", "-o", out, a, b);
-    expect_usage_error(f);
-    if (!strstr(f->se, cases[i].key) || !strstr(f->se, b)) fail_msg("want %s and %s named in: %s", cases[i].key, b, f->se);
+    tu_expect_usage_error(&f->cmd);
+    if (!strstr(f->cmd.se, cases[i].key) || !strstr(f->cmd.se, b)) fail_msg("want %s and %s named in: %s", cases[i].key, b, f->cmd.se);
     expect_absent(out);
     RUN(f, "merge", "--force", "-o", out, a, b);
-    expect_ok(f);
+    tu_expect_exit(&f->cmd, 0);
     cb_results m;
     if (cb_results_read(out, &m, err, sizeof err) != 0) fail_msg("%s", err);
     assert_int_equal(m.n, f->fix.n);
@@ -345,9 +212,7 @@ static void test_env_mismatch(void **state) {
 
 /* Shard 1 with case 0 of shard 0 put back: a mix-up that no --force may hide. */
 static void edit_add_case0(cJSON *root) {
-  char *text = cb_read_file(FIXTURE, NULL);
-  cJSON *full = cJSON_Parse(text);
-  free(text);
+  cJSON *full = tu_load_json(TU_FIXTURE);
   cJSON *c0 = cJSON_DetachItemFromArray(cJSON_GetObjectItemCaseSensitive(full, "cases"), 0);
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(root, "cases"), c0);
   cJSON_Delete(full);
@@ -356,31 +221,31 @@ static void edit_add_case0(cJSON *root) {
 static void test_duplicate_case(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, edit_add_case0);
   path_in(f, "out", out, sizeof out);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
   RUN(f, "merge", "-o", out, a, b);
-  expect_usage_error(f);
-  assert_non_null(strstr(f->se, "sleep on sync"));
-  assert_non_null(strstr(f->se, a));
-  assert_non_null(strstr(f->se, b));
+  tu_expect_usage_error(&f->cmd);
+  assert_non_null(strstr(f->cmd.se, "sleep on sync"));
+  assert_non_null(strstr(f->cmd.se, a));
+  assert_non_null(strstr(f->cmd.se, b));
   expect_absent(out);
   RUN(f, "merge", "--force", "-o", out, a, b);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   expect_absent(out);
   /* the same directory twice is the same mix-up */
   RUN(f, "merge", "-o", out, a, a);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   expect_absent(out);
 }
 
 static void test_corrupt_input(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX], p[PATH_MAX + 32];
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "s0", a, sizeof a);
@@ -393,46 +258,46 @@ static void test_corrupt_input(void **state) {
   assert_int_equal(cb_write_atomic(p, text, len - 100), 0);   /* truncated */
   free(text);
   RUN(f, "merge", "-o", out, a, b);
-  expect_usage_error(f);
-  assert_non_null(strstr(f->se, b));
+  tu_expect_usage_error(&f->cmd);
+  assert_non_null(strstr(f->cmd.se, b));
   expect_absent(out);
   path_in(f, "missing", p, sizeof p);
   RUN(f, "merge", "-o", out, a, p);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   expect_absent(out);
 }
 
 static void test_bad_usage(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
   path_in(f, "out", out, sizeof out);
   RUN(f, "merge", "-o", out, a);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "merge", a, b);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "merge", "-o");
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   RUN(f, "merge", "--bogus", "-o", out, a, b);
-  expect_usage_error(f);
+  tu_expect_usage_error(&f->cmd);
   expect_absent(out);
   RUN(f, "merge", "--help");
-  expect_ok(f);
-  assert_non_null(strstr(f->so, "--shard"));
+  tu_expect_exit(&f->cmd, 0);
+  assert_non_null(strstr(f->cmd.so, "--shard"));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_merge_two_shards, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_merge_three_shards, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_env_mismatch, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_duplicate_case, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_corrupt_input, fx_setup, fx_teardown),
-    cmocka_unit_test_setup_teardown(test_bad_usage, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_merge_two_shards, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_merge_three_shards, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_env_mismatch, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_duplicate_case, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_corrupt_input, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_bad_usage, fx_setup, tu_resfx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 
 #include "backend.h"
 #include "plan.h"
+#include "testutil.h"
 #include "util.h"
 
 /* ---- numbers ---------------------------------------------------------------------------- */
@@ -175,17 +176,10 @@ typedef struct tmpdir {
   char path[PATH_MAX];
 } tmpdir;
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  if (flag == FTW_DP || flag == FTW_D) chmod(p, 0700);
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int tmp_setup(void **state) {
   tmpdir *t = calloc(1, sizeof *t);
   if (!t) return -1;
-  snprintf(t->path, sizeof t->path, "/tmp/cb-test-params-XXXXXX");
-  if (!mkdtemp(t->path)) {
+  if (tu_tmpdir(t->path, sizeof t->path, "params") != 0) {
     free(t);
     return -1;
   }
@@ -196,11 +190,10 @@ static int tmp_setup(void **state) {
 static int tmp_teardown(void **state) {
   tmpdir *t = *state;
   if (!t) return 0;
-  /* Read-only directories from a test first get their write bit back, or remove() fails. */
-  chmod(t->path, 0700);
-  int rc = nftw(t->path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  /* Read-only directories from a test get their write bit back first. */
+  int rc = tu_rmtree(t->path);
   free(t);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 static void path_of(char *buf, size_t len, const tmpdir *t, const char *rel) {
@@ -210,11 +203,6 @@ static void path_of(char *buf, size_t len, const tmpdir *t, const char *rel) {
 static int is_dir(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int exists(const char *p) {
-  struct stat st;
-  return lstat(p, &st) == 0;
 }
 
 static void write_plain(const char *p, const char *s) {
@@ -233,22 +221,6 @@ static void assert_file_is(const char *p, const char *want) {
     fail_msg("%s does not hold the expected %zu bytes", p, strlen(want));
   }
   free(got);
-}
-
-/* Entries of dir other than . and ..; the names whose first character is '.' counted apart. */
-static int count_entries(const char *dir, int *hidden) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  *hidden = 0;
-  if (!d) return -1;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    n++;
-    if (e->d_name[0] == '.') ++*hidden;
-  }
-  closedir(d);
-  return n;
 }
 
 static void mkdirs_nested(void **state) {
@@ -303,7 +275,7 @@ static void write_atomic_creates_and_replaces(void **state) {
   const char *first = "first version, fairly long\nline two\n";
   assert_int_equal(cb_write_atomic(p, first, strlen(first)), 0);
   assert_file_is(p, first);
-  assert_int_equal(count_entries(t->path, &hidden), 1);
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 1);
   assert_int_equal(hidden, 0);
 
   /* Shorter content: nothing of the old file may remain. */
@@ -323,7 +295,7 @@ static void write_atomic_creates_and_replaces(void **state) {
   assert_int_equal(cb_write_atomic(p, "", 0), 0);
   assert_file_is(p, "");
 
-  assert_int_equal(count_entries(t->path, &hidden), 1);
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 1);
   assert_int_equal(hidden, 0);
 }
 
@@ -340,7 +312,7 @@ static void write_atomic_large(void **state) {
   assert_int_equal(cb_write_atomic(p, data, len), 0);
   assert_file_is(p, data);
   free(data);
-  assert_int_equal(count_entries(t->path, &hidden), 1);
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 1);
   assert_int_equal(hidden, 0);
 }
 
@@ -355,7 +327,7 @@ static void write_atomic_relative_path(void **state) {
   assert_int_equal(rc, 0);
   path_of(p, sizeof p, t, "rel.txt");
   assert_file_is(p, "relative\n");
-  assert_int_equal(count_entries(t->path, &hidden), 1);
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 1);
   assert_int_equal(hidden, 0);
 }
 
@@ -368,8 +340,8 @@ static void write_atomic_missing_dir(void **state) {
   int rc = cb_write_atomic(p, "x", 1);
   assert_true(rc < 0);
   assert_int_equal(rc, -ENOENT);
-  assert_false(exists(d));
-  assert_int_equal(count_entries(t->path, &hidden), 0);
+  assert_false(tu_exists(d));
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 0);
 }
 
 /* The target is a directory: the rename fails, and the temporary file must go. */
@@ -385,7 +357,7 @@ static void write_atomic_rename_fails_cleans_up(void **state) {
   assert_true(rc < 0);
   assert_true(is_dir(p));
   assert_file_is(inner, "kept");
-  assert_int_equal(count_entries(t->path, &hidden), 1);
+  assert_int_equal(tu_dir_entries(t->path, &hidden), 1);
   assert_int_equal(hidden, 0);
 }
 
@@ -434,7 +406,7 @@ static void write_atomic_unwritable_dir(void **state) {
   }
   assert_true(rc < 0);
   assert_file_is(p, old);
-  assert_int_equal(count_entries(d, &hidden), 1);
+  assert_int_equal(tu_dir_entries(d, &hidden), 1);
   assert_int_equal(hidden, 0);
 }
 

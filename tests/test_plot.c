@@ -2,11 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,10 +19,10 @@
 
 #include "plot.h"
 #include "resread.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 60000
-#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
 #define SCRIPTS CB_SOURCE_DIR "/scripts/plots"
 #define GNUPLOT_MISSING "gnuplot is not installed: install the Debian package gnuplot-nox (apt-get install gnuplot-nox)"
 
@@ -46,35 +42,16 @@ typedef struct tc {
   const char *bin;
   char dir[64];            /* a fresh temporary directory */
   char run[96];            /* dir/run: the results directory under test */
-  int status;              /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;
+  tu_proc cmd;             /* the last run of the binary */
 } tc;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int setup(void **state) {
   tc *t = calloc(1, sizeof *t);
   if (!t) return -1;
-  const char *bin = getenv("CB_BIN");
-  t->bin = bin && *bin ? bin : NULL;
-  snprintf(t->dir, sizeof t->dir, "/tmp/cb-test-plot-XXXXXX");
-  if (!mkdtemp(t->dir)) {
+  t->bin = tu_bin();
+  if (tu_tmpdir(t->dir, sizeof t->dir, "plot") != 0) {
     free(t);
     return -1;
   }
@@ -86,11 +63,10 @@ static int setup(void **state) {
 static int teardown(void **state) {
   tc *t = *state;
   if (!t) return 0;
-  int rc = nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(t->so);
-  free(t->se);
+  int rc = tu_rmtree(t->dir);
+  tu_proc_free(&t->cmd);
   free(t);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 static int have_gnuplot(void) {
@@ -104,14 +80,6 @@ static int have_gnuplot(void) {
   return 0;
 }
 
-static void need_bin(const tc *t) {
-  if (!t->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-  if (access(t->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", t->bin, strerror(errno));
-}
-
 static void need_gnuplot(void) {
   if (!have_gnuplot()) {
     print_message("gnuplot is not installed (apt-get install gnuplot-nox); skipping\n");
@@ -119,94 +87,26 @@ static void need_gnuplot(void) {
   }
 }
 
-static void write_file(const char *path, const char *text) {
-  assert_int_equal(cb_write_atomic(path, text, strlen(text)), 0);
-}
-
-static char *read_all(const char *path) {
-  char *s = cb_read_file(path, NULL);
-  if (!s) fail_msg("cannot read %s: %s", path, strerror(errno));
-  return s;
-}
-
-/* The fixture as the results of t->run. */
-static void copy_fixture(const tc *t) {
-  char path[PATH_MAX];
-  assert_int_equal(cb_mkdirs(t->run), 0);
-  char *text = read_all(FIXTURE);
-  snprintf(path, sizeof path, "%s/results.json", t->run);
-  write_file(path, text);
-  free(text);
-}
-
 /* Runs CB_BIN plot with args (NULL-terminated, after "plot"); path_env, when given, is PATH
  * and scripts_env CB_SCRIPTS_DIR. Bounded: killed after RUN_TIMEOUT_MS. */
 static void run_plot(tc *t, const char *path_env, const char *scripts_env, const char *const *args) {
-  const char *argv[8];
-  char so[PATH_MAX], se[PATH_MAX];
+  char path[PATH_MAX + 8], scripts[PATH_MAX + 16];
+  const char *env[3];
   int n = 0;
-  argv[n++] = t->bin;
-  argv[n++] = "plot";
-  for (; *args && n < 7; args++) argv[n++] = *args;
-  argv[n] = NULL;
-  snprintf(so, sizeof so, "%s/.stdout", t->dir);
-  snprintf(se, sizeof se, "%s/.stderr", t->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  assert_true(fo >= 0 && fe >= 0 && fi >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    if (path_env && setenv("PATH", path_env, 1) != 0) _exit(125);
-    if (scripts_env && setenv("CB_SCRIPTS_DIR", scripts_env, 1) != 0) _exit(125);
-    execv(t->bin, (char *const *)argv);
-    _exit(127);
+  if (path_env) {
+    snprintf(path, sizeof path, "PATH=%s", path_env);
+    env[n++] = path;
   }
-  close(fo);
-  close(fe);
-  close(fi);
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(5);
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (scripts_env) {
+    snprintf(scripts, sizeof scripts, "CB_SCRIPTS_DIR=%s", scripts_env);
+    env[n++] = scripts;
   }
-  t->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
-  free(t->so);
-  free(t->se);
-  t->so = read_all(so);
-  t->se = read_all(se);
-  unlink(so);
-  unlink(se);
-  if (r == 0) fail_msg("concbench plot did not finish within %d ms; killed. stderr: %s", RUN_TIMEOUT_MS, t->se);
+  env[n] = NULL;
+  const tu_opts o = { .sub = "plot", .env = env };
+  tu_run(&t->cmd, t->bin, args, &o, RUN_TIMEOUT_MS);
 }
 
 #define PLOT(t, path, scripts, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; run_plot((t), (path), (scripts), a_); } while (0)
-
-static void expect_exit(const tc *t, int want) {
-  if (t->status != want)
-    fail_msg("exit status %d, want %d\nstdout: %s\nstderr: %s", t->status, want, t->so, t->se);
-}
-
-/* The error convention: exactly one non-empty line, "concbench: ...", on stderr. */
-static void expect_one_error_line(const tc *t) {
-  size_t n = strlen(t->se);
-  const char *nl = strchr(t->se, '\n');
-  if (n < 2 || !nl || nl != t->se + n - 1)
-    fail_msg("want exactly one non-empty line on stderr, got %zu bytes:\n%s", n, t->se);
-  if (strncmp(t->se, "concbench: ", 11) != 0 || n <= 12)
-    fail_msg("stderr line does not follow \"concbench: <message>\": %s", t->se);
-}
-
-static int exists(const char *path) {
-  struct stat st;
-  return lstat(path, &st) == 0;
-}
 
 /* The names in dir, sorted and joined by '\n', for before/after comparisons. */
 static char *listing(const char *dir) {
@@ -266,7 +166,7 @@ static void expect_plot(const char *plots, const char *name) {
   assert_int_equal(ht, 600);
 
   snprintf(path, sizeof path, "%s/%s.svg", plots, name);
-  char *svg = read_all(path);
+  char *svg = tu_read_file(path, NULL);
   size_t n = strlen(svg);
   while (n && (svg[n - 1] == ' ' || svg[n - 1] == '\n' || svg[n - 1] == '\r' || svg[n - 1] == '\t')) n--;
   if (!strstr(svg, "<svg")) fail_msg("%s has no <svg", path);
@@ -284,7 +184,7 @@ typedef struct row {
 } row;
 
 static row *read_rows(const char *path, size_t *count) {
-  char *text = read_all(path);
+  char *text = tu_read_file(path, NULL);
   size_t cap = 64, n = 0;
   row *rows = calloc(cap, sizeof *rows);
   char backend[32] = "";
@@ -324,14 +224,14 @@ static void expect_close(double got, double want, const char *what) {
 static void fixture_plots_made(void **state) {
   tc *t = *state;
   char plots[1024], path[PATH_MAX];
-  need_bin(t);
+  tu_need_bin(t->bin);
   need_gnuplot();
-  copy_fixture(t);
+  tu_copy_fixture(t->run);
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 0);
-  assert_non_null(strstr(t->so, "/plots"));
-  assert_non_null(strstr(t->so, "14 plots"));
-  assert_string_equal(t->se, "");
+  tu_expect_exit(&t->cmd, 0);
+  assert_non_null(strstr(t->cmd.so, "/plots"));
+  assert_non_null(strstr(t->cmd.so, "14 plots"));
+  assert_string_equal(t->cmd.se, "");
   snprintf(plots, sizeof plots, "%s/plots", t->run);
   for (size_t i = 0; i < NPLOTS; i++) {
     expect_plot(plots, fixture_plots[i]);
@@ -341,13 +241,13 @@ static void fixture_plots_made(void **state) {
   }
   /* No mixed cases: no crossover plot. */
   snprintf(path, sizeof path, "%s/crossover.png", plots);
-  assert_false(exists(path));
+  assert_false(tu_exists(path));
   snprintf(path, sizeof path, "%s/gnuplot.log", plots);
-  assert_true(exists(path));
+  assert_true(tu_exists(path));
   expect_no_temp(plots);
   /* Every data file opens with a header comment. */
   snprintf(path, sizeof path, "%s/data/wall_sleep.dat", plots);
-  char *text = read_all(path);
+  char *text = tu_read_file(path, NULL);
   assert_int_equal(text[0], '#');
   free(text);
 }
@@ -357,12 +257,12 @@ static void fixture_numbers(void **state) {
   tc *t = *state;
   char path[PATH_MAX], err[512];
   cb_results r;
-  need_bin(t);
+  tu_need_bin(t->bin);
   need_gnuplot();
-  copy_fixture(t);
+  tu_copy_fixture(t->run);
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 0);
-  assert_int_equal(cb_results_read(FIXTURE, &r, err, sizeof err), 0);
+  tu_expect_exit(&t->cmd, 0);
+  assert_int_equal(cb_results_read(TU_FIXTURE, &r, err, sizeof err), 0);
 
   /* speedup.dat: sync median / backend median at each workload's highest concurrency. */
   size_t n;
@@ -448,7 +348,7 @@ static void library_call(void **state) {
   tc *t = *state;
   char err[512] = "", path[PATH_MAX];
   need_gnuplot();
-  copy_fixture(t);
+  tu_copy_fixture(t->run);
   int rc = cb_plot(t->run, err, sizeof err);
   if (rc != 0) fail_msg("cb_plot: %d %s", rc, err);
   snprintf(path, sizeof path, "%s/plots", t->run);
@@ -468,10 +368,7 @@ static void library_call(void **state) {
 static void write_mixed_fixture(const tc *t) {
   static const double fractions[] = { 1, 0, 0.5 };   /* out of order on purpose */
   char path[PATH_MAX], ps[64];
-  char *text = read_all(FIXTURE);
-  cJSON *root = cJSON_Parse(text);
-  free(text);
-  assert_non_null(root);
+  cJSON *root = tu_load_json(TU_FIXTURE);
   cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
   int n = cJSON_GetArraySize(cases);
   for (size_t f = 0; f < sizeof fractions / sizeof *fractions; f++)
@@ -499,12 +396,9 @@ static void write_mixed_fixture(const tc *t) {
       }
       cJSON_AddItemToArray(cases, m);
     }
-  char *out = cJSON_PrintUnformatted(root);
-  assert_non_null(out);
   assert_int_equal(cb_mkdirs(t->run), 0);
   snprintf(path, sizeof path, "%s/results.json", t->run);
-  write_file(path, out);
-  free(out);
+  tu_save_json(path, root);
   cJSON_Delete(root);
 }
 
@@ -512,11 +406,11 @@ static void mixed_crossover(void **state) {
   tc *t = *state;
   char path[PATH_MAX], err[512];
   cb_results r;
-  need_bin(t);
+  tu_need_bin(t->bin);
   need_gnuplot();
   write_mixed_fixture(t);
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 0);
+  tu_expect_exit(&t->cmd, 0);
   snprintf(path, sizeof path, "%s/plots", t->run);
   expect_plot(path, "crossover");
   expect_plot(path, "wall_mixed_io_fraction-0.5");
@@ -547,23 +441,23 @@ static void mixed_crossover(void **state) {
 static void no_gnuplot(void **state) {
   tc *t = *state;
   char empty[PATH_MAX], err[512];
-  need_bin(t);
-  copy_fixture(t);
+  tu_need_bin(t->bin);
+  tu_copy_fixture(t->run);
   snprintf(empty, sizeof empty, "%s/emptybin", t->dir);
   assert_int_equal(mkdir(empty, 0755), 0);
   char *before = listing(t->run);
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/results.json", t->run);
-  char *json_before = read_all(path);
+  char *json_before = tu_read_file(path, NULL);
 
   PLOT(t, empty, NULL, t->run);
-  expect_exit(t, 1);
-  expect_one_error_line(t);
-  assert_non_null(strstr(t->se, GNUPLOT_MISSING));
+  tu_expect_exit(&t->cmd, 1);
+  tu_expect_one_error_line(&t->cmd);
+  assert_non_null(strstr(t->cmd.se, GNUPLOT_MISSING));
   /* Nothing is created: not even plots/ or its data. */
   char *after = listing(t->run);
   assert_string_equal(before, after);
-  char *json_after = read_all(path);
+  char *json_after = tu_read_file(path, NULL);
   assert_string_equal(json_before, json_after);
   free(after);
   free(json_after);
@@ -587,45 +481,45 @@ static void no_gnuplot(void **state) {
 static void bad_input(void **state) {
   tc *t = *state;
   char path[PATH_MAX];
-  need_bin(t);
+  tu_need_bin(t->bin);
   assert_int_equal(cb_mkdirs(t->run), 0);
   snprintf(path, sizeof path, "%s/results.json", t->run);
 
   /* Truncated JSON. */
-  write_file(path, "{\"concbench\": \"0.1.0\", \"cases\": [");
+  tu_write_text(path, "{\"concbench\": \"0.1.0\", \"cases\": [");
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 2);
-  expect_one_error_line(t);
-  assert_non_null(strstr(t->se, "results.json"));
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
+  assert_non_null(strstr(t->cmd.se, "results.json"));
   snprintf(path, sizeof path, "%s/plots", t->run);
-  assert_false(exists(path));
+  assert_false(tu_exists(path));
 
   /* Valid JSON, not results. */
   snprintf(path, sizeof path, "%s/results.json", t->run);
-  write_file(path, "[1, 2, 3]");
+  tu_write_text(path, "[1, 2, 3]");
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 2);
-  expect_one_error_line(t);
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
 
   /* No results at all. */
   snprintf(path, sizeof path, "%s/nothing-here", t->dir);
   PLOT(t, NULL, NULL, path);
-  expect_exit(t, 2);
-  expect_one_error_line(t);
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
 
   /* Usage. */
   PLOT(t, NULL, NULL, NULL);
-  expect_exit(t, 2);
-  expect_one_error_line(t);
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
   PLOT(t, NULL, NULL, "--bogus", t->run);
-  expect_exit(t, 2);
-  expect_one_error_line(t);
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
   PLOT(t, NULL, NULL, t->run, "extra");
-  expect_exit(t, 2);
-  expect_one_error_line(t);
+  tu_expect_exit(&t->cmd, 2);
+  tu_expect_one_error_line(&t->cmd);
   PLOT(t, NULL, NULL, "--help");
-  expect_exit(t, 0);
-  assert_non_null(strstr(t->so, "usage: concbench plot DIR"));
+  tu_expect_exit(&t->cmd, 0);
+  assert_non_null(strstr(t->cmd.so, "usage: concbench plot DIR"));
 }
 
 /* A script that fails: exit 1 naming the log; the plots that worked are there, the failed ones
@@ -633,11 +527,11 @@ static void bad_input(void **state) {
 static void gnuplot_fails(void **state) {
   tc *t = *state;
   char scripts[1024], path[PATH_MAX], from[PATH_MAX];
-  need_bin(t);
+  tu_need_bin(t->bin);
   need_gnuplot();
-  copy_fixture(t);
+  tu_copy_fixture(t->run);
   PLOT(t, NULL, NULL, t->run);
-  expect_exit(t, 0);
+  tu_expect_exit(&t->cmd, 0);
   snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
   size_t old_len;
   char *old_png = cb_read_file(path, &old_len);
@@ -652,20 +546,20 @@ static void gnuplot_fails(void **state) {
     snprintf(path, sizeof path, "%s/%s", scripts, script_names[i]);
     if (strcmp(script_names[i], "wall.gp") == 0) {
       /* Writes half a PNG, then fails. */
-      write_file(path, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
+      tu_write_text(path, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
     } else {
-      char *text = read_all(from);
-      write_file(path, text);
+      char *text = tu_read_file(from, NULL);
+      tu_write_text(path, text);
       free(text);
     }
   }
   PLOT(t, NULL, scripts, t->run);
-  expect_exit(t, 1);
-  expect_one_error_line(t);
-  assert_non_null(strstr(t->se, "gnuplot.log"));
-  assert_non_null(strstr(t->se, "wall.gp"));
+  tu_expect_exit(&t->cmd, 1);
+  tu_expect_one_error_line(&t->cmd);
+  assert_non_null(strstr(t->cmd.se, "gnuplot.log"));
+  assert_non_null(strstr(t->cmd.se, "wall.gp"));
   snprintf(path, sizeof path, "%s/plots/gnuplot.log", t->run);
-  char *log = read_all(path);
+  char *log = tu_read_file(path, NULL);
   assert_non_null(strstr(log, "this is not gnuplot"));
   free(log);
   snprintf(path, sizeof path, "%s/plots", t->run);

@@ -1,12 +1,8 @@
 /* test_primitives.c: cmocka end-to-end tests of `concbench primitives` (binary in $CB_BIN): results files, orderings, bad usage, limits, no process left behind. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,19 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 240000   /* --quick takes seconds; sanitizer builds are slower */
-#define MAX_ARGS 16
 #define MAX_ROWS 64
 
 /* ---- running the binary ----------------------------------------------------------------- */
@@ -41,11 +33,9 @@ typedef struct cli {
   const char *bin;
   char dir[64];            /* a fresh temporary directory */
   char out[80];            /* dir/out: what -o names; not created by the test */
-  pid_t pid;
-  int status;              /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se;           /* its stdout and stderr */
+  tu_proc cmd;             /* the last run; "@OUT" in its arguments stands for out */
   int orphans;             /* processes it left behind (we are their subreaper) */
-  char orphan_comm[64];
+  char orphan_what[256];   /* " PID COMM (STATE)" of each */
   /* the quick run's results */
   row rows[MAX_ROWS];
   int nrows;
@@ -53,34 +43,11 @@ typedef struct cli {
   cJSON *json;
 } cli;
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-static int path_exists(const char *p) {
-  struct stat st;
-  return lstat(p, &st) == 0;
-}
-
 static cli *cli_new(void) {
-  const char *bin = getenv("CB_BIN");
   cli *c = calloc(1, sizeof *c);
   if (!c) return NULL;
-  c->bin = bin && *bin ? bin : NULL;
-  snprintf(c->dir, sizeof c->dir, "/tmp/cb-test-prim-XXXXXX");
-  if (!mkdtemp(c->dir)) {
+  c->bin = tu_bin();
+  if (tu_tmpdir(c->dir, sizeof c->dir, "prim") != 0) {
     free(c);
     return NULL;
   }
@@ -90,147 +57,28 @@ static cli *cli_new(void) {
 
 static int cli_free(cli *c) {
   if (!c) return 0;
-  int rc = nftw(c->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(c->so);
-  free(c->se);
+  int rc = tu_rmtree(c->dir);
+  tu_proc_free(&c->cmd);
   free(c->csv_text);
   cJSON_Delete(c->json);
   free(c);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
-static void need_bin(const cli *c) {
-  if (!c->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-  if (access(c->bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", c->bin, strerror(errno));
-}
-
-/* Live (not zombie) processes whose parent is ppid; the first one's command in comm. */
-static int live_children_of(pid_t ppid, char *comm, size_t len) {
-  DIR *d = opendir("/proc");
-  int n = 0;
-  if (!d) return -1;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    char p[64], buf[1024];
-    snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0) continue;
-    buf[r] = '\0';
-    char *rp = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
-    char st;
-    int pp;
-    if (!rp || sscanf(rp + 1, " %c %d", &st, &pp) != 2) continue;
-    if (pp == (int)ppid && st != 'Z' && st != 'X') {
-      if (!n && comm) {
-        char *lp = strchr(buf, '(');
-        snprintf(comm, len, "%.*s", lp ? (int)(rp - lp - 1) : 1, lp ? lp + 1 : "?");
-      }
-      n++;
-    }
-  }
-  closedir(d);
-  return n;
-}
-
-static void reap_zombies(void) {
-  while (waitpid(-1, NULL, WNOHANG) > 0) {}
-}
-
-/* Run CB_BIN with args (NULL-terminated, argv[0] excluded; "@OUT" stands for c->out), stdout
- * and stderr into files, as a child subreaper so that anything it leaves behind lands on us
- * and is counted in c->orphans (then killed). nproc > 0 lowers RLIMIT_NPROC in the child. */
+/* Run CB_BIN with args (NULL-terminated, argv[0] excluded), as a child subreaper so that
+ * anything it leaves behind lands on us and is counted in c->orphans (then killed). nproc > 0
+ * lowers RLIMIT_NPROC in the child. 0, -2 when it was killed at the timeout, -1 on an error;
+ * no assertion (the group setup calls it). */
 static int cli_run(cli *c, const char *const *args, long nproc) {
-  const char *argv[MAX_ARGS + 2];
-  char so[PATH_MAX + 16], se[PATH_MAX + 16];
-  int n = 0;
-  argv[n++] = c->bin;
-  for (; args[n - 1]; n++) {
-    if (n > MAX_ARGS) return -1;
-    argv[n] = strcmp(args[n - 1], "@OUT") == 0 ? c->out : args[n - 1];
-  }
-  argv[n] = NULL;
-  snprintf(so, sizeof so, "%s/.stdout", c->dir);
-  snprintf(se, sizeof se, "%s/.stderr", c->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fo < 0 || fe < 0 || fi < 0) return -1;
+  const tu_opts o = { .out = c->out, .nproc = nproc };
+  const tu_procq ours = { .ppid = getpid() };
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return -1;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    signal(SIGPIPE, SIG_DFL);
-    if (nproc > 0) {
-      struct rlimit rl = { (rlim_t)nproc, (rlim_t)nproc };
-      if (setrlimit(RLIMIT_NPROC, &rl) != 0) _exit(125);
-    }
-    execv(c->bin, (char *const *)argv);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  close(fi);
-  c->pid = pid;
-
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  c->status = -1;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(5);
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  } else if (r == pid) {
-    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
-  }
+  int rc = tu_spawn(&c->cmd, c->bin, args, &o) == 0 ? tu_collect(&c->cmd, RUN_TIMEOUT_MS) : -1;
   /* Its children either died with it or were reparented to us; give the kernel a moment. */
-  c->orphans = 0;
-  for (int i = 0; i < 30; i++) {
-    reap_zombies();
-    c->orphans = live_children_of(getpid(), c->orphan_comm, sizeof c->orphan_comm);
-    if (c->orphans <= 0) break;
-    sleep_ms(10);
-  }
-  if (c->orphans > 0) {
-    /* Do not leave them running past the test. */
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      char p[64], buf[512];
-      snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
-      FILE *f = fopen(p, "r");
-      if (!f) continue;
-      if (fgets(buf, sizeof buf, f)) {
-        char *rp = strrchr(buf, ')');
-        char s;
-        int pp;
-        if (rp && sscanf(rp + 1, " %c %d", &s, &pp) == 2 && pp == (int)getpid()) kill(atoi(e->d_name), SIGKILL);
-      }
-      fclose(f);
-    }
-    if (d) closedir(d);
-    sleep_ms(50);
-    reap_zombies();
-  }
+  c->orphans = tu_lingering(&ours, 300, c->orphan_what, sizeof c->orphan_what);
+  if (c->orphans > 0) tu_kill_procs(&ours);   /* do not leave them running past the test */
   prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-
-  free(c->so);
-  free(c->se);
-  c->so = cb_read_file(so, NULL);
-  c->se = cb_read_file(se, NULL);
-  unlink(so);
-  unlink(se);
-  if (!c->so || !c->se) return -1;
-  return r == 0 ? -2 : 0;
+  return rc;
 }
 
 #define RUN(c, nproc, ...) do {                                                   \
@@ -240,24 +88,9 @@ static int cli_run(cli *c, const char *const *args, long nproc) {
     assert_int_equal(r_, 0);                                                      \
   } while (0)
 
-static void expect_exit(const cli *c, int want) {
-  if (c->status != want)
-    fail_msg("exit status %d, want %d\nstdout: %s\nstderr: %s", c->status, want, c->so, c->se);
-}
-
-/* The error convention: exactly one non-empty line, "concbench: ...", on stderr. */
-static void expect_one_error_line(const cli *c) {
-  size_t n = strlen(c->se);
-  const char *nl = strchr(c->se, '\n');
-  if (n < 2 || !nl || nl != c->se + n - 1)
-    fail_msg("want exactly one non-empty line on stderr, got %zu bytes:\n%s", n, c->se);
-  if (strncmp(c->se, "concbench: ", 11) != 0 || n <= 12)
-    fail_msg("stderr line does not follow \"concbench: <message>\": %s", c->se);
-}
-
 static void expect_no_orphans(const cli *c) {
   if (c->orphans > 0)
-    fail_msg("%d process(es) outlived concbench primitives, e.g. %s", c->orphans, c->orphan_comm);
+    fail_msg("%d process(es) outlived concbench primitives:%s", c->orphans, c->orphan_what);
 }
 
 /* ---- results.csv ------------------------------------------------------------------------ */
@@ -354,11 +187,11 @@ static int quick_setup(void **state) {
   *state = c;
   if (!c->bin) return 0;   /* each test skips */
   const char *const args[] = { "primitives", "--quick", "-o", "@OUT", NULL };
-  int64_t t0 = now_ms();
+  int64_t t0 = tu_now_ms();
   int rc = cli_run(c, args, 0);
-  print_message("concbench primitives --quick: exit %d in %lld ms\n", c->status, (long long)(now_ms() - t0));
+  print_message("concbench primitives --quick: exit %d in %lld ms\n", c->cmd.status, (long long)(tu_now_ms() - t0));
   /* The table, a line at a time (print_message truncates long strings). */
-  for (const char *l = rc == 0 && c->so ? c->so : ""; *l;) {
+  for (const char *l = rc == 0 && c->cmd.so ? c->cmd.so : ""; *l;) {
     const char *nl = strchr(l, '\n');
     int n = nl ? (int)(nl - l) : (int)strlen(l);
     print_message("%.*s\n", n, l);
@@ -373,18 +206,18 @@ static int quick_teardown(void **state) {
 
 static void quick_exit_and_table(void **state) {
   cli *c = *state;
-  need_bin(c);
-  expect_exit(c, 0);
-  if (*c->se) fail_msg("a good run printed on stderr:\n%s", c->se);
+  tu_need_bin(c->bin);
+  tu_expect_exit(&c->cmd, 0);
+  if (*c->cmd.se) fail_msg("a good run printed on stderr:\n%s", c->cmd.se);
   const char *words[] = { "create_join", "switch", "idle_memory", "coroutine", "thread", "process", "reference",
                           "results:" };
   for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-    if (!strstr(c->so, words[i])) fail_msg("the table does not mention '%s':\n%s", words[i], c->so);
+    if (!strstr(c->cmd.so, words[i])) fail_msg("the table does not mention '%s':\n%s", words[i], c->cmd.so);
 }
 
 static void quick_no_process_left(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   expect_no_orphans(c);
 }
 
@@ -393,8 +226,8 @@ static const char *const models[] = { "coroutine", "thread", "process" };
 
 static void quick_csv(void **state) {
   cli *c = *state;
-  need_bin(c);
-  expect_exit(c, 0);
+  tu_need_bin(c->bin);
+  tu_expect_exit(&c->cmd, 0);
   load_csv(c);
   for (size_t p = 0; p < 3; p++)
     for (size_t m = 0; m < 3; m++) find_row(c, primitives[p], models[m]);
@@ -416,16 +249,12 @@ static void quick_csv(void **state) {
 
 static void quick_json(void **state) {
   cli *c = *state;
-  need_bin(c);
-  expect_exit(c, 0);
+  tu_need_bin(c->bin);
+  tu_expect_exit(&c->cmd, 0);
   if (!c->nrows) load_csv(c);
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/results.json", c->out);
-  char *text = cb_read_file(path, NULL);
-  if (!text) fail_msg("cannot read %s: %s", path, strerror(errno));
-  cJSON *j = cJSON_Parse(text);
-  free(text);
-  if (!j) fail_msg("results.json does not parse");
+  cJSON *j = tu_load_json(path);
   cJSON_Delete(c->json);
   c->json = j;
   assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "concbench")));
@@ -484,8 +313,8 @@ static int thread_sanitized(const cli *c) {
 /* What holds on any machine, by orders of magnitude. */
 static void quick_orderings(void **state) {
   cli *c = *state;
-  need_bin(c);
-  expect_exit(c, 0);
+  tu_need_bin(c->bin);
+  tu_expect_exit(&c->cmd, 0);
   if (!c->nrows) load_csv(c);
   if (!c->json) quick_json(state);
   double cc = as_us(find_row(c, "create_join", "coroutine"));
@@ -518,27 +347,27 @@ static int one_teardown(void **state) {
 
 static void help(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 0, "primitives", "--help");
-  expect_exit(c, 0);
-  if (!strstr(c->so, "usage: concbench primitives")) fail_msg("no usage line:\n%s", c->so);
+  tu_expect_exit(&c->cmd, 0);
+  if (!strstr(c->cmd.so, "usage: concbench primitives")) fail_msg("no usage line:\n%s", c->cmd.so);
   RUN(c, 0, "--help");
-  expect_exit(c, 0);
-  if (!strstr(c->so, "primitives")) fail_msg("concbench --help does not list primitives:\n%s", c->so);
+  tu_expect_exit(&c->cmd, 0);
+  if (!strstr(c->cmd.so, "primitives")) fail_msg("concbench --help does not list primitives:\n%s", c->cmd.so);
 }
 
 static void rejected(cli *c, int want, const char *why) {
-  expect_exit(c, want);
-  expect_one_error_line(c);
-  if (why && !strstr(c->se, why)) fail_msg("the message does not mention %s: %s", why, c->se);
-  if (*c->so) fail_msg("a rejected run printed on stdout:\n%s", c->so);
-  if (path_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
+  tu_expect_exit(&c->cmd, want);
+  tu_expect_one_error_line(&c->cmd);
+  if (why && !strstr(c->cmd.se, why)) fail_msg("the message does not mention %s: %s", why, c->cmd.se);
+  if (*c->cmd.so) fail_msg("a rejected run printed on stdout:\n%s", c->cmd.so);
+  if (tu_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
   expect_no_orphans(c);
 }
 
 static void bad_option(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 0, "primitives", "--frobnicate", "-o", "@OUT");
   rejected(c, 2, "--frobnicate");
   RUN(c, 0, "primitives", "-x", "-o", "@OUT");
@@ -547,21 +376,21 @@ static void bad_option(void **state) {
 
 static void bad_extra_argument(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 0, "primitives", "--quick", "-o", "@OUT", "extra");
   rejected(c, 2, "extra");
 }
 
 static void bad_missing_value(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 0, "primitives", "--quick", "-o");
   rejected(c, 2, "-o");
 }
 
 static void bad_output_not_a_directory(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   char file[PATH_MAX], out[PATH_MAX + 8];
   snprintf(file, sizeof file, "%s/file", c->dir);
   FILE *f = fopen(file, "w");
@@ -576,7 +405,7 @@ static void bad_output_not_a_directory(void **state) {
  * exit 1, nothing written. */
 static void beyond_nproc(void **state) {
   cli *c = *state;
-  need_bin(c);
+  tu_need_bin(c->bin);
   RUN(c, 50, "primitives", "--quick", "-o", "@OUT");
   rejected(c, 1, "ulimit -u");
 }

@@ -1,12 +1,7 @@
 /* test_report.c: cmocka tests of `concbench report`: findings recomputed from the fixture, the table, embedded plots, the mixed crossover, bad input. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,19 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "report.h"
 #include "resread.h"
+#include "testutil.h"
 #include "util.h"
 
 #define RUN_TIMEOUT_MS 30000
-#define FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
 
 /* A 1x1 grey PNG and its base64, to find it embedded. */
 static const unsigned char tiny_png[67] =
@@ -38,30 +30,17 @@ static const char tiny_png_b64[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptV
 typedef struct fx {
   const char *bin;
   char dir[64];          /* a fresh temporary directory holding results.json */
-  int status;            /* exit code, 128+signal, or -1 on a timeout */
-  char *so, *se, *md, *html;
+  tu_proc cmd;           /* the last run of the binary */
+  char *md, *html;       /* the reports it wrote */
 } fx;
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
-  return remove(p) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int fx_setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   if (!f) return -1;
-  const char *bin = getenv("CB_BIN");
-  f->bin = bin && *bin ? bin : NULL;
-  snprintf(f->dir, sizeof f->dir, "/tmp/cb-test-report-XXXXXX");
-  if (!mkdtemp(f->dir)) {
+  f->bin = tu_bin();
+  if (tu_tmpdir(f->dir, sizeof f->dir, "report") != 0) {
     free(f);
     return -1;
   }
@@ -71,33 +50,12 @@ static int fx_setup(void **state) {
 
 static int fx_teardown(void **state) {
   fx *f = *state;
-  int rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  free(f->so);
-  free(f->se);
+  int rc = tu_rmtree(f->dir);
+  tu_proc_free(&f->cmd);
   free(f->md);
   free(f->html);
   free(f);
-  return rc == 0 ? 0 : -1;
-}
-
-static void need_bin(const fx *f) {
-  if (!f->bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-}
-
-static void write_file(const char *path, const void *data, size_t len) {
-  assert_int_equal(cb_write_atomic(path, data, len), 0);
-}
-
-static void put_fixture(const fx *f) {
-  size_t len;
-  char *text = cb_read_file(FIXTURE, &len), p[PATH_MAX];
-  assert_non_null(text);
-  snprintf(p, sizeof p, "%s/results.json", f->dir);
-  write_file(p, text, len);
-  free(text);
+  return rc;
 }
 
 static char *read_in(const fx *f, const char *name) {
@@ -106,70 +64,23 @@ static char *read_in(const fx *f, const char *name) {
   return cb_read_file(p, NULL);
 }
 
-/* Run CB_BIN with up to three arguments (NULL-terminated), killed after RUN_TIMEOUT_MS; fills
- * status, so, se, and md and html when the reports exist. */
+/* Run CB_BIN with up to three arguments (NULL-terminated), killed after RUN_TIMEOUT_MS; md and
+ * html are the reports when they exist. */
 static void run_bin(fx *f, const char *a1, const char *a2, const char *a3) {
-  char so[PATH_MAX], se[PATH_MAX];
-  snprintf(so, sizeof so, "%s.stdout", f->dir);
-  snprintf(se, sizeof se, "%s.stderr", f->dir);
-  int fo = open(so, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int fe = open(se, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  assert_true(fo >= 0 && fe >= 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
-    execl(f->bin, f->bin, a1, a2, a3, (char *)NULL);
-    _exit(127);
-  }
-  close(fo);
-  close(fe);
-  int64_t end = now_ms() + RUN_TIMEOUT_MS;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) {
-    struct timespec ts = { 0, 5000000 };
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-  }
-  f->status = r == 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  free(f->so);
-  free(f->se);
+  const char *const args[] = { a1, a2, a3, NULL };
   free(f->md);
   free(f->html);
-  f->so = cb_read_file(so, NULL);
-  f->se = cb_read_file(se, NULL);
-  unlink(so);
-  unlink(se);
-  assert_non_null(f->so);
-  assert_non_null(f->se);
+  f->md = f->html = NULL;
+  tu_run(&f->cmd, f->bin, args, NULL, RUN_TIMEOUT_MS);
   f->md = read_in(f, "report.md");
   f->html = read_in(f, "report.html");
-  if (r == 0) fail_msg("%s did not finish within %d ms; killed", f->bin, RUN_TIMEOUT_MS);
 }
 
 static void run_report(fx *f) {
   run_bin(f, "report", f->dir, NULL);
-  if (f->status != 0) fail_msg("exit %d, want 0; stderr: %s", f->status, f->se);
+  tu_expect_exit(&f->cmd, 0);
   assert_non_null(f->md);
   assert_non_null(f->html);
-}
-
-static void expect_one_error_line(const fx *f) {
-  size_t n = strlen(f->se);
-  const char *nl = strchr(f->se, '\n');
-  if (n < 13 || !nl || nl != f->se + n - 1 || strncmp(f->se, "concbench: ", 11) != 0)
-    fail_msg("want one line \"concbench: ...\" on stderr, got: %s", f->se);
-}
-
-static size_t count(const char *s, const char *needle) {
-  size_t n = 0;
-  for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
-  return n;
 }
 
 /* The findings bullet of report.md that starts with "- " prefix, copied into buf. */
@@ -182,10 +93,6 @@ static const char *finding(const char *md, const char *prefix, char *buf, size_t
   size_t n = strcspn(p, "\n");
   snprintf(buf, len, "%.*s", (int)n, p);
   return buf;
-}
-
-static void expect_in(const char *hay, const char *needle) {
-  if (!strstr(hay, needle)) fail_msg("\"%s\" not in: %s", needle, hay);
 }
 
 /* The report's number formats, restated: the test recomputes values, then looks for them. */
@@ -222,38 +129,38 @@ static const cb_rcase *find(const cb_results *r, const char *wl, const char *be,
 
 static void fixture_files(void **state) {
   fx *f = *state;
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   run_report(f);
   char want[PATH_MAX * 2];
   snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", f->dir, f->dir);
-  assert_string_equal(f->so, want);
+  assert_string_equal(f->cmd.so, want);
   /* Self-contained and well-formed enough: one document, nothing fetched from the network. */
-  assert_int_equal(count(f->html, "<html"), 1);
-  assert_int_equal(count(f->html, "</html>"), 1);
+  assert_int_equal(tu_count(f->html, "<html"), 1);
+  assert_int_equal(tu_count(f->html, "</html>"), 1);
   assert_true(strstr(f->html, "<html") < strstr(f->html, "</html>"));
-  assert_int_equal(count(f->html, "<body>"), 1);
-  assert_int_equal(count(f->html, "</body>"), 1);
+  assert_int_equal(tu_count(f->html, "<body>"), 1);
+  assert_int_equal(tu_count(f->html, "</body>"), 1);
   assert_null(strstr(f->html, "http://"));
   assert_null(strstr(f->html, "https://"));
   assert_null(strstr(f->html, "src=\"//"));
   assert_null(strstr(f->html, "<script"));
   assert_null(strstr(f->html, "<link"));
   /* No plots yet: the reader is told how to get them. */
-  expect_in(f->md, "no plots: run concbench plot");
-  expect_in(f->md, "(needs gnuplot-nox)");
-  expect_in(f->html, "no plots: run concbench plot");
+  tu_expect_in(f->md, "no plots: run concbench plot");
+  tu_expect_in(f->md, "(needs gnuplot-nox)");
+  tu_expect_in(f->html, "no plots: run concbench plot");
   /* The environment and method come through. */
-  expect_in(f->md, "Intel(R) Xeon(R) Processor");
-  expect_in(f->md, "| UV_THREADPOOL_SIZE | 4 |");
-  expect_in(f->md, "0d19d9c803f9-dirty");
-  expect_in(f->html, "percentile bootstrap");
+  tu_expect_in(f->md, "Intel(R) Xeon(R) Processor");
+  tu_expect_in(f->md, "| UV_THREADPOOL_SIZE | 4 |");
+  tu_expect_in(f->md, "0d19d9c803f9-dirty");
+  tu_expect_in(f->html, "percentile bootstrap");
 }
 
 static void fixture_table(void **state) {
   fx *f = *state;
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   run_report(f);
   cb_results r;
   char err[256];
@@ -266,7 +173,7 @@ static void fixture_table(void **state) {
   for (const char *p = t; p && p < end; p = strchr(p + 1, '\n'))
     if (strncmp(p, "\n| ", 3) == 0) rows++;
   assert_int_equal(rows, r.n + 2);
-  assert_int_equal(count(f->html, "<tr class=\"case\">"), r.n);
+  assert_int_equal(tu_count(f->html, "<tr class=\"case\">"), r.n);
   /* The http row at c=100 for uv carries its speedup over sync. */
   char x[32], row[128];
   fmt_x(find(&r, "http", "sync", 100)->wall_median / find(&r, "http", "uv", 100)->wall_median, x, sizeof x);
@@ -275,7 +182,7 @@ static void fixture_table(void **state) {
   assert_non_null(line);
   char buf[1024];
   snprintf(buf, sizeof buf, "%.*s", (int)strcspn(line, "\n"), line);
-  expect_in(buf, x);
+  tu_expect_in(buf, x);
   cb_results_free(&r);
 }
 
@@ -284,8 +191,8 @@ static void fixture_table(void **state) {
 static void fixture_io_findings(void **state) {
   static const char *const io[] = { "sleep", "http" };
   fx *f = *state;
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   run_report(f);
   cb_results r;
   char err[256], line[2048], want[256], x[32];
@@ -308,7 +215,7 @@ static void fixture_io_findings(void **state) {
     finding(f->md, want, line, sizeof line);
     fmt_x(sync->wall_median / fast->wall_median, x, sizeof x);
     snprintf(want, sizeof want, "%s finished %s faster than sync", fast->backend, x);
-    expect_in(line, want);
+    tu_expect_in(line, want);
     for (size_t i = 0; i < r.n; i++) {
       const cb_rcase *c = &r.cases[i];
       if (strcmp(c->workload, io[w]) || c->conc != C || !strcmp(c->backend, "sync") || c == fast) continue;
@@ -316,13 +223,13 @@ static void fixture_io_findings(void **state) {
       char share[32];
       fmt_share(m, share, sizeof share);
       snprintf(want, sizeof want, "%s the memory of %s", share, c->backend);
-      if (m < 1 / 1.5 || m > 1.5) expect_in(line, want);
+      if (m < 1 / 1.5 || m > 1.5) tu_expect_in(line, want);
       else assert_null(strstr(line, want));
     }
   }
   /* The fixture's own figures, to be sure the recomputation above looks at the right thing. */
-  expect_in(finding(f->md, "On http at c=100,", line, sizeof line), "uv finished 61× faster than sync");
-  expect_in(line, "a fifth of the memory of fork");
+  tu_expect_in(finding(f->md, "On http at c=100,", line, sizeof line), "uv finished 61× faster than sync");
+  tu_expect_in(line, "a fifth of the memory of fork");
   cb_results_free(&r);
 }
 
@@ -330,8 +237,8 @@ static void fixture_io_findings(void **state) {
 static void fixture_cpu_finding(void **state) {
   static const char *const be[] = { "uv", "threads", "fork" };
   fx *f = *state;
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   run_report(f);
   cb_results r;
   char err[256], line[2048], want[128], x[32];
@@ -350,20 +257,20 @@ static void fixture_cpu_finding(void **state) {
       snprintf(want, sizeof want, "uv gives no speedup (%s)", x);
     } else {
       snprintf(want, sizeof want, "%s", x);
-      expect_in(line, be[b]);
+      tu_expect_in(line, be[b]);
     }
-    expect_in(line, want);
+    tu_expect_in(line, want);
   }
   snprintf(want, sizeof want, "on %u cores", r.cores);
-  expect_in(line, want);
+  tu_expect_in(line, want);
   cb_results_free(&r);
 }
 
 /* Efficiency range, near-ideal cases, memory per task in flight and the flags. */
 static void fixture_other_findings(void **state) {
   fx *f = *state;
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   run_report(f);
   cb_results r;
   char err[256], line[4096], want[128];
@@ -377,13 +284,13 @@ static void fixture_other_findings(void **state) {
   }
   finding(f->md, "On sleep, efficiency", line, sizeof line);
   snprintf(want, sizeof want, "from %.2f (%s at c=%u)", lo->efficiency, lo->backend, lo->conc);
-  expect_in(line, want);
+  tu_expect_in(line, want);
   snprintf(want, sizeof want, "to %.2f (%s at c=%u)", hi->efficiency, hi->backend, hi->conc);
-  expect_in(line, want);
+  tu_expect_in(line, want);
   assert_true(hi->efficiency >= 0.95);
   snprintf(want, sizeof want, "On sleep, %s at c=%u is at %.2f of the ideal", hi->backend, hi->conc, hi->efficiency);
   finding(f->md, want, line, sizeof line);
-  expect_in(line, "close to the limit");
+  tu_expect_in(line, "close to the limit");
 
   static const char *const be[] = { "uv", "threads", "fork" };
   finding(f->md, "On http, each task in flight costs", line, sizeof line);
@@ -392,7 +299,7 @@ static void fixture_other_findings(void **state) {
     char v[32];
     fmt_kib((z->peak_rss_kib - a->peak_rss_kib) / 99, v, sizeof v);
     snprintf(want, sizeof want, "%s on %s", v, be[b]);
-    expect_in(line, want);
+    tu_expect_in(line, want);
   }
 
   size_t load = 0, cv = 0;
@@ -405,9 +312,9 @@ static void fixture_other_findings(void **state) {
   finding(f->md, want, line, sizeof line);
   snprintf(want, sizeof want, "Flag cv on %zu cases (", cv);
   finding(f->md, want, line, sizeof line);
-  expect_in(line, "sleep fork c=100");
-  expect_in(line, "vary by more than 10%");
-  expect_in(f->md, "Flag cpu>cores on 3 cases (cpu threads c=4, cpu fork c=4, cpu uv c=4)");
+  tu_expect_in(line, "sleep fork c=100");
+  tu_expect_in(line, "vary by more than 10%");
+  tu_expect_in(f->md, "Flag cpu>cores on 3 cases (cpu threads c=4, cpu fork c=4, cpu uv c=4)");
   assert_null(strstr(f->md, "No case was flagged"));
   cb_results_free(&r);
 }
@@ -427,11 +334,8 @@ static void put_planted(const fx *f, int mixed, const char *rename_wl) {
     { 2.0, 0.21, 0.20, 0.205 },   /* 1: all waiting, uv 10× sync */
   };
   static const double peak[4] = { 3000, 8000, 3500, 4000 };
-  size_t len;
-  char *text = cb_read_file(FIXTURE, &len), p[PATH_MAX];
-  assert_non_null(text);
-  cJSON *root = cJSON_ParseWithLength(text, len), *cases = cJSON_GetObjectItem(root, "cases"), *it;
-  free(text);
+  char p[PATH_MAX];
+  cJSON *root = tu_load_json(TU_FIXTURE), *cases = cJSON_GetObjectItem(root, "cases"), *it;
   assert_non_null(cases);
   cJSON_ArrayForEach(it, cases) cJSON_ReplaceItemInObject(it, "flags", cJSON_CreateArray());
   if (rename_wl)
@@ -463,77 +367,74 @@ static void put_planted(const fx *f, int mixed, const char *rename_wl) {
         cJSON_ReplaceItemInObject(rep, "wall_s", cJSON_CreateNumber(w));
       cJSON_AddItemToArray(cases, c);
     }
-  char *out = cJSON_Print(root);
-  assert_non_null(out);
   snprintf(p, sizeof p, "%s/results.json", f->dir);
-  write_file(p, out, strlen(out));
-  free(out);
+  tu_save_json(p, root);
   cJSON_Delete(root);
 }
 
 static void mixed_crossover(void **state) {
   fx *f = *state;
   char line[2048];
-  need_bin(f);
+  tu_need_bin(f->bin);
   put_planted(f, 1, NULL);
   run_report(f);
   /* Threads beat uv at io_fraction 0 (2.00 / 1.00) and no longer at 0.5 (1.05 against 1.02). */
   finding(f->md, "On mixed at c=10, threads stops beating uv at io_fraction 0.5:", line, sizeof line);
-  expect_in(line, "at io_fraction 0, threads finishes 2.0× faster");
+  tu_expect_in(line, "at io_fraction 0, threads finishes 2.0× faster");
   /* uv-offload at 0.5: 1.02 / 0.60 = 1.7, with the pool size from the environment. */
   finding(f->md, "On mixed at c=10, with half of each task spent computing (io_fraction 0.5), ", line, sizeof line);
-  expect_in(line, "uv-offload finishes 1.7× faster than uv");
-  expect_in(line, "libuv's thread pool (4 threads)");
+  tu_expect_in(line, "uv-offload finishes 1.7× faster than uv");
+  tu_expect_in(line, "libuv's thread pool (4 threads)");
   /* io_fraction 1 is an IO workload: uv 2.0 / 0.2 = 10×, 3500 KiB against threads' 8000 (44%). */
   finding(f->md, "On mixed (io_fraction=1) at c=10,", line, sizeof line);
-  expect_in(line, "uv finished 10× faster than sync");
-  expect_in(line, "44% of the memory of threads");
+  tu_expect_in(line, "uv finished 10× faster than sync");
+  tu_expect_in(line, "44% of the memory of threads");
   assert_null(strstr(line, "memory of uv-offload"));
   /* io_fraction 0 is a CPU workload: uv 1.0×, threads and uv-offload 2.0×. */
   finding(f->md, "On mixed (io_fraction=0),", line, sizeof line);
-  expect_in(line, "uv gives no speedup (1.0×)");
-  expect_in(line, "threads and uv-offload reach 2.0× (c=10)");
+  tu_expect_in(line, "uv gives no speedup (1.0×)");
+  tu_expect_in(line, "threads and uv-offload reach 2.0× (c=10)");
   /* Flags were cleared. */
-  expect_in(f->md, "No case was flagged");
-  assert_int_equal(count(f->html, "<tr class=\"case\">"), 36 + 12);
+  tu_expect_in(f->md, "No case was flagged");
+  assert_int_equal(tu_count(f->html, "<tr class=\"case\">"), 36 + 12);
 }
 
 static void plots_embedded(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>\n";
-  need_bin(f);
-  put_fixture(f);
+  tu_need_bin(f->bin);
+  tu_copy_fixture(f->dir);
   snprintf(p, sizeof p, "%s/plots", f->dir);
   assert_int_equal(mkdir(p, 0700), 0);
   snprintf(p, sizeof p, "%s/plots/speedup.png", f->dir);
-  write_file(p, tiny_png, sizeof tiny_png);
+  tu_write_file(p, tiny_png, sizeof tiny_png);
   snprintf(p, sizeof p, "%s/plots/wall_sleep.svg", f->dir);
-  write_file(p, svg, strlen(svg));
+  tu_write_text(p, svg);
   snprintf(p, sizeof p, "%s/plots/notes.txt", f->dir);
-  write_file(p, "x", 1);
+  tu_write_text(p, "x");
   run_report(f);
   char want[256];
   snprintf(want, sizeof want, "src=\"data:image/png;base64,%s\"", tiny_png_b64);
-  expect_in(f->html, want);
-  expect_in(f->html, "src=\"data:image/svg+xml;base64,");
+  tu_expect_in(f->html, want);
+  tu_expect_in(f->html, "src=\"data:image/svg+xml;base64,");
   assert_null(strstr(f->html, "http://"));
   assert_null(strstr(f->html, "no plots"));
   assert_null(strstr(f->md, "no plots"));
-  expect_in(f->md, "](plots/speedup.png)");
-  expect_in(f->md, "](plots/wall_sleep.svg)");
+  tu_expect_in(f->md, "](plots/speedup.png)");
+  tu_expect_in(f->md, "](plots/wall_sleep.svg)");
   assert_null(strstr(f->md, "notes"));
 }
 
 /* Names from the data are escaped in the HTML. */
 static void html_escaped(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   put_planted(f, 0, "<i>s&\"");
   run_report(f);
   assert_null(strstr(f->html, "<i>s"));
-  expect_in(f->html, "&lt;i&gt;s&amp;&quot;");
-  expect_in(f->md, "\\<i>s&\"");
+  tu_expect_in(f->html, "&lt;i&gt;s&amp;&quot;");
+  tu_expect_in(f->md, "\\<i>s&\"");
 }
 
 /* ---- bad input ---------------------------------------------------------------------------- */
@@ -542,67 +443,60 @@ static void corrupt_results(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   static const char bad[] = "{\"concbench\": \"0.1.0\", \"cases\": [{\"workload\": \"sle";
-  need_bin(f);
+  tu_need_bin(f->bin);
   snprintf(p, sizeof p, "%s/results.json", f->dir);
-  write_file(p, bad, strlen(bad));
+  tu_write_text(p, bad);
   run_bin(f, "report", f->dir, NULL);
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
-  expect_in(f->se, "results.json");
-  assert_string_equal(f->so, "");
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
+  tu_expect_in(f->cmd.se, "results.json");
+  assert_string_equal(f->cmd.so, "");
   /* Nothing written: the directory holds results.json alone. */
-  DIR *d = opendir(f->dir);
-  struct dirent *e;
-  size_t n = 0;
-  assert_non_null(d);
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  closedir(d);
-  assert_int_equal(n, 1);
+  assert_int_equal(tu_dir_entries(f->dir, NULL), 1);
   /* The library call says why, too. */
   char err[256] = "";
   assert_true(cb_report(f->dir, err, sizeof err) < 0);
-  expect_in(err, "results.json");
+  tu_expect_in(err, "results.json");
 }
 
 static void missing_results(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
-  need_bin(f);
+  tu_need_bin(f->bin);
   run_bin(f, "report", f->dir, NULL);
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
   snprintf(p, sizeof p, "%s/nowhere", f->dir);
   run_bin(f, "report", p, NULL);
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
 }
 
 static void usage(void **state) {
   fx *f = *state;
-  need_bin(f);
+  tu_need_bin(f->bin);
   run_bin(f, "report", NULL, NULL);
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
   run_bin(f, "report", f->dir, "extra");
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
   run_bin(f, "report", "--bogus", f->dir);
-  assert_int_equal(f->status, 2);
-  expect_one_error_line(f);
+  assert_int_equal(f->cmd.status, 2);
+  tu_expect_one_error_line(&f->cmd);
   run_bin(f, "report", "--help", NULL);
-  assert_int_equal(f->status, 0);
-  expect_in(f->so, "usage: concbench report DIR");
+  assert_int_equal(f->cmd.status, 0);
+  tu_expect_in(f->cmd.so, "usage: concbench report DIR");
 }
 
 /* cb_report, as run calls it, in this process. */
 static void library_call(void **state) {
   fx *f = *state;
   char err[256] = "", *md;
-  put_fixture(f);
+  tu_copy_fixture(f->dir);
   assert_int_equal(cb_report(f->dir, err, sizeof err), 0);
   assert_non_null(md = read_in(f, "report.md"));
-  expect_in(md, "## Findings");
+  tu_expect_in(md, "## Findings");
   free(md);
   assert_non_null(md = read_in(f, "report.html"));
   free(md);

@@ -26,25 +26,13 @@
 #include <cmocka.h>
 #include "server.h"
 #include "site.h"
+#include "testutil.h"
 
 #define IO_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 5000
 #define STALL_MS 300
 
 static const cb_site main_site = { 50, 8, 7 };
-
-/* ---- time ----------------------------------------------------------------------------------- */
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
 
 /* ---- the server in a child ------------------------------------------------------------------ */
 
@@ -53,28 +41,13 @@ typedef struct srv {
   uint16_t port;
 } srv;
 
-/* Wait up to timeout_ms for pid: its exit code, 128+signal, or -1 (then it is killed). */
-static int wait_exit(pid_t pid, long timeout_ms) {
-  int64_t end = now_ms() + timeout_ms;
-  int st = 0;
-  pid_t r;
-  while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end) sleep_ms(2);
-  if (r == 0) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    return -1;
-  }
-  if (r != pid) return -2;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -2;
-}
-
 /* Read one line from fd within timeout_ms; 0 or -1. */
 static int read_line(int fd, char *buf, size_t cap, long timeout_ms) {
   size_t len = 0;
-  int64_t end = now_ms() + timeout_ms;
+  int64_t end = tu_now_ms() + timeout_ms;
   while (len + 1 < cap) {
     struct pollfd p = { fd, POLLIN, 0 };
-    int left = (int)(end - now_ms());
+    int left = (int)(end - tu_now_ms());
     if (left <= 0 || poll(&p, 1, left) <= 0) return -1;
     ssize_t n = read(fd, buf + len, 1);
     if (n <= 0) return -1;
@@ -108,7 +81,7 @@ static void srv_start(srv *s, const cb_server_opts *o) {
   close(p[0]);
   if (rc != 0) {
     kill(s->pid, SIGKILL);
-    wait_exit(s->pid, 1000);
+    tu_wait_exit(s->pid, 1000);
     fail_msg("the server did not report its port");
   }
   s->port = (uint16_t)atoi(line);
@@ -118,7 +91,7 @@ static void srv_start(srv *s, const cb_server_opts *o) {
 static int srv_stop(srv *s, int sig) {
   if (s->pid <= 0) return 0;
   kill(s->pid, sig);
-  int rc = wait_exit(s->pid, STOP_TIMEOUT_MS);
+  int rc = tu_wait_exit(s->pid, STOP_TIMEOUT_MS);
   s->pid = 0;
   return rc;
 }
@@ -367,7 +340,7 @@ static void big_body_streams(void **state) {
   resp r;
   cl_open(&c, s->port);
   send_str(c.fd, "GET /bytes/67108864 HTTP/1.1\r\n\r\nGET /health HTTP/1.1\r\n\r\n");
-  sleep_ms(100);
+  tu_sleep_ms(100);
   cl_response(&c, &r);
   assert_bytes_body(&r, 64u << 20);
   resp_free(&r);
@@ -577,9 +550,9 @@ static void query_parameters(void **state) {
 static void delay_delays(void **state) {
   srv *s = *state;
   resp r;
-  int64_t t0 = now_ms();
+  int64_t t0 = tu_now_ms();
   get(s->port, "/bytes/10?delay_ms=200", &r);
-  int64_t dt = now_ms() - t0;
+  int64_t dt = tu_now_ms() - t0;
   assert_bytes_body(&r, 10);
   resp_free(&r);
   if (dt < 200 || dt > 2000) fail_msg("delay_ms=200 took %lld ms", (long long)dt);
@@ -587,7 +560,7 @@ static void delay_delays(void **state) {
   /* Delays are timers: 50 connections waiting 300 ms each take 300 ms, not 15 s. */
   enum { N = 50 };
   client cs[N];
-  t0 = now_ms();
+  t0 = tu_now_ms();
   for (int k = 0; k < N; k++) {
     cl_open(&cs[k], s->port);
     send_str(cs[k].fd, "GET /bytes/3?delay_ms=300 HTTP/1.1\r\n\r\n");
@@ -598,7 +571,7 @@ static void delay_delays(void **state) {
     resp_free(&r);
     cl_close(&cs[k]);
   }
-  dt = now_ms() - t0;
+  dt = tu_now_ms() - t0;
   if (dt < 300 || dt > 2500) fail_msg("%d concurrent 300 ms delays took %lld ms", N, (long long)dt);
 }
 
@@ -701,7 +674,7 @@ static void byte_by_byte(void **state) {
   cl_open(&c, s->port);
   for (size_t k = 0; req[k]; k++) {
     send_all(c.fd, req + k, 1);
-    if (k % 8 == 0) sleep_ms(1);   /* so they really arrive apart */
+    if (k % 8 == 0) tu_sleep_ms(1);   /* so they really arrive apart */
   }
   cl_response(&c, &r);
   assert_bytes_body(&r, 77);
@@ -709,7 +682,7 @@ static void byte_by_byte(void **state) {
   req = "GET /bytes/78?fail HTTP/1.1\r\n\r\n";
   for (size_t k = 0; req[k]; k++) {
     send_all(c.fd, req + k, 1);
-    sleep_ms(1);
+    tu_sleep_ms(1);
   }
   cl_response(&c, &r);
   assert_int_equal(r.status, 400);   /* "fail" needs a value: the whole URL was seen */
@@ -770,12 +743,12 @@ static void expect_reset(uint16_t port, const char *path, long min_ms) {
   char req[256];
   cl_open(&c, port);
   snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n\r\n", path);
-  int64_t t0 = now_ms();
+  int64_t t0 = tu_now_ms();
   send_str(c.fd, req);
   ssize_t n = cl_fill(&c);
   if (n > 0) fail_msg("%s: %zd bytes, expected a reset", path, n);
   if (n != 0 && n != -ECONNRESET) fail_msg("%s: %s, expected a reset", path, strerror((int)-n));
-  if (now_ms() - t0 < min_ms) fail_msg("%s: reset after %lld ms", path, (long long)(now_ms() - t0));
+  if (tu_now_ms() - t0 < min_ms) fail_msg("%s: reset after %lld ms", path, (long long)(tu_now_ms() - t0));
   cl_close(&c);
 }
 
@@ -912,19 +885,19 @@ static void closed_clients_are_freed(void **state) {
   srv *s = *state;
   enum { N = 40 };
   client cs[N];
-  sleep_ms(100);   /* earlier tests' closes are done */
+  tu_sleep_ms(100);   /* earlier tests' closes are done */
   int base = open_fds(s->pid);
   assert_true(base > 0);
   for (int k = 0; k < N; k++) {
     cl_open(&cs[k], s->port);
     send_str(cs[k].fd, k % 2 ? "GET /health?fail=stall HTTP/1.1\r\n\r\n" : "GET /bytes/1?delay_ms=600000 HTTP/1.1\r\n\r\n");
   }
-  int64_t end = now_ms() + 3000;
-  while (open_fds(s->pid) < base + N && now_ms() < end) sleep_ms(5);
+  int64_t end = tu_now_ms() + 3000;
+  while (open_fds(s->pid) < base + N && tu_now_ms() < end) tu_sleep_ms(5);
   assert_true(open_fds(s->pid) >= base + N);
   for (int k = 0; k < N; k++) cl_close(&cs[k]);
-  end = now_ms() + 3000;
-  while (open_fds(s->pid) > base && now_ms() < end) sleep_ms(5);
+  end = tu_now_ms() + 3000;
+  while (open_fds(s->pid) > base && tu_now_ms() < end) tu_sleep_ms(5);
   if (open_fds(s->pid) > base) fail_msg("%d descriptors still open, %d before", open_fds(s->pid), base);
 }
 
@@ -943,11 +916,11 @@ static void sigterm_stops_cleanly(void **state) {
     send_str(stalled.fd, "GET /health?fail=stall HTTP/1.1\r\n\r\n");
     send_str(delayed.fd, "GET /health?delay_ms=60000 HTTP/1.1\r\n\r\n");
     send_str(streaming.fd, "GET /bytes/67108864 HTTP/1.1\r\n\r\n");   /* never read: the server is blocked writing */
-    sleep_ms(100);
-    int64_t t0 = now_ms();
+    tu_sleep_ms(100);
+    int64_t t0 = tu_now_ms();
     kill(s.pid, sigs[k]);
-    int rc = wait_exit(s.pid, STOP_TIMEOUT_MS);
-    int64_t dt = now_ms() - t0;
+    int rc = tu_wait_exit(s.pid, STOP_TIMEOUT_MS);
+    int64_t dt = tu_now_ms() - t0;
     if (rc != 0) fail_msg("signal %d: the server exited with %d", sigs[k], rc);
     if (dt > 2000) fail_msg("signal %d: the server took %lld ms to stop", sigs[k], (long long)dt);
     ssize_t n = cl_fill(&idle);
@@ -969,12 +942,8 @@ typedef struct proc {
 } proc;
 
 static const char *cb_bin(void) {
-  const char *bin = getenv("CB_BIN");
-  if (!bin || !*bin) {
-    print_message("CB_BIN is not set (ctest sets it to the concbench binary); skipping\n");
-    skip();
-  }
-  if (access(bin, X_OK) != 0) fail_msg("CB_BIN=%s is not executable: %s", bin, strerror(errno));
+  const char *bin = tu_bin();
+  tu_need_bin(bin);
   return bin;
 }
 
@@ -1011,10 +980,10 @@ static void proc_start(proc *p, const char *const *args) {
 /* All of fd until EOF (bounded in time), NUL-terminated, into buf. */
 static size_t read_all(int fd, char *buf, size_t cap, long timeout_ms) {
   size_t len = 0;
-  int64_t end = now_ms() + timeout_ms;
+  int64_t end = tu_now_ms() + timeout_ms;
   while (len + 1 < cap) {
     struct pollfd p = { fd, POLLIN, 0 };
-    int left = (int)(end - now_ms());
+    int left = (int)(end - tu_now_ms());
     if (left <= 0 || poll(&p, 1, left) <= 0) break;
     ssize_t n = read(fd, buf + len, cap - 1 - len);
     if (n <= 0) break;
@@ -1036,7 +1005,7 @@ static void cli_serves_and_stops(void **state) {
   proc_start(&p, args);
   if (read_line(p.out, line, sizeof line, 10000) != 0) {
     kill(p.pid, SIGKILL);
-    wait_exit(p.pid, 1000);
+    tu_wait_exit(p.pid, 1000);
     read_all(p.err, err, sizeof err, 100);
     fail_msg("concbench serve printed no URL line; stderr: %s", err);
   }
@@ -1061,7 +1030,7 @@ static void cli_serves_and_stops(void **state) {
   assert_int_equal(r.status, 404);
   resp_free(&r);
   kill(p.pid, SIGINT);
-  assert_int_equal(wait_exit(p.pid, STOP_TIMEOUT_MS), 0);
+  assert_int_equal(tu_wait_exit(p.pid, STOP_TIMEOUT_MS), 0);
   read_all(p.err, err, sizeof err, 1000);
   assert_string_equal(err, "");
   proc_end(&p);
@@ -1093,7 +1062,7 @@ static void cli_bad_usage(void **state) {
     proc_start(&p, cases[k]);
     read_all(p.err, err, sizeof err, 5000);
     read_all(p.out, out, sizeof out, 100);
-    int rc = wait_exit(p.pid, 5000);
+    int rc = tu_wait_exit(p.pid, 5000);
     proc_end(&p);
     if (rc != 2) fail_msg("serve %s %s: exit %d, not 2", cases[k][1], cases[k][2] ? cases[k][2] : "", rc);
     size_t len = strlen(err);
@@ -1109,7 +1078,7 @@ static void cli_bad_usage(void **state) {
     proc p;
     proc_start(&p, fails[k]);
     read_all(p.err, err, sizeof err, 5000);
-    int rc = wait_exit(p.pid, 5000);
+    int rc = tu_wait_exit(p.pid, 5000);
     proc_end(&p);
     if (rc != 1) fail_msg("serve %s %s: exit %d, not 1 (stderr: %s)", fails[k][1], fails[k][2], rc, err);
     size_t len = strlen(err);
@@ -1121,7 +1090,7 @@ static void cli_bad_usage(void **state) {
   proc p;
   proc_start(&p, help);
   read_all(p.out, out, sizeof out, 5000);
-  assert_int_equal(wait_exit(p.pid, 5000), 0);
+  assert_int_equal(tu_wait_exit(p.pid, 5000), 0);
   proc_end(&p);
   assert_non_null(strstr(out, "usage: concbench serve"));
 }

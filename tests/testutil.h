@@ -1,0 +1,152 @@
+/* testutil.h: what the cmocka tests share: running concbench bounded in time, temporary directories, the fixture, JSON files, counting, processes left behind. */
+#ifndef CB_TESTUTIL_H
+#define CB_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "resread.h"
+
+/* The results file the tests of the reading commands start from. */
+#define TU_FIXTURE CB_SOURCE_DIR "/tests/fixtures/results.json"
+
+/* ---- time ------------------------------------------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t tu_now_ms(void);
+/* Sleep ms milliseconds, the whole of them across signals. */
+void tu_sleep_ms(long ms);
+
+/* ---- files ----------------------------------------------------------------------------------- */
+
+/* A fresh directory /tmp/cb-test-NAME-XXXXXX, its path into buf. 0, or -1 (no assertion: setups
+ * call it). */
+int tu_tmpdir(char *buf, size_t cap, const char *name);
+/* rm -rf path without following links; directories a test made read-only get their owner's
+ * permissions back first. 0 or -1. */
+int tu_rmtree(const char *path);
+/* path is there (lstat: a dangling symbolic link counts). */
+int tu_exists(const char *path);
+/* Entries of dir other than . and ..; those whose name starts with '.' also counted into
+ * *hidden when given. -1 when dir cannot be opened. */
+int tu_dir_entries(const char *dir, int *hidden);
+/* A whole file, NUL-terminated, its size in *len when given; fails the test when unreadable. */
+char *tu_read_file(const char *path, size_t *len);
+/* Write len bytes to path atomically (cb_write_atomic), or fail the test. */
+void tu_write_file(const char *path, const void *data, size_t len);
+/* tu_write_file of a string. */
+void tu_write_text(const char *path, const char *text);
+/* The fixture copied to dir/results.json, dir made if missing. */
+void tu_copy_fixture(const char *dir);
+/* A JSON file parsed; fails the test when it is unreadable or not JSON. cJSON_Delete it. */
+cJSON *tu_load_json(const char *path);
+/* root written to path as JSON. */
+void tu_save_json(const char *path, const cJSON *root);
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+/* Non-overlapping occurrences of needle in s. */
+size_t tu_count(const char *s, const char *needle);
+/* Newlines in s. */
+size_t tu_lines(const char *s);
+void tu_expect_in(const char *hay, const char *needle);
+void tu_expect_not_in(const char *hay, const char *needle);
+
+/* ---- running the binary ---------------------------------------------------------------------- */
+
+/* $CB_BIN (ctest sets it to the concbench binary), or NULL when unset or empty. */
+const char *tu_bin(void);
+/* Skip the test when bin is NULL; fail it when bin is not executable. */
+void tu_need_bin(const char *bin);
+
+/* How to run it; NULL or zeroed for plain. */
+typedef struct tu_opts {
+  const char *sub;          /* a word between the binary and the arguments ("compare"), or NULL */
+  const char *out;          /* what an "@OUT" argument stands for, or NULL */
+  const char *cwd;          /* the child's working directory, or NULL */
+  const char *const *env;   /* NULL-terminated changes: "NAME=value" sets NAME, "NAME" unsets it */
+  long nproc;               /* > 0: RLIMIT_NPROC lowered to this in the child */
+  int group;                /* the child leads a process group of its own; a timeout kills the group */
+} tu_opts;
+
+/* One run: stdin from /dev/null, stdout and stderr captured (in unlinked files, so nothing is
+ * left in any directory a test looks at), SIGINT and SIGPIPE at their defaults. */
+typedef struct tu_proc {
+  pid_t pid;                /* the child, kept after it ends (with .group, its process group) */
+  int status;               /* exit code, 128+signal, -1 when killed at the timeout, -2 unknown */
+  int64_t took_ms;          /* from its start to its end */
+  char *so, *se;            /* its stdout and stderr, NUL-terminated; NULL before the first run */
+  /* private */
+  const char *bin, *sub;
+  int fo, fe, running, group;
+  int64_t start_ms;
+} tu_proc;
+
+/* Start bin with args (NULL-terminated, argv[0] excluded). 0, or -errno; no assertion. */
+int tu_spawn(tu_proc *p, const char *bin, const char *const *args, const tu_opts *o);
+/* Wait up to timeout_ms for the child started by tu_spawn, killing it then; fill status,
+ * took_ms, so and se. 0, -2 when it was killed at the timeout, -1 when its output could not be
+ * read or it could not be waited for; no assertion. */
+int tu_collect(tu_proc *p, long timeout_ms);
+/* tu_collect, failing the test on a timeout (stderr in the message) or an error. */
+void tu_wait(tu_proc *p, long timeout_ms);
+/* tu_spawn then tu_wait, failing the test when either does not work. */
+void tu_run(tu_proc *p, const char *bin, const char *const *args, const tu_opts *o, long timeout_ms);
+/* Free its output; a child still running is killed and reaped. */
+void tu_proc_free(tu_proc *p);
+/* Wait up to timeout_ms for child pid: its exit code, 128+signal, -1 (then it is killed and
+ * reaped), or -2 when it cannot be waited for. */
+int tu_wait_exit(pid_t pid, long timeout_ms);
+
+/* Exit status want, or fail with stdout and stderr in the message. */
+void tu_expect_exit(const tu_proc *p, int want);
+/* The error convention: exactly one non-empty line, "concbench: <message>", on stderr. */
+void tu_expect_one_error_line(const tu_proc *p);
+/* Refused usage: exit 2, one error line, nothing on stdout. */
+void tu_expect_usage_error(const tu_proc *p);
+
+/* ---- the fixture of the commands that read results (export, merge) ------------------------- */
+
+typedef struct tu_resfx {
+  const char *bin;          /* tu_bin() */
+  char dir[64];             /* a fresh temporary directory, removed by the teardown */
+  tu_proc cmd;              /* the last run of the binary */
+  cb_results fix;           /* TU_FIXTURE, read with cb_results_read */
+} tu_resfx;
+
+/* The cmocka setup's work, the directory being /tmp/cb-test-NAME-XXXXXX; 0 or -1. */
+int tu_resfx_setup(void **state, const char *name);
+/* The cmocka teardown: 0 or -1. */
+int tu_resfx_teardown(void **state);
+
+/* ---- processes left behind ------------------------------------------------------------------- */
+
+/* Which processes tu_procs looks for. */
+typedef struct tu_procq {
+  pid_t ppid;               /* the children of ppid */
+  pid_t pgid;               /* > 0: and the members of this process group */
+  pid_t except;             /* > 0: not this one */
+  int zombies;              /* zombies count too */
+} tu_procq;
+
+/* How many processes match q (-1 when /proc cannot be read); the first one's pid into *first,
+ * " PID COMM (STATE)" for each appended to what (cap bytes) when given. */
+int tu_procs(const tu_procq *q, pid_t *first, char *what, size_t cap);
+/* Reap our zombies and give the processes matching q up to ms to go: how many are left. */
+int tu_lingering(const tu_procq *q, long ms, char *what, size_t cap);
+/* SIGKILL the processes matching q until none is left (a bounded number of rounds), reaping. */
+void tu_kill_procs(const tu_procq *q);
+/* Reap every child of ours that has ended. */
+void tu_reap(void);
+
+/* ---- sockets --------------------------------------------------------------------------------- */
+
+/* A listening TCP socket on 127.0.0.1 at a free port (into *port), or -1. */
+int tu_listen_any(uint16_t *port);
+/* All of buf written to fd, across short writes and EINTR. 0 or -1. */
+int tu_write_all(int fd, const void *buf, size_t len);
+
+#endif
