@@ -861,3 +861,169 @@ cleanup:
   free(srv);
   return rc;
 }
+
+/* ---- one connection without a network: fuzzing --------------------------------------------- */
+
+/* Internal, not in a header: only fuzz/targets.c calls it (the fuzz targets and
+ * tests/test_fuzz_regress.c). Serves one connection of a server set up as cb_server_run sets one
+ * up, but nothing listens: the connection's socket is one end of an AF_UNIX socketpair and this
+ * function is the client on the other end. It sends data in pieces of cuts[0], cuts[1], ... bytes
+ * (what cuts leaves is one last piece), each given to the loop on its own, then its FIN: right
+ * after the data when eof is 1, once nothing else happens when eof is 2, never when 0. It reads
+ * what the server writes into out, all there is each turn of the loop, or at most read_max bytes
+ * (> 0: a slow client, with both socket buffers as small as the kernel allows, so the server
+ * meets a full socket); once cap bytes have come it closes its end, as a client that gives up. A
+ * delay or a lingering close whose timer is all that is left ends at once: its callback runs
+ * without the wait. Every request path runs unchanged. Returns CB__FEED_* bits, or a negative
+ * error when it cannot start. */
+#define CB__FEED_CAP 1      /* out filled up: the client gave up */
+#define CB__FEED_ERR 2      /* the client's read failed (a reset) */
+int cb__server_feed(const cb_server_opts *o, const char *data, size_t len, const size_t *cuts,
+                    size_t ncuts, int eof, size_t read_max, char *out, size_t cap, size_t *outlen);
+
+int cb__server_feed(const cb_server_opts *o, const char *data, size_t len, const size_t *cuts,
+                    size_t ncuts, int eof, size_t read_max, char *out, size_t cap, size_t *outlen) {
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+  int sv[2] = { -1, -1 }, rc = 0, loop_open = 0, fin = 0, idle = 0;
+  size_t pos = 0, k = 0;
+  conn *c = NULL;
+  *outlen = 0;
+  server *srv = calloc(1, sizeof *srv);
+  if (!srv) return UV_ENOMEM;
+  /* As cb_server_run. */
+  srv->out = malloc(OUT_BUF);
+  srv->scratch = malloc(4096);
+  srv->npage = o->site.pages < PAGE_CACHE_N ? o->site.pages : PAGE_CACHE_N;
+  srv->page = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page);
+  srv->page_len = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page_len);
+  if (!srv->out || !srv->scratch || !srv->page || !srv->page_len) {
+    rc = UV_ENOMEM;
+    goto cleanup;
+  }
+  srv->out_cap = OUT_BUF;
+  srv->scratch_cap = 4096;
+  srv->site = o->site;
+  srv->fault_rate = o->fault_rate;
+  srv->fault_state = o->fault_seed;
+  /* The pattern is made once per process here: a fuzzer calls this many thousand times. */
+  static char pattern[sizeof srv->pattern];
+  if (!pattern[0])
+    for (size_t j = 0; j < sizeof pattern; j++) pattern[j] = cb_body_byte(j);
+  memcpy(srv->pattern, pattern, sizeof pattern);
+  srv->settings.on_message_begin = on_message_begin;
+  srv->settings.on_url = on_url;
+  srv->settings.on_header_field = on_header_field;
+  srv->settings.on_header_value = on_header_value;
+  srv->settings.on_headers_complete = on_headers_complete;
+  srv->settings.on_message_complete = on_message_complete;
+  snprintf(srv->authority, sizeof srv->authority, "127.0.0.1:8080");
+  sigaction(SIGPIPE, &ign, &old_pipe);
+  if ((rc = uv_loop_init(&srv->loop)) != 0) goto restore;
+  loop_open = 1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    rc = -errno;
+    goto stop;
+  }
+  if (read_max) {
+    int small = 1;   /* the kernel's minimum */
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  }
+  /* As on_connection, with uv_tcp_open in place of uv_accept. */
+  if (!(c = malloc(sizeof *c))) {
+    rc = UV_ENOMEM;
+    goto stop;
+  }
+  memset(c, 0, offsetof(conn, url_small));
+  c->srv = srv;
+  c->url = c->url_small;
+  c->url_cap = URL_INLINE;
+  uv_tcp_init(&srv->loop, &c->tcp);
+  uv_timer_init(&srv->loop, &c->timer);
+  c->tcp.data = c->timer.data = c;
+  c->handles = 2;
+  srv->conns = c;
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+  if ((rc = uv_tcp_open(&c->tcp, sv[0])) != 0) {
+    close(sv[0]);
+    conn_close(c);
+    goto stop;
+  }
+  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) conn_close(c);
+
+  /* Until three turns of the loop in a row move nothing. */
+  while (idle < 3) {
+    int moved = 0;
+    if (sv[1] >= 0 && pos < len) {
+      size_t piece = k < ncuts && cuts[k] && cuts[k] < len - pos ? cuts[k] : len - pos;
+      ssize_t n = send(sv[1], data + pos, piece, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        pos += (size_t)n;
+        if ((size_t)n == piece) k++;
+        moved = 1;
+      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        pos = len;   /* the server has gone: the rest is never sent */
+      }
+    } else if (sv[1] >= 0 && eof == 1 && !fin) {
+      shutdown(sv[1], SHUT_WR);
+      fin = moved = 1;
+    }
+    uv_run(&srv->loop, UV_RUN_NOWAIT);
+    while (sv[1] >= 0) {
+      size_t want = read_max && read_max < cap - *outlen ? read_max : cap - *outlen;
+      ssize_t n = recv(sv[1], out + *outlen, want, MSG_DONTWAIT);
+      if (n > 0) {
+        *outlen += (size_t)n;
+        moved = 1;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN) rc |= CB__FEED_ERR;
+      if (*outlen == cap || (n < 0 && errno != EAGAIN)) {
+        if (*outlen == cap) rc |= CB__FEED_CAP;
+        close(sv[1]);
+        sv[1] = -1;
+        moved = 1;
+      }
+      if (n <= 0 || read_max) break;
+    }
+    if (moved) {
+      idle = 0;
+      continue;
+    }
+    c = srv->conns;
+    if (c && uv_is_active((uv_handle_t *)&c->timer)) {
+      uv_timer_stop(&c->timer);
+      on_timer(&c->timer);
+      idle = 0;
+      continue;
+    }
+    if (sv[1] >= 0 && eof == 2 && !fin) {
+      shutdown(sv[1], SHUT_WR);
+      fin = 1;
+      idle = 0;
+      continue;
+    }
+    idle++;
+  }
+
+stop:
+  while (srv->conns) conn_close(srv->conns);
+  uv_run(&srv->loop, UV_RUN_DEFAULT);
+restore:
+  sigaction(SIGPIPE, &old_pipe, NULL);
+cleanup:
+  if (sv[1] >= 0) close(sv[1]);
+  if (loop_open && uv_loop_close(&srv->loop) != 0) {
+    uv_walk(&srv->loop, close_walk, NULL);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&srv->loop);
+  }
+  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
+  free(srv->page);
+  free(srv->page_len);
+  free(srv->out);
+  free(srv->scratch);
+  free(srv);
+  return rc;
+}

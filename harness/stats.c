@@ -54,7 +54,9 @@ static double percentile_sorted(const double *w, size_t n, double pct) {
   size_t lo = (size_t)h;
   if (lo >= n - 1) return w[n - 1];
   double t = h - (double)lo;
-  return t == 0 ? w[lo] : w[lo] + (w[lo + 1] - w[lo]) * t;
+  /* Equal neighbours give their value: interpolating between two infinities (compare's ratios
+   * when the base median is 0) would give inf - inf = NaN, and an interval of [nan, nan]. */
+  return t == 0 || w[lo] == w[lo + 1] ? w[lo] : w[lo] + (w[lo + 1] - w[lo]) * t;
 }
 
 static double median_sorted(const double *w, size_t n) {
