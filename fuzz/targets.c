@@ -62,8 +62,8 @@ static size_t make_cuts(uint8_t s, size_t len, size_t *cuts) {
  * has nothing more to do (answers and delays done); bit 1 server-wide faults at rate 0.5 (seeded
  * with the split byte); bits 2-3 the site: 100 pages of 8 links, 1 of 8, 5 of 1, or 70000 of 1000
  * (past the page cache, pages over 64 KiB); bits 4-5 bytes the client reads before it gives up:
- * 64 KiB, 256 KiB, 4 KiB or 64; bit 7 a slow client: small socket buffers, and at most
- * 1 + 16 * split bytes read a turn. */
+ * 64 KiB, 256 KiB, 4 KiB or 64; bit 7 a slow client: small socket buffers, and at most 512,
+ * 1024, 2048 or 4096 bytes (split % 4) read a turn. */
 static const cb_site server_sites[4] = { { 100, 8, 1 }, { 1, 8, 1 }, { 5, 1, 1 }, { 70000, 1000, 1 } };
 static const size_t server_caps[4] = { 64u << 10, 256u << 10, 4u << 10, 64 };
 
@@ -137,7 +137,7 @@ int cb_fuzz_server(const uint8_t *data, size_t size) {
   char *out = malloc(cap);
   if (!out) return 0;
   int eof = opt & 1 ? 1 : opt & 0x40 ? 2 : 0;
-  size_t read_max = opt & 0x80 ? 1 + 16 * (size_t)split : 0;
+  size_t read_max = opt & 0x80 ? (size_t)512 << (split & 3) : 0;
   int rc = cb__server_feed(&o, req, len, cuts, ncuts, eof, read_max, out, cap, &outlen);
   CHECK("server", rc >= 0, "cb__server_feed could not start");
   CHECK("server", outlen <= cap, "more output than asked for");
