@@ -448,47 +448,28 @@ static int uv_io_set_add(cb_ctx *ctx, cb_set *set, const void *key, size_t len) 
   return cb__set_add(set, key, len);
 }
 
-static const cb_io uv_io = {
-  .name = "uv",
-  .sleep = uv_io_sleep,
-  .sleep_until = uv_io_sleep_until,
-  .compute = uv_io_compute,
-  .tcp_connect = uv_io_connect,
-  .tcp_send = uv_io_send,
-  .tcp_recv = uv_io_recv,
-  .tcp_close = uv_io_tcp_close,
-  .file_open = uv_io_open,
-  .file_write = uv_io_write,
-  .file_read = uv_io_read,
-  .file_fsync = uv_io_fsync,
-  .file_close = uv_io_fclose,
-  .file_unlink = uv_io_unlink,
-  .queue_put = uv_io_put,
-  .queue_get = uv_io_get,
-  .queue_close = uv_io_qclose,
-  .set_add = uv_io_set_add,
-};
+/* What uv and uv-offload share: everything but where CPU work runs. */
+#define UV_IO_COMMON                  \
+  .sleep = uv_io_sleep,               \
+  .sleep_until = uv_io_sleep_until,   \
+  .tcp_connect = uv_io_connect,       \
+  .tcp_send = uv_io_send,             \
+  .tcp_recv = uv_io_recv,             \
+  .tcp_close = uv_io_tcp_close,       \
+  .file_open = uv_io_open,            \
+  .file_write = uv_io_write,          \
+  .file_read = uv_io_read,            \
+  .file_fsync = uv_io_fsync,          \
+  .file_close = uv_io_fclose,         \
+  .file_unlink = uv_io_unlink,        \
+  .queue_put = uv_io_put,             \
+  .queue_get = uv_io_get,             \
+  .queue_close = uv_io_qclose,        \
+  .set_add = uv_io_set_add
 
-static const cb_io uv_offload_io = {
-  .name = "uv-offload",
-  .sleep = uv_io_sleep,
-  .sleep_until = uv_io_sleep_until,
-  .compute = uv_offload_compute,
-  .tcp_connect = uv_io_connect,
-  .tcp_send = uv_io_send,
-  .tcp_recv = uv_io_recv,
-  .tcp_close = uv_io_tcp_close,
-  .file_open = uv_io_open,
-  .file_write = uv_io_write,
-  .file_read = uv_io_read,
-  .file_fsync = uv_io_fsync,
-  .file_close = uv_io_fclose,
-  .file_unlink = uv_io_unlink,
-  .queue_put = uv_io_put,
-  .queue_get = uv_io_get,
-  .queue_close = uv_io_qclose,
-  .set_add = uv_io_set_add,
-};
+static const cb_io uv_io = { .name = "uv", .compute = uv_io_compute, UV_IO_COMMON };
+
+static const cb_io uv_offload_io = { .name = "uv-offload", .compute = uv_offload_compute, UV_IO_COMMON };
 
 static void walk_close(uv_handle_t *h, void *arg) {
   if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
