@@ -1045,18 +1045,6 @@ cleanup:
   return rc;
 }
 
-/* results/primitives-<timestamp>[-k], not yet created. */
-static void default_outdir(char *buf, size_t len) {
-  char stamp[32];
-  struct stat st;
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  snprintf(buf, len, "results/primitives-%s", stamp);
-  for (int k = 2; stat(buf, &st) == 0; k++) snprintf(buf, len, "results/primitives-%s-%d", stamp, k);
-}
-
 /* Will the results directory be writable? Checked before measuring, created only at the end. */
 static int check_outdir(const char *dir, char *err, size_t len) {
   char p[PATH_MAX];
@@ -1127,7 +1115,7 @@ int cb_cmd_primitives(int argc, char **argv) {
   cfg.tty = !cfg.quiet && isatty(STDERR_FILENO);
 
   if (outarg) snprintf(outdir, sizeof outdir, "%s", outarg);
-  else default_outdir(outdir, sizeof outdir);
+  else cb_results_dirname("primitives-", outdir, sizeof outdir);
   if (check_outdir(outdir, err, sizeof err) != 0) {
     cb_errorf("primitives: %s", err);
     return 2;

@@ -295,18 +295,6 @@ static int filter_suite(cb_suite *s, const cb_run_cfg *only, const run_opts *o) 
   return 0;
 }
 
-/* results/<timestamp>[-k], not yet created. */
-static void default_outdir(char *buf, size_t len) {
-  char stamp[32];
-  struct stat st;
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  snprintf(buf, len, "results/%s", stamp);
-  for (int k = 2; stat(buf, &st) == 0; k++) snprintf(buf, len, "results/%s-%d", stamp, k);
-}
-
 /* Same case, same answer: every clean row of a workload, parameters and task count must carry
  * one checksum, whatever the backend or concurrency. 0 when they do. */
 static int check_answers(const cb_plan *plan) {
@@ -441,7 +429,7 @@ int cb_cmd_run(int argc, char **argv) {
   }
 
   if (cfg.outdir) snprintf(outdir, sizeof outdir, "%s", cfg.outdir);
-  else default_outdir(outdir, sizeof outdir);
+  else cb_results_dirname("", outdir, sizeof outdir);
   if ((rc = cb_mkdirs(outdir)) != 0) {
     cb_errorf("run: cannot create the results directory %s: %s", outdir, strerror(-rc));
     goto cleanup;

@@ -705,6 +705,8 @@ static void on_signal(uv_signal_t *sig, int signum) {
   while (srv->conns) conn_close(srv->conns);
 }
 
+
+
 /* ---- running -------------------------------------------------------------------------------- */
 
 static void raise_nofile(void) {
@@ -728,6 +730,22 @@ static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss)
 
 static void close_walk(uv_handle_t *h, void *arg) {
   if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+/* Close what is left on the loop and free the server: shared by cb_server_run and the fuzzers'
+ * one-connection entry point. */
+static void server_free(server *srv, int loop_open) {
+  if (loop_open && uv_loop_close(&srv->loop) != 0) {
+    uv_walk(&srv->loop, close_walk, NULL);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&srv->loop);
+  }
+  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
+  free(srv->page);
+  free(srv->page_len);
+  free(srv->out);
+  free(srv->scratch);
+  free(srv);
 }
 
 static int write_all(int fd, const char *s, size_t len) {
@@ -848,17 +866,7 @@ stop:
 restore:
   sigaction(SIGPIPE, &old_pipe, NULL);
 cleanup:
-  if (loop_open && uv_loop_close(&srv->loop) != 0) {
-    uv_walk(&srv->loop, close_walk, NULL);
-    uv_run(&srv->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&srv->loop);
-  }
-  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
-  free(srv->page);
-  free(srv->page_len);
-  free(srv->out);
-  free(srv->scratch);
-  free(srv);
+  server_free(srv, loop_open);
   return rc;
 }
 
@@ -1014,16 +1022,6 @@ restore:
   sigaction(SIGPIPE, &old_pipe, NULL);
 cleanup:
   if (sv[1] >= 0) close(sv[1]);
-  if (loop_open && uv_loop_close(&srv->loop) != 0) {
-    uv_walk(&srv->loop, close_walk, NULL);
-    uv_run(&srv->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&srv->loop);
-  }
-  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
-  free(srv->page);
-  free(srv->page_len);
-  free(srv->out);
-  free(srv->scratch);
-  free(srv);
+  server_free(srv, loop_open);
   return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "util.h"
 
@@ -76,6 +77,17 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 int cb_rmtree(const char *path) {
   int rc = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   return rc < 0 ? (errno ? -errno : -EIO) : rc;
+}
+
+void cb_results_dirname(const char *prefix, char *buf, size_t len) {
+  char stamp[32];
+  struct stat st;
+  time_t now = time(NULL);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  snprintf(buf, len, "results/%s%s", prefix, stamp);
+  for (int k = 2; stat(buf, &st) == 0; k++) snprintf(buf, len, "results/%s%s-%d", prefix, stamp, k);
 }
 
 int cb_mkdirs(const char *path) {

@@ -15,6 +15,10 @@ int cb_parse_size(const char *s, size_t *out);
  * -2 when there are more than max. */
 int cb_split(char *s, char sep, char **items, int max);
 
+/* A new results directory's name: results/<prefix><YYYYmmdd-HHMMSS>, with -2, -3... when taken.
+ * Not created. */
+void cb_results_dirname(const char *prefix, char *buf, size_t len);
+
 /* rm -rf, without following symbolic links. 0 or -errno. */
 int cb_rmtree(const char *path);
 
