@@ -31,6 +31,9 @@ enum {
 /* The text of an error code; cb_err_name its short name ("ETIMEDOUT", "EHTTP5XX"). */
 const char *cb_strerror(int err);
 const char *cb_err_name(int err);
+/* What to do about an error a task met, for the ones a limit or the setup explains
+ * ("raise ulimit -n (open files) or lower -c"); NULL for the others. */
+const char *cb_err_hint(int err);
 
 /* Operation kinds whose latency is recorded per worker (one histogram each), for every backend. */
 #define CB_OP_MAP(XX)       \

@@ -295,6 +295,39 @@ static int filter_suite(cb_suite *s, const cb_run_cfg *only, const run_opts *o) 
   return 0;
 }
 
+/* "280 ECONNREFUSED (connection refused: did the server exit?), 20 not run": the errors of a
+ * case's repetitions by kind, most frequent first, with what to do about the ones a limit explains. */
+static void describe_errors(const cb_case *c, char *buf, size_t len) {
+  struct { int32_t code; uint64_t count; } k[CB_ERROR_KINDS * 4];
+  size_t nk = 0, used = 0;
+  for (unsigned r = 0; r < c->nreps; r++)
+    for (uint32_t i = 0; i < c->reps[r].nkinds; i++) {
+      size_t j = 0;
+      while (j < nk && k[j].code != c->reps[r].kinds[i].code) j++;
+      if (j == nk) {
+        if (nk == sizeof k / sizeof k[0]) continue;
+        k[nk].code = c->reps[r].kinds[i].code;
+        k[nk++].count = 0;
+      }
+      k[j].count += c->reps[r].kinds[i].count;
+    }
+  buf[0] = '\0';
+  for (size_t done = 0; done < nk && used < len; done++) {
+    size_t best = done;
+    for (size_t j = done + 1; j < nk; j++)
+      if (k[j].count > k[best].count) best = j;
+    int32_t code = k[best].code;
+    uint64_t count = k[best].count;
+    k[best] = k[done];
+    const char *hint = code ? cb_err_hint(code) : NULL;
+    int n = code ? snprintf(buf + used, len - used, "%s%llu %s (%s%s%s)", done ? ", " : "", (unsigned long long)count,
+                            cb_err_name(code), cb_strerror(code), hint ? ": " : "", hint ? hint : "")
+                 : snprintf(buf + used, len - used, "%s%llu not run", done ? ", " : "", (unsigned long long)count);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+}
+
 /* Same case, same answer: every clean row of a workload, parameters and task count must carry
  * one checksum, whatever the backend or concurrency. 0 when they do. */
 static int check_answers(const cb_plan *plan) {
@@ -308,10 +341,13 @@ static int check_answers(const cb_plan *plan) {
     uint64_t expected = a->wl->expected_errors ? a->wl->expected_errors(&a->params, a->tasks) * a->nreps : 0;
     if (ra.errors != expected) {
       const char *note = "";
+      char kinds[384];
       for (unsigned k = 0; k < a->nreps && !*note; k++) note = a->reps[k].err;
-      cb_errorf("%llu task(s) failed or never ran%s: %s on %s, %s, tasks=%llu, c=%u%s%s",
+      describe_errors(a, kinds, sizeof kinds);
+      cb_errorf("%llu task(s) failed or never ran%s: %s on %s, %s, tasks=%llu, c=%u%s%s%s%s",
                 (unsigned long long)ra.errors, expected ? " beyond the faults asked for" : "",
-                a->wl->name, a->be->name, a->params_str, (unsigned long long)a->tasks, a->conc, *note ? ": " : "", note);
+                a->wl->name, a->be->name, a->params_str, (unsigned long long)a->tasks, a->conc, *note ? ": " : "", note,
+                *kinds ? "; " : "", kinds);
       bad = 1;
       continue;
     }
@@ -507,6 +543,15 @@ int cb_cmd_run(int argc, char **argv) {
         rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
       }
       if (rc == -EINTR) break;
+      char how[96];
+      if (rc == 0 && cb_target_ended(&target, how, sizeof how)) {
+        /* Its requests failed (counted as errors); the next case gets a server of its own. */
+        if (tty) fputc('\n', stderr);
+        cb_errorf("run: the target server %s during %s on %s, c=%u; a new one starts for the next case", how,
+                  c->wl->name, c->be->name, c->conc);
+        if (!warm && !c->reps[c->nreps].err[0])
+          snprintf(c->reps[c->nreps].err, sizeof c->reps[c->nreps].err, "the target server %s meanwhile", how);
+      }
       if (rc != 0) {
         if (tty) fputc('\n', stderr);
         cb_errorf("run: cannot start a measurement process: %s; lower -c or raise the process limit", strerror(-rc));
@@ -530,7 +575,9 @@ int cb_cmd_run(int argc, char **argv) {
     rc = cb_results_write(outdir, &plan, &m, argc, argv, r + 1 == plan.reps && !cb_interrupted ? "complete" : "partial");
     if (rc != 0) {
       if (tty) fputc('\n', stderr);
-      cb_errorf("run: cannot write results to %s: %s", outdir, strerror(-rc));
+      cb_errorf("run: cannot write results to %s: %s; %s", outdir, strerror(-rc),
+                r ? "the previous round's results there are intact; free some space or choose another -o"
+                  : "free some space or choose another -o");
       status = 1;
       break;
     }

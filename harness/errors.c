@@ -1,4 +1,5 @@
 /* errors.c: names and texts of error codes: errno's and the project's own (CB_ERRNO_MAP). */
+#include <errno.h>
 #include <string.h>
 #include "cb.h"
 
@@ -20,5 +21,21 @@ const char *cb_err_name(int err) {
     const char *n = err < 0 ? strerrorname_np(-err) : NULL;
     return n ? n : "EUNKNOWN";
   }
+  }
+}
+
+const char *cb_err_hint(int err) {
+  switch (-err) {
+  case EMFILE: return "raise the open-files limit (ulimit -n) or lower -c";
+  case ENFILE: return "the system's open-files table is full (fs.file-max): lower -c";
+  case EAGAIN: return "a thread or process limit was reached: raise ulimit -u or lower -c";
+  case ENOMEM: return "out of memory or mappings: lower -c or --stack-size, or raise vm.max_map_count";
+  case ECONNREFUSED: return "nothing listens at the target: did the server exit?";
+  case ECONNRESET:
+  case EPIPE: return "the server closed the connection";
+  case ETIMEDOUT: return "no answer within timeout_ms";
+  case EADDRNOTAVAIL: return "out of local ports: use keepalive=1 or lower -c";
+  case ENOSPC: return "the disk is full";
+  default: return NULL;
   }
 }

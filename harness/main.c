@@ -1,4 +1,5 @@
 /* main.c: concbench's entry point: picks the command. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -37,6 +38,10 @@ int main(int argc, char **argv) {
     printf("concbench %s (%s)\n", CB_VERSION, cb_git_rev());
     return 0;
   }
+  /* A closed pipe or a file-size limit becomes an error the write returns, never a death that
+   * loses what a run measured. */
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
   if (strcmp(cmd, "run") == 0) return cb_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "list") == 0) return cb_cmd_list(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return cb_cmd_serve(argc - 1, argv + 1);

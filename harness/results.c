@@ -301,17 +301,22 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
 
 int cb_results_copy(const char *dir, const char *to) {
   static const char *const names[] = { "results.json", "results.csv" };
-  char from[4096], dst[4096];
+  char from[4096], dst[2][4096];
+  char *text[2] = { NULL, NULL };
+  size_t lens[2];
   int rc = cb_mkdirs(to);
   for (size_t i = 0; rc == 0 && i < 2; i++) {
-    size_t n;
     snprintf(from, sizeof from, "%s/%s", dir, names[i]);
-    snprintf(dst, sizeof dst, "%s/%s", to, names[i]);
-    char *text = cb_read_file(from, &n);
-    if (!text) return -errno;
-    rc = cb_write_atomic(dst, text, n);
-    free(text);
+    snprintf(dst[i], sizeof dst[i], "%s/%s", to, names[i]);
+    if (!(text[i] = cb_read_file(from, &lens[i]))) rc = -errno;
   }
+  if (rc == 0) {
+    const char *paths[] = { dst[0], dst[1] };
+    const void *data[] = { text[0], text[1] };
+    rc = cb_write_atomic_all(2, paths, data, lens);
+  }
+  free(text[0]);
+  free(text[1]);
   return rc;
 }
 
@@ -348,12 +353,17 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   json = cJSON_Print(root);
   if (!json) goto cleanup;
 
+  char jpath[4096];
   snprintf(path, sizeof path, "%s/results.csv", dir);
-  if ((rc = cb_write_atomic(path, csv, strlen(csv))) != 0) goto cleanup;
-  snprintf(path, sizeof path, "%s/results.json", dir);
+  snprintf(jpath, sizeof jpath, "%s/results.json", dir);
   size_t jl = strlen(json);
   json[jl] = '\n';      /* replaces the terminator: the file ends with a newline */
-  rc = cb_write_atomic(path, json, jl + 1);
+  {
+    const char *paths[] = { path, jpath };
+    const void *data[] = { csv, json };
+    size_t lens[] = { strlen(csv), jl + 1 };
+    rc = cb_write_atomic_all(2, paths, data, lens);
+  }
   json[jl] = '\0';
 
 cleanup:

@@ -78,6 +78,17 @@ int cb_target_start(cb_target *t, const cb_server_opts *opts, char *err, size_t 
   return 0;
 }
 
+int cb_target_ended(cb_target *t, char *how, size_t len) {
+  int status;
+  if (t->pid <= 0 || waitpid(t->pid, &status, WNOHANG) != t->pid) return 0;
+  if (WIFSIGNALED(status))
+    snprintf(how, len, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else
+    snprintf(how, len, "exited with status %d", WEXITSTATUS(status));
+  t->pid = 0;
+  return 1;
+}
+
 void cb_target_stop(cb_target *t) {
   if (t->pid <= 0) return;
   kill(t->pid, SIGTERM);

@@ -18,6 +18,9 @@ typedef struct cb_target {
 int  cb_target_start(cb_target *t, const cb_server_opts *opts, char *err, size_t len);
 /* Stop it (SIGTERM, then SIGKILL after a grace period) and reap it. Safe when none runs. */
 void cb_target_stop(cb_target *t);
+/* Has the server ended on its own (killed, crashed)? Then it is reaped, t->pid becomes 0 and how
+ * it ended ("was killed by signal 9 (Killed)") goes into how; 1. 0 while it runs or none does. */
+int  cb_target_ended(cb_target *t, char *how, size_t len);
 /* Is the running server configured as opts asks? */
 int  cb_target_matches(const cb_target *t, const cb_server_opts *opts);
 

@@ -106,14 +106,21 @@ int cb_mkdirs(const char *path) {
   return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-int cb_write_atomic(const char *path, const void *data, size_t len) {
-  char tmp[PATH_MAX], dir[PATH_MAX];
-  int rc = 0, fd;
+/* dir of path into buf ("." when none); 0, or -ENAMETOOLONG. */
+static int dir_of(const char *path, char *buf, size_t len) {
   const char *slash = strrchr(path, '/');
-  const char *base = slash ? slash + 1 : path;
-  if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  else snprintf(dir, sizeof dir, ".");
-  if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp) return -ENAMETOOLONG;
+  int n = slash ? snprintf(buf, len, "%.*s", (int)(slash - path), path) : snprintf(buf, len, ".");
+  return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* data in a new temporary file beside path, fsynced; its name into tmp. 0, or -errno with
+ * nothing left behind. */
+static int write_temp(const char *path, const void *data, size_t len, char *tmp, size_t cap) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  int rc = dir_of(path, dir, sizeof dir), fd;
+  if (rc) return rc;
+  if (snprintf(tmp, cap, "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >= (int)cap) return -ENAMETOOLONG;
   if ((fd = mkstemp(tmp)) < 0) return -errno;
   const char *p = data;
   size_t left = len;
@@ -122,23 +129,44 @@ int cb_write_atomic(const char *path, const void *data, size_t len) {
     if (w < 0) {
       if (errno == EINTR) continue;
       rc = -errno;
-      goto fail;
+      break;
     }
     p += w;
     left -= (size_t)w;
   }
-  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) { rc = -errno; goto fail; }
-  if (close(fd) != 0) { fd = -1; rc = -errno; goto fail; }
-  fd = -1;
-  if (rename(tmp, path) != 0) { rc = -errno; goto fail; }
-  /* The rename itself must reach the disk for the new file to survive a crash. */
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) { fsync(dfd); close(dfd); }
-  return 0;
-fail:
-  if (fd >= 0) close(fd);
-  unlink(tmp);
+  if (!rc && (fchmod(fd, 0644) != 0 || fsync(fd) != 0)) rc = -errno;
+  if (close(fd) != 0 && !rc) rc = -errno;
+  if (rc) unlink(tmp);
   return rc;
+}
+
+int cb_write_atomic_all(size_t n, const char *const *paths, const void *const *data, const size_t *lens) {
+  char (*tmp)[PATH_MAX] = calloc(n ? n : 1, sizeof *tmp);
+  size_t made = 0;
+  int rc = tmp ? 0 : -ENOMEM;
+  /* Every file is written in full before any replaces its old self: a full disk or a write
+   * error leaves all the old files as they were. */
+  for (; !rc && made < n; made++)
+    if ((rc = write_temp(paths[made], data[made], lens[made], tmp[made], sizeof tmp[made])) != 0) break;
+  if (rc) {
+    for (size_t i = 0; i < made; i++) unlink(tmp[i]);
+    free(tmp);
+    return rc;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!rc && rename(tmp[i], paths[i]) != 0) rc = -errno;
+    if (rc) { unlink(tmp[i]); continue; }
+    /* The rename itself must reach the disk for the new file to survive a crash. */
+    char dir[PATH_MAX];
+    int dfd = dir_of(paths[i], dir, sizeof dir) == 0 ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+  }
+  free(tmp);
+  return rc;
+}
+
+int cb_write_atomic(const char *path, const void *data, size_t len) {
+  return cb_write_atomic_all(1, &path, &data, &len);
 }
 
 void cb_errorf(const char *fmt, ...) {

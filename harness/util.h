@@ -28,6 +28,9 @@ int cb_mkdirs(const char *path);
 /* Write len bytes to path atomically: a temporary file in the same directory, fsync, rename.
  * Readers see the old file or the new one, never a torn one. 0 or -errno. */
 int cb_write_atomic(const char *path, const void *data, size_t len);
+/* n files at once: each written in full and fsynced beside its path before any is renamed over
+ * its old self, so a full disk or a write error leaves every old file as it was. 0 or -errno. */
+int cb_write_atomic_all(size_t n, const char *const *paths, const void *const *data, const size_t *lens);
 
 /* The one-line error convention: "concbench: <message>" on stderr. */
 void cb_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
