@@ -14,6 +14,7 @@ typedef struct cb_backend_needs {
   uint32_t procs_per_worker;       /* processes */
   uint32_t maps_per_worker;        /* memory mappings (stacks and their guard pages) */
   uint64_t mem_kib_per_worker;     /* a conservative estimate of resident memory */
+  uint32_t uv_pool;                /* 1: libuv's thread pool too (UV_THREADPOOL_SIZE threads) */
 } cb_backend_needs;
 
 typedef struct cb_backend {

@@ -66,6 +66,11 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   unsigned long long w = c->eff_conc;
   const char *be = c->be->name;
   unsigned long long tasks = nd->threads_per_worker * w;
+  if (nd->uv_pool) {
+    /* libuv aborts the process when it cannot start its pool, so the pool is checked up front. */
+    const char *tp = getenv("UV_THREADPOOL_SIZE");
+    tasks += tp && atoi(tp) > 0 ? (unsigned long long)atoi(tp) : 4;
+  }
 
   if (tasks) {
     long long all, mine;
@@ -76,10 +81,10 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
     if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         (unsigned long long)mine + want > rl.rlim_cur) {
       long long left = (long long)rl.rlim_cur - mine;
-      snprintf(err, len, "-c %u on %s needs %llu %s, but the process limit (ulimit -u %llu) leaves room for %lld; "
-               "lower -c or raise it with ulimit -u %llu",
-               c->conc, be, tasks, nd->procs_per_worker ? "processes" : "threads",
-               (unsigned long long)rl.rlim_cur, left < 0 ? 0 : left, (unsigned long long)mine + want);
+      snprintf(err, len, "-c %u on %s needs %llu %s and concbench about 16 more, but the process limit (ulimit -u %llu) leaves room for %lld; "
+               "lower -c%s or raise it with ulimit -u %llu",
+               c->conc, be, tasks, nd->procs_per_worker ? "processes" : "threads", (unsigned long long)rl.rlim_cur,
+               left < 0 ? 0 : left, nd->uv_pool ? " or --uv-threadpool" : "", (unsigned long long)mine + want);
       return -1;
     }
     long long tmax = cb_read_ll("/proc/sys/kernel/threads-max", -1);
