@@ -740,7 +740,13 @@ static void server_free(server *srv, int loop_open) {
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
   }
-  for (uint32_t i = 0; srv->page && i < srv->npage; i++) free(srv->page[i]);
+  /* Only as far as the last cached page: a large site's table is mostly empty. */
+  size_t left = srv->page_bytes;
+  for (uint32_t i = 0; srv->page && left && i < srv->npage; i++)
+    if (srv->page[i]) {
+      left -= srv->page_len[i];
+      free(srv->page[i]);
+    }
   free(srv->page);
   free(srv->page_len);
   free(srv->out);

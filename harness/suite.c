@@ -121,7 +121,12 @@ static int handler(void *user, const char *section, const char *key, const char 
     for (int i = 0; i < p->ngroups; i++)
       if (strcmp(p->groups[i].name, section + 6) == 0) return fail(p, "group '%s' appears twice%s", section + 6, "");
     if (p->ngroups == CB_MAX_GROUPS) return fail(p, "too many groups (at most 64)%s%s", "", "");
+    /* Grown one group at a time: a group's values take 50 KiB, most suites have a few groups. */
+    sgroup *more = realloc(p->groups, (size_t)(p->ngroups + 1) * sizeof *more);
+    if (!more) return fail(p, "out of memory%s%s", "", "");
+    p->groups = more;
     g = &p->groups[p->ngroups++];
+    memset(g, 0, sizeof *g);
     snprintf(g->name, sizeof g->name, "%s", section + 6);
     g->line = p->section_line ? p->section_line : p->line;
   }
@@ -207,9 +212,8 @@ static int build_group(const char *name, const sgroup *g, int quick, cb_run_cfg 
 
 int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, char *err, size_t len) {
   parser *p = calloc(1, sizeof *p);
-  sgroup *groups = calloc(CB_MAX_GROUPS, sizeof *groups);
   int rc = -1;
-  if (!p || !groups) {
+  if (!p) {
     snprintf(err, len, "%s: out of memory", name);
     goto cleanup;
   }
@@ -220,9 +224,9 @@ int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, c
   p->name = name;
   p->text = text;
   p->suite = s;
-  p->groups = groups;
   p->qreps = p->qwarmup = -1;
   int line = ini_parse_stream(reader, p, handler, p);
+  sgroup *groups = p->groups;
   if (p->err[0]) {
     snprintf(err, len, "%s", p->err);
     goto cleanup;
@@ -255,8 +259,8 @@ int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, c
   }
   rc = 0;
 cleanup:
+  if (p) free(p->groups);
   free(p);
-  free(groups);
   return rc;
 }
 
