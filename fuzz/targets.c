@@ -236,6 +236,7 @@ int cb_fuzz_client(const uint8_t *data, size_t size) {
     int rc = cb_http_get(&ctx, h, targets[i], &r, 0);
     if (rc == 0) {
       CHECK("client", r.status >= 0 && r.status <= 999, "an answer with an impossible status");   /* http-parser takes 0 to 999 */
+      CHECK("client", r.status < 100 || r.status >= 200 || r.status == 101, "an interim (1xx) answer taken for the answer");
       if (r.keep_body && r.body_len) {
         CHECK("client", r.body && r.body_len < r.body_cap && r.body[r.body_len] == '\0', "a kept body not NUL-terminated");
         CHECK("client", cb_fnv1a(CB_FNV_INIT, r.body, (size_t)r.body_len) == r.body_hash, "a kept body that does not match its hash");

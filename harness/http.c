@@ -41,6 +41,14 @@ static int on_body(http_parser *p, const char *at, size_t len) {
 
 static int on_message_complete(http_parser *p) {
   exchange *x = p->data;
+  if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
+    /* An interim answer (100 Continue, 103 Early Hints): the real one follows (RFC 9110 15.2). */
+    x->r->status = 0;
+    x->r->body_len = 0;
+    x->r->body_hash = CB_FNV_INIT;
+    if (x->r->keep_body && x->r->body) x->r->body[0] = '\0';
+    return 0;
+  }
   x->complete = 1;
   http_parser_pause(p, 1);     /* bytes after this answer are not ours to parse */
   return 0;

@@ -445,6 +445,14 @@ static void crafted_conn(int fd, unsigned no) {
       write_str(fd, "HELLO THERE\r\n\r\n");
     } else if (strcmp(path, "/extra") == 0) {
       write_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES");
+    } else if (strcmp(path, "/interim") == 0) {
+      /* Interim answers first, in one write with the real one and then in writes of their own. */
+      write_str(fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+                    "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\ninterim");
+    } else if (strcmp(path, "/interim-split") == 0) {
+      write_str(fd, "HTTP/1.1 100 Continue\r\n\r\n");
+      tu_sleep_ms(5);
+      write_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsplit");
     } else if (strcmp(path, "/short") == 0) {
       write_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
       tu_sleep_ms(20);
@@ -481,6 +489,27 @@ static void malformed_answers(void **state) {
   assert_true(rc < 0);
   assert_true(rc != -ETIMEDOUT && cb_now_ns() - t0 < 2 * SEC);   /* the close ended it, not the deadline */
   assert_null(h.conn);
+  cb_http_resp_free(&r);
+}
+
+/* 1xx answers are interim: the client reads past them to the real answer, on the same connection. */
+static void interim_answers_skipped(void **state) {
+  httpfx *f = *state;
+  cb_http h;
+  cb_http_resp r = { .keep_body = 1 };
+  fake_start(f, crafted_conn);
+  cb_http_init(&h, (struct sockaddr *)&f->fake_addr, f->fake_auth, 1);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(cb_http_get(&f->ctx, &h, "/interim", &r, in_ms(5000)), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "interim");
+    assert_int_equal(cb_http_get(&f->ctx, &h, "/interim-split", &r, in_ms(5000)), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "split");
+  }
+  assert_non_null(h.conn);
+  assert_int_equal(atomic_load(&f->cnt->fake_accepts), 1);
+  cb_http_close(&f->ctx, &h);
   cb_http_resp_free(&r);
 }
 
@@ -691,6 +720,7 @@ int main(void) {
     cmocka_unit_test_teardown(body_ended_by_close, fake_teardown),
     cmocka_unit_test_teardown(byte_by_byte, fake_teardown),
     cmocka_unit_test_teardown(malformed_answers, fake_teardown),
+    cmocka_unit_test_teardown(interim_answers_skipped, fake_teardown),
     cmocka_unit_test_teardown(closed_keepalive_is_retried, fake_teardown),
     cmocka_unit_test_teardown(retried_once_only, fake_teardown),
     cmocka_unit_test_teardown(connection_close_reconnects, fake_teardown),
