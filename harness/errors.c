@@ -33,7 +33,7 @@ const char *cb_err_hint(int err) {
   case ECONNREFUSED: return "nothing listens at the target: did the server exit?";
   case ECONNRESET:
   case EPIPE: return "the server closed the connection";
-  case ETIMEDOUT: return "no answer within timeout_ms";
+  case ETIMEDOUT: return "past its deadline (timeout_ms, or --case-timeout)";
   case EADDRNOTAVAIL: return "out of local ports: use keepalive=1 or lower -c";
   case ENOSPC: return "the disk is full";
   default: return NULL;

@@ -61,6 +61,7 @@ typedef struct cb_sample {
   uint32_t nkinds;
   uint32_t nmetrics;
   cb_metric metrics[8];  /* the workload's own figures (names are static strings) */
+  uint8_t timed_out;     /* stopped by --case-timeout: wall_s is how long it ran */
   char err[256];
 } cb_sample;
 

@@ -711,6 +711,7 @@ static const struct { const char *flag, *meaning; } flag_meanings[] = {
   { "load", "the load average was above half the cores when a repetition started, so other work shared the machine and times may be longer and noisier" },
   { "server", "the target server used over 90% of a core, so it may be the bottleneck rather than the backend" },
   { "cpu>cores", "CPU work ran at more concurrency than cores, so no backend can go faster than the cores allow" },
+  { "timeout", "a repetition was stopped by --case-timeout, so its time is a lower bound on what the case takes" },
 };
 
 /* Validity: each flag, what it means and which cases carry it. */

@@ -20,7 +20,7 @@ const char cb_csv_header[] =
   "ideal_s,efficiency,checksum,workers,not_found,rate_target,rate_achieved,peak_threads,"
   "peak_procs,peak_fds,server_cpu_s,flags";
 
-static const char *const flag_names[] = { "cv", "errors", "load", "server", "cpu>cores" };
+static const char *const flag_names[] = { "cv", "errors", "load", "server", "cpu>cores", "timeout" };
 
 void cb_flags_format(unsigned flags, char *buf, size_t len) {
   size_t off = 0;
@@ -101,6 +101,8 @@ void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
   r->efficiency = c->wl->ideal == NULL ? NAN : r->wall.median > 0 ? c->ideal_s / r->wall.median : 0;
   if (n >= 2 && r->cv > 0.10) r->flags |= CB_FLAG_CV;
   if (r->errors) r->flags |= CB_FLAG_ERRORS;
+  for (unsigned i = 0; i < c->nreps; i++)
+    if (c->reps[i].timed_out) r->flags |= CB_FLAG_TIMEOUT;
   if (c->cores && load > c->cores / 2.0) r->flags |= CB_FLAG_LOAD;
   if (r->wall.median > 0 && r->server_cpu_s / r->wall.median > 0.9) r->flags |= CB_FLAG_SERVER;
   /* CPU work beyond the cores: a cpu workload, or a mixed one that computes at all. */
@@ -291,6 +293,7 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
       for (unsigned k = 0; k < s->nmetrics; k++) cJSON_AddNumberToObject(mx, s->metrics[k].name, s->metrics[k].value);
     }
     cJSON_AddNumberToObject(x, "status", s->status);
+    if (s->timed_out) cJSON_AddBoolToObject(x, "timed_out", 1);
     if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
     cJSON_AddItemToArray(reps, x);
   }
@@ -346,7 +349,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   cJSON_AddStringToObject(meth, "ideal_s",
     "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run");
   cJSON_AddStringToObject(meth, "flags",
-    "cv: CV over 10%; errors: failed tasks; load: load average above half the cores at the start; server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores");
+    "cv: CV over 10%; errors: failed tasks; load: load average above half the cores at the start; server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores; timeout: a repetition was stopped by --case-timeout (its wall_s is the time it ran)");
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
     if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i], plan));

@@ -12,6 +12,7 @@ enum {
   CB_FLAG_LOAD = 1u << 2,        /* the machine was busy (load average > cores / 2) at the start */
   CB_FLAG_SERVER = 1u << 3,      /* the target server used over 90% of a core: it may be the bottleneck */
   CB_FLAG_OVERSUB = 1u << 4,     /* CPU work asked at more concurrency than there are cores */
+  CB_FLAG_TIMEOUT = 1u << 5,     /* a repetition was stopped by --case-timeout */
 };
 
 /* One case summed up over its repetitions: the wall statistics with a bootstrap confidence

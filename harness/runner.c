@@ -304,6 +304,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
   double server0 = env->target && env->target->pid > 0 ? proc_cpu_s(env->target->pid) : -1;
+  int64_t started = cb_now_ns();
   fflush(NULL);
   pid_t pid = fork();
   if (pid < 0) {
@@ -351,6 +352,8 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     out->status = got == -ETIME ? -ETIMEDOUT : -ECHILD;
     out->errors = c->tasks;
     if (got == -ETIME) {
+      out->timed_out = 1;
+      out->wall_s = (double)(cb_now_ns() - started) / 1e9;
       snprintf(out->err, sizeof out->err, "stopped after %.3g s by --case-timeout: the case was stuck or too slow",
                env->case_timeout_s);
       out->nkinds = 1;
