@@ -608,11 +608,13 @@ int cb_cmd_run(int argc, char **argv) {
   /* Plots and report after a suite (or when asked): gnuplot missing leaves the results whole. */
   if (cb_interrupted == 0 && status != 2 && ((suite && !o.no_report) || o.report)) {
     rc = cb_plot(outdir, err, sizeof err);
-    if (rc != 0) {
+    if (rc != 0 && rc != -EINTR) {
       cb_errorf("run: %s", err);
       if (status == 0) status = 1;
     }
-    if (cb_report(outdir, err, sizeof err) != 0) {
+    if (cb_interrupted > 0) {
+      /* Said below, once. */
+    } else if (cb_report(outdir, err, sizeof err) != 0) {
       cb_errorf("run: %s", err);
       if (status == 0) status = 1;
     } else if (!cfg.quiet) {

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 #include "cmd.h"
 #include "plot.h"
+#include "runner.h"
 #include "resread.h"
 #include "util.h"
 #include "sbuf.h"
@@ -227,6 +228,7 @@ static int run_gnuplot(plotter *p, const char *script, const char *name, const c
     snprintf(p->err, p->errlen, "plot %s: too many series for one plot", name);
     return -E2BIG;
   }
+  if (cb_interrupted > 0) return -EINTR;     /* the plots left are not drawn */
   dprintf(p->logfd, "== gnuplot -e \"%s\" %s\n", e, spath);
   char *argv[] = { "gnuplot", "-e", e, spath, NULL };
   pid_t pid = fork();
@@ -243,9 +245,17 @@ static int run_gnuplot(plotter *p, const char *script, const char *name, const c
   }
   int64_t deadline = now_ms() + PLOT_TIMEOUT_S * 1000;
   pid_t w;
-  while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline) {
+  while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline && cb_interrupted <= 0) {
     struct timespec ts = { 0, 5000000 };
     nanosleep(&ts, NULL);
+  }
+  if (w == 0 && cb_interrupted > 0) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  }
+  if (cb_interrupted > 0) {
+    snprintf(p->err, p->errlen, "interrupted by %s while drawing %s", strsignal(cb_interrupted), name);
+    return -EINTR;
   }
   if (w == 0) {
     kill(pid, SIGKILL);
@@ -831,6 +841,7 @@ static int plot_all(plotter *p) {
   TRY(plot_crossover(p));
   TRY(plot_cputime(p));
 #undef TRY
+  if (cb_interrupted > 0) return -EINTR;   /* p->err says so already */
   if (first) snprintf(p->err, p->errlen, "%s", first_err);
   return first;
 }
@@ -948,11 +959,13 @@ int cb_cmd_plot(int argc, char **argv) {
     cb_errorf("plot: %s", err);
     return 2;
   }
+  /* An interrupt stops gnuplot and removes the half-drawn plots; the finished ones are kept. */
+  cb_runner_signals();
   int rc = plot_results(&r, r.dir, &count, err, sizeof err);
   if (rc) {
     cb_results_free(&r);
     cb_errorf("plot: %s", err);
-    return 1;
+    return rc == -EINTR ? 128 + cb_interrupted : 1;
   }
   printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
   cb_results_free(&r);

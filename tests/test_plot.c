@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -524,9 +526,59 @@ static void bad_input(void **state) {
 
 /* A script that fails: exit 1 naming the log; the plots that worked are there, the failed ones
  * keep their previous version, and nothing half-written is left. */
+/* The plot scripts copied to t->dir/scripts (its path into scripts), wall.gp replaced by wall. */
+static void scripts_with(tc *t, char *scripts, const char *wall) {
+  char path[PATH_MAX], from[PATH_MAX];
+  snprintf(scripts, 1024, "%s/scripts", t->dir);
+  assert_int_equal(cb_mkdirs(scripts), 0);
+  for (size_t i = 0; i < sizeof script_names / sizeof *script_names; i++) {
+    snprintf(from, sizeof from, "%s/%s", SCRIPTS, script_names[i]);
+    snprintf(path, sizeof path, "%s/%s", scripts, script_names[i]);
+    if (strcmp(script_names[i], "wall.gp") == 0) {
+      tu_write_text(path, wall);
+    } else {
+      char *text = tu_read_file(from, NULL);
+      tu_write_text(path, text);
+      free(text);
+    }
+  }
+}
+
+/* SIGINT while gnuplot hangs: gnuplot is killed, the half-drawn plots go, exit 130 at once. */
+static void interrupted_plot(void **state) {
+  tc *t = *state;
+  char scripts[1024], path[PATH_MAX];
+  tu_need_bin(t->bin);
+  need_gnuplot();
+  tu_copy_fixture(t->run);
+  scripts_with(t, scripts, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\npause 60\n");
+  snprintf(path, sizeof path, "CB_SCRIPTS_DIR=%s", scripts);
+  const char *env[] = { path, NULL };
+  const char *args[] = { t->run, NULL };
+  const tu_opts o = { .sub = "plot", .env = env };
+  assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  assert_int_equal(tu_spawn(&t->cmd, t->bin, args, &o), 0);
+  tu_sleep_ms(500);
+  assert_int_equal(kill(t->cmd.pid, SIGINT), 0);
+  tu_wait(&t->cmd, 2000);
+  const tu_procq ours = { .ppid = getpid() };
+  char left[512];
+  int n = tu_lingering(&ours, 1000, left, sizeof left);
+  if (n > 0) tu_kill_procs(&ours);
+  prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  if (n > 0) fail_msg("%d process(es) outlived the interrupted plot:%s", n, left);
+  tu_expect_exit(&t->cmd, 130);
+  tu_expect_one_error_line(&t->cmd);
+  tu_expect_in(t->cmd.se, "interrupted");
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  expect_no_temp(path);
+  snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
+  assert_false(tu_exists(path));      /* the one gnuplot was drawing when it was stopped */
+}
+
 static void gnuplot_fails(void **state) {
   tc *t = *state;
-  char scripts[1024], path[PATH_MAX], from[PATH_MAX];
+  char scripts[1024], path[PATH_MAX];
   tu_need_bin(t->bin);
   need_gnuplot();
   tu_copy_fixture(t->run);
@@ -539,20 +591,8 @@ static void gnuplot_fails(void **state) {
   snprintf(path, sizeof path, "%s/plots/speedup.png", t->run);
   assert_int_equal(unlink(path), 0);
 
-  snprintf(scripts, sizeof scripts, "%s/scripts", t->dir);
-  assert_int_equal(cb_mkdirs(scripts), 0);
-  for (size_t i = 0; i < sizeof script_names / sizeof *script_names; i++) {
-    snprintf(from, sizeof from, "%s/%s", SCRIPTS, script_names[i]);
-    snprintf(path, sizeof path, "%s/%s", scripts, script_names[i]);
-    if (strcmp(script_names[i], "wall.gp") == 0) {
-      /* Writes half a PNG, then fails. */
-      tu_write_text(path, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
-    } else {
-      char *text = tu_read_file(from, NULL);
-      tu_write_text(path, text);
-      free(text);
-    }
-  }
+  /* wall.gp writes half a PNG, then fails. */
+  scripts_with(t, scripts, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
   PLOT(t, NULL, scripts, t->run);
   tu_expect_exit(&t->cmd, 1);
   tu_expect_one_error_line(&t->cmd);
@@ -583,6 +623,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(no_gnuplot, setup, teardown),
     cmocka_unit_test_setup_teardown(bad_input, setup, teardown),
     cmocka_unit_test_setup_teardown(gnuplot_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown(interrupted_plot, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
