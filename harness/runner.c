@@ -30,6 +30,9 @@ void cb_runner_signals(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
+  /* The workers of a measurement process that was killed become ours, to be reaped and so known
+   * to be gone. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
@@ -319,12 +322,14 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     close(fds[0]);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    setpgid(0, 0);    /* a group of its own with its workers: the runner can end them all at once */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
     cb_sample s;
     measure(c, env, &s, fds[1]);
     _exit(0);
   }
   close(fds[1]);
+  setpgid(pid, pid);  /* both sides, so the group exists whichever runs first */
   cb_sample pk = { 0 };
   int64_t next_watch = cb_now_ns();
   int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
@@ -343,9 +348,16 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   close(fds[0]);
   /* Stuck past --case-timeout, or interrupted: the measurement process goes, and its fork
    * workers with it (PR_SET_PDEATHSIG). */
-  if (got == -ETIME || (got != 1 && cb_interrupted)) kill(pid, SIGKILL);
+  if (got == -ETIME || (got != 1 && cb_interrupted)) kill(-pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (got != 1) {
+    /* Its workers must be gone before anyone cleans up after them (a fork worker could still be
+     * writing into the run's temporary directory): the group is killed, and as the subreaper
+     * (cb_runner_signals) the runner reaps each of them. */
+    kill(-pid, SIGKILL);
+    while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR) {}
+  }
   if (got != 1 && cb_interrupted) return -EINTR;
   if (got != 1) {
     memset(out, 0, sizeof *out);

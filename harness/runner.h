@@ -9,7 +9,8 @@
 /* The signal that asked us to stop (SIGINT, SIGTERM), or 0. */
 extern volatile sig_atomic_t cb_interrupted;
 
-/* Catch SIGINT and SIGTERM so a run can stop cleanly; ignore SIGPIPE. */
+/* Catch SIGINT and SIGTERM so a run can stop cleanly; ignore SIGPIPE; become the subreaper of
+ * the processes our children leave behind. */
 void cb_runner_signals(void);
 
 /* Where a measurement runs: options and the shared surroundings. */
