@@ -271,20 +271,26 @@ static const cb_workload trivial = {
 
 /* ---- 1, 2: the target server dies or stalls mid-run ------------------------------------------ */
 
+/* Run args, send the target server sig 300 ms into the first case, and wait (60 s at most) for
+ * the run to end: exit 1 and nothing left behind. */
+static void signal_server_mid_run(fx *f, const char *const *args, int sig) {
+  fx_spawn(f, args, NULL);
+  pid_t server = find_server(f->cmd.pid);
+  tu_sleep_ms(300);
+  assert_int_equal(kill(server, sig), 0);
+  tu_wait(&f->cmd, 60000);
+  print_message("server %d sent %s; concbench exited %d after %lld ms\n", (int)server, strsignal(sig), f->cmd.status,
+                (long long)f->cmd.took_ms);
+  expect_nothing_left(f);
+  tu_expect_exit(&f->cmd, 1);
+}
+
 /* A server killed mid-case is reported, its case's tasks fail, and the next case gets a new one. */
 static void server_killed_mid_run(void **state) {
   fx *f = *state;
   const char *const args[] = { "run", "-b", "uv,threads", "-w", "http", "-n", "2000", "-c", "100", "-p", "delay_ms=100",
                                "-r", "1", "--warmup", "0", "-o", "@OUT", NULL };
-  fx_spawn(f, args, NULL);
-  pid_t server = find_server(f->cmd.pid);
-  tu_sleep_ms(300);
-  assert_int_equal(kill(server, SIGKILL), 0);
-  tu_wait(&f->cmd, 60000);
-  print_message("killed server %d; concbench exited %d after %lld ms\n", (int)server, f->cmd.status,
-                (long long)f->cmd.took_ms);
-  expect_nothing_left(f);
-  tu_expect_exit(&f->cmd, 1);
+  signal_server_mid_run(f, args, SIGKILL);
   tu_expect_in(f->cmd.se, "target server was killed by signal 9");
   tu_expect_in(f->cmd.se, "ECONNREFUSED");
 
@@ -305,15 +311,7 @@ static void server_stalled_mid_run(void **state) {
   fx *f = *state;
   const char *const args[] = { "run", "-b", "uv", "-w", "http", "-n", "2000", "-c", "100", "-p", "delay_ms=100",
                                "-p", "timeout_ms=300", "-r", "1", "--warmup", "0", "-o", "@OUT", NULL };
-  fx_spawn(f, args, NULL);
-  pid_t server = find_server(f->cmd.pid);
-  tu_sleep_ms(300);
-  assert_int_equal(kill(server, SIGSTOP), 0);
-  tu_wait(&f->cmd, 60000);
-  print_message("stopped server %d; concbench exited %d after %lld ms\n", (int)server, f->cmd.status,
-                (long long)f->cmd.took_ms);
-  expect_nothing_left(f);
-  tu_expect_exit(&f->cmd, 1);
+  signal_server_mid_run(f, args, SIGSTOP);
   tu_expect_in(f->cmd.se, "ETIMEDOUT");
   char be[4][16];
   long long errs[4];
