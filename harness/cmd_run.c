@@ -554,7 +554,9 @@ int cb_cmd_run(int argc, char **argv) {
       }
       if (rc != 0) {
         if (tty) fputc('\n', stderr);
-        cb_errorf("run: cannot start a measurement process: %s; lower -c or raise the process limit", strerror(-rc));
+        const char *hint = cb_err_hint(rc);
+        cb_errorf("run: cannot start a measurement process: %s; %s", strerror(-rc),
+                  hint ? hint : "lower -c or raise the process limit (ulimit -u)");
         status = 1;
         cb_interrupted = -1;
         break;
