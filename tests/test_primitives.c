@@ -310,7 +310,10 @@ static int thread_sanitized(const cli *c) {
   return cJSON_IsString(san) && strstr(san->valuestring, "thread") != NULL;
 }
 
-/* What holds on any machine, by orders of magnitude. */
+/* What holds on any machine, by orders of magnitude: a coroutine never waits for the scheduler.
+ * Thread against process is not asked: both wait for a core to run the new one, and on a busy
+ * machine that wait (a millisecond or more) swamps the difference between them (seen: thread
+ * 1331 us, process 706 us while other tests held both cores). */
 static void quick_orderings(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
@@ -329,7 +332,6 @@ static void quick_orderings(void **state) {
     skip();
   }
   if (!(cc < ct)) fail_msg("coroutine create+join (%g us) is not cheaper than a thread's (%g us)", cc, ct);
-  if (!(ct < cp)) fail_msg("thread create+join (%g us) is not cheaper than a process's (%g us)", ct, cp);
   if (!(sc < st)) fail_msg("a coroutine switch (%g us) is not cheaper than a thread switch (%g us)", sc, st);
 }
 
