@@ -669,11 +669,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   conn_pump(c);
 }
 
-static void on_connection(uv_stream_t *l, int status) {
-  server *srv = l->data;
-  if (status < 0 || srv->stopping) return;
+/* A new connection's record, its handles open and in srv's list; its socket is the caller's to
+ * attach (uv_accept, or uv_tcp_open when fuzzing). NULL when out of memory. */
+static conn *conn_new(server *srv) {
   conn *c = malloc(sizeof *c);
-  if (!c) return;
+  if (!c) return NULL;
   memset(c, 0, offsetof(conn, url_small));
   c->srv = srv;
   c->url = c->url_small;
@@ -687,6 +687,14 @@ static void on_connection(uv_stream_t *l, int status) {
   srv->conns = c;
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
+  return c;
+}
+
+static void on_connection(uv_stream_t *l, int status) {
+  server *srv = l->data;
+  if (status < 0 || srv->stopping) return;
+  conn *c = conn_new(srv);
+  if (!c) return;
   if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
     conn_close(c);
     return;
@@ -754,6 +762,38 @@ static void server_free(server *srv, int loop_open) {
   free(srv);
 }
 
+/* A server's state for opts, its loop not yet started; NULL when out of memory. */
+static server *server_new(const cb_server_opts *o) {
+  server *srv = calloc(1, sizeof *srv);
+  if (!srv) return NULL;
+  srv->out = malloc(OUT_BUF);
+  srv->scratch = malloc(4096);
+  srv->npage = o->site.pages < PAGE_CACHE_N ? o->site.pages : PAGE_CACHE_N;
+  srv->page = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page);
+  srv->page_len = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page_len);
+  if (!srv->out || !srv->scratch || !srv->page || !srv->page_len) {
+    server_free(srv, 0);
+    return NULL;
+  }
+  srv->out_cap = OUT_BUF;
+  srv->scratch_cap = 4096;
+  srv->site = o->site;
+  srv->fault_rate = o->fault_rate;
+  srv->fault_state = o->fault_seed;
+  /* The pattern is made once per process: a fuzzer makes a server many thousand times. */
+  static char pattern[sizeof srv->pattern];
+  if (!pattern[0])
+    for (size_t j = 0; j < sizeof pattern; j++) pattern[j] = cb_body_byte(j);
+  memcpy(srv->pattern, pattern, sizeof pattern);
+  srv->settings.on_message_begin = on_message_begin;
+  srv->settings.on_url = on_url;
+  srv->settings.on_header_field = on_header_field;
+  srv->settings.on_header_value = on_header_value;
+  srv->settings.on_headers_complete = on_headers_complete;
+  srv->settings.on_message_complete = on_message_complete;
+  return srv;
+}
+
 static int write_all(int fd, const char *s, size_t len) {
   while (len) {
     ssize_t n = write(fd, s, len);
@@ -773,38 +813,11 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
   int rc, loop_open = 0, gai, blen = sizeof bound;
   uint16_t port = o->port;
   char ip[64];
-  server *srv = calloc(1, sizeof *srv);
+  server *srv = server_new(o);
   if (!srv) {
     cb_errorf("serve: out of memory");
     return UV_ENOMEM;
   }
-  srv->out = malloc(OUT_BUF);
-  srv->scratch = malloc(4096);
-  if (!srv->out || !srv->scratch) {
-    cb_errorf("serve: out of memory");
-    rc = UV_ENOMEM;
-    goto cleanup;
-  }
-  srv->out_cap = OUT_BUF;
-  srv->scratch_cap = 4096;
-  srv->npage = o->site.pages < PAGE_CACHE_N ? o->site.pages : PAGE_CACHE_N;
-  srv->page = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page);
-  srv->page_len = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page_len);
-  if (!srv->page || !srv->page_len) {
-    cb_errorf("serve: out of memory");
-    rc = UV_ENOMEM;
-    goto cleanup;
-  }
-  srv->site = o->site;
-  srv->fault_rate = o->fault_rate;
-  srv->fault_state = o->fault_seed;
-  for (size_t j = 0; j < sizeof srv->pattern; j++) srv->pattern[j] = cb_body_byte(j);
-  srv->settings.on_message_begin = on_message_begin;
-  srv->settings.on_url = on_url;
-  srv->settings.on_header_field = on_header_field;
-  srv->settings.on_header_value = on_header_value;
-  srv->settings.on_headers_complete = on_headers_complete;
-  srv->settings.on_message_complete = on_message_complete;
 
   raise_nofile();
   /* A peer that closes while we write must give EPIPE, not kill the process. */
@@ -871,7 +884,6 @@ stop:
   uv_run(&srv->loop, UV_RUN_DEFAULT);
 restore:
   sigaction(SIGPIPE, &old_pipe, NULL);
-cleanup:
   server_free(srv, loop_open);
   return rc;
 }
@@ -902,34 +914,8 @@ int cb__server_feed(const cb_server_opts *o, const char *data, size_t len, const
   size_t pos = 0, k = 0;
   conn *c = NULL;
   *outlen = 0;
-  server *srv = calloc(1, sizeof *srv);
+  server *srv = server_new(o);
   if (!srv) return UV_ENOMEM;
-  /* As cb_server_run. */
-  srv->out = malloc(OUT_BUF);
-  srv->scratch = malloc(4096);
-  srv->npage = o->site.pages < PAGE_CACHE_N ? o->site.pages : PAGE_CACHE_N;
-  srv->page = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page);
-  srv->page_len = calloc(srv->npage ? srv->npage : 1, sizeof *srv->page_len);
-  if (!srv->out || !srv->scratch || !srv->page || !srv->page_len) {
-    rc = UV_ENOMEM;
-    goto cleanup;
-  }
-  srv->out_cap = OUT_BUF;
-  srv->scratch_cap = 4096;
-  srv->site = o->site;
-  srv->fault_rate = o->fault_rate;
-  srv->fault_state = o->fault_seed;
-  /* The pattern is made once per process here: a fuzzer calls this many thousand times. */
-  static char pattern[sizeof srv->pattern];
-  if (!pattern[0])
-    for (size_t j = 0; j < sizeof pattern; j++) pattern[j] = cb_body_byte(j);
-  memcpy(srv->pattern, pattern, sizeof pattern);
-  srv->settings.on_message_begin = on_message_begin;
-  srv->settings.on_url = on_url;
-  srv->settings.on_header_field = on_header_field;
-  srv->settings.on_header_value = on_header_value;
-  srv->settings.on_headers_complete = on_headers_complete;
-  srv->settings.on_message_complete = on_message_complete;
   snprintf(srv->authority, sizeof srv->authority, "127.0.0.1:8080");
   sigaction(SIGPIPE, &ign, &old_pipe);
   if ((rc = uv_loop_init(&srv->loop)) != 0) goto restore;
@@ -944,21 +930,10 @@ int cb__server_feed(const cb_server_opts *o, const char *data, size_t len, const
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   }
   /* As on_connection, with uv_tcp_open in place of uv_accept. */
-  if (!(c = malloc(sizeof *c))) {
+  if (!(c = conn_new(srv))) {
     rc = UV_ENOMEM;
     goto stop;
   }
-  memset(c, 0, offsetof(conn, url_small));
-  c->srv = srv;
-  c->url = c->url_small;
-  c->url_cap = URL_INLINE;
-  uv_tcp_init(&srv->loop, &c->tcp);
-  uv_timer_init(&srv->loop, &c->timer);
-  c->tcp.data = c->timer.data = c;
-  c->handles = 2;
-  srv->conns = c;
-  http_parser_init(&c->parser, HTTP_REQUEST);
-  c->parser.data = c;
   if ((rc = uv_tcp_open(&c->tcp, sv[0])) != 0) {
     close(sv[0]);
     conn_close(c);
@@ -1026,7 +1001,6 @@ stop:
   uv_run(&srv->loop, UV_RUN_DEFAULT);
 restore:
   sigaction(SIGPIPE, &old_pipe, NULL);
-cleanup:
   if (sv[1] >= 0) close(sv[1]);
   server_free(srv, loop_open);
   return rc;
