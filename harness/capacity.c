@@ -61,6 +61,34 @@ void cb_capacity_raise_nofile(void) {
   }
 }
 
+int cb_capacity_tasks(unsigned long long tasks, const char *what, const char *lower, char *err, size_t len) {
+  long long all, mine;
+  struct rlimit rl;
+  cb_capacity_count_tasks(&all, &mine);
+  /* A margin for the runner, the measurement process and what else starts meanwhile. */
+  unsigned long long want = tasks + 16;
+  if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (unsigned long long)mine + want > rl.rlim_cur) {
+    long long left = (long long)rl.rlim_cur - mine;
+    snprintf(err, len, "%s and concbench about 16 more, but the process limit (ulimit -u %llu) leaves room for %lld; "
+             "%sraise it with ulimit -u %llu", what, (unsigned long long)rl.rlim_cur, left < 0 ? 0 : left, lower,
+             (unsigned long long)mine + want);
+    return -1;
+  }
+  static const struct { const char *path, *name; } sys[] = {
+    { "/proc/sys/kernel/threads-max", "kernel.threads-max" },
+    { "/proc/sys/kernel/pid_max", "kernel.pid_max" },
+  };
+  for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {
+    long long max = cb_read_ll(sys[i].path, -1);
+    if (max > 0 && (unsigned long long)all + want > (unsigned long long)max) {
+      snprintf(err, len, "%s and concbench about 16 more, but %s (%lld) leaves room for %lld; %sraise it: sysctl -w %s=%llu",
+               what, sys[i].name, max, max - all, lower, sys[i].name, (unsigned long long)all + want);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   const cb_backend_needs *nd = &c->be->needs;
   unsigned long long w = c->eff_conc;
@@ -73,34 +101,11 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   }
 
   if (tasks) {
-    long long all, mine;
-    struct rlimit rl;
-    cb_capacity_count_tasks(&all, &mine);
-    /* A margin for the runner, the measurement process and what else starts meanwhile. */
-    unsigned long long want = tasks + 16;
-    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        (unsigned long long)mine + want > rl.rlim_cur) {
-      long long left = (long long)rl.rlim_cur - mine;
-      snprintf(err, len, "-c %u on %s needs %llu %s and concbench about 16 more, but the process limit (ulimit -u %llu) leaves room for %lld; "
-               "lower -c%s or raise it with ulimit -u %llu",
-               c->conc, be, tasks, nd->procs_per_worker ? "processes" : "threads", (unsigned long long)rl.rlim_cur,
-               left < 0 ? 0 : left, nd->uv_pool ? " or --uv-threadpool" : "", (unsigned long long)mine + want);
+    char what[128];
+    snprintf(what, sizeof what, "-c %u on %s needs %llu %s", c->conc, be, tasks,
+             nd->procs_per_worker ? "processes" : "threads");
+    if (cb_capacity_tasks(tasks, what, nd->uv_pool ? "lower -c or --uv-threadpool, or " : "lower -c or ", err, len))
       return -1;
-    }
-    long long tmax = cb_read_ll("/proc/sys/kernel/threads-max", -1);
-    if (tmax > 0 && (unsigned long long)all + want > (unsigned long long)tmax) {
-      snprintf(err, len, "-c %u on %s needs %llu threads, but kernel.threads-max (%lld) leaves room for %lld; "
-               "lower -c or raise it: sysctl -w kernel.threads-max=%llu",
-               c->conc, be, tasks, tmax, tmax - all, (unsigned long long)all + want);
-      return -1;
-    }
-    long long pmax = cb_read_ll("/proc/sys/kernel/pid_max", -1);
-    if (pmax > 0 && (unsigned long long)all + want > (unsigned long long)pmax) {
-      snprintf(err, len, "-c %u on %s needs %llu process IDs, but kernel.pid_max (%lld) leaves room for %lld; "
-               "lower -c or raise it: sysctl -w kernel.pid_max=%llu",
-               c->conc, be, tasks, pmax, pmax - all, (unsigned long long)all + want);
-      return -1;
-    }
   }
 
   if (nd->maps_per_worker) {

@@ -7,6 +7,10 @@
 
 /* 0 when it can; else -1 and one line in err saying which limit and how to raise it. */
 int cb_capacity_check(const cb_case *c, char *err, size_t len);
+/* Room for tasks more threads or processes (and concbench's own margin) under ulimit -u,
+ * kernel.threads-max and kernel.pid_max. what begins the refusal ("-c 500 on fork needs 500
+ * processes"), lower is advice before "raise it" ("lower -c or ", or ""). 0, or -1 with err set. */
+int cb_capacity_tasks(unsigned long long tasks, const char *what, const char *lower, char *err, size_t len);
 
 /* Kernel tasks (threads) running now: all of them, and those of our real user (what
  * RLIMIT_NPROC counts). */

@@ -124,32 +124,9 @@ static void limit_error(char *err, size_t len, const char *what, unsigned i, uns
 /* The idle-memory trials keep `units` threads or processes alive at once: refuse before
  * measuring anything when a limit would stop them. 0 or -1 with err set. */
 static int check_limits(unsigned units, char *err, size_t len) {
-  long long all, mine;
-  unsigned long long want = units + 16ull;   /* the units, a measurement child, a margin */
-  cb_capacity_count_tasks(&all, &mine);
-  long long u = rlimit_cur(RLIMIT_NPROC);
-  if (u >= 0 && (unsigned long long)mine + want > (unsigned long long)u) {
-    long long left = u - mine;
-    snprintf(err, len, "measuring %u idle threads and %u idle processes needs %llu more at once, but the process limit "
-             "(ulimit -u %lld) leaves room for %lld; raise it with ulimit -u %llu",
-             units, units, want, u, left < 0 ? 0 : left, (unsigned long long)mine + want);
-    return -1;
-  }
-  long long tmax = cb_read_ll("/proc/sys/kernel/threads-max", -1);
-  if (tmax > 0 && (unsigned long long)all + want > (unsigned long long)tmax) {
-    snprintf(err, len, "measuring %u idle threads needs %llu more tasks, but kernel.threads-max (%lld) leaves room "
-             "for %lld; raise it: sysctl -w kernel.threads-max=%llu", units, want, tmax, tmax - all,
-             (unsigned long long)all + want);
-    return -1;
-  }
-  long long pmax = cb_read_ll("/proc/sys/kernel/pid_max", -1);
-  if (pmax > 0 && (unsigned long long)all + want > (unsigned long long)pmax) {
-    snprintf(err, len, "measuring %u idle processes needs %llu more process IDs, but kernel.pid_max (%lld) leaves room "
-             "for %lld; raise it: sysctl -w kernel.pid_max=%llu", units, want, pmax, pmax - all,
-             (unsigned long long)all + want);
-    return -1;
-  }
-  return 0;
+  char what[96];
+  snprintf(what, sizeof what, "measuring %u idle threads and %u idle processes needs %u at once", units, units, units);
+  return cb_capacity_tasks(units, what, "", err, len);
 }
 
 /* Rss and Pss of a process (0: ourselves) in KiB, from smaps_rollup (smaps on kernels before
