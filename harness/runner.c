@@ -16,6 +16,7 @@
 #include "runner.h"
 #include "clock.h"
 #include "env.h"
+#include "util.h"
 
 volatile sig_atomic_t cb_interrupted;
 
@@ -45,18 +46,6 @@ typedef struct hist_msg {
   uint32_t pad;
   cb_hist h;
 } hist_msg;
-
-static int write_full(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len) {
-    ssize_t w = write(fd, p, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
 
 /* The measurement itself. With fd >= 0 the histograms are written there after the sample. */
 static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out, int fd) {
@@ -142,7 +131,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   cb_job_free(&job);
 
   if (fd >= 0) {
-    int ok = write_full(fd, out, sizeof *out) == 0;
+    int ok = cb_write_all(fd, out, sizeof *out) == 0;
     if (msgs && opsh) {
       uint32_t n = 0;
       msgs[n].kind = HIST_LAT;
@@ -150,7 +139,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
       if (msgs[1].h.count) { msgs[n] = msgs[1]; msgs[n++].kind = HIST_SVC; }
       for (int k = 0; k < CB_OP_KINDS; k++)
         if (opsh[k].count) { msgs[n].kind = k; msgs[n++].h = opsh[k]; }
-      ok = ok && write_full(fd, &n, sizeof n) == 0 && write_full(fd, msgs, n * sizeof *msgs) == 0;
+      ok = ok && cb_write_all(fd, &n, sizeof n) == 0 && cb_write_all(fd, msgs, n * sizeof *msgs) == 0;
     }
     (void)ok;
   }

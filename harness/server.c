@@ -794,17 +794,6 @@ static server *server_new(const cb_server_opts *o) {
   return srv;
 }
 
-static int write_all(int fd, const char *s, size_t len) {
-  while (len) {
-    ssize_t n = write(fd, s, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -errno;
-    s += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 int cb_server_run(const cb_server_opts *o, int ready_fd) {
   const char *host = o->host && *o->host ? o->host : "127.0.0.1";
   struct sockaddr_storage ss;
@@ -870,7 +859,7 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
   if (ready_fd >= 0) {
     char line[16];
     int n = snprintf(line, sizeof line, "%u\n", port);
-    write_all(ready_fd, line, (size_t)n);
+    cb_write_all(ready_fd, line, (size_t)n);
   }
 
   rc = uv_run(&srv->loop, UV_RUN_DEFAULT);

@@ -106,6 +106,19 @@ int cb_mkdirs(const char *path) {
   return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+int cb_write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -errno;
+    if (w == 0) return -EIO;
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
 /* dir of path into buf ("." when none); 0, or -ENAMETOOLONG. */
 static int dir_of(const char *path, char *buf, size_t len) {
   const char *slash = strrchr(path, '/');
@@ -122,18 +135,7 @@ static int write_temp(const char *path, const void *data, size_t len, char *tmp,
   if (rc) return rc;
   if (snprintf(tmp, cap, "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >= (int)cap) return -ENAMETOOLONG;
   if ((fd = mkstemp(tmp)) < 0) return -errno;
-  const char *p = data;
-  size_t left = len;
-  while (left) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      rc = -errno;
-      break;
-    }
-    p += w;
-    left -= (size_t)w;
-  }
+  rc = cb_write_all(fd, data, len);
   if (!rc && (fchmod(fd, 0644) != 0 || fsync(fd) != 0)) rc = -errno;
   if (close(fd) != 0 && !rc) rc = -errno;
   if (rc) unlink(tmp);

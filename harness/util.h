@@ -25,6 +25,9 @@ int cb_rmtree(const char *path);
 /* mkdir -p. 0 or -errno. */
 int cb_mkdirs(const char *path);
 
+/* All len bytes to fd, across short writes and EINTR. 0 or -errno. */
+int cb_write_all(int fd, const void *buf, size_t len);
+
 /* Write len bytes to path atomically: a temporary file in the same directory, fsync, rename.
  * Readers see the old file or the new one, never a torn one. 0 or -errno. */
 int cb_write_atomic(const char *path, const void *data, size_t len);

@@ -466,14 +466,4 @@ int tu_listen_any(uint16_t *port) {
   return fd;
 }
 
-int tu_write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len) {
-    ssize_t w = write(fd, p, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
+int tu_write_all(int fd, const void *buf, size_t len) { return cb_write_all(fd, buf, len) == 0 ? 0 : -1; }
