@@ -5,7 +5,7 @@
 #include <time.h>
 #include <ucontext.h>
 
-#include "../backends/coro.h"
+#include "coro.h"
 
 #define TRIALS_MAX 64
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "backend.h"
+#include "registry.h"
 #include "clock.h"
 
 /* A workload that parks on every third task (so the uv backend really switches) and computes a

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../backends/coro.h"
+#include "coro.h"
 
 /* cmocka's assert_* longjmp to the runner, which must not happen from a
  * coroutine stack; coroutine code records the first failing line instead and

@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "backend.h"
+#include "registry.h"
 #include "cb.h"
 #include "job.h"
 #include "runner.h"

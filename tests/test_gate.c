@@ -12,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "gate.h"
+#include "gate_eval.h"
+#include "registry.h"
 #include "resread.h"
 #include "testutil.h"
 #include "util.h"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "backend.h"
+#include "registry.h"
 #include "clock.h"
 #include "http.h"
 #include "shared.h"

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "backend.h"
+#include "registry.h"
 #include "clock.h"
 #include "shared.h"
 #include "testutil.h"

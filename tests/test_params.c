@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "registry.h"
 #include "plan.h"
 #include "testutil.h"
 #include "util.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "backend.h"
+#include "registry.h"
 #include "clock.h"
 #include "runner.h"
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "registry.h"
 #include "cb.h"
 #include "plan.h"
 

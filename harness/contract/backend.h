@@ -26,11 +26,6 @@ typedef struct cb_backend {
   int (*run)(cb_job *job);
 } cb_backend;
 
-const cb_backend *cb_backend_find(const char *name);
-const cb_backend *const *cb_backends(void);         /* NULL-terminated */
-const cb_workload *cb_workload_find(const char *name);
-const cb_workload *const *cb_workloads(void);       /* NULL-terminated */
-
 /* The IO implementation shared by the blocking backends (sync, threads, fork). */
 extern const cb_io cb_io_blocking;
 

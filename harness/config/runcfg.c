@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "runcfg.h"
+#include "registry.h"
 #include "util.h"
 
 void cb_cfg_defaults(cb_run_cfg *cfg) {

@@ -28,8 +28,4 @@ int cb_gate_parse(const char *text, cb_gate *g, char *err, size_t len);
 /* Does the plan measure what g needs? 0, or -1 with why. Checked before anything runs. */
 int cb_gate_check(const cb_gate *g, const cb_plan *plan, char *err, size_t len);
 
-/* Evaluate g on the measured rows: 1 holds, 0 fails, -1 no figure (nothing measured). *figure is
- * the worst over the parameter sets the workload ran with; msg says what was compared. */
-int cb_gate_eval(const cb_gate *g, const cb_plan *plan, double *figure, char *msg, size_t len);
-
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "backend.h"
+#include "registry.h"
 #include "cmd.h"
 #include "report.h"
 #include "resread.h"

@@ -1,12 +1,12 @@
-/* gate.c: in-run regression gates: "speedup(uv,sync,sleep)>=10", checked on the run's own rows,
- * which stay meaningful on a noisy machine because both sides are measured together. */
+/* gate.c: in-run regression gates, read from text ("speedup(uv,sync,sleep)>=10") and checked
+ * against the plan before anything runs; analysis/gate_eval.c decides them on the rows. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gate.h"
-#include "results.h"
+#include "registry.h"
 #include "util.h"
 
 static const char *const fn_names[] = { "speedup", "efficiency", "p99", "errors" };
@@ -94,75 +94,4 @@ int cb_gate_check(const cb_gate *g, const cb_plan *plan, char *err, size_t len) 
     return -1;
   }
   return 0;
-}
-
-/* The row of backend be for case c's workload and parameters at concurrency conc; a serial
- * backend's row stands for any concurrency. */
-static const cb_case *row_of(const cb_plan *plan, const cb_backend *be, const cb_case *like, uint32_t conc) {
-  const cb_case *any = NULL;
-  for (size_t i = 0; i < plan->n; i++) {
-    const cb_case *c = &plan->cases[i];
-    if (!c->nreps || c->be != be || c->wl != like->wl || c->tasks != like->tasks ||
-        strcmp(c->params_str, like->params_str) != 0)
-      continue;
-    if (c->conc == conc) return c;
-    if (!any) any = c;
-  }
-  return (be->flags & CB_BACKEND_SERIAL) ? any : NULL;
-}
-
-static int holds(cb_gate_op op, double x, double v) {
-  switch (op) {
-  case CB_GATE_GE: return x >= v;
-  case CB_GATE_GT: return x > v;
-  case CB_GATE_LE: return x <= v;
-  case CB_GATE_LT: return x < v;
-  default: return x == v;
-  }
-}
-
-int cb_gate_eval(const cb_gate *g, const cb_plan *plan, double *figure, char *msg, size_t len) {
-  int any = 0, ok = 1;
-  double worst = NAN;
-  msg[0] = '\0';
-  for (size_t i = 0; i < plan->n; i++) {
-    const cb_case *a = &plan->cases[i];
-    if (!a->nreps || !matches(a, g->a, g->w)) continue;
-    /* One figure per parameter set: at c=N, or at the highest concurrency a ran it at. */
-    uint32_t conc = g->conc;
-    if (!conc)
-      for (size_t j = 0; j < plan->n; j++) {
-        const cb_case *o = &plan->cases[j];
-        if (o->nreps && matches(o, g->a, g->w) && o->tasks == a->tasks && strcmp(o->params_str, a->params_str) == 0 && o->conc > conc)
-          conc = o->conc;
-      }
-    if (a->conc != conc) continue;
-    cb_row ra;
-    cb_row_of(a, plan->seed, &ra);
-    double x;
-    const cb_case *b = NULL;
-    switch (g->fn) {
-    case CB_GATE_SPEEDUP: {
-      if (!(b = row_of(plan, g->b, a, conc)) || !(ra.wall.median > 0)) continue;
-      cb_row rb;
-      cb_row_of(b, plan->seed, &rb);
-      x = rb.wall.median / ra.wall.median;
-      break;
-    }
-    case CB_GATE_EFFICIENCY: x = ra.efficiency; break;
-    case CB_GATE_P99: x = ra.p99_ms; break;
-    default: x = (double)ra.errors; break;
-    }
-    if (!isfinite(x)) continue;
-    int h = holds(g->op, x, g->value);
-    /* The figure shown is the one that decides: the first failing, else the closest call. */
-    if (!any || (!h && ok) || (h == ok && fabs(x - g->value) < fabs(worst - g->value))) {
-      worst = x;
-      snprintf(msg, len, "%s at c=%u, %s", g->w->name, conc, a->params_str);
-    }
-    if (!h) ok = 0;
-    any = 1;
-  }
-  *figure = worst;
-  return any ? ok : -1;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include "cmd.h"
+#include "registry.h"
 #include "backend.h"
 #include "util.h"
 

@@ -12,7 +12,7 @@
 #include "cmd.h"
 #include "env.h"
 #include "capacity.h"
-#include "gate.h"
+#include "gate_eval.h"
 #include "clock.h"
 #include "plot.h"
 #include "report.h"
