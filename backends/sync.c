@@ -13,7 +13,7 @@ static int sync_run(cb_job *job) {
 const cb_backend cb_backend_sync = {
   .name = "sync",
   .summary = "one thread, tasks one after another (the baseline)",
-  .flags = CB_BACKEND_SERIAL,
+  .flags = CB_BACKEND_SERIAL | CB_BACKEND_BASELINE,
   .needs = { 0 },
   .run = sync_run,
 };

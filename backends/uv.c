@@ -546,6 +546,8 @@ static int uv_offload_run_job(cb_job *job) { return run_loop(job, &uv_offload_io
 const cb_backend cb_backend_uv_offload = {
   .name = "uv-offload",
   .summary = "as uv, but CPU work runs on libuv's thread pool while the coroutine waits (run_in_executor)",
+  .flags = CB_BACKEND_LOOP | CB_BACKEND_PARALLEL,
+  .extends = "uv",
   .needs = { .maps_per_worker = 2, .mem_kib_per_worker = 16, .uv_pool = 1 },
   .run = uv_offload_run_job,
 };
@@ -553,6 +555,7 @@ const cb_backend cb_backend_uv_offload = {
 const cb_backend cb_backend_uv = {
   .name = "uv",
   .summary = "stackful coroutines on one libuv loop, at most C alive",
+  .flags = CB_BACKEND_LOOP,
   .needs = { .maps_per_worker = 2, .mem_kib_per_worker = 16, .uv_pool = 1 },
   .run = uv_run_job,
 };

@@ -12,8 +12,6 @@ static const char list_usage[] =
   "Lists the backends (concurrency models) and the workloads, with each workload's\n"
   "parameters: name, default, unit, range and what it means. Set them with run -p NAME=V1,V2.\n";
 
-static const char *kinds[] = { [CB_KIND_IO] = "io", [CB_KIND_CPU] = "cpu", [CB_KIND_MIXED] = "mixed" };
-
 int cb_cmd_list(int argc, char **argv) {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
   int ch;
@@ -32,7 +30,7 @@ int cb_cmd_list(int argc, char **argv) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) printf("  %-10s %s\n", (*b)->name, (*b)->summary);
   printf("\nworkloads:\n");
   for (const cb_workload *const *w = cb_workloads(); *w; w++) {
-    printf("  %-10s [%s] %s\n", (*w)->name, kinds[(*w)->kind], (*w)->summary);
+    printf("  %-10s [%s] %s\n", (*w)->name, cb_kind_names[(*w)->kind], (*w)->summary);
     for (unsigned k = 0; k < (*w)->nparams; k++) {
       const cb_param_spec *p = &(*w)->params[k];
       printf("      -p %s=%g  (%s, %g..%g)  %s\n", p->name, p->def, p->unit, p->min, p->max, p->help);

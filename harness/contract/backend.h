@@ -4,9 +4,22 @@
 
 #include "job.h"
 
+/* What a backend is, for the layers above: they read these (and results.json carries them), never
+ * a backend's name. */
 enum {
   CB_BACKEND_SERIAL = 1u << 0,     /* runs one task at a time whatever -c says */
+  CB_BACKEND_BASELINE = 1u << 1,   /* the reference every speedup is measured against */
+  CB_BACKEND_PARALLEL = 1u << 2,   /* runs tasks' CPU work on several cores at once */
+  CB_BACKEND_LOOP = 1u << 3,       /* tasks are coroutines on an event loop: a wait holds no thread */
 };
+
+/* The flags' names, as results.json writes them (bit k is cb_backend_flag_names[k]). */
+#define CB_BACKEND_FLAG_MAP(XX) XX(SERIAL, "serial") XX(BASELINE, "baseline") XX(PARALLEL, "parallel") XX(LOOP, "loop")
+#define CB_BACKEND_NFLAGS 4
+extern const char *const cb_backend_flag_names[CB_BACKEND_NFLAGS];
+/* The flag named `name`, or 0; a kind's index by name, or -1. */
+unsigned cb_backend_flag_parse(const char *name);
+int cb_kind_parse(const char *name);
 
 /* What a backend needs from the machine for one worker, for the limit checks before a run. */
 typedef struct cb_backend_needs {
@@ -20,7 +33,10 @@ typedef struct cb_backend_needs {
 typedef struct cb_backend {
   const char *name;
   const char *summary;
-  unsigned flags;
+  unsigned flags;                  /* CB_BACKEND_* */
+  /* The backend this one builds on, when it is a variation of it (uv-offload on uv): the report
+   * says what the variation recovers. NULL for none. */
+  const char *extends;
   cb_backend_needs needs;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);

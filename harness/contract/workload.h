@@ -7,6 +7,8 @@
 #define CB_MAX_PARAMS 8
 
 typedef enum cb_kind { CB_KIND_IO, CB_KIND_CPU, CB_KIND_MIXED } cb_kind;
+/* Their names in `concbench list` and results.json. */
+extern const char *const cb_kind_names[3];
 
 typedef struct cb_param_spec {
   const char *name;
@@ -60,7 +62,10 @@ enum {
 typedef struct cb_workload {
   const char *name;
   const char *summary;
-  cb_kind kind;
+  cb_kind kind;                /* what it mostly waits on: the report's findings follow it */
+  /* The parameter whose values move the work from one kind to the other (mixed's io_fraction),
+   * or NULL: the crossover plot and finding sweep over it. */
+  const char *sweep;
   unsigned flags;
   const cb_param_spec *params;
   unsigned nparams;

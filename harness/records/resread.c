@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "resread.h"
+#include "registry.h"
 #include "util.h"
 
 #define MAX_CASES 1000000
@@ -114,6 +115,78 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   return 0;
 }
 
+const cb_rbackend *cb_results_backend(const cb_results *r, const char *name) {
+  for (size_t i = 0; i < r->nbackends; i++)
+    if (strcmp(r->backends[i].name, name) == 0) return &r->backends[i];
+  return NULL;
+}
+
+const cb_rworkload *cb_results_workload(const cb_results *r, const char *name) {
+  for (size_t i = 0; i < r->nworkloads; i++)
+    if (strcmp(r->workloads[i].name, name) == 0) return &r->workloads[i];
+  return NULL;
+}
+
+/* The "backends" and "workloads" the file describes, then any its cases name that it does not
+ * (a file from before they were written): from this binary's tables, else as plain unknowns. */
+static int read_models(cb_results *out, const char *name, char *err, size_t errlen) {
+  const cJSON *bs = cJSON_GetObjectItemCaseSensitive(out->root, "backends");
+  const cJSON *ws = cJSON_GetObjectItemCaseSensitive(out->root, "workloads"), *it, *f;
+  if (!cJSON_IsArray(bs)) bs = NULL;
+  if (!cJSON_IsArray(ws)) ws = NULL;
+  size_t nb = (size_t)cJSON_GetArraySize(bs) + out->n;
+  size_t nw = (size_t)cJSON_GetArraySize(ws) + out->n;
+  if (!(out->backends = calloc(nb ? nb : 1, sizeof *out->backends)) ||
+      !(out->workloads = calloc(nw ? nw : 1, sizeof *out->workloads))) {
+    snprintf(err, errlen, "%s: out of memory", name);
+    return -ENOMEM;
+  }
+  cJSON_ArrayForEach(it, bs) {
+    cb_rbackend *b = &out->backends[out->nbackends];
+    if (str(it, "name", b->name, sizeof b->name) || !b->name[0] || cb_results_backend(out, b->name)) continue;
+    str(it, "extends", b->extends, sizeof b->extends);
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(it, "flags"))
+      if (cJSON_IsString(f)) b->flags |= cb_backend_flag_parse(f->valuestring);
+    out->nbackends++;
+  }
+  cJSON_ArrayForEach(it, ws) {
+    cb_rworkload *w = &out->workloads[out->nworkloads];
+    char kind[16];
+    if (str(it, "name", w->name, sizeof w->name) || !w->name[0] || cb_results_workload(out, w->name)) continue;
+    w->kind = str(it, "kind", kind, sizeof kind) == 0 && cb_kind_parse(kind) >= 0 ? cb_kind_parse(kind) : CB_KIND_IO;
+    str(it, "sweep", w->sweep, sizeof w->sweep);
+    w->has_ideal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "ideal"));
+    out->nworkloads++;
+  }
+  for (size_t i = 0; i < out->n; i++) {
+    cb_rcase *c = &out->cases[i];
+    if (!cb_results_backend(out, c->backend)) {
+      cb_rbackend *b = &out->backends[out->nbackends++];
+      const cb_backend *t = cb_backend_find(c->backend);
+      snprintf(b->name, sizeof b->name, "%s", c->backend);
+      if (t) {
+        b->flags = t->flags;
+        snprintf(b->extends, sizeof b->extends, "%s", t->extends ? t->extends : "");
+      }
+    }
+    if (!cb_results_workload(out, c->workload)) {
+      cb_rworkload *w = &out->workloads[out->nworkloads++];
+      const cb_workload *t = cb_workload_find(c->workload);
+      snprintf(w->name, sizeof w->name, "%s", c->workload);
+      w->has_ideal = isfinite(c->ideal_s);
+      if (t) {
+        w->kind = (int)t->kind;
+        snprintf(w->sweep, sizeof w->sweep, "%s", t->sweep ? t->sweep : "");
+      }
+    }
+  }
+  for (size_t i = 0; i < out->n; i++) {
+    out->cases[i].be = cb_results_backend(out, out->cases[i].backend);
+    out->cases[i].wl = cb_results_workload(out, out->cases[i].workload);
+  }
+  return 0;
+}
+
 int cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   snprintf(out->path, sizeof out->path, "%s", name);
@@ -159,7 +232,9 @@ int cb_results_parse(const char *text, size_t len, const char *name, cb_results 
       return rc;
     }
   }
-  return 0;
+  int rc = read_models(out, name, err, errlen);
+  if (rc) cb_results_free(out);
+  return rc;
 fail:
   cb_results_free(out);
   return -EINVAL;
@@ -199,6 +274,8 @@ void cb_results_free(cb_results *r) {
     free(r->cases[i].lat);
   }
   free(r->cases);
+  free(r->backends);
+  free(r->workloads);
   cJSON_Delete(r->root);
   memset(r, 0, sizeof *r);
 }

@@ -16,6 +16,21 @@ typedef struct cb_rparam {
   double value;
 } cb_rparam;
 
+/* What the file says of a backend and a workload of the run: the layers above read these, never
+ * a name. A file written before they were recorded gets them from this binary's tables. */
+typedef struct cb_rbackend {
+  char name[32];
+  unsigned flags;        /* CB_BACKEND_* */
+  char extends[32];      /* the backend it builds on, or "" */
+} cb_rbackend;
+
+typedef struct cb_rworkload {
+  char name[32];
+  int kind;              /* cb_kind */
+  char sweep[32];        /* its crossover axis (a parameter), or "" */
+  int has_ideal;
+} cb_rworkload;
+
 /* One case of a results file. Figures absent from the file are NAN. */
 typedef struct cb_rcase {
   char workload[32], backend[32];
@@ -37,6 +52,8 @@ typedef struct cb_rcase {
   char flags[128];       /* "cv;load" */
   cb_hist *lat;          /* the task latency histogram, when the file has its buckets, else NULL */
   const struct cJSON *json;   /* the case's object, for what is not above (owned by cb_results) */
+  const cb_rbackend *be;      /* its backend and workload as the file describes them; never NULL */
+  const cb_rworkload *wl;
 } cb_rcase;
 
 typedef struct cb_results {
@@ -50,6 +67,10 @@ typedef struct cb_results {
   char status[16];       /* "complete" or "partial" */
   cb_rcase *cases;
   size_t n;
+  cb_rbackend *backends;      /* in the order the run first used them */
+  size_t nbackends;
+  cb_rworkload *workloads;
+  size_t nworkloads;
 } cb_results;
 
 /* Read DIR/results.json, or the file itself when path names one. 0, or a negative error with a
@@ -62,6 +83,9 @@ void cb_results_free(cb_results *r);
 /* The case of r with this workload, backend, parameters and concurrency, or NULL. */
 const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
                                 const char *params_str, uint32_t conc);
+/* The file's description of a backend or workload by name, or NULL. */
+const cb_rbackend *cb_results_backend(const cb_results *r, const char *name);
+const cb_rworkload *cb_results_workload(const cb_results *r, const char *name);
 /* The value of parameter name in c, or NAN. */
 double cb_rcase_param(const cb_rcase *c, const char *name);
 

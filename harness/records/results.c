@@ -182,6 +182,43 @@ static cJSON *hist_json(const cb_hist *h) {
   return o;
 }
 
+/* What the layers above need to know of each backend and workload of the run, so that the report
+ * and plots of this file never depend on the tables of the binary that reads it. */
+static cJSON *backend_json(const cb_backend *b) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "name", b->name);
+  cJSON_AddStringToObject(o, "summary", b->summary);
+  cJSON *f = cJSON_AddArrayToObject(o, "flags");
+  for (unsigned k = 0; k < CB_BACKEND_NFLAGS; k++)
+    if (b->flags & (1u << k)) cJSON_AddItemToArray(f, cJSON_CreateString(cb_backend_flag_names[k]));
+  if (b->extends) cJSON_AddStringToObject(o, "extends", b->extends);
+  return o;
+}
+
+static cJSON *workload_json(const cb_workload *w) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "name", w->name);
+  cJSON_AddStringToObject(o, "summary", w->summary);
+  cJSON_AddStringToObject(o, "kind", cb_kind_names[w->kind]);
+  if (w->sweep) cJSON_AddStringToObject(o, "sweep", w->sweep);
+  cJSON_AddBoolToObject(o, "ideal", w->ideal != NULL);
+  return o;
+}
+
+/* Each backend and workload of the plan once, in the order they first appear. */
+static void models_json(cJSON *root, const cb_plan *plan) {
+  cJSON *bs = cJSON_AddArrayToObject(root, "backends"), *ws = cJSON_AddArrayToObject(root, "workloads");
+  for (size_t i = 0; i < plan->n; i++) {
+    int seen_b = 0, seen_w = 0;
+    for (size_t j = 0; j < i; j++) {
+      seen_b |= plan->cases[j].be == plan->cases[i].be;
+      seen_w |= plan->cases[j].wl == plan->cases[i].wl;
+    }
+    if (!seen_b) cJSON_AddItemToArray(bs, backend_json(plan->cases[i].be));
+    if (!seen_w) cJSON_AddItemToArray(ws, workload_json(plan->cases[i].wl));
+  }
+}
+
 static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
   cb_row r;
   char hx[17];
@@ -350,6 +387,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
     "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run");
   cJSON_AddStringToObject(meth, "flags",
     "cv: CV over 10%; errors: failed tasks; load: load average above half the cores at the start; server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores; timeout: a repetition was stopped by --case-timeout (its wall_s is the time it ran)");
+  models_json(root, plan);
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
     if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i], plan));
