@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 #include "cmd.h"
 #include "plot.h"
-#include "runner.h"
+#include "signals.h"
 #include "resread.h"
 #include "util.h"
 #include "sbuf.h"
@@ -960,7 +960,7 @@ int cb_cmd_plot(int argc, char **argv) {
     return 2;
   }
   /* An interrupt stops gnuplot and removes the half-drawn plots; the finished ones are kept. */
-  cb_runner_signals();
+  cb_signals_catch();
   int rc = plot_results(&r, r.dir, &count, err, sizeof err);
   if (rc) {
     cb_results_free(&r);

@@ -18,19 +18,8 @@
 #include "env.h"
 #include "util.h"
 
-volatile sig_atomic_t cb_interrupted;
-
-static void on_signal(int sig) { cb_interrupted = sig; }
-
 void cb_runner_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  /* No SA_RESTART: a blocked read must return EINTR so the runner notices at once. */
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  cb_signals_catch();
   /* The workers of a measurement process that was killed become ours, to be reaped and so known
    * to be gone. */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -2,14 +2,11 @@
 #ifndef CB_RUNNER_H
 #define CB_RUNNER_H
 
-#include <signal.h>
+#include "signals.h"
 #include "plan.h"
 #include "target.h"
 
-/* The signal that asked us to stop (SIGINT, SIGTERM), or 0. */
-extern volatile sig_atomic_t cb_interrupted;
-
-/* Catch SIGINT and SIGTERM so a run can stop cleanly; ignore SIGPIPE; become the subreaper of
+/* Catch SIGINT and SIGTERM so a run can stop cleanly (cb_signals_catch); become the subreaper of
  * the processes our children leave behind. */
 void cb_runner_signals(void);
 
