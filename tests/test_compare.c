@@ -21,8 +21,7 @@
 #define NCASES 36    /* in the fixture */
 
 /* Internal to harness/compare.c. */
-int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
-                         unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
+#include "analysis_int.h"
 
 typedef struct fx {
   const char *bin;

@@ -456,7 +456,7 @@ static void test_corrupt_input(void **state) {
 static void test_csv_header_in_process(void **state) {
   fx *f = *state;
   char err[256];
-  char *csv = cb__results_csv(&f->fix, err, sizeof err);
+  char *csv = cb_results_csv(&f->fix, err, sizeof err);
   if (!csv) fail_msg("%s", err);
   size_t hl = strlen(cb_csv_header);
   assert_true(strncmp(csv, cb_csv_header, hl) == 0 && csv[hl] == '\n');

@@ -62,6 +62,9 @@ static double mixed_ideal(const cb_params *p, uint64_t n, uint32_t conc, const c
   return rounds > cores ? rounds : cores;
 }
 
+/* At io_fraction 1 a task only waits: no CPU work to oversubscribe the cores with. */
+static int mixed_computes(const cb_params *p) { return p->v[P_IO_FRACTION] < 1; }
+
 const cb_workload cb_workload_mixed = {
   .name = "mixed",
   .summary = "each task waits io_fraction of task_ms, then computes the rest (where threads overtake the loop)",
@@ -74,4 +77,5 @@ const cb_workload cb_workload_mixed = {
   .metrics = mixed_metrics,
   .teardown = mixed_teardown,
   .ideal = mixed_ideal,
+  .computes = mixed_computes,
 };

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gate_eval.h"
-#include "results.h"
+#include "rows.h"
 
 static int matches(const cb_case *c, const cb_backend *be, const cb_workload *w) {
   return c->be == be && c->wl == w;
@@ -35,7 +35,7 @@ static int holds(cb_gate_op op, double x, double v) {
   }
 }
 
-int cb_gate_eval(const cb_gate *g, const cb_plan *plan, double *figure, char *msg, size_t len) {
+int cb_gate_eval(const cb_gate *g, const cb_plan *plan, const cb_row *rows, double *figure, char *msg, size_t len) {
   int any = 0, ok = 1;
   double worst = NAN;
   msg[0] = '\0';
@@ -51,15 +51,13 @@ int cb_gate_eval(const cb_gate *g, const cb_plan *plan, double *figure, char *ms
           conc = o->conc;
       }
     if (a->conc != conc) continue;
-    cb_row ra;
-    cb_row_of(a, plan->seed, &ra);
+    const cb_row ra = rows[i];
     double x;
     const cb_case *b = NULL;
     switch (g->fn) {
     case CB_GATE_SPEEDUP: {
       if (!(b = row_of(plan, g->b, a, conc)) || !(ra.wall.median > 0)) continue;
-      cb_row rb;
-      cb_row_of(b, plan->seed, &rb);
+      const cb_row rb = rows[b - plan->cases];
       x = rb.wall.median / ra.wall.median;
       break;
     }

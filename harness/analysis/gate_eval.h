@@ -4,9 +4,10 @@
 
 #include <stddef.h>
 #include "gate.h"
+#include "rows.h"
 
-/* Evaluate g on the measured rows: 1 holds, 0 fails, -1 no figure (nothing measured). *figure is
+/* Evaluate g on the measured rows (rows[i] for plan->cases[i]): 1 holds, 0 fails, -1 no figure (nothing measured). *figure is
  * the worst over the parameter sets the workload ran with; msg says what was compared. */
-int cb_gate_eval(const cb_gate *g, const cb_plan *plan, double *figure, char *msg, size_t len);
+int cb_gate_eval(const cb_gate *g, const cb_plan *plan, const cb_row *rows, double *figure, char *msg, size_t len);
 
 #endif

@@ -15,9 +15,4 @@ int cb_cmd_compare(int argc, char **argv);
 int cb_cmd_export(int argc, char **argv);
 int cb_cmd_merge(int argc, char **argv);
 
-/* export.c: results.csv regenerated from a results file's cases (merge writes it too); NULL
- * with a one-line reason in err. */
-struct cb_results;
-char *cb__results_csv(const struct cb_results *r, char *err, size_t len);
-
 #endif

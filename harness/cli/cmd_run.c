@@ -1,5 +1,5 @@
-/* cmd_run.c: `concbench run`: a suite or an ad-hoc sweep: parse, check, measure every case,
- * write results, check answers, then plots and report. */
+/* cmd_run.c: `concbench run`: options and suites into a plan, the engine measures it, then the
+ * table, the answer checks, the gates, the plots and the report. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,15 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "answers.h"
+#include "engine.h"
 #include "env.h"
-#include "capacity.h"
 #include "gate_eval.h"
-#include "clock.h"
 #include "plot.h"
 #include "report.h"
 #include "results.h"
 #include "runcfg.h"
-#include "runner.h"
+#include "signals.h"
 #include "suite.h"
 #include "table.h"
 #include "util.h"
@@ -81,45 +81,28 @@ typedef struct run_opts {
   double case_timeout;       /* --case-timeout S, or 0 */
 } run_opts;
 
-/* Parse the options into cfg (the ad-hoc configuration) and o. -1 to go on, else the status. */
-static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
-  enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-         O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT };
-  static const struct option opts[] = {
-    { "backends", required_argument, NULL, 'b' },
-    { "workloads", required_argument, NULL, 'w' },
-    { "tasks", required_argument, NULL, 'n' },
-    { "concurrency", required_argument, NULL, 'c' },
-    { "param", required_argument, NULL, 'p' },
-    { "reps", required_argument, NULL, 'r' },
-    { "output", required_argument, NULL, 'o' },
-    { "stack-size", required_argument, NULL, O_STACK },
-    { "warmup", required_argument, NULL, O_WARMUP },
-    { "rate", required_argument, NULL, O_RATE },
-    { "duration", required_argument, NULL, O_DURATION },
-    { "seed", required_argument, NULL, O_SEED },
-    { "quick", no_argument, NULL, O_QUICK },
-    { "report", no_argument, NULL, O_REPORT },
-    { "no-report", no_argument, NULL, O_NOREPORT },
-    { "uv-threadpool", required_argument, NULL, O_POOL },
-    { "gate", required_argument, NULL, O_GATE },
-    { "shard", required_argument, NULL, O_SHARD },
-    { "save-baseline", required_argument, NULL, O_BASELINE },
-    { "case-timeout", required_argument, NULL, O_CASE_TIMEOUT },
-    { "quiet", no_argument, NULL, 'q' },
-    { "verbose", no_argument, NULL, 'v' },
-    { "help", no_argument, NULL, 'h' },
-    { 0 },
-  };
+enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
+       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT };
+
+/* --shard I/N: 0, or -1 when it is not that. */
+static int parse_shard(const char *s, run_opts *o) {
+  uint64_t i, n;
+  const char *slash = strchr(s, '/');
+  char a[32];
+  if (!slash || (size_t)(slash - s) >= sizeof a) return -1;
+  snprintf(a, sizeof a, "%.*s", (int)(slash - s), s);
+  if (cb_parse_u64(a, &i) != 0 || cb_parse_u64(slash + 1, &n) != 0 || n < 1 || n > 10000 || i < 1 || i > n) return -1;
+  o->shard = (unsigned)i;
+  o->nshards = (unsigned)n;
+  return 0;
+}
+
+/* One option into cfg and o: -1 to go on, else the exit status (0 after --help, 2 after saying
+ * what is wrong). */
+static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tasks_given) {
   char err[512];
   uint64_t v;
-  int ch, tasks_given = 0;
-  memset(o, 0, sizeof *o);
-  cb_cfg_defaults(cfg);
-  optind = 1;
-  opterr = 0;   /* our own one-line messages */
 #define BAD() do { cb_errorf("run: %s", err); return 2; } while (0)
-  while ((ch = getopt_long(argc, argv, ":b:w:n:c:p:r:o:qvh", opts, NULL)) != -1) {
     switch (ch) {
     case 'b':
       if (cb_cfg_backends(cfg, optarg, err, sizeof err) != 0) BAD();
@@ -136,7 +119,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     case 'n':
       if (cb_cfg_count("-n", optarg, 1, CB_MAX_TASKS, &v, err, sizeof err) != 0) BAD();
       cfg->tasks = v;
-      tasks_given = o->adhoc = 1;
+      *tasks_given = o->adhoc = 1;
       break;
     case 'r':
       if (cb_cfg_count("-r", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
@@ -195,20 +178,10 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
       if (cb_gate_parse(optarg, &o->gates[o->ngates], err, sizeof err) != 0) BAD();
       o->ngates++;
       break;
-    case O_SHARD: {
-      uint64_t i, n;
-      const char *slash = strchr(optarg, '/');
-      char a[32];
-      if (!slash || (size_t)(slash - optarg) >= sizeof a) goto bad_shard;
-      snprintf(a, sizeof a, "%.*s", (int)(slash - optarg), optarg);
-      if (cb_parse_u64(a, &i) != 0 || cb_parse_u64(slash + 1, &n) != 0 || n < 1 || n > 10000 || i < 1 || i > n) goto bad_shard;
-      o->shard = (unsigned)i;
-      o->nshards = (unsigned)n;
-      break;
-    bad_shard:
+    case O_SHARD:
+      if (parse_shard(optarg, o) == 0) break;
       cb_errorf("run: --shard '%s' is not I/N with 1 <= I <= N, e.g. --shard 2/4", optarg);
       return 2;
-    }
     case O_BASELINE:
       if (!*optarg || strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(optarg) ||
           optarg[0] == '.') {
@@ -229,8 +202,46 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     case ':': cb_errorf("run: %s needs a value; see concbench run --help", argv[optind - 1]); return 2;
     default:  cb_errorf("run: unknown option '%s'; see concbench run --help", argv[optind - 1]); return 2;
     }
-  }
 #undef BAD
+  return -1;
+}
+
+/* Parse the options into cfg (the ad-hoc configuration) and o. -1 to go on, else the status. */
+static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
+  static const struct option opts[] = {
+    { "backends", required_argument, NULL, 'b' },
+    { "workloads", required_argument, NULL, 'w' },
+    { "tasks", required_argument, NULL, 'n' },
+    { "concurrency", required_argument, NULL, 'c' },
+    { "param", required_argument, NULL, 'p' },
+    { "reps", required_argument, NULL, 'r' },
+    { "output", required_argument, NULL, 'o' },
+    { "stack-size", required_argument, NULL, O_STACK },
+    { "warmup", required_argument, NULL, O_WARMUP },
+    { "rate", required_argument, NULL, O_RATE },
+    { "duration", required_argument, NULL, O_DURATION },
+    { "seed", required_argument, NULL, O_SEED },
+    { "quick", no_argument, NULL, O_QUICK },
+    { "report", no_argument, NULL, O_REPORT },
+    { "no-report", no_argument, NULL, O_NOREPORT },
+    { "uv-threadpool", required_argument, NULL, O_POOL },
+    { "gate", required_argument, NULL, O_GATE },
+    { "shard", required_argument, NULL, O_SHARD },
+    { "save-baseline", required_argument, NULL, O_BASELINE },
+    { "case-timeout", required_argument, NULL, O_CASE_TIMEOUT },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { 0 },
+  };
+  char err[512];
+  int ch, rc, tasks_given = 0;
+  memset(o, 0, sizeof *o);
+  cb_cfg_defaults(cfg);
+  optind = 1;
+  opterr = 0;   /* our own one-line messages */
+  while ((ch = getopt_long(argc, argv, ":b:w:n:c:p:r:o:qvh", opts, NULL)) != -1)
+    if ((rc = parse_opt(ch, argv, cfg, o, &tasks_given)) >= 0) return rc;
   if (optind < argc) {
     if (o->adhoc) {
       cb_errorf("run: unexpected argument '%s'; a suite file and -n/-c/-p/--rate do not go together", argv[optind]);
@@ -295,82 +306,142 @@ static int filter_suite(cb_suite *s, const cb_run_cfg *only, const run_opts *o) 
   return 0;
 }
 
-/* "280 ECONNREFUSED (connection refused: did the server exit?), 20 not run": the errors of a
- * case's repetitions by kind, most frequent first, with what to do about the ones a limit explains. */
-static void describe_errors(const cb_case *c, char *buf, size_t len) {
-  struct { int32_t code; uint64_t count; } k[CB_ERROR_KINDS * 4];
-  size_t nk = 0, used = 0;
-  for (unsigned r = 0; r < c->nreps; r++)
-    for (uint32_t i = 0; i < c->reps[r].nkinds; i++) {
-      size_t j = 0;
-      while (j < nk && k[j].code != c->reps[r].kinds[i].code) j++;
-      if (j == nk) {
-        if (nk == sizeof k / sizeof k[0]) continue;
-        k[nk].code = c->reps[r].kinds[i].code;
-        k[nk++].count = 0;
-      }
-      k[j].count += c->reps[r].kinds[i].count;
+/* The plan: the suite's groups (the command line's settings winning) or the ad-hoc configuration;
+ * the suite's gates joined to the command line's and checked; then --shard. 0, or 2 after saying
+ * what is wrong. */
+static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m, int *is_suite) {
+  cb_suite *suite = NULL;
+  char err[1024];
+  int status = 2, rc;
+  if (!o->adhoc) {
+    if (!(suite = malloc(sizeof *suite))) { cb_errorf("run: out of memory"); goto cleanup; }
+    rc = o->suite ? cb_suite_load(o->suite, o->quick, suite, err, sizeof err)
+                  : cb_suite_parse(cb_default_suite, "default suite", o->quick, suite, err, sizeof err);
+    if (rc != 0) { cb_errorf("run: %s", err); goto cleanup; }
+    if (filter_suite(suite, cfg, o) != 0) goto cleanup;
+    for (int g = 0; g < suite->ngroups; g++) {
+      cb_run_cfg *gc = &suite->groups[g];
+      if (o->reps_given) gc->reps = cfg->reps;
+      if (o->warmup_given) gc->warmup = cfg->warmup;
+      if (o->seed_given) gc->seed = cfg->seed;
+      gc->stack_size = cfg->stack_size;
     }
-  buf[0] = '\0';
-  for (size_t done = 0; done < nk && used < len; done++) {
-    size_t best = done;
-    for (size_t j = done + 1; j < nk; j++)
-      if (k[j].count > k[best].count) best = j;
-    int32_t code = k[best].code;
-    uint64_t count = k[best].count;
-    k[best] = k[done];
-    const char *hint = code ? cb_err_hint(code) : NULL;
-    int n = code ? snprintf(buf + used, len - used, "%s%llu %s (%s%s%s)", done ? ", " : "", (unsigned long long)count,
-                            cb_err_name(code), cb_strerror(code), hint ? ": " : "", hint ? hint : "")
-                 : snprintf(buf + used, len - used, "%s%llu not run", done ? ", " : "", (unsigned long long)count);
-    if (n < 0) break;
-    used += (size_t)n;
+    cfg->reps = suite->groups[0].reps;
+    cfg->warmup = suite->groups[0].warmup;
+    cfg->seed = suite->groups[0].seed;
+    for (int i = 0; i < suite->ngates && o->ngates < CB_MAX_GATES; i++) o->gates[o->ngates++] = suite->gates[i];
+  }
+  int ngroups = suite ? suite->ngroups : 1;
+  const cb_run_cfg *groups = suite ? suite->groups : cfg;
+  int calibrate = 0;
+  for (int g = 0; g < ngroups; g++)
+    for (int i = 0; i < groups[g].nwl; i++) calibrate |= groups[g].wl[i]->kind != CB_KIND_IO;
+  cb_machine_probe(m, calibrate);
+  plan->reps = cfg->reps;
+  plan->seed = cfg->seed;
+  for (int g = 0; g < ngroups; g++)
+    if (cb_plan_add(plan, &groups[g], m) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
+  /* Each gate must find what it compares in this run. */
+  for (int i = 0; i < o->ngates; i++)
+    if (cb_gate_check(&o->gates[i], plan, err, sizeof err) != 0) { cb_errorf("run: %s", err); goto cleanup; }
+  if (o->nshards) {
+    /* Every n-th case from the i-th, in plan order, so n shards cover each case once. */
+    size_t k = 0;
+    for (size_t i = 0; i < plan->n; i++) {
+      if (i % o->nshards == o->shard - 1) plan->cases[k++] = plan->cases[i];
+      else free(plan->cases[i].reps);
+    }
+    plan->n = k;
+    if (!k) {
+      cb_errorf("run: shard %u/%u has no case: the plan has fewer cases than shards", o->shard, o->nshards);
+      goto cleanup;
+    }
+    if (o->ngates) {
+      cb_errorf("run: gates compare cases of one run: use them without --shard, or on the merged results");
+      goto cleanup;
+    }
+  }
+  *is_suite = suite != NULL;
+  status = 0;
+cleanup:
+  free(suite);
+  return status;
+}
+
+/* What the command line shows while the engine runs. */
+typedef struct run_view {
+  int tty;               /* a progress line, rewritten on stderr */
+  int verbose;           /* a line per measured repetition */
+} run_view;
+
+static void on_progress(void *arg, const cb_engine_progress *p) {
+  const run_view *v = arg;
+  const cb_case *c = p->c;
+  if (p->event == CB_ENGINE_REP_START && v->tty) {
+    /* One line, rewritten: case i of N, what runs, elapsed and a rough ETA. */
+    double eta = p->done ? p->elapsed_s / (double)p->done * (double)(p->total - p->done) : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu %4.0fs, ~%.0fs left] %s%s on %s, c=%u, %.60s", p->done + 1, p->total,
+            p->elapsed_s, eta, p->warm ? "warm-up: " : "", c->wl->name, c->be->name, c->conc, c->params_str);
+  } else if (p->event == CB_ENGINE_REP_END && v->verbose && p->sample) {
+    const cb_sample *s = p->sample;
+    fprintf(stderr, "%s%s %s c=%u %s: rep %u %.6f s, %llu errors%s%s\n", v->tty ? "\r\033[K" : "", c->wl->name,
+            c->be->name, c->conc, c->params_str, c->nreps, s->wall_s, (unsigned long long)s->errors,
+            s->err[0] ? ": " : "", s->err);
+  } else if (p->event == CB_ENGINE_NOTE) {
+    if (v->tty) fputs("\r\033[K", stderr);
+    cb_errorf("run: %s", p->note);
   }
 }
 
-/* Same case, same answer: every clean row of a workload, parameters and task count must carry
- * one checksum, whatever the backend or concurrency. 0 when they do. */
-static int check_answers(const cb_plan *plan) {
-  int bad = 0;
-  for (size_t i = 0; i < plan->n; i++) {
-    const cb_case *a = &plan->cases[i];
-    if (!a->nreps) continue;
-    cb_row ra;
-    cb_row_of(a, plan->seed, &ra);
-    /* Faults the parameters asked for are results, not a failed check; any other error is. */
-    uint64_t expected = a->wl->expected_errors ? a->wl->expected_errors(&a->params, a->tasks) * a->nreps : 0;
-    if (ra.errors != expected) {
-      const char *note = "";
-      char kinds[384];
-      for (unsigned k = 0; k < a->nreps && !*note; k++) note = a->reps[k].err;
-      describe_errors(a, kinds, sizeof kinds);
-      cb_errorf("%llu task(s) failed or never ran%s: %s on %s, %s, tasks=%llu, c=%u%s%s%s%s",
-                (unsigned long long)ra.errors, expected ? " beyond the faults asked for" : "",
-                a->wl->name, a->be->name, a->params_str, (unsigned long long)a->tasks, a->conc, *note ? ": " : "", note,
-                *kinds ? "; " : "", kinds);
-      bad = 1;
-      continue;
-    }
-    if (!ra.checksum_stable) {
-      cb_errorf("checksum differs between repetitions: %s on %s, %s, c=%u", a->wl->name, a->be->name, a->params_str, a->conc);
-      bad = 1;
-    }
-    /* Rows whose failures are exactly the ones asked for compare too: the same tasks succeeded. */
-    for (size_t j = 0; j < i; j++) {
-      const cb_case *b = &plan->cases[j];
-      if (!b->nreps || b->wl != a->wl || b->tasks != a->tasks || strcmp(b->params_str, a->params_str) != 0) continue;
-      cb_row rb;
-      cb_row_of(b, plan->seed, &rb);
-      uint64_t bexp = b->wl->expected_errors ? b->wl->expected_errors(&b->params, b->tasks) * b->nreps : 0;
-      if (rb.errors != bexp || rb.checksum == ra.checksum) continue;
-      cb_errorf("checksum mismatch on %s, %s, tasks=%llu: %s c=%u gave %016llx, %s c=%u gave %016llx",
-                a->wl->name, a->params_str, (unsigned long long)a->tasks, b->be->name, b->conc,
-                (unsigned long long)rb.checksum, a->be->name, a->conc, (unsigned long long)ra.checksum);
-      bad = 1;
-      break;
+/* The gates, on this run's own rows: 0 when all hold, else 1. */
+static int decide_gates(const run_opts *o, const cb_engine *e, int quiet) {
+  int status = 0;
+  for (int i = 0; i < o->ngates; i++) {
+    double fig;
+    char what[512];
+    int h = cb_gate_eval(&o->gates[i], e->plan, e->rows, &fig, what, sizeof what);
+    if (h < 0) {
+      cb_errorf("gate %s: nothing measured to decide it", o->gates[i].text);
+      status = 1;
+    } else if (!h) {
+      cb_errorf("gate %s FAILED: %.4g (%s)", o->gates[i].text, fig, what);
+      status = 1;
+    } else if (!quiet) {
+      printf("gate %s holds: %.4g (%s)\n", o->gates[i].text, fig, what);
     }
   }
-  return bad;
+  return status;
+}
+
+/* Plots and report; gnuplot missing leaves the results whole. 0, or 1 when either failed. */
+static int draw(const char *outdir, int quiet) {
+  char err[1024];
+  int status = 0, rc = cb_plot(outdir, err, sizeof err);
+  if (rc != 0 && rc != -EINTR) {
+    cb_errorf("run: %s", err);
+    status = 1;
+  }
+  if (cb_interrupted > 0) return status;   /* said once, at the end */
+  if (cb_report(outdir, err, sizeof err) != 0) {
+    cb_errorf("run: %s", err);
+    return 1;
+  }
+  if (!quiet) printf("report: %s/report.html (and report.md)\n", outdir);
+  return status;
+}
+
+/* Only a whole, passing run becomes a baseline. 0, or 1. */
+static int save_baseline(const char *outdir, const char *name, int quiet) {
+  char bdir[PATH_MAX + 64];
+  const char *root = getenv("CB_BASELINES");
+  snprintf(bdir, sizeof bdir, "%s/%s", root && *root ? root : "results/baselines", name);
+  int rc = cb_results_copy(outdir, bdir);
+  if (rc != 0) {
+    cb_errorf("run: cannot save the baseline %s: %s", bdir, strerror(-rc));
+    return 1;
+  }
+  if (!quiet) printf("baseline: %s\n", bdir);
+  return 0;
 }
 
 int cb_cmd_run(int argc, char **argv) {
@@ -378,273 +449,50 @@ int cb_cmd_run(int argc, char **argv) {
   run_opts o;
   cb_plan plan = { 0 };
   cb_machine m;
-  cb_suite *suite = NULL;
-  int status = 2;
-  char outdir[PATH_MAX], err[1024];
-  cb_target target = { 0 };
-  char tmpdir[PATH_MAX] = "";
+  cb_engine e;
+  int is_suite = 0, prepared = 0;
+  int status = parse_args(argc, argv, &cfg, &o);
+  if (status >= 0) return status;
+  if ((status = build_plan(&cfg, &o, &plan, &m, &is_suite)) != 0) goto cleanup;
 
-  int rc = parse_args(argc, argv, &cfg, &o);
-  if (rc >= 0) { status = rc; goto cleanup; }
-
-  /* A suite (the default one, or a file) unless the options describe the cases themselves. */
-  if (!o.adhoc) {
-    if (!(suite = malloc(sizeof *suite))) { cb_errorf("run: out of memory"); goto cleanup; }
-    rc = o.suite ? cb_suite_load(o.suite, o.quick, suite, err, sizeof err)
-                 : cb_suite_parse(cb_default_suite, "default suite", o.quick, suite, err, sizeof err);
-    if (rc != 0) { cb_errorf("run: %s", err); goto cleanup; }
-    if (filter_suite(suite, &cfg, &o) != 0) goto cleanup;
-    /* The command line's settings win over the suite's. */
-    for (int g = 0; g < suite->ngroups; g++) {
-      cb_run_cfg *gc = &suite->groups[g];
-      if (o.reps_given) gc->reps = cfg.reps;
-      if (o.warmup_given) gc->warmup = cfg.warmup;
-      if (o.seed_given) gc->seed = cfg.seed;
-      gc->stack_size = cfg.stack_size;
-    }
-    cfg.reps = suite->groups[0].reps;
-    cfg.warmup = suite->groups[0].warmup;
-    cfg.seed = suite->groups[0].seed;
-  }
-  int ngroups = suite ? suite->ngroups : 1;
-  const cb_run_cfg *groups = suite ? suite->groups : &cfg;
-
-  int calibrate = 0;
-  for (int g = 0; g < ngroups; g++)
-    for (int i = 0; i < groups[g].nwl; i++) calibrate |= groups[g].wl[i]->kind != CB_KIND_IO;
-  cb_machine_probe(&m, calibrate);
-  plan.reps = cfg.reps;
-  plan.seed = cfg.seed;
-  for (int g = 0; g < ngroups; g++)
-    if (cb_plan_add(&plan, &groups[g], &m) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
-
-  /* A suite's gates join the command line's; each must find what it compares in this run. */
-  for (int i = 0; suite && i < suite->ngates && o.ngates < CB_MAX_GATES; i++) o.gates[o.ngates++] = suite->gates[i];
-  for (int i = 0; i < o.ngates; i++)
-    if (cb_gate_check(&o.gates[i], &plan, err, sizeof err) != 0) { cb_errorf("run: %s", err); goto cleanup; }
-
-  /* --shard i/n: every n-th case from the i-th, in plan order, so n shards cover each case once. */
-  if (o.nshards) {
-    size_t k = 0;
-    for (size_t i = 0; i < plan.n; i++) {
-      if (i % o.nshards == o.shard - 1) plan.cases[k++] = plan.cases[i];
-      else free(plan.cases[i].reps);
-    }
-    plan.n = k;
-    if (!k) {
-      cb_errorf("run: shard %u/%u has no case: the plan has fewer cases than shards", o.shard, o.nshards);
-      goto cleanup;
-    }
-    if (o.ngates) {
-      cb_errorf("run: gates compare cases of one run: use them without --shard, or on the merged results");
-      goto cleanup;
-    }
-  }
-
-  /* Refuse what the machine cannot give before anything runs or is written. */
-  cb_capacity_raise_nofile();
-  for (size_t i = 0; i < plan.n; i++) {
-    const cb_case *c = &plan.cases[i];
-    int seen = 0;
-    for (size_t j = 0; j < i && !seen; j++) seen = plan.cases[j].be == c->be && plan.cases[j].eff_conc == c->eff_conc;
-    if (!seen && cb_capacity_check(c, err, sizeof err) != 0) {
-      cb_errorf("run: %s", err);
-      goto cleanup;
-    }
-  }
-
-  /* Producers and consumers must all be in flight at once, or they wait on each other forever. */
-  for (size_t i = 0; i < plan.n; i++) {
-    const cb_case *c = &plan.cases[i];
-    if ((c->wl->flags & CB_WL_ALL_AT_ONCE) && !(c->be->flags & CB_BACKEND_SERIAL) && c->eff_conc < c->tasks) {
-      cb_errorf("run: %s runs %llu tasks that must all be in flight at once, but -c is %u on %s; "
-                "give -c %llu or more, or fewer tasks (concbench list)", c->wl->name,
-                (unsigned long long)c->tasks, c->conc, c->be->name, (unsigned long long)c->tasks);
-      goto cleanup;
-    }
-  }
-
-  if (cfg.outdir) snprintf(outdir, sizeof outdir, "%s", cfg.outdir);
-  else cb_results_dirname("", outdir, sizeof outdir);
-  if ((rc = cb_mkdirs(outdir)) != 0) {
-    cb_errorf("run: cannot create the results directory %s: %s", outdir, strerror(-rc));
+  run_view view = { .tty = isatty(STDERR_FILENO) && !cfg.quiet, .verbose = o.verbose };
+  cb_engine_opts eo = { .outdir = cfg.outdir, .warmup = cfg.warmup, .stack_size = cfg.stack_size,
+                        .case_timeout_s = o.case_timeout, .argc = argc, .argv = argv,
+                        .progress = on_progress, .arg = &view };
+  prepared = 1;
+  if (cb_engine_prepare(&e, &plan, &m, &eo) != 0) {
+    cb_errorf("run: %s", e.err);
+    status = 2;
     goto cleanup;
   }
-  for (size_t i = 0; i < plan.n; i++) {
-    if (!(plan.cases[i].wl->flags & CB_WL_OUTPUT)) continue;
-    char odir[PATH_MAX + 8];
-    snprintf(odir, sizeof odir, "%s/output", outdir);
-    if ((rc = cb_mkdirs(odir)) != 0) {
-      cb_errorf("run: cannot create %s: %s", odir, strerror(-rc));
-      goto cleanup;
-    }
-    break;
+  cb_engine_status es = cb_engine_run(&e);
+  if (view.tty) fputs("\r\033[K", stderr);
+  if (es == CB_ENGINE_FAILED) {
+    cb_errorf("run: %s", e.err);
+    status = 1;
   }
-  /* One private temporary directory for the run, removed at its end however the run ends. */
-  for (size_t i = 0; i < plan.n && !tmpdir[0]; i++) {
-    if (!(plan.cases[i].wl->flags & CB_WL_TMPDIR)) continue;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/concbench-%d-XXXXXX", base && *base ? base : "/tmp", (int)getpid());
-    if (!mkdtemp(tmpdir)) {
-      cb_errorf("run: cannot create a temporary directory in %s: %s; set TMPDIR to a writable directory",
-                base && *base ? base : "/tmp", strerror(errno));
-      tmpdir[0] = '\0';
-      goto cleanup;
-    }
-  }
-  cb_measure_env env = { .stack_size = cfg.stack_size, .outdir = outdir, .target = &target,
-                         .tmpdir = tmpdir[0] ? tmpdir : NULL, .unit_s = m.unit_s,
-                         .case_timeout_s = o.case_timeout };
-
-  cb_runner_signals();
-  int tty = isatty(STDERR_FILENO) && !cfg.quiet;
-  int64_t started = cb_now_ns();
-  size_t total = plan.n * (plan.reps + cfg.warmup), done = 0;
-  status = 0;
-  /* Repetitions in rounds, each round starting one case later: no backend always runs first,
-   * and drift on a shared machine spreads over every case instead of landing on one. */
-  for (unsigned rr = 0; rr < cfg.warmup + plan.reps && !cb_interrupted; rr++) {
-    int warm = rr < cfg.warmup;
-    unsigned r = warm ? rr : rr - cfg.warmup;
-    for (size_t k = 0; k < plan.n && !cb_interrupted; k++) {
-      cb_case *c = &plan.cases[(k + rr) % plan.n];
-      if (tty) {
-        /* One line, rewritten: case i of N, what runs, elapsed and a rough ETA. */
-        double el = (double)(cb_now_ns() - started) / 1e9;
-        double eta = done ? el / (double)done * (double)(total - done) : 0;
-        fprintf(stderr, "\r\033[K[%zu/%zu %4.0fs, ~%.0fs left] %s%s on %s, c=%u, %.60s", done + 1, total, el, eta,
-                warm ? "warm-up: " : "", c->wl->name, c->be->name, c->conc, c->params_str);
-      }
-      if (c->wl->flags & CB_WL_SERVER) {
-        cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
-        if (c->wl->server) c->wl->server(&c->params, &so);
-        if (!cb_target_matches(&target, &so)) {
-          cb_target_stop(&target);
-          if (cb_target_start(&target, &so, err, sizeof err) != 0) {
-            if (tty) fputc('\n', stderr);
-            cb_errorf("run: %s", err);
-            status = 1;
-            cb_interrupted = -1;
-            break;
-          }
-        }
-      }
-      if (warm) {
-        /* Measured like the others, then dropped: nothing of it reaches the results. */
-        cb_case scratch = *c;
-        cb_sample s;
-        scratch.lat = scratch.svc = NULL;
-        memset(scratch.ops, 0, sizeof scratch.ops);
-        rc = cb_runner_measure(&scratch, &env, &s);
-        free(scratch.lat);
-        free(scratch.svc);
-        for (int k2 = 0; k2 < CB_OP_KINDS; k2++) free(scratch.ops[k2]);
-      } else {
-        rc = cb_runner_measure(c, &env, &c->reps[c->nreps]);
-      }
-      if (rc == -EINTR) break;
-      char how[96];
-      if (rc == 0 && cb_target_ended(&target, how, sizeof how)) {
-        /* Its requests failed (counted as errors); the next case gets a server of its own. */
-        if (tty) fputc('\n', stderr);
-        cb_errorf("run: the target server %s during %s on %s, c=%u; a new one starts for the next case", how,
-                  c->wl->name, c->be->name, c->conc);
-        if (!warm && !c->reps[c->nreps].err[0])
-          snprintf(c->reps[c->nreps].err, sizeof c->reps[c->nreps].err, "the target server %s meanwhile", how);
-      }
-      if (rc != 0) {
-        if (tty) fputc('\n', stderr);
-        const char *hint = cb_err_hint(rc);
-        cb_errorf("run: cannot start a measurement process: %s; %s", strerror(-rc),
-                  hint ? hint : "lower -c or raise the process limit (ulimit -u)");
-        status = 1;
-        cb_interrupted = -1;
-        break;
-      }
-      if (!warm) {
-        const cb_sample *s = &c->reps[c->nreps];
-        if (o.verbose)
-          fprintf(stderr, "%s%s %s c=%u %s: rep %u %.6f s, %llu errors%s%s\n", tty ? "\r\033[K" : "", c->wl->name,
-                  c->be->name, c->conc, c->params_str, c->nreps + 1, s->wall_s, (unsigned long long)s->errors,
-                  s->err[0] ? ": " : "", s->err);
-        c->nreps++;
-      }
-      done++;
-    }
-    if (warm) continue;
-    cb_plan_learn(&plan, &m);
-    /* Whatever has been measured is on disk after every round. */
-    rc = cb_results_write(outdir, &plan, &m, argc, argv, r + 1 == plan.reps && !cb_interrupted ? "complete" : "partial");
-    if (rc != 0) {
-      if (tty) fputc('\n', stderr);
-      cb_errorf("run: cannot write results to %s: %s; %s", outdir, strerror(-rc),
-                r ? "the previous round's results there are intact; free some space or choose another -o"
-                  : "free some space or choose another -o");
-      status = 1;
-      break;
-    }
-  }
-  cb_target_stop(&target);
-  if (tty) fputs("\r\033[K", stderr);
   if (!cfg.quiet) {
-    cb_table_print(stdout, &plan);
-    printf("\nresults: %s/results.csv and results.json\n", outdir);
+    cb_table_print(stdout, &plan, e.rows);
+    printf("\nresults: %s/results.csv and results.json\n", e.outdir);
     fflush(stdout);
   }
-  if (check_answers(&plan) && status == 0) status = 1;
-  /* The gates, on this run's own rows. */
-  for (int i = 0; i < o.ngates && cb_interrupted == 0 && status != 2; i++) {
-    double fig;
-    char what[512];
-    int h = cb_gate_eval(&o.gates[i], &plan, &fig, what, sizeof what);
-    if (h < 0) {
-      cb_errorf("gate %s: nothing measured to decide it", o.gates[i].text);
-      status = status ? status : 1;
-    } else if (!h) {
-      cb_errorf("gate %s FAILED: %.4g (%s)", o.gates[i].text, fig, what);
-      status = status ? status : 1;
-    } else if (!cfg.quiet) {
-      printf("gate %s holds: %.4g (%s)\n", o.gates[i].text, fig, what);
-    }
+  if (cb_answers_check(&plan, e.rows)) status = 1;
+  if (es == CB_ENGINE_COMPLETE) {
+    if (decide_gates(&o, &e, cfg.quiet)) status = 1;
+    if ((is_suite && !o.no_report) || o.report)
+      if (draw(e.outdir, cfg.quiet) && status == 0) status = 1;
   }
-  /* Plots and report after a suite (or when asked): gnuplot missing leaves the results whole. */
-  if (cb_interrupted == 0 && status != 2 && ((suite && !o.no_report) || o.report)) {
-    rc = cb_plot(outdir, err, sizeof err);
-    if (rc != 0 && rc != -EINTR) {
-      cb_errorf("run: %s", err);
-      if (status == 0) status = 1;
-    }
-    if (cb_interrupted > 0) {
-      /* Said below, once. */
-    } else if (cb_report(outdir, err, sizeof err) != 0) {
-      cb_errorf("run: %s", err);
-      if (status == 0) status = 1;
-    } else if (!cfg.quiet) {
-      printf("report: %s/report.html (and report.md)\n", outdir);
-    }
-  }
-  if (o.baseline && cb_interrupted == 0 && status == 0) {
-    /* Only a whole, passing run becomes a baseline. */
-    char bdir[PATH_MAX + 64];
-    const char *root = getenv("CB_BASELINES");
-    snprintf(bdir, sizeof bdir, "%s/%s", root && *root ? root : "results/baselines", o.baseline);
-    if ((rc = cb_results_copy(outdir, bdir)) != 0) {
-      cb_errorf("run: cannot save the baseline %s: %s", bdir, strerror(-rc));
-      status = 1;
-    } else if (!cfg.quiet) {
-      printf("baseline: %s\n", bdir);
-    }
-  }
-  if (cb_interrupted > 0) {
-    size_t kept = 0;
-    for (size_t i = 0; i < plan.n; i++) kept += plan.cases[i].nreps;
-    cb_errorf("run: interrupted by %s; kept the %zu repetition(s) that finished in %s", strsignal(cb_interrupted), kept, outdir);
-    status = 128 + cb_interrupted;
+  if (o.baseline && es == CB_ENGINE_COMPLETE && cb_interrupted == 0 && status == 0)
+    status = save_baseline(e.outdir, o.baseline, cfg.quiet);
+  if (es == CB_ENGINE_STOPPED || cb_interrupted > 0) {
+    int sig = e.signal ? e.signal : cb_interrupted;
+    cb_errorf("run: interrupted by %s; kept the %zu repetition(s) that finished in %s", strsignal(sig),
+              cb_engine_kept(&e), e.outdir);
+    status = 128 + sig;
   }
 
 cleanup:
-  if (tmpdir[0]) cb_rmtree(tmpdir);
+  if (prepared) cb_engine_free(&e);
   cb_plan_free(&plan);
-  free(suite);
   return status;
 }

@@ -92,6 +92,9 @@ typedef struct cb_workload {
   /* Optional: how many of n tasks fail on purpose (faults the parameters ask for): the run
    * fails only when the errors differ from that. */
   uint64_t (*expected_errors)(const cb_params *p, uint64_t n);
+  /* Optional: whether a case with these parameters does CPU work at all (default: kind is not
+   * io), for the flag that warns of CPU work at more concurrency than cores. */
+  int (*computes)(const cb_params *p);
   /* How a serial backend (sync) orders the work, when that is not plain task order. */
   const char *serial_note;
 } cb_workload;

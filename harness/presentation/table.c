@@ -1,7 +1,7 @@
 /* table.c: the human table printed after a run; nothing parses it. */
 #include <string.h>
 #include "table.h"
-#include "results.h"
+#include "rows.h"
 
 /* The sync row of the same workload, parameters and tasks: at the same concurrency if the run
  * has one, else at any (sync runs one task at a time whatever the concurrency). */
@@ -18,7 +18,7 @@ static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
   return any;
 }
 
-void cb_table_print(FILE *out, const cb_plan *plan) {
+void cb_table_print(FILE *out, const cb_plan *plan, const cb_row *rows) {
   fprintf(out, "%-8s %-10s %6s %6s %-28s %10s %6s %9s %5s %8s %8s %9s %8s %8s %6s  %s\n",
           "workload", "backend", "tasks", "conc", "params", "wall_s", "cv%", "ideal_s", "eff",
           "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors", "flags");
@@ -26,16 +26,14 @@ void cb_table_print(FILE *out, const cb_plan *plan) {
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
     if (!c->nreps) continue;
-    cb_row r;
-    cb_row_of(c, plan->seed, &r);
+    const cb_row r = rows[i];
     if (prev && (prev->wl != c->wl || strcmp(prev->params_str, c->params_str) != 0 || prev->conc != c->conc))
       fputc('\n', out);
     prev = c;
     char speed[16] = "-";
     const cb_case *s = sync_of(plan, c);
     if (s) {
-      cb_row sr;
-      cb_row_of(s, plan->seed, &sr);
+      const cb_row sr = rows[s - plan->cases];
       if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);
     }
     double cv = 100 * r.cv;

@@ -3,8 +3,9 @@
 #define CB_TABLE_H
 
 #include <stdio.h>
-#include "plan.h"
+#include "rows.h"
 
-void cb_table_print(FILE *out, const cb_plan *plan);
+/* rows[i] is plan->cases[i]'s row (cb_rows_compute). */
+void cb_table_print(FILE *out, const cb_plan *plan, const cb_row *rows);
 
 #endif

@@ -1,4 +1,4 @@
-/* results.c: a case's row over its repetitions, and the results.csv / results.json writers. */
+/* results.c: results.json from a run's cases and rows, results.csv from the same objects, written atomically. */
 #include <errno.h>
 #include <stddef.h>
 #include <math.h>
@@ -9,145 +9,10 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "results.h"
+#include "columns.h"
 #include "env.h"
 #include "util.h"
 #include "sbuf.h"
-
-const char cb_csv_header[] =
-  "workload,backend,tasks,concurrency,params,reps,wall_median_s,wall_min_s,wall_max_s,"
-  "wall_mean_s,wall_stddev_s,wall_cv,wall_ci_lo_s,wall_ci_hi_s,outliers,cpu_user_s,cpu_sys_s,"
-  "peak_rss_kib,ctx_voluntary,ctx_involuntary,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,errors,"
-  "ideal_s,efficiency,checksum,workers,not_found,rate_target,rate_achieved,peak_threads,"
-  "peak_procs,peak_fds,server_cpu_s,flags";
-
-static const char *const flag_names[] = { "cv", "errors", "load", "server", "cpu>cores", "timeout" };
-
-void cb_flags_format(unsigned flags, char *buf, size_t len) {
-  size_t off = 0;
-  buf[0] = '\0';
-  for (unsigned i = 0; i < sizeof flag_names / sizeof flag_names[0] && off < len; i++)
-    if (flags & (1u << i)) off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ";" : "", flag_names[i]);
-}
-
-/* The median over the repetitions of the sample field at off. */
-static double median_of(const cb_case *c, size_t off, int is_u64, double *tmp) {
-  for (unsigned i = 0; i < c->nreps; i++) {
-    const char *p = (const char *)&c->reps[i] + off;
-    if (is_u64) { uint64_t u; memcpy(&u, p, sizeof u); tmp[i] = (double)u; }
-    else { double d; memcpy(&d, p, sizeof d); tmp[i] = d; }
-  }
-  return cb_median(tmp, c->nreps);
-}
-
-static double median_u32(const cb_case *c, size_t off, double *tmp) {
-  for (unsigned i = 0; i < c->nreps; i++) {
-    uint32_t u;
-    memcpy(&u, (const char *)&c->reps[i] + off, sizeof u);
-    tmp[i] = u;
-  }
-  return cb_median(tmp, c->nreps);
-}
-
-void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
-  unsigned n = c->nreps;
-  double *tmp = calloc(n ? n : 1, sizeof *tmp), *wall = calloc(n ? n : 1, sizeof *wall);
-  unsigned char *out = calloc(n ? n : 1, 1);
-  memset(r, 0, sizeof *r);
-  r->checksum_stable = 1;
-  if (!tmp || !wall || !out) goto cleanup;
-  int have = 0;
-  double load = 0;
-  for (unsigned i = 0; i < n; i++) {
-    const cb_sample *s = &c->reps[i];
-    wall[i] = s->wall_s;
-    r->errors += s->errors;
-    if (s->load1 > load) load = s->load1;
-    if (s->errors == 0 && s->status == 0) {
-      if (have && s->checksum != r->checksum) r->checksum_stable = 0;
-      if (!have) r->checksum = s->checksum;
-      have = 1;
-    }
-  }
-  if (!have && n) r->checksum = c->reps[0].checksum;
-  cb_stats_of(wall, n, &r->wall);
-  r->cv = cb_cv(&r->wall);
-  cb_bootstrap_median_ci(wall, n, 0.95, 10000, seed, &r->ci_lo, &r->ci_hi);
-  r->outliers = n >= 3 ? (unsigned)cb_outliers_mad(wall, n, 3.5, out) : 0;
-  r->user_s = median_of(c, offsetof(cb_sample, user_s), 0, tmp);
-  r->sys_s = median_of(c, offsetof(cb_sample, sys_s), 0, tmp);
-  r->peak_rss_kib = median_of(c, offsetof(cb_sample, peak_rss_kib), 1, tmp);
-  r->ctx_voluntary = median_of(c, offsetof(cb_sample, ctx_voluntary), 1, tmp);
-  r->ctx_involuntary = median_of(c, offsetof(cb_sample, ctx_involuntary), 1, tmp);
-  r->not_found = median_of(c, offsetof(cb_sample, not_found), 1, tmp);
-  r->rate_achieved = median_of(c, offsetof(cb_sample, rate_achieved), 0, tmp);
-  r->server_cpu_s = median_of(c, offsetof(cb_sample, server_cpu_s), 0, tmp);
-  r->peak_threads = median_u32(c, offsetof(cb_sample, peak_threads), tmp);
-  r->peak_procs = median_u32(c, offsetof(cb_sample, peak_procs), tmp);
-  r->peak_fds = median_u32(c, offsetof(cb_sample, peak_fds), tmp);
-  if (c->lat && c->lat->count) {
-    /* Every repetition's tasks in one histogram: percentiles over all of them. */
-    r->p50_ms = (double)cb_hist_percentile(c->lat, 50) / 1e6;
-    r->p90_ms = (double)cb_hist_percentile(c->lat, 90) / 1e6;
-    r->p99_ms = (double)cb_hist_percentile(c->lat, 99) / 1e6;
-    r->p999_ms = (double)cb_hist_percentile(c->lat, 99.9) / 1e6;
-    r->max_ms = (double)cb_hist_percentile(c->lat, 100) / 1e6;
-  } else {
-    r->p50_ms = median_of(c, offsetof(cb_sample, p50_ms), 0, tmp);
-    r->p90_ms = median_of(c, offsetof(cb_sample, p90_ms), 0, tmp);
-    r->p99_ms = median_of(c, offsetof(cb_sample, p99_ms), 0, tmp);
-    r->p999_ms = median_of(c, offsetof(cb_sample, p999_ms), 0, tmp);
-    r->max_ms = median_of(c, offsetof(cb_sample, max_ms), 0, tmp);
-  }
-  r->efficiency = c->wl->ideal == NULL ? NAN : r->wall.median > 0 ? c->ideal_s / r->wall.median : 0;
-  if (n >= 2 && r->cv > 0.10) r->flags |= CB_FLAG_CV;
-  if (r->errors) r->flags |= CB_FLAG_ERRORS;
-  for (unsigned i = 0; i < c->nreps; i++)
-    if (c->reps[i].timed_out) r->flags |= CB_FLAG_TIMEOUT;
-  if (c->cores && load > c->cores / 2.0) r->flags |= CB_FLAG_LOAD;
-  if (r->wall.median > 0 && r->server_cpu_s / r->wall.median > 0.9) r->flags |= CB_FLAG_SERVER;
-  /* CPU work beyond the cores: a cpu workload, or a mixed one that computes at all. */
-  int iof = cb_params_index(c->wl, "io_fraction");
-  int computes = c->wl->kind == CB_KIND_CPU || (c->wl->kind == CB_KIND_MIXED && (iof < 0 || c->params.v[iof] < 1));
-  if (computes && c->cores && c->eff_conc > c->cores) r->flags |= CB_FLAG_OVERSUB;
-cleanup:
-  free(tmp);
-  free(wall);
-  free(out);
-}
-
-/* A growable string for the CSV. */
-
-static char *csv_of(const cb_plan *plan) {
-  cb_sbuf b = { 0 };
-  cb_sb_printf(&b, "%s\n", cb_csv_header);
-  for (size_t i = 0; i < plan->n; i++) {
-    const cb_case *c = &plan->cases[i];
-    if (!c->nreps) continue;
-    cb_row r;
-    cb_row_of(c, plan->seed, &r);
-    char ideal[32] = "", eff[32] = "", rate[32] = "", achieved[32] = "", flags[128];
-    if (c->wl->ideal) {     /* empty, not 0, where there is no ideal */
-      snprintf(ideal, sizeof ideal, "%.6f", c->ideal_s);
-      snprintf(eff, sizeof eff, "%.4f", r.efficiency);
-    }
-    if (c->rate > 0) {
-      snprintf(rate, sizeof rate, "%.3f", c->rate);
-      snprintf(achieved, sizeof achieved, "%.3f", r.rate_achieved);
-    }
-    cb_flags_format(r.flags, flags, sizeof flags);
-    cb_sb_printf(&b, "%s,%s,%llu,%u,%s,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%u,%.6f,%.6f,%.0f,%.0f,%.0f,"
-              "%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%s,%016llx,%u,%.0f,%s,%s,%.0f,%.0f,%.0f,%.3f,%s\n",
-              c->wl->name, c->be->name, (unsigned long long)c->tasks, c->conc, c->params_str,
-              c->nreps, r.wall.median, r.wall.min, r.wall.max, r.wall.mean, r.wall.stddev, r.cv,
-              r.ci_lo, r.ci_hi, r.outliers, r.user_s, r.sys_s, r.peak_rss_kib, r.ctx_voluntary,
-              r.ctx_involuntary, r.p50_ms, r.p90_ms, r.p99_ms, r.p999_ms, r.max_ms,
-              (unsigned long long)r.errors, ideal, eff, (unsigned long long)r.checksum,
-              c->reps[0].workers, r.not_found, rate, achieved, r.peak_threads, r.peak_procs,
-              r.peak_fds, r.server_cpu_s, flags);
-  }
-  if (b.oom) { free(b.p); return NULL; }
-  return b.p;
-}
 
 static char *hex64(uint64_t v, char buf[17]) {
   snprintf(buf, 17, "%016llx", (unsigned long long)v);
@@ -219,10 +84,9 @@ static void models_json(cJSON *root, const cb_plan *plan) {
   }
 }
 
-static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
-  cb_row r;
+static cJSON *case_json(const cb_case *c, const cb_row *row) {
+  const cb_row r = *row;
   char hx[17];
-  cb_row_of(c, plan->seed, &r);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "workload", c->wl->name);
   cJSON_AddStringToObject(o, "backend", c->be->name);
@@ -285,8 +149,8 @@ static cJSON *case_json(const cb_case *c, const cb_plan *plan) {
     cJSON_AddNullToObject(o, "efficiency");
   }
   cJSON *fl = cJSON_AddArrayToObject(o, "flags");
-  for (unsigned i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
-    if (r.flags & (1u << i)) cJSON_AddItemToArray(fl, cJSON_CreateString(flag_names[i]));
+  for (unsigned i = 0; i < CB_NFLAGS; i++)
+    if (r.flags & (1u << i)) cJSON_AddItemToArray(fl, cJSON_CreateString(cb_flag_names[i]));
   cJSON_AddStringToObject(o, "checksum", hex64(r.checksum, hx));
   cJSON_AddBoolToObject(o, "checksum_stable", r.checksum_stable);
   if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
@@ -360,13 +224,15 @@ int cb_results_copy(const char *dir, const char *to) {
   return rc;
 }
 
-int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
+int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, const cb_machine *m,
                      int argc, char **argv, const char *status) {
-  char path[4096];
+  char path[4096], err[128];
   int rc = -ENOMEM;
-  char *csv = csv_of(plan), *json = NULL;
+  char *csv = NULL, *json = NULL;
   cJSON *root = cJSON_CreateObject();
-  if (!csv || !root) goto cleanup;
+  const cJSON **objs = malloc((plan->n ? plan->n : 1) * sizeof *objs);
+  size_t nobjs = 0;
+  if (!objs || !root) goto cleanup;
 
   cJSON_AddStringToObject(root, "concbench", CB_VERSION);
   cJSON_AddStringToObject(root, "status", status);
@@ -390,9 +256,15 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   models_json(root, plan);
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
-    if (plan->cases[i].nreps) cJSON_AddItemToArray(cases, case_json(&plan->cases[i], plan));
+    if (plan->cases[i].nreps) {
+      cJSON *o = case_json(&plan->cases[i], &rows[i]);
+      cJSON_AddItemToArray(cases, o);
+      objs[nobjs++] = o;
+    }
+  /* results.csv from the very objects results.json holds, through the one column table. */
+  csv = cb_csv_of_cases(objs, nobjs, err, sizeof err);
   json = cJSON_Print(root);
-  if (!json) goto cleanup;
+  if (!json || !csv) goto cleanup;
 
   char jpath[4096];
   snprintf(path, sizeof path, "%s/results.csv", dir);
@@ -408,6 +280,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
   json[jl] = '\0';
 
 cleanup:
+  free(objs);
   free(csv);
   free(json);
   cJSON_Delete(root);

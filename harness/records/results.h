@@ -1,53 +1,14 @@
-/* results.h: a case's row over its repetitions, and the results.csv / results.json writers. */
+/* results.h: writing a run's results.json and results.csv, and copying them (baselines). */
 #ifndef CB_RESULTS_H
 #define CB_RESULTS_H
 
 #include "plan.h"
-#include "stats.h"
+#include "rows.h"
+#include "columns.h"
 
-/* Validity flags: reasons to read a row with care. */
-enum {
-  CB_FLAG_CV = 1u << 0,          /* wall time varied by more than 10% between repetitions */
-  CB_FLAG_ERRORS = 1u << 1,      /* some tasks failed */
-  CB_FLAG_LOAD = 1u << 2,        /* the machine was busy (load average > cores / 2) at the start */
-  CB_FLAG_SERVER = 1u << 3,      /* the target server used over 90% of a core: it may be the bottleneck */
-  CB_FLAG_OVERSUB = 1u << 4,     /* CPU work asked at more concurrency than there are cores */
-  CB_FLAG_TIMEOUT = 1u << 5,     /* a repetition was stopped by --case-timeout */
-};
-
-/* One case summed up over its repetitions: the wall statistics with a bootstrap confidence
- * interval of the median, the medians of the other figures, errors summed over every repetition,
- * latency percentiles from the histogram merged over the repetitions. */
-typedef struct cb_row {
-  cb_stats wall;
-  double cv;
-  double ci_lo, ci_hi;   /* 95% confidence interval of the median wall time */
-  unsigned outliers;
-  double user_s, sys_s;
-  double peak_rss_kib;
-  double ctx_voluntary, ctx_involuntary;
-  double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;
-  double rate_achieved;
-  double peak_threads, peak_procs, peak_fds;
-  double server_cpu_s;
-  uint64_t errors;
-  double not_found;
-  double efficiency;     /* NaN when the workload has no ideal */
-  uint64_t checksum;
-  int checksum_stable;   /* every clean repetition gave the same checksum */
-  unsigned flags;        /* CB_FLAG_* */
-} cb_row;
-
-void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r);
-
-/* "cv;errors": the flags' names, joined by ';' (empty when none). */
-void cb_flags_format(unsigned flags, char *buf, size_t len);
-
-/* The CSV header: the names scripts and CI rely on (DESIGN.md), in order. */
-extern const char cb_csv_header[];
-
-/* Write DIR/results.csv and DIR/results.json atomically from the cases measured so far. */
-int cb_results_write(const char *dir, const cb_plan *plan, const cb_machine *m,
+/* Write DIR/results.csv and DIR/results.json atomically from the cases measured so far and their
+ * rows (rows[i] for plan->cases[i], cb_rows_compute). 0 or -errno. */
+int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, const cb_machine *m,
                      int argc, char **argv, const char *status);
 
 /* Copy DIR's results.csv and results.json to TO (created), each atomically. 0 or -errno. */

@@ -1,6 +1,5 @@
-/* export.c: `concbench export`: a run's results as Google Benchmark JSON, results.csv or a markdown table. */
+/* export.c: a run's results as Google Benchmark JSON, results.csv or a markdown table. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,157 +8,17 @@
 #include <string.h>
 #include <strings.h>
 #include <cjson/cJSON.h>
-#include "cmd.h"
+#include "export.h"
+#include "columns.h"
 #include "resread.h"
-#include "results.h"
 #include "stats.h"
 #include "util.h"
 #include "sbuf.h"
-
-static const char export_usage[] =
-  "usage: concbench export --format googlebenchmark|csv|md [-o FILE] [--aggregates-only] DIR\n"
-  "\n"
-  "Writes a run's results (DIR/results.json, or that file itself) in another format:\n"
-  "  googlebenchmark  Google Benchmark's JSON (--benchmark_format=json), for github-action-benchmark\n"
-  "                   (tool: googlecpp), Bencher (cpp_google) and google/benchmark's compare.py:\n"
-  "                   per case one entry per repetition, then its mean, median, stddev and cv.\n"
-  "                   Named <workload>/<backend>/c:<concurrency>/<params>; one iteration is one\n"
-  "                   repetition running every task, so real_time is its wall time and cpu_time\n"
-  "                   its user+system CPU, in microseconds; tasks, items_per_second (tasks per\n"
-  "                   wall second), peak_rss_kib, p50_ms, p99_ms, errors and efficiency as counters.\n"
-  "  csv              results.csv, regenerated from results.json (merged or older files too)\n"
-  "  md               a markdown table of the headline figures, one row per case\n"
-  "\n"
-  "options:\n"
-  "  -f, --format F        googlebenchmark, csv or md\n"
-  "  -o, --output FILE     write FILE (atomically) instead of standard output\n"
-  "      --aggregates-only googlebenchmark: only the mean, median, stddev and cv entries (as\n"
-  "                        --benchmark_report_aggregates_only); a case of one repetition keeps it\n"
-  "\n"
-  "Exit status: 0 fine; 2 bad usage or a missing or corrupt results file.\n";
 
 /* Google Benchmark's time unit for every entry: compare.py prints times as integers, so
  * microseconds keep three more digits than milliseconds would. */
 #define GB_UNIT "us"
 #define GB_PER_S 1e6
-
-/* ---- a growable string --------------------------------------------------------------------- */
-
-
-/* ---- results.csv from results.json --------------------------------------------------------- */
-
-/* Where each results.csv column lives in a case's JSON object (results.c's case_json), and how
- * results.c prints it. obj names a sub-object ("wall_s"), or an array whose first element holds
- * the value ("repetitions": workers is the first repetition's). fmt NULL: a string, or an array
- * of strings joined by ';' (flags). */
-typedef struct csv_col { const char *name, *obj, *key, *fmt; } csv_col;
-
-static const csv_col csv_cols[] = {
-  { "workload", NULL, "workload", NULL },
-  { "backend", NULL, "backend", NULL },
-  { "tasks", NULL, "tasks", "%.0f" },
-  { "concurrency", NULL, "concurrency", "%.0f" },
-  { "params", NULL, "params_str", NULL },
-  { "reps", NULL, "reps", "%.0f" },
-  { "wall_median_s", "wall_s", "median", "%.6f" },
-  { "wall_min_s", "wall_s", "min", "%.6f" },
-  { "wall_max_s", "wall_s", "max", "%.6f" },
-  { "wall_mean_s", "wall_s", "mean", "%.6f" },
-  { "wall_stddev_s", "wall_s", "stddev", "%.6f" },
-  { "wall_cv", "wall_s", "cv", "%.4f" },
-  { "wall_ci_lo_s", "wall_s", "ci95_lo", "%.6f" },
-  { "wall_ci_hi_s", "wall_s", "ci95_hi", "%.6f" },
-  { "outliers", "wall_s", "outliers", "%.0f" },
-  { "cpu_user_s", NULL, "cpu_user_s", "%.6f" },
-  { "cpu_sys_s", NULL, "cpu_sys_s", "%.6f" },
-  { "peak_rss_kib", NULL, "peak_rss_kib", "%.0f" },
-  { "ctx_voluntary", NULL, "ctx_voluntary", "%.0f" },
-  { "ctx_involuntary", NULL, "ctx_involuntary", "%.0f" },
-  { "p50_ms", NULL, "p50_ms", "%.3f" },
-  { "p90_ms", NULL, "p90_ms", "%.3f" },
-  { "p99_ms", NULL, "p99_ms", "%.3f" },
-  { "p999_ms", NULL, "p999_ms", "%.3f" },
-  { "max_ms", NULL, "max_ms", "%.3f" },
-  { "errors", NULL, "errors", "%.0f" },
-  { "ideal_s", NULL, "ideal_s", "%.6f" },
-  { "efficiency", NULL, "efficiency", "%.4f" },
-  { "checksum", NULL, "checksum", NULL },
-  { "workers", "repetitions", "workers", "%.0f" },
-  { "not_found", NULL, "not_found", "%.0f" },
-  { "rate_target", NULL, "rate_target", "%.3f" },
-  { "rate_achieved", NULL, "rate_achieved", "%.3f" },
-  { "peak_threads", NULL, "peak_threads", "%.0f" },
-  { "peak_procs", NULL, "peak_procs", "%.0f" },
-  { "peak_fds", NULL, "peak_fds", "%.0f" },
-  { "server_cpu_s", NULL, "server_cpu_s", "%.3f" },
-  { "flags", NULL, "flags", NULL },
-};
-#define NCOLS (sizeof csv_cols / sizeof csv_cols[0])
-
-static const cJSON *col_item(const cJSON *c, const csv_col *col) {
-  const cJSON *o = c;
-  if (col->obj) {
-    o = cJSON_GetObjectItemCaseSensitive(c, col->obj);
-    if (cJSON_IsArray(o)) o = cJSON_GetArrayItem(o, 0);
-  }
-  return cJSON_GetObjectItemCaseSensitive(o, col->key);
-}
-
-/* A string field as results.c writes it (raw); quoted only if it would break the row, which
- * nothing concbench writes does. */
-static void csv_str(cb_sbuf *b, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) { cb_sb_printf(b, "%s", s); return; }
-  cb_sb_printf(b, "\"");
-  for (; *s; s++) cb_sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-  cb_sb_printf(b, "\"");
-}
-
-static void csv_field(cb_sbuf *b, const cJSON *v, const csv_col *col) {
-  const cJSON *it;
-  if (col->fmt) {
-    /* null (no ideal time, NaN) and absent (closed loop has no rate) are both empty */
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) cb_sb_printf(b, col->fmt, v->valuedouble);
-  } else if (cJSON_IsString(v) && v->valuestring) {
-    csv_str(b, v->valuestring);
-  } else if (cJSON_IsArray(v)) {
-    cb_sbuf j = { 0 };
-    int first = 1;
-    cJSON_ArrayForEach(it, v)
-      if (cJSON_IsString(it) && it->valuestring) {
-        cb_sb_printf(&j, "%s%s", first ? "" : ";", it->valuestring);
-        first = 0;
-      }
-    if (j.p) csv_str(b, j.p);
-    b->oom |= j.oom;
-    free(j.p);
-  }
-}
-
-char *cb__results_csv(const cb_results *r, char *err, size_t len) {
-  cb_sbuf b = { 0 };
-  for (size_t k = 0; k < NCOLS; k++) cb_sb_printf(&b, "%s%s", k ? "," : "", csv_cols[k].name);
-  /* results.c owns the columns: a column added there and not here must fail loudly, not
-   * silently shift every field after it. */
-  if (b.p && strcmp(b.p, cb_csv_header) != 0) {
-    snprintf(err, len, "results.csv's columns changed (harness/results.c); export.c's table needs the same");
-    free(b.p);
-    return NULL;
-  }
-  cb_sb_printf(&b, "\n");
-  for (size_t i = 0; i < r->n; i++) {
-    for (size_t k = 0; k < NCOLS; k++) {
-      if (k) cb_sb_printf(&b, ",");
-      csv_field(&b, col_item(r->cases[i].json, &csv_cols[k]), &csv_cols[k]);
-    }
-    cb_sb_printf(&b, "\n");
-  }
-  if (b.oom || !b.p) {
-    snprintf(err, len, "out of memory");
-    free(b.p);
-    return NULL;
-  }
-  return b.p;
-}
 
 /* ---- Google Benchmark JSON ----------------------------------------------------------------- */
 
@@ -451,72 +310,25 @@ static char *md_table(const cb_results *r, char *err, size_t len) {
 
 /* ---- the command --------------------------------------------------------------------------- */
 
-enum { FMT_NONE, FMT_GB, FMT_CSV, FMT_MD };
-
-int cb_cmd_export(int argc, char **argv) {
-  enum { O_AGG = 256 };
-  static const struct option opts[] = {
-    { "format", required_argument, NULL, 'f' },
-    { "output", required_argument, NULL, 'o' },
-    { "aggregates-only", no_argument, NULL, O_AGG },
-    { "help", no_argument, NULL, 'h' },
-    { 0 },
-  };
-  const char *out_path = NULL;
+int cb_export(const char *path, int fmt, int aggregates_only, const char *out_path) {
   char err[1024];
-  int ch, fmt = FMT_NONE, aggregates_only = 0, status = 2;
+  int status = 2;
   char *text = NULL;
   cb_results r;
   memset(&r, 0, sizeof r);
-  optind = 1;
-  opterr = 0;   /* our own one-line messages */
-  while ((ch = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
-    switch (ch) {
-    case 'f':
-      if (strcmp(optarg, "googlebenchmark") == 0) fmt = FMT_GB;
-      else if (strcmp(optarg, "csv") == 0) fmt = FMT_CSV;
-      else if (strcmp(optarg, "md") == 0) fmt = FMT_MD;
-      else {
-        cb_errorf("export: unknown format '%s'; use googlebenchmark, csv or md", optarg);
-        return 2;
-      }
-      break;
-    case 'o': out_path = optarg; break;
-    case O_AGG: aggregates_only = 1; break;
-    case 'h': fputs(export_usage, stdout); return 0;
-    case ':': cb_errorf("export: %s needs a value; see concbench export --help", argv[optind - 1]); return 2;
-    default:  cb_errorf("export: unknown option '%s'; see concbench export --help", argv[optind - 1]); return 2;
-    }
-  }
-  if (fmt == FMT_NONE) {
-    cb_errorf("export: missing --format googlebenchmark, csv or md; usage: concbench export --format F [-o FILE] DIR");
-    return 2;
-  }
-  if (optind >= argc) {
-    cb_errorf("export: missing DIR, the directory of a run (results.json); usage: concbench export --format F [-o FILE] DIR");
-    return 2;
-  }
-  if (optind + 1 < argc) {
-    cb_errorf("export: unexpected argument '%s'; usage: concbench export --format F [-o FILE] DIR", argv[optind + 1]);
-    return 2;
-  }
-  if (out_path && !*out_path) {
-    cb_errorf("export: -o needs a file name");
-    return 2;
-  }
-  if (cb_results_read(argv[optind], &r, err, sizeof err) < 0) {
+  if (cb_results_read(path, &r, err, sizeof err) < 0) {
     cb_errorf("export: %s", err);
     return 2;
   }
-  text = fmt == FMT_GB ? gb_json(&r, aggregates_only, err, sizeof err)
-       : fmt == FMT_CSV ? cb__results_csv(&r, err, sizeof err)
+  text = fmt == CB_EXPORT_GB ? gb_json(&r, aggregates_only, err, sizeof err)
+       : fmt == CB_EXPORT_CSV ? cb_results_csv(&r, err, sizeof err)
        : md_table(&r, err, sizeof err);
   if (!text) {
     cb_errorf("export: %s", err);
     goto cleanup;
   }
   size_t len = strlen(text);
-  if (fmt == FMT_GB) text[len++] = '\n';   /* replaces the terminator: end the file with a newline */
+  if (fmt == CB_EXPORT_GB) text[len++] = '\n';   /* replaces the terminator: end the file with a newline */
   if (out_path) {
     int rc = cb_write_atomic(out_path, text, len);
     if (rc < 0) {

@@ -1,0 +1,24 @@
+/* compare.h: two runs compared case by case: the ratio of median wall times with a bootstrap
+ * interval and a Mann-Whitney U test, and a verdict per case. */
+#ifndef CB_COMPARE_H
+#define CB_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { CB_COMPARE_TABLE, CB_COMPARE_MD, CB_COMPARE_JSON } cb_compare_format;
+
+typedef struct cb_compare_cfg {
+  double threshold, alpha;
+  uint64_t seed;
+  cb_compare_format format;
+  int force;
+  const char *baseline;      /* --baseline NAME, or NULL */
+} cb_compare_cfg;
+
+/* Compare NEW (cur) with BASE (base): run directories or results.json files. Prints the
+ * comparison in cfg->format on stdout and each regression on stderr; returns the exit status: 0
+ * nothing regressed, 1 something did, 2 bad input. */
+int cb_compare(const cb_compare_cfg *cfg, const char *base, const char *cur);
+
+#endif

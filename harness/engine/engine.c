@@ -1,0 +1,228 @@
+/* engine.c: the run engine: limits checked, directories made, repetitions measured in rounds, the
+ * target server started and replaced, rows computed and results written after every round. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine.h"
+#include "capacity.h"
+#include "clock.h"
+#include "results.h"
+#include "runner.h"
+#include "util.h"
+
+static int fail(cb_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(cb_engine *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->err, sizeof e->err, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* What the machine cannot give, refused before anything runs or is written. */
+static int check_plan(cb_engine *e) {
+  const cb_plan *plan = e->plan;
+  cb_capacity_raise_nofile();
+  for (size_t i = 0; i < plan->n; i++) {
+    const cb_case *c = &plan->cases[i];
+    int seen = 0;
+    for (size_t j = 0; j < i && !seen; j++) seen = plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc;
+    if (!seen && cb_capacity_check(c, e->err, sizeof e->err) != 0) return -1;
+    /* Producers and consumers must all be in flight at once, or they wait on each other forever. */
+    if ((c->wl->flags & CB_WL_ALL_AT_ONCE) && !(c->be->flags & CB_BACKEND_SERIAL) && c->eff_conc < c->tasks)
+      return fail(e, "%s runs %llu tasks that must all be in flight at once, but -c is %u on %s; "
+                  "give -c %llu or more, or fewer tasks (concbench list)", c->wl->name,
+                  (unsigned long long)c->tasks, c->conc, c->be->name, (unsigned long long)c->tasks);
+  }
+  return 0;
+}
+
+/* The results directory, DIR/output when a workload writes there, and one private temporary
+ * directory for the run (removed by cb_engine_free however the run ends). */
+static int make_dirs(cb_engine *e) {
+  int rc, output = 0, tmp = 0;
+  if (e->o.outdir) snprintf(e->outdir, sizeof e->outdir, "%s", e->o.outdir);
+  else cb_results_dirname("", e->outdir, sizeof e->outdir);
+  if ((rc = cb_mkdirs(e->outdir)) != 0)
+    return fail(e, "cannot create the results directory %s: %s", e->outdir, strerror(-rc));
+  for (size_t i = 0; i < e->plan->n; i++) {
+    output |= (e->plan->cases[i].wl->flags & CB_WL_OUTPUT) != 0;
+    tmp |= (e->plan->cases[i].wl->flags & CB_WL_TMPDIR) != 0;
+  }
+  if (output) {
+    char odir[PATH_MAX + 8];
+    snprintf(odir, sizeof odir, "%s/output", e->outdir);
+    if ((rc = cb_mkdirs(odir)) != 0) return fail(e, "cannot create %s: %s", odir, strerror(-rc));
+  }
+  if (tmp) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    snprintf(e->tmpdir, sizeof e->tmpdir, "%s/concbench-%d-XXXXXX", base, (int)getpid());
+    if (!mkdtemp(e->tmpdir)) {
+      e->tmpdir[0] = '\0';
+      return fail(e, "cannot create a temporary directory in %s: %s; set TMPDIR to a writable directory", base,
+                  strerror(errno));
+    }
+  }
+  return 0;
+}
+
+int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb_engine_opts *o) {
+  memset(e, 0, sizeof *e);
+  e->plan = plan;
+  e->m = *m;
+  e->o = *o;
+  e->status = CB_ENGINE_READY;
+  if (!(e->rows = calloc(plan->n ? plan->n : 1, sizeof *e->rows))) return fail(e, "out of memory for the rows");
+  if (check_plan(e) != 0) return -1;
+  return make_dirs(e);
+}
+
+void cb_engine_stop(cb_engine *e) { e->stop = 1; }
+
+size_t cb_engine_kept(const cb_engine *e) {
+  size_t kept = 0;
+  for (size_t i = 0; i < e->plan->n; i++) kept += e->plan->cases[i].nreps;
+  return kept;
+}
+
+void cb_engine_free(cb_engine *e) {
+  cb_target_stop(&e->target);
+  if (e->tmpdir[0]) cb_rmtree(e->tmpdir);
+  e->tmpdir[0] = '\0';
+  free(e->rows);
+  e->rows = NULL;
+}
+
+/* Where the run stands, for the caller's progress callback. */
+typedef struct round_state {
+  int64_t started;
+  size_t done, total;
+} round_state;
+
+static void tell(cb_engine *e, const round_state *rs, cb_engine_event ev, const cb_case *c, int warm,
+                 const cb_sample *s, const char *note) {
+  if (!e->o.progress) {
+    if (ev == CB_ENGINE_NOTE) cb_errorf("run: %s", note);
+    return;
+  }
+  cb_engine_progress p = { .event = ev, .c = c, .warm = warm, .sample = s, .note = note, .done = rs->done,
+                           .total = rs->total, .elapsed_s = (double)(cb_now_ns() - rs->started) / 1e9 };
+  e->o.progress(e->o.arg, &p);
+}
+
+/* The target server c needs, started (or replaced when another configuration runs). 0, or -1
+ * with e->err. */
+static int ensure_server(cb_engine *e, const cb_case *c) {
+  if (!(c->wl->flags & CB_WL_SERVER)) return 0;
+  cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
+  if (c->wl->server) c->wl->server(&c->params, &so);
+  if (cb_target_matches(&e->target, &so)) return 0;
+  cb_target_stop(&e->target);
+  return cb_target_start(&e->target, &so, e->err, sizeof e->err);
+}
+
+/* One repetition of c: counted into c->reps, or a warm-up measured and dropped. 0, -EINTR, or
+ * another negative error when no measurement process could start. */
+static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm) {
+  cb_measure_env env = { .stack_size = e->o.stack_size, .outdir = e->outdir, .target = &e->target,
+                         .tmpdir = e->tmpdir[0] ? e->tmpdir : NULL, .unit_s = e->m.unit_s,
+                         .case_timeout_s = e->o.case_timeout_s };
+  cb_sample scratch_s, *s = warm ? &scratch_s : &c->reps[c->nreps];
+  int rc;
+  if (warm) {
+    /* Measured like the others, then dropped: nothing of it reaches the results. */
+    cb_case scratch = *c;
+    scratch.lat = scratch.svc = NULL;
+    memset(scratch.ops, 0, sizeof scratch.ops);
+    rc = cb_runner_measure(&scratch, &env, s);
+    free(scratch.lat);
+    free(scratch.svc);
+    for (int k = 0; k < CB_OP_KINDS; k++) free(scratch.ops[k]);
+  } else {
+    rc = cb_runner_measure(c, &env, s);
+  }
+  if (rc != 0) return rc;
+  char how[96], note[512];
+  if (cb_target_ended(&e->target, how, sizeof how)) {
+    /* Its requests failed (counted as errors); the next case gets a server of its own. */
+    snprintf(note, sizeof note, "the target server %s during %s on %s, c=%u; a new one starts for the next case",
+             how, c->wl->name, c->be->name, c->conc);
+    tell(e, rs, CB_ENGINE_NOTE, c, warm, NULL, note);
+    if (!s->err[0]) snprintf(s->err, sizeof s->err, "the target server %s meanwhile", how);
+  }
+  if (!warm) c->nreps++;
+  return 0;
+}
+
+/* One round over every case, starting at case `first`. 0 to go on, -1 to end the run (status set). */
+static int run_round(cb_engine *e, round_state *rs, unsigned first, int warm) {
+  cb_plan *plan = e->plan;
+  for (size_t k = 0; k < plan->n; k++) {
+    if (e->stop || cb_interrupted) {
+      e->status = CB_ENGINE_STOPPED;
+      return -1;
+    }
+    cb_case *c = &plan->cases[(k + first) % plan->n];
+    tell(e, rs, CB_ENGINE_REP_START, c, warm, NULL, NULL);
+    if (ensure_server(e, c) != 0) {
+      e->status = CB_ENGINE_FAILED;
+      return -1;
+    }
+    int rc = measure_one(e, rs, c, warm);
+    if (rc == -EINTR) {
+      e->status = CB_ENGINE_STOPPED;
+      return -1;
+    }
+    if (rc != 0) {
+      const char *hint = cb_err_hint(rc);
+      fail(e, "cannot start a measurement process: %s; %s", strerror(-rc),
+           hint ? hint : "lower -c or raise the process limit (ulimit -u)");
+      e->status = CB_ENGINE_FAILED;
+      return -1;
+    }
+    rs->done++;
+    tell(e, rs, CB_ENGINE_REP_END, c, warm, warm ? NULL : &c->reps[c->nreps - 1], NULL);
+  }
+  return 0;
+}
+
+/* Rows once, then both files from them. 0, or -1 with e->err. */
+static int write_results(cb_engine *e, unsigned r, int last) {
+  if (e->status == CB_ENGINE_FAILED) last = 0;
+  cb_plan_learn(e->plan, &e->m);
+  cb_rows_compute(e->plan, e->rows);
+  int rc = cb_results_write(e->outdir, e->plan, e->rows, &e->m, e->o.argc, e->o.argv, last ? "complete" : "partial");
+  if (rc == 0) return 0;
+  if (e->status == CB_ENGINE_FAILED) return -1;   /* the first failure is the one to tell */
+  return fail(e, "cannot write results to %s: %s; %s", e->outdir, strerror(-rc),
+              r ? "the previous round's results there are intact; free some space or choose another -o"
+                : "free some space or choose another -o");
+}
+
+cb_engine_status cb_engine_run(cb_engine *e) {
+  cb_plan *plan = e->plan;
+  round_state rs = { .started = cb_now_ns(), .total = plan->n * (plan->reps + e->o.warmup) };
+  cb_runner_signals();
+  e->status = CB_ENGINE_COMPLETE;
+  for (unsigned rr = 0; rr < e->o.warmup + plan->reps; rr++) {
+    int warm = rr < e->o.warmup;
+    unsigned r = warm ? rr : rr - e->o.warmup;
+    int rc = run_round(e, &rs, rr, warm);
+    if (warm && rc == 0) continue;
+    if (warm) break;     /* stopped before anything counted: nothing to write */
+    /* Whatever has been measured is on disk after every round, an interrupted one included. */
+    if (write_results(e, r, rc == 0 && r + 1 == plan->reps) != 0) {
+      e->status = CB_ENGINE_FAILED;
+      break;
+    }
+    if (rc != 0) break;
+  }
+  if (e->status == CB_ENGINE_STOPPED) e->signal = cb_interrupted > 0 ? cb_interrupted : 0;
+  cb_target_stop(&e->target);
+  cb_rows_compute(plan, e->rows);
+  return e->status;
+}
