@@ -19,6 +19,11 @@
   X(queue)           \
   X(mixed)
 
+/* What `run -w` defaults to: one workload that waits and one that computes. */
+#define DEFAULT_WORKLOADS(X) \
+  X(sleep)                   \
+  X(cpu)
+
 #define DECLARE_BACKEND(n) extern const cb_backend cb_backend_##n;
 #define DECLARE_WORKLOAD(n) extern const cb_workload cb_workload_##n;
 #define ENTRY_BACKEND(n) &cb_backend_##n,
@@ -28,9 +33,11 @@ WORKLOADS(DECLARE_WORKLOAD)
 
 static const cb_backend *const backends[] = { BACKENDS(ENTRY_BACKEND) NULL };
 static const cb_workload *const workloads[] = { WORKLOADS(ENTRY_WORKLOAD) NULL };
+static const cb_workload *const default_workloads[] = { DEFAULT_WORKLOADS(ENTRY_WORKLOAD) NULL };
 
 const cb_backend *const *cb_backends(void) { return backends; }
 const cb_workload *const *cb_workloads(void) { return workloads; }
+const cb_workload *const *cb_workloads_default(void) { return default_workloads; }
 
 const cb_backend *cb_backend_find(const char *name) {
   for (const cb_backend *const *b = backends; *b; b++)

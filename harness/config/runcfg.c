@@ -9,8 +9,7 @@
 void cb_cfg_defaults(cb_run_cfg *cfg) {
   memset(cfg, 0, sizeof *cfg);
   for (const cb_backend *const *b = cb_backends(); *b && cfg->nbe < CB_MAX_LIST; b++) cfg->be[cfg->nbe++] = *b;
-  cfg->wl[cfg->nwl++] = cb_workload_find("sleep");
-  cfg->wl[cfg->nwl++] = cb_workload_find("cpu");
+  for (const cb_workload *const *w = cb_workloads_default(); *w && cfg->nwl < CB_MAX_LIST; w++) cfg->wl[cfg->nwl++] = *w;
   cfg->tasks = 100;
   cfg->conc[cfg->nconc++] = 10;
   cfg->reps = 3;

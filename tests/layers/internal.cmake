@@ -1,0 +1,17 @@
+# internal.cmake: a layer's internal header (harness/LAYER/LAYER_int.h, its cb__ calls) is included
+# only by that layer's own files, white-box tests and fuzz targets. Run by ctest (test layers_internal).
+file(GLOB_RECURSE _srcs RELATIVE ${SRC} ${SRC}/harness/*.c ${SRC}/harness/*.h ${SRC}/backends/*.c ${SRC}/backends/*.h ${SRC}/workloads/*.c)
+set(_bad "")
+foreach(_f IN LISTS _srcs)
+  file(STRINGS ${SRC}/${_f} _incs REGEX "^#include \"[a-z_]+_int\\.h\"")
+  foreach(_inc IN LISTS _incs)
+    string(REGEX REPLACE "^#include \"([a-z_]+)_int\\.h\".*" "\\1" _layer "${_inc}")
+    if(NOT _f MATCHES "^harness/${_layer}/")
+      list(APPEND _bad "${_f} includes ${_layer}_int.h")
+    endif()
+  endforeach()
+endforeach()
+if(_bad)
+  message(FATAL_ERROR "internal headers used outside their layer: ${_bad}")
+endif()
+message(STATUS "every LAYER_int.h is included only inside its layer")
