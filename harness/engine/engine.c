@@ -223,6 +223,5 @@ cb_engine_status cb_engine_run(cb_engine *e) {
   }
   if (e->status == CB_ENGINE_STOPPED) e->signal = cb_interrupted > 0 ? cb_interrupted : 0;
   cb_target_stop(&e->target);
-  cb_rows_compute(plan, e->rows);
   return e->status;
 }
