@@ -503,7 +503,9 @@ void tu_csv_load(tu_csv *t, const char *path) {
   memset(t, 0, sizeof *t);
   snprintf(t->path, sizeof t->path, "%s", path);
   t->text = tu_read_file(path, NULL);
-  char *p = t->text;
+  t->buf = strdup(t->text);
+  assert_non_null(t->buf);
+  char *p = t->buf;
   if (!*p) fail_msg("%s is empty", path);
   t->hdr = csv_line(&p, &t->ncols);
   if (!t->hdr) fail_msg("%s: the header is not a line of CSV", path);
@@ -528,6 +530,7 @@ void tu_csv_free(tu_csv *t) {
   free(t->hdr);
   for (int i = 0; i < t->nrows; i++) free(t->rows[i]);
   free(t->rows);
+  free(t->buf);
   free(t->text);
   memset(t, 0, sizeof *t);
 }

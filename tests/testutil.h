@@ -166,7 +166,8 @@ int tu_resfx_teardown(void **state);
  * name. */
 typedef struct tu_csv {
   char path[256];
-  char *text;               /* the file; the fields point into it */
+  char *text;               /* the file as it was read */
+  char *buf;                /* a copy of it split into the fields */
   char **hdr;               /* the column names */
   int ncols;
   char ***rows;             /* the rows after the header */
