@@ -121,7 +121,7 @@ void tu_expect_usage_error(const tu_proc *p);
 typedef struct tu_cli {
   const char *bin;          /* tu_bin() */
   char dir[64];             /* a fresh temporary directory, removed by tu_cli_fini */
-  char out[96];             /* dir/out: what an "@OUT" argument stands for; not created */
+  char out[128];            /* dir/out: what an "@OUT" argument stands for; not created */
   tu_opts opts;             /* how every run is made; .out is out */
   long timeout_ms;          /* how long a run may take before it is killed */
   int reap;                 /* runs are made as our child subreaper, what they leave counted */
