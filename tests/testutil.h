@@ -202,8 +202,8 @@ typedef struct tu_jobdef {
 } tu_jobdef;
 
 /* Set job up for d, run it on be, and sum it up into s when given. The backend's return code
- * (job->err says why it failed); when the job cannot be set up, cb_job_init's, job->err saying
- * so and job left to cb_job_free harmlessly. No assertion: forked checks call it. */
+ * (job->err says why it failed); when the job cannot be set up, cb_job_init's, with job->sh NULL,
+ * job->err saying so and cb_job_free harmless. No assertion: forked checks call it. */
 int tu_job_try(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s);
 /* tu_job_try, failing the test (with job->err) unless the job was set up and the backend
  * returned 0. The caller reads job->sh->rec and cb_job_frees the job. */
