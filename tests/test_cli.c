@@ -268,24 +268,10 @@ static void interrupted(void **state, const char *const *args) {
 
   /* Orphans either belong to the dead concbench still or have been reparented to us; give
    * the kernel a moment to finish off the ones that die with their parent. */
-  const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
-  char its_left[512], our_left[512];
-  int n = 0;
-  for (int i = 0; i < 30; i++) {
-    tu_reap();
-    n = tu_procs(&its, NULL, its_left, sizeof its_left) + tu_procs(&ours, NULL, our_left, sizeof our_left);
-    if (n == 0) break;
-    tu_sleep_ms(10);
-  }
-  if (n > 0) {
-    /* Do not leave them running past the test either. */
-    tu_kill_procs(&its);
-    tu_kill_procs(&ours);
-    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    fail_msg("%d process(es) outlived the interrupted concbench:%s%s", n, its_left, our_left);
-  }
-  tu_reap();
+  char left[1024];
+  int n = tu_left_behind(pid, 300, left, sizeof left);
   prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  if (n > 0) fail_msg("%d process(es) outlived the interrupted concbench:%s", n, left);
   tu_expect_exit(&c->cmd, 130);
   if (took > 2000) fail_msg("took %lld ms to exit after SIGINT", (long long)took);
 }

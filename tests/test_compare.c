@@ -33,12 +33,8 @@ typedef struct fx {
 
 static int fx_setup(void **state) {
   static const char *const no_baselines[] = { "CB_BASELINES", NULL };
-  fx *f = calloc(1, sizeof *f);
+  fx *f = tu_cli_new(sizeof *f, "compare");
   if (!f) return -1;
-  if (tu_cli_init(&f->cli, "compare") != 0) {
-    free(f);
-    return -1;
-  }
   f->cli.opts.sub = "compare";
   f->cli.opts.env = no_baselines;
   snprintf(f->base, sizeof f->base, "%s/base.json", f->cli.dir);

@@ -189,12 +189,8 @@ typedef struct clifx {
 } clifx;
 
 static int clifx_setup(void **state) {
-  clifx *c = calloc(1, sizeof *c);
+  clifx *c = tu_cli_new(sizeof *c, "crawl");
   if (!c) return -1;
-  if (tu_cli_init(&c->cli, "crawl") != 0) {
-    free(c);
-    return -1;
-  }
   snprintf(c->tmp, sizeof c->tmp, "%s/tmp", c->cli.dir);
   if (mkdir(c->tmp, 0700) != 0) return -1;
   snprintf(c->env_tmp, sizeof c->env_tmp, "TMPDIR=%s", c->tmp);

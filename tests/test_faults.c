@@ -43,14 +43,8 @@ typedef struct fx {
 } fx;
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (tu_cli_init(&f->cli, "faults") != 0) {
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  *state = tu_cli_new(sizeof(fx), "faults");
+  return *state ? 0 : -1;
 }
 
 static int fx_teardown(void **state) {
@@ -84,21 +78,9 @@ static void fx_spawn(fx *f, const char *const *args, const char *const *env) {
 
 /* After the run ended: neither its children nor anything reparented to us is left. */
 static void expect_nothing_left(fx *f) {
-  const tu_procq its = { .ppid = f->cli.cmd.pid }, ours = { .ppid = getpid() };
-  char its_left[512], our_left[512];
-  int n = 0;
-  /* The kernel may take a moment to finish off what dies with its parent. */
-  for (int i = 0; i < 50; i++) {
-    tu_reap();
-    n = tu_procs(&its, NULL, its_left, sizeof its_left) + tu_procs(&ours, NULL, our_left, sizeof our_left);
-    if (n == 0) break;
-    tu_sleep_ms(10);
-  }
-  if (n > 0) {
-    tu_kill_procs(&its);
-    tu_kill_procs(&ours);
-    fail_msg("%d process(es) outlived concbench:%s%s", n, its_left, our_left);
-  }
+  char left[1024];
+  int n = tu_left_behind(f->cli.cmd.pid, 500, left, sizeof left);
+  if (n > 0) fail_msg("%d process(es) outlived concbench:%s", n, left);
 }
 
 /* ---- reading /proc and results --------------------------------------------------------------- */

@@ -48,12 +48,8 @@ typedef struct tc {
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static int setup(void **state) {
-  tc *t = calloc(1, sizeof *t);
+  tc *t = tu_cli_new(sizeof *t, "plot");
   if (!t) return -1;
-  if (tu_cli_init(&t->cli, "plot") != 0) {
-    free(t);
-    return -1;
-  }
   t->cli.opts.sub = "plot";
   t->cli.timeout_ms = RUN_TIMEOUT_MS;
   snprintf(t->run, sizeof t->run, "%s/run", t->cli.dir);

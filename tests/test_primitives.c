@@ -39,12 +39,8 @@ typedef struct cli {
 } cli;
 
 static cli *cli_new(void) {
-  cli *c = calloc(1, sizeof *c);
+  cli *c = tu_cli_new(sizeof *c, "prim");
   if (!c) return NULL;
-  if (tu_cli_init(&c->cli, "prim") != 0) {
-    free(c);
-    return NULL;
-  }
   c->cli.timeout_ms = RUN_TIMEOUT_MS;
   c->cli.reap = 1;   /* what a run leaves behind lands on us, is counted, then killed */
   return c;

@@ -33,14 +33,8 @@ typedef struct fx {
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (tu_cli_init(&f->cli, "report") != 0) {
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  *state = tu_cli_new(sizeof(fx), "report");
+  return *state ? 0 : -1;
 }
 
 static int fx_teardown(void **state) {

@@ -384,19 +384,23 @@ int tu_cli_init(tu_cli *c, const char *name) {
   return 0;
 }
 
+void *tu_cli_new(size_t size, const char *name) {
+  tu_cli *c = calloc(1, size < sizeof *c ? sizeof *c : size);
+  if (c && tu_cli_init(c, name) != 0) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
 int tu_cli_fini(tu_cli *c) {
   tu_proc_free(&c->cmd);
   return c->dir[0] ? tu_rmtree(c->dir) : 0;
 }
 
 int tu_cli_setup(void **state, const char *name) {
-  tu_cli *c = calloc(1, sizeof *c);
-  if (!c || tu_cli_init(c, name) != 0) {
-    free(c);
-    return -1;
-  }
-  *state = c;
-  return 0;
+  *state = tu_cli_new(sizeof(tu_cli), name);
+  return *state ? 0 : -1;
 }
 
 int tu_cli_teardown(void **state) {
@@ -628,6 +632,26 @@ int tu_lingering(const tu_procq *q, long ms, char *what, size_t cap) {
     if (n <= 0 || tu_now_ms() >= end) return n;
     tu_sleep_ms(10);
   }
+}
+
+int tu_left_behind(pid_t pid, long ms, char *what, size_t cap) {
+  const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
+  char mine[512];
+  int n = 0;
+  /* The kernel may take a moment to finish off what dies with its parent. */
+  for (int64_t end = tu_now_ms() + ms;; tu_sleep_ms(10)) {
+    tu_reap();
+    n = tu_procs(&its, NULL, what, cap) + tu_procs(&ours, NULL, mine, sizeof mine);
+    if (n == 0 || tu_now_ms() >= end) break;
+  }
+  if (n > 0) {
+    /* Do not leave them running past the test either. */
+    tu_kill_procs(&its);
+    tu_kill_procs(&ours);
+    size_t used = strlen(what);
+    snprintf(what + used, cap - used, "%s", mine);
+  }
+  return n;
 }
 
 void tu_kill_procs(const tu_procq *q) {

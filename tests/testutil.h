@@ -132,6 +132,9 @@ typedef struct tu_cli {
 
 /* c set up with a fresh /tmp/cb-test-NAME-XXXXXX: 0, or -1 (no assertion: setups call it). */
 int tu_cli_init(tu_cli *c, const char *name);
+/* A test's fixture of size bytes, zeroed, that starts with a tu_cli set up by tu_cli_init; NULL
+ * when that fails. free it after tu_cli_fini. */
+void *tu_cli_new(size_t size, const char *name);
 /* A run still going killed, its output freed, the directory removed: 0 or -1. */
 int tu_cli_fini(tu_cli *c);
 /* The cmocka setup and teardown of a test whose state is a tu_cli: 0 or -1. */
@@ -226,6 +229,10 @@ typedef struct tu_procq {
 int tu_procs(const tu_procq *q, pid_t *first, char *what, size_t cap);
 /* Reap our zombies and give the processes matching q up to ms to go: how many are left. */
 int tu_lingering(const tu_procq *q, long ms, char *what, size_t cap);
+/* After the run pid, with us its child subreaper: its children and ours (reaped meanwhile), given up
+ * to ms to go. How many are left, " PID COMM (STATE)" of each into what (cap bytes); those are
+ * killed. */
+int tu_left_behind(pid_t pid, long ms, char *what, size_t cap);
 /* SIGKILL the processes matching q until none is left (a bounded number of rounds), reaping. */
 void tu_kill_procs(const tu_procq *q);
 /* Reap every child of ours that has ended. */
