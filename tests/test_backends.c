@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "registry.h"
 #include "clock.h"
+#include "testutil.h"
 
 /* A workload that parks on every third task (so the uv backend really switches) and computes a
  * little on every task, so its contribution depends on the index. */
@@ -53,16 +54,12 @@ static void exactly_once(void **state) {
         cb_job job;
         cb_job_summary s;
         uint32_t conc = ((*b)->flags & CB_BACKEND_SERIAL) ? 1 : cs[j];
-        assert_int_equal(cb_job_init(&job, &probe, NULL, ns[i], conc, 0), 0);
-        int rc = (*b)->run(&job);
-        if (rc) print_error("%s n=%llu c=%u: %s\n", (*b)->name, (unsigned long long)ns[i], conc, job.err);
-        assert_int_equal(rc, 0);
+        tu_job_run(&job, *b, &(tu_jobdef){ .wl = &probe, .tasks = ns[i], .conc = cs[j] }, &s);
         for (uint64_t k = 0; k < ns[i]; k++) {
           assert_int_equal(job.sh->rec[k].runs, 1);
           assert_int_equal(job.sh->rec[k].status, 0);
           assert_true(job.sh->rec[k].end_ns >= job.sh->rec[k].start_ns);
         }
-        cb_job_summarize(&job, &s);
         assert_int_equal(s.done, ns[i]);
         assert_int_equal(s.errors, 0);
         assert_true(s.checksum == probe_expected(ns[i]));
@@ -86,15 +83,11 @@ static const cb_workload crasher = {
 };
 
 static void fork_crash_is_an_error_not_a_hang(void **state) {
-  const cb_backend *fork_be = cb_backend_find("fork");
   cb_job job;
   cb_job_summary s;
-  assert_non_null(fork_be);
-  assert_int_equal(cb_job_init(&job, &crasher, NULL, 40, 3, 0), 0);
   int64_t t0 = cb_now_ns();
-  assert_int_equal(fork_be->run(&job), 0);
+  tu_job_run(&job, tu_backend("fork"), &(tu_jobdef){ .wl = &crasher, .tasks = 40, .conc = 3 }, &s);
   assert_true(cb_now_ns() - t0 < 10 * (int64_t)1000000000);
-  cb_job_summarize(&job, &s);
   assert_int_equal(s.errors, 1);
   assert_int_equal(s.done, 39);
   assert_int_equal(job.sh->rec[5].runs, 0);
@@ -116,9 +109,7 @@ static void task_errors_are_counted(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
     cb_job job;
     cb_job_summary s;
-    assert_int_equal(cb_job_init(&job, &failer, NULL, 20, 4, 0), 0);
-    assert_int_equal((*b)->run(&job), 0);
-    cb_job_summarize(&job, &s);
+    tu_job_run(&job, *b, &(tu_jobdef){ .wl = &failer, .tasks = 20, .conc = 4 }, &s);
     assert_int_equal(s.errors, 5);
     assert_int_equal(s.done, 15);
     assert_int_equal(job.sh->rec[1].status, -EIO);
@@ -137,16 +128,13 @@ static const cb_workload sleeper = {
 };
 
 static double timed_sleeps(const char *backend, uint64_t n, uint32_t conc, double ms) {
-  const cb_backend *be = cb_backend_find(backend);
+  const cb_backend *be = tu_backend(backend);
   cb_params p = { .v = { ms } };
   cb_job job;
   cb_job_summary s;
-  assert_non_null(be);
-  assert_int_equal(cb_job_init(&job, &sleeper, &p, n, conc, 0), 0);
   int64_t t0 = cb_now_ns();
-  assert_int_equal(be->run(&job), 0);
+  tu_job_run(&job, be, &(tu_jobdef){ .wl = &sleeper, .params = &p, .tasks = n, .conc = conc }, &s);
   double wall = (double)(cb_now_ns() - t0) / 1e9;
-  cb_job_summarize(&job, &s);
   assert_int_equal(s.errors, 0);
   /* No task may wake before its delay. */
   for (uint64_t i = 0; i < n; i++)
@@ -199,10 +187,9 @@ static void uv_thousands_of_coroutines(void **state) {
   cb_params p = { .v = { (double)n } };
   cb_job job;
   cb_job_summary s;
-  assert_int_equal(cb_job_init(&job, &gatherer, &p, n, (uint32_t)n, 64 * 1024), 0);
-  job.state = &started;
-  assert_int_equal(cb_backend_find("uv")->run(&job), 0);
-  cb_job_summarize(&job, &s);
+  const tu_jobdef d = { .wl = &gatherer, .params = &p, .state = &started, .tasks = n, .conc = (uint32_t)n,
+                        .stack = 64 * 1024 };
+  tu_job_run(&job, tu_backend("uv"), &d, &s);
   assert_int_equal(s.errors, 0);
   assert_int_equal(job.workers, n);
   cb_job_free(&job);
@@ -228,9 +215,7 @@ static void stack_size_option(void **state) {
   for (size_t k = 0; k < 2; k++) {
     cb_job job;
     cb_job_summary s;
-    assert_int_equal(cb_job_init(&job, &deep, NULL, 50, 10, 128 * 1024), 0);
-    assert_int_equal(cb_backend_find(names[k])->run(&job), 0);
-    cb_job_summarize(&job, &s);
+    tu_job_run(&job, tu_backend(names[k]), &(tu_jobdef){ .wl = &deep, .tasks = 50, .conc = 10, .stack = 128 * 1024 }, &s);
     assert_int_equal(s.errors, 0);
     cb_job_free(&job);
   }

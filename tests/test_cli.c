@@ -21,47 +21,10 @@
 #include "testutil.h"
 #include "util.h"
 
-#define RUN_TIMEOUT_MS 30000
+/* CB_BIN, a fresh temporary directory and the last run; "@OUT" in arguments stands for dir/out. */
+typedef tu_cli cli;
 
-/* ---- running the binary ----------------------------------------------------------------- */
-
-typedef struct cli {
-  const char *bin;
-  char dir[64];            /* a fresh temporary directory */
-  char out[80];            /* dir/out: what -o names; not created by the test */
-  tu_proc cmd;             /* the last run; "@OUT" in its arguments stands for out */
-} cli;
-
-static int cli_setup(void **state) {
-  cli *c = calloc(1, sizeof *c);
-  if (!c) return -1;
-  c->bin = tu_bin();
-  if (tu_tmpdir(c->dir, sizeof c->dir, "cli") != 0) {
-    free(c);
-    return -1;
-  }
-  snprintf(c->out, sizeof c->out, "%s/out", c->dir);
-  *state = c;
-  return 0;
-}
-
-static int cli_teardown(void **state) {
-  cli *c = *state;
-  if (!c) return 0;
-  int rc = tu_rmtree(c->dir);
-  tu_proc_free(&c->cmd);
-  free(c);
-  return rc;
-}
-
-/* Run CB_BIN with args (NULL-terminated, argv[0] excluded); nproc > 0 lowers RLIMIT_NPROC in the
- * child first. */
-static void cli_run(cli *c, const char *const *args, long nproc) {
-  const tu_opts o = { .out = c->out, .nproc = nproc };
-  tu_run(&c->cmd, c->bin, args, &o, RUN_TIMEOUT_MS);
-}
-
-#define RUN(c, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; cli_run((c), a_, 0); } while (0)
+static int cli_setup(void **state) { return tu_cli_setup(state, "cli"); }
 
 /* Whitespace-separated word w appears in s. */
 static int has_word(const char *s, const char *w) {
@@ -79,7 +42,7 @@ static int has_word(const char *s, const char *w) {
 static void version(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
-  RUN(c, "--version");
+  TU_RUN(c, "--version");
   tu_expect_exit(&c->cmd, 0);
   assert_non_null(strstr(c->cmd.so, "concbench"));
 }
@@ -87,15 +50,15 @@ static void version(void **state) {
 static void help(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
-  RUN(c, "--help");
+  TU_RUN(c, "--help");
   tu_expect_exit(&c->cmd, 0);
   assert_non_null(strstr(c->cmd.so, "usage"));
   assert_non_null(strstr(c->cmd.so, "run"));
-  RUN(c, "run", "--help");
+  TU_RUN(c, "run", "--help");
   tu_expect_exit(&c->cmd, 0);
   assert_non_null(strstr(c->cmd.so, "usage"));
   assert_non_null(strstr(c->cmd.so, "-b"));
-  RUN(c, "list", "--help");
+  TU_RUN(c, "list", "--help");
   tu_expect_exit(&c->cmd, 0);
   assert_non_null(strstr(c->cmd.so, "usage"));
 }
@@ -103,7 +66,7 @@ static void help(void **state) {
 static void list(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
-  RUN(c, "list");
+  TU_RUN(c, "list");
   tu_expect_exit(&c->cmd, 0);
   static const char *const names[] = { "sync", "threads", "fork", "uv", "sleep", "cpu" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -117,7 +80,9 @@ static void list(void **state) {
 
 /* why: a word the message must contain when the reason matters (which limit), or NULL. */
 static void check_rejected(cli *c, const char *const *args, long nproc, const char *why) {
-  cli_run(c, args, nproc);
+  c->opts.nproc = nproc;
+  tu_cli_run(c, args);
+  c->opts.nproc = 0;
   tu_expect_exit(&c->cmd, 2);
   tu_expect_one_error_line(&c->cmd);
   if (why && !strstr(c->cmd.se, why)) fail_msg("the message does not mention %s: %s", why, c->cmd.se);
@@ -154,7 +119,7 @@ BAD_CASE(bad_threads_beyond_nproc, 50, "run", "-b", "threads", "-w", "sleep", "-
 static void bad_list_option(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
-  RUN(c, "list", "--frobnicate");
+  TU_RUN(c, "list", "--frobnicate");
   tu_expect_exit(&c->cmd, 2);
   tu_expect_one_error_line(&c->cmd);
 }
@@ -182,80 +147,6 @@ static void bad_uv_beyond_max_map_count(void **state) {
 
 /* ---- a good run and its results --------------------------------------------------------- */
 
-typedef struct csv {
-  char *text;
-  char **hdr;
-  int ncols;
-  char ***rows;
-  int nrows;
-} csv;
-
-static char **split_fields(char *line, int *n) {
-  int cap = 8;
-  char **f = malloc((size_t)cap * sizeof *f);
-  *n = 0;
-  for (char *p = line;; ) {
-    if (!f) return NULL;
-    if (*n == cap) {
-      char **nf = realloc(f, (size_t)(cap *= 2) * sizeof *f);
-      if (!nf) { free(f); return NULL; }
-      f = nf;
-    }
-    f[(*n)++] = p;
-    char *q = strchr(p, ',');
-    if (!q) break;
-    *q = '\0';
-    p = q + 1;
-  }
-  return f;
-}
-
-static void csv_free(csv *t) {
-  free(t->hdr);
-  for (int i = 0; i < t->nrows; i++) free(t->rows[i]);
-  free(t->rows);
-  free(t->text);
-  memset(t, 0, sizeof *t);
-}
-
-/* Parse a whole file; every row must have as many fields as the header. */
-static void csv_load(const char *path, csv *t) {
-  memset(t, 0, sizeof *t);
-  t->text = cb_read_file(path, NULL);
-  if (!t->text) fail_msg("cannot read %s", path);
-  size_t len = strlen(t->text);
-  assert_true(len > 0 && t->text[len - 1] == '\n');
-  char *save = NULL;
-  char *line = strtok_r(t->text, "\n", &save);
-  assert_non_null(line);
-  t->hdr = split_fields(line, &t->ncols);
-  assert_non_null(t->hdr);
-  while ((line = strtok_r(NULL, "\n", &save))) {
-    char ***nr = realloc(t->rows, (size_t)(t->nrows + 1) * sizeof *nr);
-    assert_non_null(nr);
-    t->rows = nr;
-    int n;
-    t->rows[t->nrows] = split_fields(line, &n);
-    assert_non_null(t->rows[t->nrows]);
-    t->nrows++;
-    if (n != t->ncols) fail_msg("%s row %d has %d fields, the header %d", path, t->nrows, n, t->ncols);
-  }
-}
-
-static int csv_col(const csv *t, const char *name) {
-  for (int i = 0; i < t->ncols; i++)
-    if (strcmp(t->hdr[i], name) == 0) return i;
-  return -1;
-}
-
-static double num(const char *s) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || *end) fail_msg("'%s' is not a number", s);
-  return v;
-}
-
 /* What the checksum of a case must be, from the runtime contract: the sum over tasks of their
  * contributions, computed here without running any backend. */
 static uint64_t expected_checksum(const char *wl, uint64_t tasks, uint64_t delay_ms, uint64_t work) {
@@ -272,53 +163,43 @@ static const char *const good_workloads[] = { "sleep", "cpu" };
 static void good_run(void **state) {
   cli *c = *state;
   tu_need_bin(c->bin);
-  RUN(c, "run", "-b", "sync,threads,fork,uv", "-w", "sleep,cpu", "-n", "5", "-c", "2", "-p", "delay_ms=1",
+  TU_RUN(c, "run", "-b", "sync,threads,fork,uv", "-w", "sleep,cpu", "-n", "5", "-c", "2", "-p", "delay_ms=1",
       "-p", "work=10", "-r", "2", "-q", "-o", "@OUT");
   tu_expect_exit(&c->cmd, 0);
   assert_true(tu_exists(c->out));
 
-  char path[PATH_MAX + 32];
-  csv t;
-  snprintf(path, sizeof path, "%s/results.csv", c->out);
-  csv_load(path, &t);
-  static const char *const need[] = {
-    "workload", "backend", "tasks", "concurrency", "params", "reps", "wall_median_s", "wall_min_s", "wall_max_s",
-    "cpu_user_s", "cpu_sys_s", "peak_rss_kib", "ctx_voluntary", "ctx_involuntary", "p50_ms", "p99_ms", "errors",
-    "ideal_s", "efficiency", "checksum",
-  };
-  int col[sizeof need / sizeof need[0]];
-  for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-    if ((col[i] = csv_col(&t, need[i])) < 0) fail_msg("results.csv has no column %s", need[i]);
-  enum { WL, BE, TASKS, CONC, PARAMS, REPS, MED, MIN, MAX, USER, SYS, RSS, VCS, ICS, P50, P99, ERRS, IDEAL, EFF, SUM };
+  tu_csv t;
+  tu_csv_results(&t, c->out);
   assert_int_equal(t.nrows, 8);
 
   int seen[2][4] = { { 0 } };
   const char *sums[2] = { NULL, NULL };
   for (int r = 0; r < t.nrows; r++) {
-    char **f = t.rows[r];
+    const char *wl = tu_csv_get(&t, r, "workload"), *be = tu_csv_get(&t, r, "backend"), *sum = tu_csv_get(&t, r, "checksum");
     int w = -1, b = -1;
-    for (int i = 0; i < 2; i++) if (strcmp(f[col[WL]], good_workloads[i]) == 0) w = i;
-    for (int i = 0; i < 4; i++) if (strcmp(f[col[BE]], good_backends[i]) == 0) b = i;
-    if (w < 0 || b < 0) fail_msg("row %d: unexpected %s on %s", r + 1, f[col[WL]], f[col[BE]]);
+    for (int i = 0; i < 2; i++) if (strcmp(wl, good_workloads[i]) == 0) w = i;
+    for (int i = 0; i < 4; i++) if (strcmp(be, good_backends[i]) == 0) b = i;
+    if (w < 0 || b < 0) fail_msg("row %d: unexpected %s on %s", r + 1, wl, be);
     seen[w][b]++;
-    assert_string_equal(f[col[TASKS]], "5");
-    assert_string_equal(f[col[CONC]], "2");
-    assert_string_equal(f[col[REPS]], "2");
-    assert_string_equal(f[col[ERRS]], "0");
-    assert_non_null(strstr(f[col[PARAMS]], w == 0 ? "delay_ms=1" : "work=10"));
-    double med = num(f[col[MED]]), mn = num(f[col[MIN]]), mx = num(f[col[MAX]]);
+    assert_string_equal(tu_csv_get(&t, r, "tasks"), "5");
+    assert_string_equal(tu_csv_get(&t, r, "concurrency"), "2");
+    assert_string_equal(tu_csv_get(&t, r, "reps"), "2");
+    assert_string_equal(tu_csv_get(&t, r, "errors"), "0");
+    assert_non_null(strstr(tu_csv_get(&t, r, "params"), w == 0 ? "delay_ms=1" : "work=10"));
+    double med = tu_csv_num(&t, r, "wall_median_s"), mn = tu_csv_num(&t, r, "wall_min_s"), mx = tu_csv_num(&t, r, "wall_max_s");
     if (!(mn > 0 && mn <= med && med <= mx)) fail_msg("row %d: min %g, median %g, max %g", r + 1, mn, med, mx);
-    static const int nonneg[] = { USER, SYS, RSS, VCS, ICS, P50, P99, EFF };
-    for (size_t k = 0; k < sizeof nonneg / sizeof nonneg[0]; k++) assert_true(num(f[col[nonneg[k]]]) >= 0);
-    assert_true(num(f[col[RSS]]) > 0);
-    assert_true(num(f[col[P50]]) <= num(f[col[P99]]));
-    double ideal = num(f[col[IDEAL]]);
+    static const char *const nonneg[] = { "cpu_user_s", "cpu_sys_s", "peak_rss_kib", "ctx_voluntary", "ctx_involuntary",
+                                          "p50_ms", "p99_ms", "efficiency" };
+    for (size_t k = 0; k < sizeof nonneg / sizeof nonneg[0]; k++) assert_true(tu_csv_num(&t, r, nonneg[k]) >= 0);
+    assert_true(tu_csv_num(&t, r, "peak_rss_kib") > 0);
+    assert_true(tu_csv_num(&t, r, "p50_ms") <= tu_csv_num(&t, r, "p99_ms"));
+    double ideal = tu_csv_num(&t, r, "ideal_s");
     assert_true(ideal > 0);
     /* Waiting cannot beat its lower bound (the CSV keeps 6 decimals). */
-    if (w == 0 && med < ideal - 1e-6) fail_msg("sleep on %s: median %g below the ideal %g", f[col[BE]], med, ideal);
-    if (!sums[w]) sums[w] = f[col[SUM]];
-    else if (strcmp(sums[w], f[col[SUM]]) != 0)
-      fail_msg("%s: checksum %s on %s, but %s on another backend", good_workloads[w], f[col[SUM]], f[col[BE]], sums[w]);
+    if (w == 0 && med < ideal - 1e-6) fail_msg("sleep on %s: median %g below the ideal %g", be, med, ideal);
+    if (!sums[w]) sums[w] = sum;
+    else if (strcmp(sums[w], sum) != 0)
+      fail_msg("%s: checksum %s on %s, but %s on another backend", good_workloads[w], sum, be, sums[w]);
   }
   for (int w = 0; w < 2; w++)
     for (int b = 0; b < 4; b++)
@@ -331,6 +212,7 @@ static void good_run(void **state) {
   }
 
   /* results.json: the environment, and every case with its two repetitions. */
+  char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/results.json", c->out);
   cJSON *root = tu_load_json(path);
   assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "environment")));
@@ -351,7 +233,7 @@ static void good_run(void **state) {
         if (strcmp(wl->valuestring, good_workloads[w]) == 0) assert_string_equal(sum->valuestring, sums[w]);
   }
   cJSON_Delete(root);
-  csv_free(&t);
+  tu_csv_free(&t);
 
   /* No temporary files left over. */
   DIR *d = opendir(c->out);
@@ -375,8 +257,7 @@ static void interrupted(void **state, const char *const *args) {
   cli *c = *state;
   tu_need_bin(c->bin);
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
-  const tu_opts o = { .out = c->out };
-  assert_int_equal(tu_spawn(&c->cmd, c->bin, args, &o), 0);
+  tu_cli_spawn(c, args);
   pid_t pid = c->cmd.pid;
   tu_sleep_ms(500);
   int64_t t0 = tu_now_ms();
@@ -387,24 +268,10 @@ static void interrupted(void **state, const char *const *args) {
 
   /* Orphans either belong to the dead concbench still or have been reparented to us; give
    * the kernel a moment to finish off the ones that die with their parent. */
-  const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
-  char its_left[512], our_left[512];
-  int n = 0;
-  for (int i = 0; i < 30; i++) {
-    tu_reap();
-    n = tu_procs(&its, NULL, its_left, sizeof its_left) + tu_procs(&ours, NULL, our_left, sizeof our_left);
-    if (n == 0) break;
-    tu_sleep_ms(10);
-  }
-  if (n > 0) {
-    /* Do not leave them running past the test either. */
-    tu_kill_procs(&its);
-    tu_kill_procs(&ours);
-    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    fail_msg("%d process(es) outlived the interrupted concbench:%s%s", n, its_left, our_left);
-  }
-  tu_reap();
+  char left[1024];
+  int n = tu_left_behind(pid, 300, left, sizeof left);
   prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  if (n > 0) fail_msg("%d process(es) outlived the interrupted concbench:%s", n, left);
   tu_expect_exit(&c->cmd, 130);
   if (took > 2000) fail_msg("took %lld ms to exit after SIGINT", (long long)took);
 }
@@ -423,7 +290,7 @@ static void interrupted_fork(void **state) {
   interrupted(state, args);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, cli_setup, cli_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, cli_setup, tu_cli_teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {

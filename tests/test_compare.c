@@ -17,57 +17,53 @@
 #include "testutil.h"
 #include "util.h"
 
-#define RUN_TIMEOUT_MS 30000
 #define NCASES 36    /* in the fixture */
 
 /* Internal to harness/compare.c. */
 #include "analysis_int.h"
 
 typedef struct fx {
-  const char *bin;
-  char dir[64];          /* a fresh temporary directory */
+  tu_cli cli;            /* CB_BIN compare (CB_BASELINES unset), a fresh temporary directory, the last run */
   char base[128], cur[128];   /* BASE and NEW files in it */
-  tu_proc cmd;           /* the last run of the binary */
   cJSON *json;           /* stdout parsed, after run_json */
 } fx;
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
+  static const char *const no_baselines[] = { "CB_BASELINES", NULL };
+  fx *f = tu_cli_new(sizeof *f, "compare");
   if (!f) return -1;
-  f->bin = tu_bin();
-  if (tu_tmpdir(f->dir, sizeof f->dir, "compare") != 0) {
-    free(f);
-    return -1;
-  }
-  snprintf(f->base, sizeof f->base, "%s/base.json", f->dir);
-  snprintf(f->cur, sizeof f->cur, "%s/new.json", f->dir);
+  f->cli.opts.sub = "compare";
+  f->cli.opts.env = no_baselines;
+  snprintf(f->base, sizeof f->base, "%s/base.json", f->cli.dir);
+  snprintf(f->cur, sizeof f->cur, "%s/new.json", f->cli.dir);
   *state = f;
   return 0;
 }
 
 static int fx_teardown(void **state) {
   fx *f = *state;
-  int rc = tu_rmtree(f->dir);
-  tu_proc_free(&f->cmd);
+  int rc = tu_cli_fini(&f->cli);
   cJSON_Delete(f->json);
   free(f);
   return rc;
 }
 
-/* Run CB_BIN compare with args (NULL-terminated), CB_BASELINES set to baselines or unset, in
- * directory cwd or here; killed after RUN_TIMEOUT_MS. */
+/* Run CB_BIN compare with args (NULL-terminated), CB_BASELINES set to baselines (unset when
+ * NULL, as in every other run), in directory cwd or here; killed after TU_RUN_TIMEOUT_MS. */
 static void run_env(fx *f, const char *baselines, const char *cwd, const char *const *args) {
   char bl[PATH_MAX + 16];
   const char *const env[] = { bl, NULL };
-  if (baselines) snprintf(bl, sizeof bl, "CB_BASELINES=%s", baselines);
-  else snprintf(bl, sizeof bl, "CB_BASELINES");
-  const tu_opts o = { .sub = "compare", .cwd = cwd, .env = env };
-  tu_run(&f->cmd, f->bin, args, &o, RUN_TIMEOUT_MS);
+  const tu_opts plain = f->cli.opts;
+  if (baselines) {
+    snprintf(bl, sizeof bl, "CB_BASELINES=%s", baselines);
+    f->cli.opts.env = env;
+  }
+  f->cli.opts.cwd = cwd;
+  tu_cli_run(&f->cli, args);
+  f->cli.opts = plain;
 }
-
-#define RUN(f, ...) run_env((f), NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* ---- results files built from the fixture --------------------------------------------------- */
 
@@ -163,15 +159,15 @@ static void run_json(fx *f, const char *const *args) {
   a[k++] = "--format";
   a[k++] = "json";
   a[k] = NULL;
-  run_env(f, NULL, NULL, a);
+  tu_cli_run(&f->cli, a);
   cJSON_Delete(f->json);
-  f->json = cJSON_Parse(f->cmd.so);
-  if (!f->json) fail_msg("stdout is not JSON:\n%s\nstderr:\n%s", f->cmd.so, f->cmd.se);
+  f->json = cJSON_Parse(f->cli.cmd.so);
+  if (!f->json) fail_msg("stdout is not JSON:\n%s\nstderr:\n%s", f->cli.cmd.so, f->cli.cmd.se);
 }
 
 static cJSON *arr(const fx *f, const char *name) {
   cJSON *a = cJSON_GetObjectItemCaseSensitive(f->json, name);
-  if (!cJSON_IsArray(a)) fail_msg("no array \"%s\" in:\n%s", name, f->cmd.so);
+  if (!cJSON_IsArray(a)) fail_msg("no array \"%s\" in:\n%s", name, f->cli.cmd.so);
   return a;
 }
 
@@ -200,7 +196,7 @@ static const cJSON *moved(const fx *f, const char **which) {
       }
     }
   }
-  fail_msg("the moved case is in no array:\n%s", f->cmd.so);
+  fail_msg("the moved case is in no array:\n%s", f->cli.cmd.so);
   return NULL;
 }
 
@@ -208,8 +204,8 @@ static const cJSON *moved(const fx *f, const char **which) {
 static const char *table_line(const fx *f, const char *label, char *buf, size_t len) {
   char want[256];
   snprintf(want, sizeof want, "\n%s ", label);
-  const char *p = strstr(f->cmd.so, want);
-  if (!p) fail_msg("no table line for %s in:\n%s", label, f->cmd.so);
+  const char *p = strstr(f->cli.cmd.so, want);
+  if (!p) fail_msg("no table line for %s in:\n%s", label, f->cli.cmd.so);
   p++;
   snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
   return buf;
@@ -219,18 +215,18 @@ static const char *table_line(const fx *f, const char *label, char *buf, size_t 
 
 static void equal_runs(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   /* The fixture as it is: three repetitions a side, so the note says the test cannot decide. */
   cJSON *root = tu_load_json(TU_FIXTURE);
   tu_save_json(f->base, root);
   tu_save_json(f->cur, root);
   cJSON_Delete(root);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
-  assert_string_equal(f->cmd.se, "");
-  tu_expect_in(f->cmd.so, "0 regressed, 0 improved, 36 unchanged; 0 only in base, 0 only in new");
-  tu_expect_in(f->cmd.so, "too few repetitions to decide at alpha 0.01: need at least 5 per side (36 of 36 cases)");
-  tu_expect_not_in(f->cmd.so, " regressed\n");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_string_equal(f->cli.cmd.se, "");
+  tu_expect_in(f->cli.cmd.so, "0 regressed, 0 improved, 36 unchanged; 0 only in base, 0 only in new");
+  tu_expect_in(f->cli.cmd.so, "too few repetitions to decide at alpha 0.01: need at least 5 per side (36 of 36 cases)");
+  tu_expect_not_in(f->cli.cmd.so, " regressed\n");
   char line[512];
   table_line(f, MOVED, line, sizeof line);
   tu_expect_in(line, "1.000 [");
@@ -242,7 +238,7 @@ static void equal_runs(void **state) {
   tu_save_json(f->cur, root);
   cJSON_Delete(root);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 0);
+  tu_expect_exit(&f->cli.cmd, 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "unchanged")), NCASES);
   assert_int_equal(cJSON_GetArraySize(arr(f, "regressed")), 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "improved")), 0);
@@ -257,19 +253,19 @@ static void equal_runs(void **state) {
 
 static void slower_30(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 1);
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 1);
   char line[512];
   tu_expect_in(table_line(f, MOVED, line, sizeof line), "regressed");
-  tu_expect_in(f->cmd.so, "1 regressed, 0 improved, 35 unchanged");
+  tu_expect_in(f->cli.cmd.so, "1 regressed, 0 improved, 35 unchanged");
   /* stderr: the one regressed case, one line, with its figures. */
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "regressed: " MOVED ": median 100.900 ms -> 131.170 ms, ratio 1.300");
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "regressed: " MOVED ": median 100.900 ms -> 131.170 ms, ratio 1.300");
 
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 1);
+  tu_expect_exit(&f->cli.cmd, 1);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "regressed");
@@ -283,36 +279,36 @@ static void slower_30(void **state) {
 
 static void faster_30(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 0.7);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
   char line[512];
   tu_expect_in(table_line(f, MOVED, line, sizeof line), "improved");
-  tu_expect_in(f->cmd.so, "0 regressed, 1 improved, 35 unchanged");
-  assert_string_equal(f->cmd.se, "");
+  tu_expect_in(f->cli.cmd.so, "0 regressed, 1 improved, 35 unchanged");
+  assert_string_equal(f->cli.cmd.se, "");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "improved");
   assert_true(fabs(num(c, "ratio") - 0.7) < 1e-9);
   /* Swapped, the same case regressed: the threshold is symmetric in log scale. */
-  RUN(f, f->cur, f->base);
-  tu_expect_exit(&f->cmd, 1);
+  TU_RUN(&f->cli, f->cur, f->base);
+  tu_expect_exit(&f->cli.cmd, 1);
 }
 
 static void noisy_30(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   /* Medians 0.100 and 0.130 s, but the repetitions overlap almost entirely. */
   const double b[10] = { 0.050, 0.060, 0.070, 0.080, 0.100, 0.100, 0.160, 0.180, 0.200, 0.220 };
   const double n[10] = { 0.055, 0.065, 0.075, 0.090, 0.130, 0.130, 0.170, 0.190, 0.210, 0.230 };
   write_pair(f, b, n, 10);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
   char line[512];
   tu_expect_in(table_line(f, MOVED, line, sizeof line), "noise");
-  assert_string_equal(f->cmd.se, "");
+  assert_string_equal(f->cli.cmd.se, "");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
   const char *which;
   const cJSON *c = moved(f, &which);
@@ -324,40 +320,40 @@ static void noisy_30(void **state) {
 
 static void slower_5_significant(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.05);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 0);
+  tu_expect_exit(&f->cli.cmd, 0);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "unchanged");
   assert_string_equal(str(c, "reason"), "within threshold");
   assert_true(num(c, "p") < 1e-4);
   /* A 3% threshold catches it. */
-  RUN(f, f->base, f->cur, "--threshold", "3%");
-  tu_expect_exit(&f->cmd, 1);
+  TU_RUN(&f->cli, f->base, f->cur, "--threshold", "3%");
+  tu_expect_exit(&f->cli.cmd, 1);
 }
 
 static void threshold_forms(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
   static const char *const under[] = { "35%", "0.35", "35", "1000" };
   for (size_t i = 0; i < sizeof under / sizeof *under; i++) {
     run_json(f, (const char *const[]){ "--threshold", under[i], f->base, f->cur, NULL });
-    tu_expect_exit(&f->cmd, 0);
+    tu_expect_exit(&f->cli.cmd, 0);
   }
   assert_true(fabs(num(cJSON_GetObjectItemCaseSensitive(f->json, "settings"), "threshold") - 10) < 1e-12);
   static const char *const over[] = { "20%", "0.2", "20", "0" };
   for (size_t i = 0; i < sizeof over / sizeof *over; i++) {
-    RUN(f, "--threshold", over[i], f->base, f->cur);
-    tu_expect_exit(&f->cmd, 1);
+    TU_RUN(&f->cli, "--threshold", over[i], f->base, f->cur);
+    tu_expect_exit(&f->cli.cmd, 1);
   }
 }
 
 static void few_repetitions(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   /* 5 against 5, fully separated: p = 2/252 < 0.01, so 5 a side can decide at 0.01 ... */
   cJSON *b = ten_reps(), *n = ten_reps();
   double wb[5], wn[5];
@@ -369,15 +365,15 @@ static void few_repetitions(void **state) {
   set_reps(find_case(n, "sleep", "threads", 10), wn, 5);
   tu_save_json(f->base, b);
   tu_save_json(f->cur, n);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_not_in(f->cmd.so, "too few");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_not_in(f->cli.cmd.so, "too few");
   /* ... but not at 0.005, and the note says how many it takes. */
-  RUN(f, "--alpha", "0.005", f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
+  TU_RUN(&f->cli, "--alpha", "0.005", f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
   char line[512];
   tu_expect_in(table_line(f, MOVED, line, sizeof line), "too few reps");
-  tu_expect_in(f->cmd.so, "note: too few repetitions to decide at alpha 0.005: need at least 6 per side (1 of 36 cases)");
+  tu_expect_in(f->cli.cmd.so, "note: too few repetitions to decide at alpha 0.005: need at least 6 per side (1 of 36 cases)");
   /* 3 against 3 never reaches 0.01: a 50% slowdown is not flagged, and the note says why. */
   set_reps(find_case(b, "sleep", "threads", 10), wb, 3);
   set_reps(find_case(n, "sleep", "threads", 10), wn, 3);
@@ -386,7 +382,7 @@ static void few_repetitions(void **state) {
   cJSON_Delete(b);
   cJSON_Delete(n);
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 0);
+  tu_expect_exit(&f->cli.cmd, 0);
   const char *which;
   const cJSON *c = moved(f, &which);
   assert_string_equal(which, "unchanged");
@@ -400,62 +396,62 @@ static void few_repetitions(void **state) {
 
 static void truncated_and_corrupt(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   size_t len;
   char *text = cb_read_file(TU_FIXTURE, &len);
   assert_non_null(text);
   assert_int_equal(cb_write_atomic(f->base, text, len), 0);
   assert_int_equal(cb_write_atomic(f->cur, text, len / 2), 0);   /* as if cut off mid-write */
   free(text);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "new.json: not valid JSON (truncated or corrupt)");
-  assert_string_equal(f->cmd.so, "");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "new.json: not valid JSON (truncated or corrupt)");
+  assert_string_equal(f->cli.cmd.so, "");
 
   /* Valid JSON, but a case has lost its repetitions. */
   cJSON *root = tu_load_json(TU_FIXTURE);
   cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetArrayItem(cases_of(root), 3), "repetitions");
   tu_save_json(f->cur, root);
   cJSON_Delete(root);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "case 3 has no repetitions");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "case 3 has no repetitions");
 
   /* Not a results file at all, on the BASE side. */
   assert_int_equal(cb_write_atomic(f->cur, "\x7f" "ELF\x01\x02garbage", 12), 0);
-  RUN(f, f->cur, f->base);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "not valid JSON");
+  TU_RUN(&f->cli, f->cur, f->base);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "not valid JSON");
 
   char missing[256];
-  snprintf(missing, sizeof missing, "%s/nothing-here", f->dir);
-  RUN(f, f->base, missing);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "No such file or directory");
+  snprintf(missing, sizeof missing, "%s/nothing-here", f->cli.dir);
+  TU_RUN(&f->cli, f->base, missing);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "No such file or directory");
 }
 
 static void incompatible(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
   /* NEW: the 30%-slower run, on 4 cores. */
   cJSON *n = tu_load_json(f->cur);
   set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 4);
   tu_save_json(f->cur, n);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "incompatible runs: BASE ran on 2 cores, NEW on 4");
-  tu_expect_in(f->cmd.se, "--force");
-  RUN(f, "--force", f->base, f->cur);
-  tu_expect_exit(&f->cmd, 1);   /* the verdict's */
-  assert_int_equal(tu_lines(f->cmd.se), 2);
-  tu_expect_in(f->cmd.se, "concbench: compare: warning: BASE ran on 2 cores, NEW on 4");
-  tu_expect_in(f->cmd.se, "regressed: " MOVED);
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "incompatible runs: BASE ran on 2 cores, NEW on 4");
+  tu_expect_in(f->cli.cmd.se, "--force");
+  TU_RUN(&f->cli, "--force", f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 1);   /* the verdict's */
+  assert_int_equal(tu_lines(f->cli.cmd.se), 2);
+  tu_expect_in(f->cli.cmd.se, "concbench: compare: warning: BASE ran on 2 cores, NEW on 4");
+  tu_expect_in(f->cli.cmd.se, "regressed: " MOVED);
 
   /* Same cores, a Debug build. */
   set_num(cJSON_GetObjectItemCaseSensitive(n, "environment"), "cores", 2);
@@ -463,13 +459,13 @@ static void incompatible(void **state) {
                                          cJSON_CreateString("Debug"));
   tu_save_json(f->cur, n);
   cJSON_Delete(n);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "BASE is a Release build, NEW a Debug build");
-  RUN(f, f->base, f->cur, "--force");
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_in(f->cmd.se, "warning: BASE is a Release build, NEW a Debug build");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "BASE is a Release build, NEW a Debug build");
+  TU_RUN(&f->cli, f->base, f->cur, "--force");
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_in(f->cli.cmd.se, "warning: BASE is a Release build, NEW a Debug build");
 
   /* Equal figures with --force: exit 0, the warning only. */
   cJSON *b = tu_load_json(TU_FIXTURE);
@@ -478,15 +474,15 @@ static void incompatible(void **state) {
                                          cJSON_CreateString("Debug"));
   tu_save_json(f->cur, b);
   cJSON_Delete(b);
-  RUN(f, "--force", f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "warning:");
+  TU_RUN(&f->cli, "--force", f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "warning:");
 }
 
 static void one_side_only(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   cJSON *b = tu_load_json(TU_FIXTURE), *n = tu_load_json(TU_FIXTURE);
   cJSON *cb = cases_of(b), *cn = cases_of(n), *c;
   int i = 0, drop_b = -1, drop_n = -1;
@@ -505,15 +501,15 @@ static void one_side_only(void **state) {
   set_num(find_case(n, "sleep", "sync", 1), "tasks", 200);
   tu_save_json(f->base, b);
   tu_save_json(f->cur, n);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 0);
-  tu_expect_in(f->cmd.so, "only in base: http/fork c=1 n=100 delay_ms=10;bytes=1024;keepalive=1;timeout_ms=5000;fault_rate=0\n");
-  tu_expect_in(f->cmd.so, "only in base: sleep/sync c=1 n=100 delay_ms=10\n");
-  tu_expect_in(f->cmd.so, "only in new:  cpu/uv c=4 n=8 work=2000\n");
-  tu_expect_in(f->cmd.so, "only in new:  sleep/sync c=1 n=200 delay_ms=10\n");
-  tu_expect_in(f->cmd.so, "0 regressed, 0 improved, 33 unchanged; 2 only in base, 2 only in new");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 0);
+  tu_expect_in(f->cli.cmd.so, "only in base: http/fork c=1 n=100 delay_ms=10;bytes=1024;keepalive=1;timeout_ms=5000;fault_rate=0\n");
+  tu_expect_in(f->cli.cmd.so, "only in base: sleep/sync c=1 n=100 delay_ms=10\n");
+  tu_expect_in(f->cli.cmd.so, "only in new:  cpu/uv c=4 n=8 work=2000\n");
+  tu_expect_in(f->cli.cmd.so, "only in new:  sleep/sync c=1 n=200 delay_ms=10\n");
+  tu_expect_in(f->cli.cmd.so, "0 regressed, 0 improved, 33 unchanged; 2 only in base, 2 only in new");
   run_json(f, (const char *const[]){ f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 0);
+  tu_expect_exit(&f->cli.cmd, 0);
   assert_int_equal(cJSON_GetArraySize(arr(f, "only_base")), 2);
   assert_int_equal(cJSON_GetArraySize(arr(f, "only_new")), 2);
   assert_string_equal(str(cJSON_GetArrayItem(arr(f, "only_new"), 0), "workload"), "sleep");
@@ -532,20 +528,20 @@ static void one_side_only(void **state) {
   cJSON_Delete(only_cpu);
   cJSON_Delete(b);
   cJSON_Delete(n);
-  RUN(f, f->base, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "no case in common");
+  TU_RUN(&f->cli, f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "no case in common");
 }
 
 /* ---- formats, baselines, options ------------------------------------------------------------ */
 
 static void format_json(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
   run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
-  tu_expect_exit(&f->cmd, 1);
+  tu_expect_exit(&f->cli.cmd, 1);
   static const char *const names[] = { "regressed", "improved", "unchanged", "only_base", "only_new" };
   size_t total = 0;
   for (size_t k = 0; k < 5; k++) total += (size_t)cJSON_GetArraySize(arr(f, names[k]));
@@ -565,27 +561,27 @@ static void format_json(void **state) {
   assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(f->json, "base")));
 
   /* Deterministic for a seed; another seed moves the interval a little. */
-  char *first = strdup(f->cmd.so);
+  char *first = strdup(f->cli.cmd.so);
   assert_non_null(first);
   run_json(f, (const char *const[]){ "--seed", "7", f->base, f->cur, NULL });
-  assert_string_equal(f->cmd.so, first);
+  assert_string_equal(f->cli.cmd.so, first);
   run_json(f, (const char *const[]){ "--seed", "8", f->base, f->cur, NULL });
-  assert_string_not_equal(f->cmd.so, first);
+  assert_string_not_equal(f->cli.cmd.so, first);
   free(first);
 }
 
 static void format_md(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
-  RUN(f, "--format", "md", f->base, f->cur);
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_in(f->cmd.so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
-  assert_int_equal(tu_count(f->cmd.so, "\n| `"), NCASES);
-  tu_expect_in(f->cmd.so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
-  tu_expect_in(f->cmd.so, "| **regressed** |\n");
+  TU_RUN(&f->cli, "--format", "md", f->base, f->cur);
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_in(f->cli.cmd.so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
+  assert_int_equal(tu_count(f->cli.cmd.so, "\n| `"), NCASES);
+  tu_expect_in(f->cli.cmd.so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
+  tu_expect_in(f->cli.cmd.so, "| **regressed** |\n");
   /* Every row has the header's seven pipes. */
-  for (const char *p = strstr(f->cmd.so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+  for (const char *p = strstr(f->cli.cmd.so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
     size_t n = 0, len = strcspn(p + 1, "\n");
     for (size_t k = 0; k < len; k++) n += p[1 + k] == '|';
     assert_int_equal(n, 7);
@@ -594,45 +590,45 @@ static void format_md(void **state) {
 
 static void baseline_name(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.3);
   char bl[256], dir[300], file[400], cur_dir[256];
-  snprintf(bl, sizeof bl, "%s/bl", f->dir);
+  snprintf(bl, sizeof bl, "%s/bl", f->cli.dir);
   snprintf(dir, sizeof dir, "%s/main", bl);
   assert_int_equal(cb_mkdirs(dir), 0);
   snprintf(file, sizeof file, "%s/results.json", dir);
   assert_int_equal(rename(f->base, file), 0);
   /* NEW as a run directory. */
-  snprintf(cur_dir, sizeof cur_dir, "%s/run", f->dir);
+  snprintf(cur_dir, sizeof cur_dir, "%s/run", f->cli.dir);
   assert_int_equal(cb_mkdirs(cur_dir), 0);
   snprintf(file, sizeof file, "%s/results.json", cur_dir);
   assert_int_equal(rename(f->cur, file), 0);
-  run_env(f, bl, NULL, (const char *const[]){ "--baseline", "main", cur_dir, NULL });
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_in(f->cmd.so, "bl/main/results.json");
-  tu_expect_in(f->cmd.se, "regressed: " MOVED);
+  run_env(f, bl, NULL, TU_ARGS("--baseline", "main", cur_dir));
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_in(f->cli.cmd.so, "bl/main/results.json");
+  tu_expect_in(f->cli.cmd.se, "regressed: " MOVED);
 
   /* Without CB_BASELINES: results/baselines under the current directory. */
   char rb[256], rdir[256];
-  snprintf(rb, sizeof rb, "%s/results", f->dir);
-  snprintf(rdir, sizeof rdir, "%s/results/baselines", f->dir);
+  snprintf(rb, sizeof rb, "%s/results", f->cli.dir);
+  snprintf(rdir, sizeof rdir, "%s/results/baselines", f->cli.dir);
   assert_int_equal(cb_mkdirs(rb), 0);
   assert_int_equal(rename(bl, rdir), 0);
-  run_env(f, NULL, f->dir, (const char *const[]){ cur_dir, "--baseline", "main", "--format", "md", NULL });
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_in(f->cmd.so, "| **regressed** |");
+  run_env(f, NULL, f->cli.dir, TU_ARGS(cur_dir, "--baseline", "main", "--format", "md"));
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_in(f->cli.cmd.so, "| **regressed** |");
 
   /* A baseline that is not there. */
-  run_env(f, NULL, f->dir, (const char *const[]){ "--baseline", "nightly", cur_dir, NULL });
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "baseline 'nightly'");
-  tu_expect_in(f->cmd.se, "--save-baseline nightly");
+  run_env(f, NULL, f->cli.dir, TU_ARGS("--baseline", "nightly", cur_dir));
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "baseline 'nightly'");
+  tu_expect_in(f->cli.cmd.se, "--save-baseline nightly");
 }
 
 static void bad_options(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shift(f, 1.0);
   static const char *const bad[][5] = {
     { "--threshold", "abc" }, { "--threshold", "-5" }, { "--threshold", "%" }, { "--threshold", "10%%" },
@@ -648,33 +644,33 @@ static void bad_options(void **state) {
     a[m++] = f->base;
     a[m++] = f->cur;
     a[m] = NULL;
-    run_env(f, NULL, NULL, a);
-    if (f->cmd.status != 2) fail_msg("%s %s: exit %d, want 2", bad[k][0], bad[k][1] ? bad[k][1] : "", f->cmd.status);
-    tu_expect_one_error_line(&f->cmd);
-    assert_string_equal(f->cmd.so, "");
+    tu_cli_run(&f->cli, a);
+    if (f->cli.cmd.status != 2) fail_msg("%s %s: exit %d, want 2", bad[k][0], bad[k][1] ? bad[k][1] : "", f->cli.cmd.status);
+    tu_expect_one_error_line(&f->cli.cmd);
+    assert_string_equal(f->cli.cmd.so, "");
   }
-  RUN(f, "--threshold");
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "'--threshold' needs a value");
-  run_env(f, NULL, NULL, (const char *const[]){ NULL });
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "missing BASE and NEW");
-  RUN(f, f->base);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  RUN(f, f->base, f->cur, f->cur);
-  tu_expect_exit(&f->cmd, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "unexpected argument");
-  RUN(f, "--help");
-  tu_expect_exit(&f->cmd, 0);
-  tu_expect_in(f->cmd.so, "usage: concbench compare");
+  TU_RUN(&f->cli, "--threshold");
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "'--threshold' needs a value");
+  tu_cli_run(&f->cli, (const char *const[]){ NULL });
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "missing BASE and NEW");
+  TU_RUN(&f->cli, f->base);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  TU_RUN(&f->cli, f->base, f->cur, f->cur);
+  tu_expect_exit(&f->cli.cmd, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "unexpected argument");
+  TU_RUN(&f->cli, "--help");
+  tu_expect_exit(&f->cli.cmd, 0);
+  tu_expect_in(f->cli.cmd.so, "usage: concbench compare");
   /* Options may follow the operands, as in CI scripts. */
-  RUN(f, f->base, f->cur, "--alpha", "0.05", "--threshold", "5%");
-  tu_expect_exit(&f->cmd, 0);
-  tu_expect_in(f->cmd.so, "(threshold 5%, alpha 0.05,");
+  TU_RUN(&f->cli, f->base, f->cur, "--alpha", "0.05", "--threshold", "5%");
+  tu_expect_exit(&f->cli.cmd, 0);
+  tu_expect_in(f->cli.cmd.so, "(threshold 5%, alpha 0.05,");
 }
 
 /* ---- the ratio interval, directly ----------------------------------------------------------- */

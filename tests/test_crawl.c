@@ -182,98 +182,45 @@ static void normalize_rfc3986_edges(void **state) {
 /* ---- running the CLI ------------------------------------------------------------------------- */
 
 typedef struct clifx {
-  const char *bin;
-  char dir[64];                /* everything of the test's lives here */
-  char out[96];                /* -o */
+  tu_cli cli;                  /* CB_BIN run, leader of its own process group, TMPDIR=tmp */
   char tmp[96];                /* TMPDIR given to the child */
-  tu_proc cmd;                 /* the last run: the CLI, leader of its own process group */
+  char env_tmp[128];           /* "TMPDIR=" tmp */
+  const char *env[2];
 } clifx;
 
 static int clifx_setup(void **state) {
-  clifx *c = calloc(1, sizeof *c);
+  clifx *c = tu_cli_new(sizeof *c, "crawl");
   if (!c) return -1;
-  c->bin = tu_bin();
-  if (tu_tmpdir(c->dir, sizeof c->dir, "crawl") != 0) {
-    free(c);
-    return -1;
-  }
-  snprintf(c->out, sizeof c->out, "%s/out", c->dir);
-  snprintf(c->tmp, sizeof c->tmp, "%s/tmp", c->dir);
+  snprintf(c->tmp, sizeof c->tmp, "%s/tmp", c->cli.dir);
   if (mkdir(c->tmp, 0700) != 0) return -1;
+  snprintf(c->env_tmp, sizeof c->env_tmp, "TMPDIR=%s", c->tmp);
+  c->env[0] = c->env_tmp;
+  c->cli.opts.sub = "run";
+  c->cli.opts.env = c->env;
+  c->cli.opts.group = 1;
+  c->cli.timeout_ms = 60000;
   *state = c;
   return 0;
 }
 
 /* Kill whatever of the run is left (its process group) and reap every child of ours. */
 static void reap_all(clifx *c) {
-  if (c->cmd.pid > 0) kill(-c->cmd.pid, SIGKILL);
-  c->cmd.pid = 0;
+  if (c->cli.cmd.pid > 0) kill(-c->cli.cmd.pid, SIGKILL);
+  c->cli.cmd.pid = 0;
   tu_reap();
 }
 
 static int clifx_teardown(void **state) {
   clifx *c = *state;
   reap_all(c);
-  int rc = tu_rmtree(c->dir);
-  tu_proc_free(&c->cmd);
+  int rc = tu_cli_fini(&c->cli);
   free(c);
   return rc;
 }
 
-/* Run CB_BIN run ARGS... -q -o OUT with TMPDIR=c->tmp; wait up to timeout_ms. */
-static void run_cli(clifx *c, const char *const *args, long timeout_ms) {
-  const char *argv[64];
-  char tmpdir[128];
-  int n = 0;
-  for (int i = 0; args[i]; i++) argv[n++] = args[i];
-  argv[n++] = "-q";
-  argv[n++] = "-o";
-  argv[n++] = c->out;
-  argv[n] = NULL;
-  snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", c->tmp);
-  const char *const env[] = { tmpdir, NULL };
-  const tu_opts o = { .sub = "run", .env = env, .group = 1 };
-  tu_run(&c->cmd, c->bin, argv, &o, timeout_ms);
-}
-
-#define RUN(c, timeout, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; run_cli((c), a_, (timeout)); } while (0)
-
-/* results.csv as rows of fields, the header first. */
-typedef struct csv {
-  char *text;
-  char *f[64][32];
-  int rows, cols;
-} csv;
-
-static void csv_load(const clifx *c, csv *t) {
-  char path[160];
-  snprintf(path, sizeof path, "%s/results.csv", c->out);
-  memset(t, 0, sizeof *t);
-  t->text = cb_read_file(path, NULL);
-  assert_non_null(t->text);
-  for (char *line = strtok(t->text, "\n"); line && t->rows < 64; line = strtok(NULL, "\n")) {
-    int k = 0;
-    for (char *p = line; k < 32;) {
-      t->f[t->rows][k++] = p;
-      p = strchr(p, ',');
-      if (!p) break;
-      *p++ = '\0';
-    }
-    if (t->rows == 0) t->cols = k;
-    t->rows++;
-  }
-}
-
-static const char *csv_get(const csv *t, int row, const char *col) {
-  for (int k = 0; k < t->cols; k++)
-    if (strcmp(t->f[0][k], col) == 0) return t->f[row][k];
-  fail_msg("results.csv has no column %s", col);
-  return "";
-}
-
 static cJSON *json_load(const clifx *c) {
   char path[160];
-  snprintf(path, sizeof path, "%s/results.json", c->out);
+  snprintf(path, sizeof path, "%s/results.json", c->cli.out);
   return tu_load_json(path);
 }
 
@@ -367,7 +314,7 @@ static void site_graph(const cb_site *s, unsigned port, graph *g) {
 /* DIR/output/crawl-<backend>-*.tsv */
 static char *find_tsv(const clifx *c, const char *backend) {
   char dir[160], prefix[64];
-  snprintf(dir, sizeof dir, "%s/output", c->out);
+  snprintf(dir, sizeof dir, "%s/output", c->cli.out);
   snprintf(prefix, sizeof prefix, "crawl-%s-", backend);
   DIR *d = opendir(dir);
   char *path = NULL;
@@ -387,9 +334,9 @@ static char *find_tsv(const clifx *c, const char *backend) {
 }
 
 static void check_crawl_run(clifx *c, const cb_site *site, const char *const *bes, int nbes) {
-  csv t;
-  csv_load(c, &t);
-  assert_int_equal(t.rows, 1 + nbes);
+  tu_csv t;
+  tu_csv_results(&t, c->cli.out);
+  assert_int_equal(t.nrows, nbes);
   const char *checksum = NULL;
   graph g = { 0 };
   unsigned port = 0;
@@ -416,25 +363,25 @@ static void check_crawl_run(clifx *c, const cb_site *site, const char *const *be
   }
   print_message("site pages=%u links=%u seed=%llu: %u pages reached, %u missing targets, %zu edges\n", site->pages,
                 site->links, (unsigned long long)site->seed, g.reachable, g.missing, g.edges.n);
-  for (int r = 1; r < t.rows; r++) {
-    assert_string_equal(csv_get(&t, r, "workload"), "crawl");
-    assert_string_equal(csv_get(&t, r, "errors"), "0");
-    assert_int_equal(strtoull(csv_get(&t, r, "tasks"), NULL, 10), g.reachable + g.missing);
-    assert_int_equal(strtoull(csv_get(&t, r, "not_found"), NULL, 10), g.missing);
-    if (!checksum) checksum = csv_get(&t, r, "checksum");
-    assert_string_equal(csv_get(&t, r, "checksum"), checksum);
+  for (int r = 0; r < t.nrows; r++) {
+    assert_string_equal(tu_csv_get(&t, r, "workload"), "crawl");
+    assert_string_equal(tu_csv_get(&t, r, "errors"), "0");
+    assert_int_equal(strtoull(tu_csv_get(&t, r, "tasks"), NULL, 10), g.reachable + g.missing);
+    assert_int_equal(strtoull(tu_csv_get(&t, r, "not_found"), NULL, 10), g.missing);
+    if (!checksum) checksum = tu_csv_get(&t, r, "checksum");
+    assert_string_equal(tu_csv_get(&t, r, "checksum"), checksum);
   }
   lines_free(&g.edges);
-  free(t.text);
+  tu_csv_free(&t);
 }
 
 static void crawl_matches_site_graph(void **state) {
   clifx *c = *state;
-  tu_need_bin(c->bin);
+  tu_need_bin(c->cli.bin);
   cb_site site = { .pages = 50, .links = 8, .seed = 7 };
-  RUN(c, 60000, "-b", "sync,threads,fork,uv", "-w", "crawl", "-c", "8", "-p", "pages=50", "-p", "links=8", "-p",
-      "seed=7", "-r", "1");
-  tu_expect_exit(&c->cmd, 0);
+  TU_RUN(&c->cli, "-b", "sync,threads,fork,uv", "-w", "crawl", "-c", "8", "-p", "pages=50", "-p", "links=8", "-p",
+      "seed=7", "-r", "1", "-q", "-o", "@OUT");
+  tu_expect_exit(&c->cli.cmd, 0);
   check_crawl_run(c, &site, backends, NBACKENDS);
 }
 
@@ -442,7 +389,7 @@ static void crawl_matches_site_graph(void **state) {
  * a power of two fills it to the brim, and the crawl must still end cleanly. */
 static void crawl_power_of_two_urls(void **state) {
   clifx *c = *state;
-  tu_need_bin(c->bin);
+  tu_need_bin(c->cli.bin);
   cb_site site = { .links = 8, .seed = 7 };
   graph g = { 0 };
   uint32_t urls = 0;
@@ -455,8 +402,9 @@ static void crawl_power_of_two_urls(void **state) {
   assert_true(site.pages < 64);
   char pages[32];
   snprintf(pages, sizeof pages, "pages=%u", site.pages);
-  RUN(c, 60000, "-b", "sync,uv", "-w", "crawl", "-c", "4", "-p", pages, "-p", "links=8", "-p", "seed=7", "-r", "1");
-  if (c->cmd.status != 0) {
+  TU_RUN(&c->cli, "-b", "sync,uv", "-w", "crawl", "-c", "4", "-p", pages, "-p", "links=8", "-p", "seed=7", "-r", "1",
+         "-q", "-o", "@OUT");
+  if (c->cli.cmd.status != 0) {
     cJSON *j = json_load(c), *k;
     cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "cases")) {
       char *s = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(k, "errors_by_kind"));
@@ -466,7 +414,7 @@ static void crawl_power_of_two_urls(void **state) {
     }
     cJSON_Delete(j);
   }
-  tu_expect_exit(&c->cmd, 0);
+  tu_expect_exit(&c->cli.cmd, 0);
   static const char *const two[] = { "sync", "uv" };
   check_crawl_run(c, &site, two, 2);
 }
@@ -475,29 +423,30 @@ static void crawl_power_of_two_urls(void **state) {
 
 static void file_and_queue(void **state) {
   clifx *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 60000, "-b", "sync,threads,fork,uv", "-w", "file,queue", "-n", "40", "-c", "8", "-r", "1");
-  tu_expect_exit(&c->cmd, 0);
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "-b", "sync,threads,fork,uv", "-w", "file,queue", "-n", "40", "-c", "8", "-r", "1", "-q", "-o",
+         "@OUT");
+  tu_expect_exit(&c->cli.cmd, 0);
   if (tu_dir_entries(c->tmp, NULL) != 0) fail_msg("the run left %d entries in its TMPDIR %s", tu_dir_entries(c->tmp, NULL), c->tmp);
 
-  csv t;
-  csv_load(c, &t);
-  assert_int_equal(t.rows, 1 + 2 * NBACKENDS);
+  tu_csv t;
+  tu_csv_results(&t, c->cli.out);
+  assert_int_equal(t.nrows, 2 * NBACKENDS);
   static const char *const wls[] = { "file", "queue" };
   for (int w = 0; w < 2; w++) {
     const char *sum = NULL;
     int rows = 0;
-    for (int r = 1; r < t.rows; r++) {
-      if (strcmp(csv_get(&t, r, "workload"), wls[w]) != 0) continue;
+    for (int r = 0; r < t.nrows; r++) {
+      if (strcmp(tu_csv_get(&t, r, "workload"), wls[w]) != 0) continue;
       rows++;
-      assert_string_equal(csv_get(&t, r, "errors"), "0");
-      if (!sum) sum = csv_get(&t, r, "checksum");
-      if (strcmp(sum, csv_get(&t, r, "checksum")) != 0)
-        fail_msg("%s: checksum %s on %s differs from %s", wls[w], csv_get(&t, r, "checksum"), csv_get(&t, r, "backend"), sum);
+      assert_string_equal(tu_csv_get(&t, r, "errors"), "0");
+      if (!sum) sum = tu_csv_get(&t, r, "checksum");
+      if (strcmp(sum, tu_csv_get(&t, r, "checksum")) != 0)
+        fail_msg("%s: checksum %s on %s differs from %s", wls[w], tu_csv_get(&t, r, "checksum"), tu_csv_get(&t, r, "backend"), sum);
     }
     assert_int_equal(rows, NBACKENDS);
   }
-  free(t.text);
+  tu_csv_free(&t);
 
   cJSON *j = json_load(c);
   cJSON *cases = cJSON_GetObjectItemCaseSensitive(j, "cases"), *k;
@@ -534,33 +483,33 @@ static void file_and_queue(void **state) {
 
 static void faults_are_counted_in_bounded_time(void **state) {
   clifx *c = *state;
-  tu_need_bin(c->bin);
+  tu_need_bin(c->cli.bin);
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  RUN(c, 60000, "-b", "threads,uv", "-w", "http", "-n", "60", "-c", "10", "-p", "fault_rate=0.5", "-p",
-      "timeout_ms=300", "-r", "1");
+  TU_RUN(&c->cli, "-b", "threads,uv", "-w", "http", "-n", "60", "-c", "10", "-p", "fault_rate=0.5", "-p",
+      "timeout_ms=300", "-r", "1", "-q", "-o", "@OUT");
   /* Processes that are ours or the run's: a parent that is this process (orphans come to us: we
    * are a subreaper), or the run's process group; dying ones get up to a second. */
-  const tu_procq run = { .ppid = getpid(), .pgid = c->cmd.pid, .zombies = 1 };
+  const tu_procq run = { .ppid = getpid(), .pgid = c->cli.cmd.pid, .zombies = 1 };
   char what[1024];
   int left = tu_lingering(&run, 1000, what, sizeof what);
   prctl(PR_SET_CHILD_SUBREAPER, 0);
-  print_message("faulty run: exit %d after %lld ms\n", c->cmd.status, (long long)c->cmd.took_ms);
+  print_message("faulty run: exit %d after %lld ms\n", c->cli.cmd.status, (long long)c->cli.cmd.took_ms);
   if (left) fail_msg("%d process(es) of the run left behind:%s", left, what);
   /* README and `run --help`: errors asked for with fault_rate are results, not a failed check. */
-  tu_expect_exit(&c->cmd, 0);
-  assert_true(c->cmd.took_ms < 20000);
+  tu_expect_exit(&c->cli.cmd, 0);
+  assert_true(c->cli.cmd.took_ms < 20000);
 
-  csv t;
-  csv_load(c, &t);
-  assert_int_equal(t.rows, 3);
-  const char *e1 = csv_get(&t, 1, "errors"), *e2 = csv_get(&t, 2, "errors");
+  tu_csv t;
+  tu_csv_results(&t, c->cli.out);
+  assert_int_equal(t.nrows, 2);
+  const char *e1 = tu_csv_get(&t, 0, "errors"), *e2 = tu_csv_get(&t, 1, "errors");
   unsigned long long errors = strtoull(e1, NULL, 10);
-  print_message("errors: %s %s, %s %s\n", csv_get(&t, 1, "backend"), e1, csv_get(&t, 2, "backend"), e2);
+  print_message("errors: %s %s, %s %s\n", tu_csv_get(&t, 0, "backend"), e1, tu_csv_get(&t, 1, "backend"), e2);
   assert_true(errors > 0 && errors < 60);
   assert_string_equal(e1, e2);
   /* The same tasks failed on both, so the others add up to the same checksum. */
-  assert_string_equal(csv_get(&t, 1, "checksum"), csv_get(&t, 2, "checksum"));
-  free(t.text);
+  assert_string_equal(tu_csv_get(&t, 0, "checksum"), tu_csv_get(&t, 1, "checksum"));
+  tu_csv_free(&t);
 
   cJSON *j = json_load(c), *k;
   cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "cases")) {
@@ -583,20 +532,20 @@ static void faults_are_counted_in_bounded_time(void **state) {
  * server delay). */
 static void unasked_errors_fail_a_fault_run(void **state) {
   clifx *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 60000, "-b", "threads,uv", "-w", "http", "-n", "20", "-c", "5", "-p", "delay_ms=50", "-p", "timeout_ms=10",
-      "-p", "fault_rate=0.000001", "-r", "1");
-  csv t;
-  csv_load(c, &t);
-  for (int r = 1; r < t.rows; r++) assert_string_equal(csv_get(&t, r, "errors"), "20");
-  free(t.text);
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "-b", "threads,uv", "-w", "http", "-n", "20", "-c", "5", "-p", "delay_ms=50", "-p", "timeout_ms=10",
+      "-p", "fault_rate=0.000001", "-r", "1", "-q", "-o", "@OUT");
+  tu_csv t;
+  tu_csv_results(&t, c->cli.out);
+  for (int r = 0; r < t.nrows; r++) assert_string_equal(tu_csv_get(&t, r, "errors"), "20");
+  tu_csv_free(&t);
   cJSON *j = json_load(c), *k;
   cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "cases")) {
     cJSON *kinds = cJSON_GetObjectItemCaseSensitive(k, "errors_by_kind");
     assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(kinds, "ETIMEDOUT")), 20);
   }
   cJSON_Delete(j);
-  tu_expect_exit(&c->cmd, 1);
+  tu_expect_exit(&c->cli.cmd, 1);
 }
 
 int main(void) {

@@ -23,10 +23,7 @@
 /* CB_BIN, a fresh temporary directory, the last run, the fixture read the one way. */
 typedef tu_resfx fx;
 
-static int fx_setup(void **state) { return tu_resfx_setup(state, "export"); }
-
-/* Run CB_BIN with the arguments after f, killed after RUN_TIMEOUT_MS. */
-#define RUN(f, ...) tu_run(&(f)->cmd, (f)->bin, (const char *const[]){ __VA_ARGS__, NULL }, NULL, RUN_TIMEOUT_MS)
+static int fx_setup(void **state) { return tu_resfx_setup(state, "export", RUN_TIMEOUT_MS); }
 
 /* The lines of text, split in place; how many (a final newline ends the last one). */
 static size_t split_lines(char *text, char **lines, size_t max) {
@@ -205,13 +202,13 @@ static void check_gb(const fx *f, const char *text, int aggregates_only) {
 
 static void test_gb_schema(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "googlebenchmark", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
-  assert_string_equal(f->cmd.se, "");
-  check_gb(f, f->cmd.so, 0);
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "googlebenchmark", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_string_equal(f->cli.cmd.se, "");
+  check_gb(f, f->cli.cmd.so, 0);
   /* the fixture's iteration entries: sample the first one's counters */
-  cJSON *root = cJSON_Parse(f->cmd.so);
+  cJSON *root = cJSON_Parse(f->cli.cmd.so);
   const cJSON *b0 = cJSON_GetArrayItem(get(root, "benchmarks"), 0);
   assert_string_equal(get(b0, "name")->valuestring, "sleep/sync/c:1/delay_ms=10");
   near(get(b0, "items_per_second")->valuedouble, 100 / f->fix.cases[0].wall[0], "items_per_second");
@@ -221,44 +218,44 @@ static void test_gb_schema(void **state) {
 
 static void test_gb_aggregates_only(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  RUN(f, "export", "-f", "googlebenchmark", "--aggregates-only", CB_SOURCE_DIR "/tests/fixtures");
-  tu_expect_exit(&f->cmd, 0);
-  check_gb(f, f->cmd.so, 1);
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "-f", "googlebenchmark", "--aggregates-only", CB_SOURCE_DIR "/tests/fixtures");
+  tu_expect_exit(&f->cli.cmd, 0);
+  check_gb(f, f->cli.cmd.so, 1);
 }
 
 static void test_gb_output_file(void **state) {
   fx *f = *state;
   char out[PATH_MAX];
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "googlebenchmark", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
-  char *stdout_text = f->cmd.so;
-  f->cmd.so = NULL;
-  snprintf(out, sizeof out, "%s/bench.json", f->dir);
-  RUN(f, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
-  assert_string_equal(f->cmd.so, "");
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "googlebenchmark", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
+  char *stdout_text = f->cli.cmd.so;
+  f->cli.cmd.so = NULL;
+  snprintf(out, sizeof out, "%s/bench.json", f->cli.dir);
+  TU_RUN(&f->cli, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_string_equal(f->cli.cmd.so, "");
   char *file = cb_read_file(out, NULL);
   assert_non_null(file);
   assert_string_equal(file, stdout_text);
   free(file);
   free(stdout_text);
   /* a file that cannot be written: one line, exit 2 */
-  snprintf(out, sizeof out, "%s/no/such/dir/bench.json", f->dir);
-  RUN(f, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
-  tu_expect_usage_error(&f->cmd);
+  snprintf(out, sizeof out, "%s/no/such/dir/bench.json", f->cli.dir);
+  TU_RUN(&f->cli, "export", "--format", "googlebenchmark", "-o", out, TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
 }
 
 /* ---- CSV and markdown ---------------------------------------------------------------------- */
 
 static void test_csv(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "csv", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
   char *lines[256];
-  size_t n = split_lines(f->cmd.so, lines, 256);
+  size_t n = split_lines(f->cli.cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 1);
   assert_string_equal(lines[0], cb_csv_header);
   size_t ncols = tu_count(cb_csv_header, ",");
@@ -277,11 +274,11 @@ static void test_csv(void **state) {
 
 static void test_csv_fields(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "csv", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
   char *lines[256], *fields[64];
-  size_t n = split_lines(f->cmd.so, lines, 256);
+  size_t n = split_lines(f->cli.cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 1);
   char hdr[1024];
   snprintf(hdr, sizeof hdr, "%s", cb_csv_header);
@@ -356,7 +353,7 @@ static void expect_same_csv(char *got, char *want) {
 static void test_csv_equals_run(void **state) {
   fx *f = *state;
   char dir[PATH_MAX / 2], p[PATH_MAX];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   static const char *const runs[][20] = {
     { "run", "-b", "sync,threads", "-w", "sleep,file", "-n", "4", "-c", "1,2", "-p", "delay_ms=1",
       "-p", "bytes=4096", "-r", "2", "--warmup", "0", "-q", "-o", NULL },
@@ -366,29 +363,29 @@ static void test_csv_equals_run(void **state) {
   for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
     const char *args[24];
     size_t n = 0;
-    snprintf(dir, sizeof dir, "%s/run%zu", f->dir, k);
+    snprintf(dir, sizeof dir, "%s/run%zu", f->cli.dir, k);
     for (; runs[k][n]; n++) args[n] = runs[k][n];
     args[n++] = dir;
     args[n] = NULL;
-    tu_run(&f->cmd, f->bin, args, NULL, RUN_TIMEOUT_MS);
-    if (f->cmd.status != 0 && f->cmd.status != 1) fail_msg("run: exit %d: %s", f->cmd.status, f->cmd.se);
+    tu_cli_run(&f->cli, args);
+    if (f->cli.cmd.status != 0 && f->cli.cmd.status != 1) fail_msg("run: exit %d: %s", f->cli.cmd.status, f->cli.cmd.se);
     snprintf(p, sizeof p, "%s/results.csv", dir);
     char *want = cb_read_file(p, NULL);
     assert_non_null(want);
-    RUN(f, "export", "--format", "csv", dir);
-    tu_expect_exit(&f->cmd, 0);
-    expect_same_csv(f->cmd.so, want);
+    TU_RUN(&f->cli, "export", "--format", "csv", dir);
+    tu_expect_exit(&f->cli.cmd, 0);
+    expect_same_csv(f->cli.cmd.so, want);
     free(want);
   }
 }
 
 static void test_md(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "md", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "md", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
   char *lines[256];
-  size_t n = split_lines(f->cmd.so, lines, 256);
+  size_t n = split_lines(f->cli.cmd.so, lines, 256);
   assert_int_equal(n, f->fix.n + 2);
   assert_true(strncmp(lines[0], "| workload | backend | concurrency | params | median wall |", 58) == 0);
   assert_true(strncmp(lines[1], "|---|", 5) == 0);
@@ -410,46 +407,46 @@ static void test_md(void **state) {
 static void test_bad_usage(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
-  tu_need_bin(f->bin);
-  RUN(f, "export", "--format", "xml", TU_FIXTURE);
-  tu_expect_usage_error(&f->cmd);
-  assert_non_null(strstr(f->cmd.se, "xml"));
-  RUN(f, "export", TU_FIXTURE);
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "export", "--format", "csv");
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "export", "--format", "csv", TU_FIXTURE, TU_FIXTURE);
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "export", "--format");
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "export", "--bogus", "--format", "csv", TU_FIXTURE);
-  tu_expect_usage_error(&f->cmd);
-  snprintf(p, sizeof p, "%s/missing", f->dir);
-  RUN(f, "export", "--format", "md", p);
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "export", "--help");
-  tu_expect_exit(&f->cmd, 0);
-  assert_non_null(strstr(f->cmd.so, "googlebenchmark"));
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "xml", TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
+  assert_non_null(strstr(f->cli.cmd.se, "xml"));
+  TU_RUN(&f->cli, "export", TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "export", "--format", "csv");
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "export", "--format", "csv", TU_FIXTURE, TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "export", "--format");
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "export", "--bogus", "--format", "csv", TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
+  snprintf(p, sizeof p, "%s/missing", f->cli.dir);
+  TU_RUN(&f->cli, "export", "--format", "md", p);
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "export", "--help");
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_non_null(strstr(f->cli.cmd.so, "googlebenchmark"));
 }
 
 static void test_corrupt_input(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   size_t len;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   char *text = cb_read_file(TU_FIXTURE, &len);
   assert_non_null(text);
-  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  snprintf(p, sizeof p, "%s/results.json", f->cli.dir);
   assert_int_equal(cb_write_atomic(p, text, len / 2), 0);   /* truncated */
   free(text);
   static const char *const fmts[] = { "googlebenchmark", "csv", "md" };
   for (size_t i = 0; i < 3; i++) {
-    RUN(f, "export", "--format", fmts[i], f->dir);
-    tu_expect_usage_error(&f->cmd);
+    TU_RUN(&f->cli, "export", "--format", fmts[i], f->cli.dir);
+    tu_expect_usage_error(&f->cli.cmd);
   }
   assert_int_equal(cb_write_atomic(p, "{\"cases\": []}\n", 14), 0);   /* JSON, not ours */
-  RUN(f, "export", "--format", "csv", f->dir);
-  tu_expect_usage_error(&f->cmd);
+  TU_RUN(&f->cli, "export", "--format", "csv", f->cli.dir);
+  tu_expect_usage_error(&f->cli.cmd);
 }
 
 /* The columns table in export.c against results.c's header, in process (no binary needed). */

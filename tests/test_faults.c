@@ -37,33 +37,22 @@
 /* ---- the fixture: a temporary directory and the last run of the binary -------------------- */
 
 typedef struct fx {
-  const char *bin;
-  char dir[64];             /* a fresh temporary directory */
-  char out[128];            /* dir/out (or mnt/out): what -o names */
+  tu_cli cli;               /* CB_BIN, a fresh temporary directory, the last run; out may be mnt/out */
   char mnt[96];             /* dir/mnt when a tmpfs is mounted there, else empty */
-  tu_proc cmd;
   int reaper;               /* we made ourselves a child subreaper */
 } fx;
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  f->bin = tu_bin();
-  if (tu_tmpdir(f->dir, sizeof f->dir, "faults") != 0) {
-    free(f);
-    return -1;
-  }
-  snprintf(f->out, sizeof f->out, "%s/out", f->dir);
-  *state = f;
-  return 0;
+  *state = tu_cli_new(sizeof(fx), "faults");
+  return *state ? 0 : -1;
 }
 
 static int fx_teardown(void **state) {
   fx *f = *state;
   if (!f) return 0;
   /* A failed test may leave a run (or a stopped server) behind: nothing outlives the test. */
-  pid_t pid = f->cmd.pid;
-  tu_proc_free(&f->cmd);
+  pid_t pid = f->cli.cmd.pid;
+  tu_proc_free(&f->cli.cmd);
   if (f->reaper) {
     const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
     if (pid > 0) tu_kill_procs(&its);
@@ -71,39 +60,27 @@ static int fx_teardown(void **state) {
     prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
   }
   if (f->mnt[0] && umount2(f->mnt, MNT_DETACH) != 0) print_error("umount %s: %s\n", f->mnt, strerror(errno));
-  int rc = tu_rmtree(f->dir);
+  int rc = tu_cli_fini(&f->cli);
   free(f);
   return rc;
 }
 
-/* Start CB_BIN with args ("@OUT" for f->out) as a child subreaper, so whatever the run leaves
- * orphaned lands on us where it can be seen. */
+/* Start CB_BIN with args ("@OUT" for f->cli.out) and env as a child subreaper, so whatever the
+ * run leaves orphaned lands on us where it can be seen. */
 static void fx_spawn(fx *f, const char *const *args, const char *const *env) {
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
   f->reaper = 1;
-  const tu_opts o = { .out = f->out, .env = env };
-  int rc = tu_spawn(&f->cmd, f->bin, args, &o);
-  if (rc != 0) fail_msg("cannot start %s: %s", f->bin, strerror(-rc));
+  f->cli.opts.env = env;
+  tu_cli_spawn(&f->cli, args);
+  f->cli.opts.env = NULL;
 }
 
 /* After the run ended: neither its children nor anything reparented to us is left. */
 static void expect_nothing_left(fx *f) {
-  const tu_procq its = { .ppid = f->cmd.pid }, ours = { .ppid = getpid() };
-  char its_left[512], our_left[512];
-  int n = 0;
-  /* The kernel may take a moment to finish off what dies with its parent. */
-  for (int i = 0; i < 50; i++) {
-    tu_reap();
-    n = tu_procs(&its, NULL, its_left, sizeof its_left) + tu_procs(&ours, NULL, our_left, sizeof our_left);
-    if (n == 0) break;
-    tu_sleep_ms(10);
-  }
-  if (n > 0) {
-    tu_kill_procs(&its);
-    tu_kill_procs(&ours);
-    fail_msg("%d process(es) outlived concbench:%s%s", n, its_left, our_left);
-  }
+  char left[1024];
+  int n = tu_left_behind(f->cli.cmd.pid, 500, left, sizeof left);
+  if (n > 0) fail_msg("%d process(es) outlived concbench:%s", n, left);
 }
 
 /* ---- reading /proc and results --------------------------------------------------------------- */
@@ -148,37 +125,6 @@ static pid_t find_server(pid_t run) {
   if (!s) fail_msg("concbench (pid %d) started no target server within 10 s", (int)run);
   fail_msg("concbench (pid %d) started no measurement process within 10 s", (int)run);
   return 0;
-}
-
-/* results.csv's "errors" column, row by row, with each row's backend. Returns the row count. */
-static int csv_errors(const char *out, char backends[][16], long long *errors, int max) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/results.csv", out);
-  char *text = tu_read_file(path, NULL), *save = NULL;
-  int be = -1, er = -1, n = 0;
-  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    int col = 0;
-    const char *f_be = NULL, *f_er = NULL;
-    for (char *fld = line, *next; fld; fld = next, col++) {
-      next = strchr(fld, ',');
-      if (next) *next++ = '\0';
-      if (be < 0 || er < 0) {
-        if (strcmp(fld, "backend") == 0) be = col;
-        if (strcmp(fld, "errors") == 0) er = col;
-      }
-      if (col == be) f_be = fld;
-      if (col == er) f_er = fld;
-    }
-    if (line == text) {
-      if (be < 0 || er < 0) fail_msg("results.csv has no backend or errors column");
-      continue;
-    }
-    if (!f_be || !f_er || n == max) fail_msg("results.csv: unexpected row %d", n + 1);
-    snprintf(backends[n], 16, "%s", f_be);
-    errors[n++] = strtoll(f_er, NULL, 10);
-  }
-  free(text);
-  return n;
 }
 
 /* The paths under dir, depth first, appended to buf (a few levels: enough to say what is left). */
@@ -276,14 +222,14 @@ static const cb_workload trivial = {
  * the run to end: exit 1 and nothing left behind. */
 static void signal_server_mid_run(fx *f, const char *const *args, int sig) {
   fx_spawn(f, args, NULL);
-  pid_t server = find_server(f->cmd.pid);
+  pid_t server = find_server(f->cli.cmd.pid);
   tu_sleep_ms(300);
   assert_int_equal(kill(server, sig), 0);
-  tu_wait(&f->cmd, 60000);
-  print_message("server %d sent %s; concbench exited %d after %lld ms\n", (int)server, strsignal(sig), f->cmd.status,
-                (long long)f->cmd.took_ms);
+  tu_wait(&f->cli.cmd, 60000);
+  print_message("server %d sent %s; concbench exited %d after %lld ms\n", (int)server, strsignal(sig), f->cli.cmd.status,
+                (long long)f->cli.cmd.took_ms);
   expect_nothing_left(f);
-  tu_expect_exit(&f->cmd, 1);
+  tu_expect_exit(&f->cli.cmd, 1);
 }
 
 /* A server killed mid-case is reported, its case's tasks fail, and the next case gets a new one. */
@@ -292,19 +238,21 @@ static void server_killed_mid_run(void **state) {
   const char *const args[] = { "run", "-b", "uv,threads", "-w", "http", "-n", "2000", "-c", "100", "-p", "delay_ms=100",
                                "-r", "1", "--warmup", "0", "-o", "@OUT", NULL };
   signal_server_mid_run(f, args, SIGKILL);
-  tu_expect_in(f->cmd.se, "target server was killed by signal 9");
-  tu_expect_in(f->cmd.se, "ECONNREFUSED");
+  tu_expect_in(f->cli.cmd.se, "target server was killed by signal 9");
+  tu_expect_in(f->cli.cmd.se, "ECONNREFUSED");
 
-  char be[4][16];
-  long long errs[4];
-  int n = csv_errors(f->out, be, errs, 4), bad = 0, good = 0;
-  if (n != 2) fail_msg("results.csv has %d rows, want 2", n);
-  for (int i = 0; i < n; i++) {
-    print_message("  %s: %lld errors\n", be[i], errs[i]);
-    bad += errs[i] > 0;
-    good += errs[i] == 0;
+  tu_csv t;
+  int bad = 0, good = 0;
+  tu_csv_results(&t, f->cli.out);
+  if (t.nrows != 2) fail_msg("results.csv has %d rows, want 2", t.nrows);
+  for (int i = 0; i < t.nrows; i++) {
+    double errs = tu_csv_num(&t, i, "errors");
+    print_message("  %s: %g errors\n", tu_csv_get(&t, i, "backend"), errs);
+    bad += errs > 0;
+    good += errs == 0;
   }
-  if (bad != 1 || good != 1) fail_msg("want one case with errors and one clean (a new server), got %d and %d:\n%s", bad, good, f->cmd.se);
+  tu_csv_free(&t);
+  if (bad != 1 || good != 1) fail_msg("want one case with errors and one clean (a new server), got %d and %d:\n%s", bad, good, f->cli.cmd.se);
 }
 
 /* A stopped server makes requests time out, and the run still ends, reaping it. */
@@ -313,12 +261,12 @@ static void server_stalled_mid_run(void **state) {
   const char *const args[] = { "run", "-b", "uv", "-w", "http", "-n", "2000", "-c", "100", "-p", "delay_ms=100",
                                "-p", "timeout_ms=300", "-r", "1", "--warmup", "0", "-o", "@OUT", NULL };
   signal_server_mid_run(f, args, SIGSTOP);
-  tu_expect_in(f->cmd.se, "ETIMEDOUT");
-  char be[4][16];
-  long long errs[4];
-  int n = csv_errors(f->out, be, errs, 4);
-  if (n != 1) fail_msg("results.csv has %d rows, want 1", n);
-  if (errs[0] <= 0) fail_msg("a stalled server gave no errors:\n%s", f->cmd.se);
+  tu_expect_in(f->cli.cmd.se, "ETIMEDOUT");
+  tu_csv t;
+  tu_csv_results(&t, f->cli.out);
+  if (t.nrows != 1) fail_msg("results.csv has %d rows, want 1", t.nrows);
+  if (tu_csv_num(&t, 0, "errors") <= 0) fail_msg("a stalled server gave no errors:\n%s", f->cli.cmd.se);
+  tu_csv_free(&t);
 }
 
 /* ---- 3: EAGAIN: no thread or process to be had --------------------------------------------- */
@@ -356,13 +304,8 @@ static int eagain_check(void *arg) {
   int rc = limit_to_one_process();
   if (rc) return rc;
   cb_job job;
-  cb_job_summary s;
-  if ((rc = cb_job_init(&job, &trivial, NULL, 16, 8, 0)) != 0) {
-    report("cb_job_init: %s", strerror(-rc));
-    return 1;
-  }
-  rc = cb_backend_find(name)->run(&job);
-  cb_job_summarize(&job, &s);
+  cb_job_summary s = { 0 };
+  rc = tu_job_try(&job, cb_backend_find(name), &(tu_jobdef){ .wl = &trivial, .tasks = 16, .conc = 8 }, &s);
   int ok = rc == -EAGAIN && strstr(job.err, want) && strstr(job.err, "ulimit -u") && s.errors == 16;
   report("%s: rc %d (%s), %llu errors, workers %u: %s", name, rc, rc ? cb_err_name(rc) : "0",
          (unsigned long long)s.errors, job.workers, job.err);
@@ -461,12 +404,7 @@ static int enomem_check(void *arg) {
   long long maps = *(const long long *)arg;
   uint32_t n = (uint32_t)(maps / 2 + 512);
   cb_job job;
-  int rc = cb_job_init(&job, &napper, NULL, n, n, 16384);
-  if (rc) {
-    report("cb_job_init: %s", strerror(-rc));
-    return 1;
-  }
-  rc = cb_backend_find("uv")->run(&job);
+  int rc = tu_job_try(&job, cb_backend_find("uv"), &(tu_jobdef){ .wl = &napper, .tasks = n, .conc = n, .stack = 16384 }, NULL);
   report("uv at c=%u with vm.max_map_count %lld: rc %d (%s): %s", n, maps, rc, rc ? cb_err_name(rc) : "0", job.err);
   int ok = rc == -ENOMEM && strstr(job.err, "could not map coroutine stack") && strstr(job.err, "vm.max_map_count");
   cb_job_free(&job);
@@ -517,8 +455,8 @@ static int efbig_check(void *arg) {
 static void write_atomic_all_efbig(void **state) {
   fx *f = *state;
   char csv[256], json[256];
-  snprintf(csv, sizeof csv, "%s/results.csv", f->dir);
-  snprintf(json, sizeof json, "%s/results.json", f->dir);
+  snprintf(csv, sizeof csv, "%s/results.csv", f->cli.dir);
+  snprintf(json, sizeof json, "%s/results.json", f->cli.dir);
   tu_write_text(csv, old_csv);
   tu_write_text(json, old_json);
   efbig_arg a = { { csv, json } };
@@ -528,7 +466,7 @@ static void write_atomic_all_efbig(void **state) {
   assert_string_equal(j, old_json);
   free(c);
   free(j);
-  expect_no_hidden(f->dir);
+  expect_no_hidden(f->cli.dir);
 }
 
 /* Fill the file system holding dir with dir/filler until write() says ENOSPC. */
@@ -550,7 +488,7 @@ static void fill_disk(const char *dir) {
 /* The disk fills between rounds: one line says the last round's results are intact, and they are. */
 static void results_disk_full(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   if (geteuid() != 0) {
     print_message("mounting a tmpfs needs root; skipping\n");
     skip();
@@ -567,7 +505,7 @@ static void results_disk_full(void **state) {
     skip();
   }
   char mnt[96];
-  snprintf(mnt, sizeof mnt, "%s/mnt", f->dir);
+  snprintf(mnt, sizeof mnt, "%s/mnt", f->cli.dir);
   assert_int_equal(mkdir(mnt, 0700), 0);
   if (mount("tmpfs", mnt, "tmpfs", 0, "size=1m") != 0) {
     if (errno != EPERM) fail_msg("mounting a tmpfs: %s", strerror(errno));
@@ -575,14 +513,14 @@ static void results_disk_full(void **state) {
     skip();
   }
   snprintf(f->mnt, sizeof f->mnt, "%s", mnt);
-  snprintf(f->out, sizeof f->out, "%s/out", mnt);
+  snprintf(f->cli.out, sizeof f->cli.out, "%s/out", mnt);
 
   const char *const args[] = { "run", "-b", "sync", "-w", "sleep", "-n", "10", "-c", "1", "-p", "delay_ms=50",
                                "-r", "3", "--warmup", "0", "-o", "@OUT", NULL };
   fx_spawn(f, args, NULL);
   char csv[256], json[256];
-  snprintf(csv, sizeof csv, "%s/results.csv", f->out);
-  snprintf(json, sizeof json, "%s/results.json", f->out);
+  snprintf(csv, sizeof csv, "%s/results.csv", f->cli.out);
+  snprintf(json, sizeof json, "%s/results.json", f->cli.out);
   int64_t end = tu_now_ms() + 20000;
   while (!tu_exists(json) && tu_now_ms() < end) tu_sleep_ms(5);
   if (!tu_exists(json)) fail_msg("no results.json after 20 s");
@@ -593,16 +531,16 @@ static void results_disk_full(void **state) {
   size_t csv_len, json_len;
   char *want_csv = tu_read_file(csv, &csv_len), *want_json = tu_read_file(json, &json_len);
 
-  tu_wait(&f->cmd, 30000);
-  print_message("concbench exited %d after %lld ms\n", f->cmd.status, (long long)f->cmd.took_ms);
+  tu_wait(&f->cli.cmd, 30000);
+  print_message("concbench exited %d after %lld ms\n", f->cli.cmd.status, (long long)f->cli.cmd.took_ms);
   expect_nothing_left(f);
-  tu_expect_exit(&f->cmd, 1);
+  tu_expect_exit(&f->cli.cmd, 1);
   int lines = 0;
-  char *se = strdup(f->cmd.se), *save = NULL;
+  char *se = strdup(f->cli.cmd.se), *save = NULL;
   for (char *l = strtok_r(se, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
     lines += strstr(l, "No space left on device") && strstr(l, "intact");
   free(se);
-  if (lines != 1) fail_msg("want one line saying the disk is full and the results intact, got %d:\n%s", lines, f->cmd.se);
+  if (lines != 1) fail_msg("want one line saying the disk is full and the results intact, got %d:\n%s", lines, f->cli.cmd.se);
 
   size_t len;
   char *got = tu_read_file(csv, &len);
@@ -618,7 +556,7 @@ static void results_disk_full(void **state) {
   assert_true(cJSON_IsString(st));
   assert_string_equal(st->valuestring, "partial");
   cJSON_Delete(root);
-  expect_no_hidden(f->out);
+  expect_no_hidden(f->cli.out);
 }
 
 /* ---- 7, 8: a stuck case, and SIGTERM ------------------------------------------------------- */
@@ -629,19 +567,19 @@ static void case_timeout_stops_stuck_case(void **state) {
   const char *const args[] = { "run", "-b", "uv", "-w", "sleep", "-n", "1", "-c", "1", "-p", "delay_ms=60000",
                                "-r", "1", "--warmup", "0", "--case-timeout", "1", "-o", "@OUT", NULL };
   fx_spawn(f, args, NULL);
-  tu_wait(&f->cmd, 15000);
-  print_message("concbench exited %d after %lld ms\n", f->cmd.status, (long long)f->cmd.took_ms);
+  tu_wait(&f->cli.cmd, 15000);
+  print_message("concbench exited %d after %lld ms\n", f->cli.cmd.status, (long long)f->cli.cmd.took_ms);
   expect_nothing_left(f);
-  tu_expect_exit(&f->cmd, 1);
-  tu_expect_in(f->cmd.se, "case-timeout");
-  char be[4][16];
-  long long errs[4];
-  int n = csv_errors(f->out, be, errs, 4);
-  if (n != 1) fail_msg("results.csv has %d rows, want 1", n);
-  assert_int_equal(errs[0], 1);
+  tu_expect_exit(&f->cli.cmd, 1);
+  tu_expect_in(f->cli.cmd.se, "case-timeout");
+  tu_csv t;
+  tu_csv_results(&t, f->cli.out);
+  if (t.nrows != 1) fail_msg("results.csv has %d rows, want 1", t.nrows);
+  assert_string_equal(tu_csv_get(&t, 0, "errors"), "1");
+  tu_csv_free(&t);
   /* Recorded as such: flagged, and timed for as long as it ran rather than as 0. */
   char path[256];
-  snprintf(path, sizeof path, "%s/results.json", f->out);
+  snprintf(path, sizeof path, "%s/results.json", f->cli.out);
   cJSON *root = tu_load_json(path);
   const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "cases"), 0);
   const cJSON *rep = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "repetitions"), 0);
@@ -659,7 +597,7 @@ static void case_timeout_stops_stuck_case(void **state) {
 static void sigterm_leaves_nothing(void **state) {
   fx *f = *state;
   char tmp[96], env_tmp[128];
-  snprintf(tmp, sizeof tmp, "%s/tmp", f->dir);
+  snprintf(tmp, sizeof tmp, "%s/tmp", f->cli.dir);
   assert_int_equal(mkdir(tmp, 0700), 0);
   /* The run's private temporary directory (the file workload's files) goes where we can look. */
   snprintf(env_tmp, sizeof env_tmp, "TMPDIR=%s", tmp);
@@ -675,29 +613,29 @@ static void sigterm_leaves_nothing(void **state) {
   int64_t left = start + 700 - tu_now_ms();
   if (left > 0) tu_sleep_ms((long)left);
   int64_t t0 = tu_now_ms();
-  assert_int_equal(kill(f->cmd.pid, SIGTERM), 0);
-  tu_wait(&f->cmd, 2000);
+  assert_int_equal(kill(f->cli.cmd.pid, SIGTERM), 0);
+  tu_wait(&f->cli.cmd, 2000);
   int64_t took = tu_now_ms() - t0;
-  print_message("exited %d, %lld ms after SIGTERM\n", f->cmd.status, (long long)took);
+  print_message("exited %d, %lld ms after SIGTERM\n", f->cli.cmd.status, (long long)took);
   /* Not even a moment's grace: concbench reaps its workers before it cleans up after them, so
    * none is left to come to us as the subreaper, not even dying. */
-  const tu_procq orphans = { .ppid = getpid(), .except = f->cmd.pid, .zombies = 1 };
+  const tu_procq orphans = { .ppid = getpid(), .except = f->cli.cmd.pid, .zombies = 1 };
   char what[512];
   int early = tu_procs(&orphans, NULL, what, sizeof what);
   expect_nothing_left(f);
   if (early) fail_msg("%d worker(s) still there as concbench exited:%s", early, what);
-  tu_expect_exit(&f->cmd, 143);
+  tu_expect_exit(&f->cli.cmd, 143);
   if (took > 2000) fail_msg("took %lld ms to exit after SIGTERM", (long long)took);
   if (tu_dir_entries(tmp, NULL) != 0) {
     char remains[2048] = "";
     list_tree(tmp, 3, remains, sizeof remains);
     fail_msg("the run's temporary directory outlived it:%s", remains);
   }
-  if (tu_exists(f->out)) {
+  if (tu_exists(f->cli.out)) {
     char path[256];
-    snprintf(path, sizeof path, "%s/results.json", f->out);
+    snprintf(path, sizeof path, "%s/results.json", f->cli.out);
     if (tu_exists(path)) cJSON_Delete(tu_load_json(path));
-    expect_no_hidden(f->out);
+    expect_no_hidden(f->cli.out);
   }
 }
 

@@ -104,52 +104,45 @@ static void decides_on_rows(void **state) {
   assert_int_equal(cb_gate_check(&g, &plan, err, sizeof err), -1);
 }
 
-/* argv[0] run with the rest of argv, bounded in time: its exit status. */
-static int run_bin(char *const argv[]) {
-  tu_proc p = { 0 };
-  tu_run(&p, argv[0], (const char *const *)argv + 1, NULL, RUN_TIMEOUT_MS);
-  tu_proc_free(&p);
-  return p.status;
-}
-
 /* Three shards of a 12-case run: every case in exactly one shard, none lost. */
 static void shards_cover_every_case_once(void **state) {
-  const char *bin = getenv("CB_BIN");
-  if (!bin) skip();
-  char dir[64], out[4][512], sh[16];
-  assert_int_equal(tu_tmpdir(dir, sizeof dir, "gate"), 0);
-  char *full[] = { (char *)bin, "run", "-b", "sync,threads,uv", "-w", "sleep,cpu", "-n", "2", "-c", "1,2",
-                   "-p", "delay_ms=1", "-p", "work=5", "-r", "1", "--warmup", "0", "-q", "-o", out[0], NULL };
-  snprintf(out[0], sizeof out[0], "%s/full", dir);
-  assert_int_equal(run_bin(full), 0);
+  tu_cli c;
+  char out[4][512], sh[16];
+  tu_need_bin(tu_bin());
+  assert_int_equal(tu_cli_init(&c, "gate"), 0);
+  c.timeout_ms = RUN_TIMEOUT_MS;
+  snprintf(out[0], sizeof out[0], "%s/full", c.dir);
+  TU_RUN(&c, "run", "-b", "sync,threads,uv", "-w", "sleep,cpu", "-n", "2", "-c", "1,2", "-p", "delay_ms=1", "-p",
+         "work=5", "-r", "1", "--warmup", "0", "-q", "-o", out[0]);
+  tu_expect_exit(&c.cmd, 0);
   cb_results all;
   char err[512];
   assert_int_equal(cb_results_read(out[0], &all, err, sizeof err), 0);
   assert_int_equal(all.n, 12);
   int *seen = calloc(all.n, sizeof *seen);
   for (int i = 1; i <= 3; i++) {
-    snprintf(out[i], sizeof out[i], "%s/shard%d", dir, i);
+    snprintf(out[i], sizeof out[i], "%s/shard%d", c.dir, i);
     snprintf(sh, sizeof sh, "%d/3", i);
-    char *argv[] = { (char *)bin, "run", "-b", "sync,threads,uv", "-w", "sleep,cpu", "-n", "2", "-c", "1,2",
-                     "-p", "delay_ms=1", "-p", "work=5", "-r", "1", "--warmup", "0", "-q", "--shard", sh, "-o", out[i], NULL };
-    assert_int_equal(run_bin(argv), 0);
+    TU_RUN(&c, "run", "-b", "sync,threads,uv", "-w", "sleep,cpu", "-n", "2", "-c", "1,2", "-p", "delay_ms=1", "-p",
+           "work=5", "-r", "1", "--warmup", "0", "-q", "--shard", sh, "-o", out[i]);
+    tu_expect_exit(&c.cmd, 0);
     cb_results part;
     assert_int_equal(cb_results_read(out[i], &part, err, sizeof err), 0);
     assert_int_equal(part.n, 4);
     for (size_t k = 0; k < part.n; k++) {
-      const cb_rcase *c = &part.cases[k];
-      const cb_rcase *f = cb_results_find(&all, c->workload, c->backend, c->params_str, c->conc);
+      const cb_rcase *rc = &part.cases[k];
+      const cb_rcase *f = cb_results_find(&all, rc->workload, rc->backend, rc->params_str, rc->conc);
       assert_non_null(f);
       seen[f - all.cases]++;
     }
     cb_results_free(&part);
   }
   for (size_t k = 0; k < all.n; k++) assert_int_equal(seen[k], 1);
-  char *bad[] = { (char *)bin, "run", "-w", "sleep", "--shard", "4/3", "-o", out[0], NULL };
-  assert_int_equal(run_bin(bad), 2);
+  TU_RUN(&c, "run", "-w", "sleep", "--shard", "4/3", "-o", out[0]);
+  tu_expect_exit(&c.cmd, 2);
   free(seen);
   cb_results_free(&all);
-  tu_rmtree(dir);
+  tu_cli_fini(&c);
 }
 
 int main(void) {

@@ -688,10 +688,7 @@ static void client_on_every_backend(void **state) {
         else cb_http_init(&st->clients[w], (struct sockaddr *)&f->target.addr, f->target.authority, 1);
         st->resps[w].keep_body = 1;
       }
-      assert_int_equal(cb_job_init(&job, &get_wl, NULL, 40, (*b)->flags & CB_BACKEND_SERIAL ? 1 : 4, 0), 0);
-      job.state = st;
-      assert_int_equal((*b)->run(&job), 0);
-      cb_job_summarize(&job, &s);
+      tu_job_run(&job, *b, &(tu_jobdef){ .wl = &get_wl, .state = st, .tasks = 40, .conc = 4 }, &s);
       for (uint64_t i = 0; i < 40; i++)
         if (job.sh->rec[i].status) print_error("%s: task %llu: %s\n", (*b)->name, (unsigned long long)i, cb_err_name(job.sh->rec[i].status));
       print_message("%s, %s: %llu done, %llu errors\n", (*b)->name, chunky ? "chunked in pieces" : "/bytes",

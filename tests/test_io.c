@@ -65,12 +65,7 @@ static void assert_no_children(void) {
  * run itself must succeed. The caller reads job->sh->rec and frees the job. */
 static void run_job(const cb_backend *be, const cb_workload *wl, void *st, uint64_t n, uint32_t conc, cb_job *job,
                     cb_job_summary *s) {
-  assert_int_equal(cb_job_init(job, wl, NULL, n, is_serial(be) ? 1 : conc, 0), 0);
-  job->state = st;
-  int rc = be->run(job);
-  if (rc) print_error("%s: run failed: %d %s\n", be->name, rc, job->err);
-  assert_int_equal(rc, 0);
-  cb_job_summarize(job, s);
+  tu_job_run(job, be, &(tu_jobdef){ .wl = wl, .state = st, .tasks = n, .conc = conc }, s);
   for (uint64_t i = 0; i < n; i++)
     if (job->sh->rec[i].runs != 1 || job->sh->rec[i].status != 0)
       print_error("%s: %s task %llu: runs %u, status %d (%s)\n", be->name, wl->name, (unsigned long long)i,
@@ -417,11 +412,11 @@ static void tcp_send_to_reset_peer(void **state) {
         signal(SIGPIPE, SIG_DFL);
         alarm(30);
         cb_job job;
-        if (cb_job_init(&job, &reset_wl, NULL, 3, is_serial(*b) ? 1 : 3, 0) != 0) _exit(3);
-        job.state = t;
-        if ((*b)->run(&job) != 0) _exit(4);
         cb_job_summary sum;
-        cb_job_summarize(&job, &sum);
+        if (tu_job_try(&job, *b, &(tu_jobdef){ .wl = &reset_wl, .state = t, .tasks = 3, .conc = 3 }, &sum) != 0) {
+          fprintf(stderr, "%s: %s\n", (*b)->name, job.err);
+          _exit(job.sh ? 4 : 3);
+        }
         for (int i = 0; i < 3; i++)
           if (job.sh->rec[i].runs != 1 || job.sh->rec[i].status)
             fprintf(stderr, "%s: task %d: runs %u, status %d\n", (*b)->name, i, job.sh->rec[i].runs, job.sh->rec[i].status);
@@ -975,10 +970,8 @@ static int robust_child(tshared *t) {
   cb_job job;
   cb_job_summary sum;
   if (cb_set_create(&t->set, 64, 16) != 0 || cb_queue_create(&t->q, sizeof(uint64_t), 16, 16, 0) != 0) return 2;
-  if (cb_job_init(&job, &die_wl, NULL, 6, 3, 0) != 0) return 3;
-  job.state = t;
-  if (cb_backend_find("fork")->run(&job) != 0) return 4;
-  cb_job_summarize(&job, &sum);
+  if (tu_job_try(&job, cb_backend_find("fork"), &(tu_jobdef){ .wl = &die_wl, .state = t, .tasks = 6, .conc = 3 }, &sum) != 0)
+    return job.sh ? 4 : 3;
   if (sum.errors != 1 || sum.done != 5 || job.sh->rec[0].runs != 0) return 5;
   for (int i = 1; i < 6; i++)
     if (t->v[i][0] != 1 || t->v[i][1] != 0 || t->v[i][2] != 0) return 6;

@@ -17,22 +17,17 @@
 #include "testutil.h"
 #include "util.h"
 
-#define RUN_TIMEOUT_MS 30000
-
 /* CB_BIN, a fresh temporary directory, the last run, the fixture read the one way. */
 typedef tu_resfx fx;
 
-static int fx_setup(void **state) { return tu_resfx_setup(state, "merge"); }
-
-/* Run CB_BIN with the arguments after f, killed after RUN_TIMEOUT_MS. */
-#define RUN(f, ...) tu_run(&(f)->cmd, (f)->bin, (const char *const[]){ __VA_ARGS__, NULL }, NULL, RUN_TIMEOUT_MS)
+static int fx_setup(void **state) { return tu_resfx_setup(state, "merge", TU_RUN_TIMEOUT_MS); }
 
 static void expect_absent(const char *path) {
   if (tu_exists(path)) fail_msg("%s exists after a refused merge", path);
 }
 
 static char *path_in(const fx *f, const char *name, char *buf, size_t len) {
-  snprintf(buf, len, "%s/%s", f->dir, name);
+  snprintf(buf, len, "%s/%s", f->cli.dir, name);
   return buf;
 }
 
@@ -124,10 +119,10 @@ static void check_merged(fx *f, const char *out, size_t nshards) {
   size_t hl = strlen(cb_csv_header);
   assert_true(strncmp(csv, cb_csv_header, hl) == 0 && csv[hl] == '\n');
   assert_int_equal(tu_lines(csv), f->fix.n + 1);
-  RUN(f, "export", "--format", "csv", TU_FIXTURE);
-  tu_expect_exit(&f->cmd, 0);
+  TU_RUN(&f->cli, "export", "--format", "csv", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
   char *want[256], *got[256];
-  size_t nw = sorted_rows(f->cmd.so, want, 256), ng = sorted_rows(csv, got, 256);
+  size_t nw = sorted_rows(f->cli.cmd.so, want, 256), ng = sorted_rows(csv, got, 256);
   assert_int_equal(nw, ng);
   for (size_t i = 0; i < nw; i++) assert_string_equal(got[i], want[i]);
   free(csv);
@@ -136,29 +131,29 @@ static void check_merged(fx *f, const char *out, size_t nshards) {
 static void test_merge_two_shards(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "out/nested", out, sizeof out);
-  RUN(f, "merge", "-o", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b));
-  tu_expect_exit(&f->cmd, 0);
-  assert_string_equal(f->cmd.se, "");
+  TU_RUN(&f->cli, "merge", "-o", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b));
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_string_equal(f->cli.cmd.se, "");
   check_merged(f, out, 2);
 }
 
 static void test_merge_three_shards(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], out[PATH_MAX];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   for (size_t k = 0; k < 3; k++) {
     char name[8];
     snprintf(name, sizeof name, "s%zu", k);
     write_shard(f, name, k, 3, NULL);
   }
   path_in(f, "out", out, sizeof out);
-  RUN(f, "merge", "--output", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b),
+  TU_RUN(&f->cli, "merge", "--output", out, path_in(f, "s0", a, sizeof a), path_in(f, "s1", b, sizeof b),
       path_in(f, "s2", c, sizeof c));
-  tu_expect_exit(&f->cmd, 0);
+  tu_expect_exit(&f->cli.cmd, 0);
   check_merged(f, out, 3);
 }
 
@@ -182,19 +177,19 @@ static void test_env_mismatch(void **state) {
     { edit_cores, "cores" }, { edit_build, "build_type" }, { edit_clean, "git_revision" }, { edit_rev, "git_revision" },
   };
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX], err[512];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shard(f, "s0", 0, 2, NULL);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     write_shard(f, "s1", 1, 2, cases[i].edit);
     path_in(f, "out", out, sizeof out);
-    RUN(f, "merge", "-o", out, a, b);
-    tu_expect_usage_error(&f->cmd);
-    if (!strstr(f->cmd.se, cases[i].key) || !strstr(f->cmd.se, b)) fail_msg("want %s and %s named in: %s", cases[i].key, b, f->cmd.se);
+    TU_RUN(&f->cli, "merge", "-o", out, a, b);
+    tu_expect_usage_error(&f->cli.cmd);
+    if (!strstr(f->cli.cmd.se, cases[i].key) || !strstr(f->cli.cmd.se, b)) fail_msg("want %s and %s named in: %s", cases[i].key, b, f->cli.cmd.se);
     expect_absent(out);
-    RUN(f, "merge", "--force", "-o", out, a, b);
-    tu_expect_exit(&f->cmd, 0);
+    TU_RUN(&f->cli, "merge", "--force", "-o", out, a, b);
+    tu_expect_exit(&f->cli.cmd, 0);
     cb_results m;
     if (cb_results_read(out, &m, err, sizeof err) != 0) fail_msg("%s", err);
     assert_int_equal(m.n, f->fix.n);
@@ -221,31 +216,31 @@ static void edit_add_case0(cJSON *root) {
 static void test_duplicate_case(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, edit_add_case0);
   path_in(f, "out", out, sizeof out);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
-  RUN(f, "merge", "-o", out, a, b);
-  tu_expect_usage_error(&f->cmd);
-  assert_non_null(strstr(f->cmd.se, "sleep on sync"));
-  assert_non_null(strstr(f->cmd.se, a));
-  assert_non_null(strstr(f->cmd.se, b));
+  TU_RUN(&f->cli, "merge", "-o", out, a, b);
+  tu_expect_usage_error(&f->cli.cmd);
+  assert_non_null(strstr(f->cli.cmd.se, "sleep on sync"));
+  assert_non_null(strstr(f->cli.cmd.se, a));
+  assert_non_null(strstr(f->cli.cmd.se, b));
   expect_absent(out);
-  RUN(f, "merge", "--force", "-o", out, a, b);
-  tu_expect_usage_error(&f->cmd);
+  TU_RUN(&f->cli, "merge", "--force", "-o", out, a, b);
+  tu_expect_usage_error(&f->cli.cmd);
   expect_absent(out);
   /* the same directory twice is the same mix-up */
-  RUN(f, "merge", "-o", out, a, a);
-  tu_expect_usage_error(&f->cmd);
+  TU_RUN(&f->cli, "merge", "-o", out, a, a);
+  tu_expect_usage_error(&f->cli.cmd);
   expect_absent(out);
 }
 
 static void test_corrupt_input(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX], p[PATH_MAX + 32];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "s0", a, sizeof a);
@@ -257,37 +252,37 @@ static void test_corrupt_input(void **state) {
   assert_non_null(text);
   assert_int_equal(cb_write_atomic(p, text, len - 100), 0);   /* truncated */
   free(text);
-  RUN(f, "merge", "-o", out, a, b);
-  tu_expect_usage_error(&f->cmd);
-  assert_non_null(strstr(f->cmd.se, b));
+  TU_RUN(&f->cli, "merge", "-o", out, a, b);
+  tu_expect_usage_error(&f->cli.cmd);
+  assert_non_null(strstr(f->cli.cmd.se, b));
   expect_absent(out);
   path_in(f, "missing", p, sizeof p);
-  RUN(f, "merge", "-o", out, a, p);
-  tu_expect_usage_error(&f->cmd);
+  TU_RUN(&f->cli, "merge", "-o", out, a, p);
+  tu_expect_usage_error(&f->cli.cmd);
   expect_absent(out);
 }
 
 static void test_bad_usage(void **state) {
   fx *f = *state;
   char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   write_shard(f, "s0", 0, 2, NULL);
   write_shard(f, "s1", 1, 2, NULL);
   path_in(f, "s0", a, sizeof a);
   path_in(f, "s1", b, sizeof b);
   path_in(f, "out", out, sizeof out);
-  RUN(f, "merge", "-o", out, a);
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "merge", a, b);
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "merge", "-o");
-  tu_expect_usage_error(&f->cmd);
-  RUN(f, "merge", "--bogus", "-o", out, a, b);
-  tu_expect_usage_error(&f->cmd);
+  TU_RUN(&f->cli, "merge", "-o", out, a);
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "merge", a, b);
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "merge", "-o");
+  tu_expect_usage_error(&f->cli.cmd);
+  TU_RUN(&f->cli, "merge", "--bogus", "-o", out, a, b);
+  tu_expect_usage_error(&f->cli.cmd);
   expect_absent(out);
-  RUN(f, "merge", "--help");
-  tu_expect_exit(&f->cmd, 0);
-  assert_non_null(strstr(f->cmd.so, "--shard"));
+  TU_RUN(&f->cli, "merge", "--help");
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_non_null(strstr(f->cli.cmd.so, "--shard"));
 }
 
 int main(void) {

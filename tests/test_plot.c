@@ -41,23 +41,18 @@ static const char *const script_names[] = {
 };
 
 typedef struct tc {
-  const char *bin;
-  char dir[64];            /* a fresh temporary directory */
+  tu_cli cli;              /* CB_BIN plot, a fresh temporary directory, the last run */
   char run[96];            /* dir/run: the results directory under test */
-  tu_proc cmd;             /* the last run of the binary */
 } tc;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static int setup(void **state) {
-  tc *t = calloc(1, sizeof *t);
+  tc *t = tu_cli_new(sizeof *t, "plot");
   if (!t) return -1;
-  t->bin = tu_bin();
-  if (tu_tmpdir(t->dir, sizeof t->dir, "plot") != 0) {
-    free(t);
-    return -1;
-  }
-  snprintf(t->run, sizeof t->run, "%s/run", t->dir);
+  t->cli.opts.sub = "plot";
+  t->cli.timeout_ms = RUN_TIMEOUT_MS;
+  snprintf(t->run, sizeof t->run, "%s/run", t->cli.dir);
   *state = t;
   return 0;
 }
@@ -65,8 +60,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   tc *t = *state;
   if (!t) return 0;
-  int rc = tu_rmtree(t->dir);
-  tu_proc_free(&t->cmd);
+  int rc = tu_cli_fini(&t->cli);
   free(t);
   return rc;
 }
@@ -104,11 +98,10 @@ static void run_plot(tc *t, const char *path_env, const char *scripts_env, const
     env[n++] = scripts;
   }
   env[n] = NULL;
-  const tu_opts o = { .sub = "plot", .env = env };
-  tu_run(&t->cmd, t->bin, args, &o, RUN_TIMEOUT_MS);
+  t->cli.opts.env = env;
+  tu_cli_run(&t->cli, args);
+  t->cli.opts.env = NULL;
 }
-
-#define PLOT(t, path, scripts, ...) do { const char *const a_[] = { __VA_ARGS__, NULL }; run_plot((t), (path), (scripts), a_); } while (0)
 
 /* The names in dir, sorted and joined by '\n', for before/after comparisons. */
 static char *listing(const char *dir) {
@@ -226,14 +219,14 @@ static void expect_close(double got, double want, const char *what) {
 static void fixture_plots_made(void **state) {
   tc *t = *state;
   char plots[1024], path[PATH_MAX];
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   need_gnuplot();
   tu_copy_fixture(t->run);
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 0);
-  assert_non_null(strstr(t->cmd.so, "/plots"));
-  assert_non_null(strstr(t->cmd.so, "14 plots"));
-  assert_string_equal(t->cmd.se, "");
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 0);
+  assert_non_null(strstr(t->cli.cmd.so, "/plots"));
+  assert_non_null(strstr(t->cli.cmd.so, "14 plots"));
+  assert_string_equal(t->cli.cmd.se, "");
   snprintf(plots, sizeof plots, "%s/plots", t->run);
   for (size_t i = 0; i < NPLOTS; i++) {
     expect_plot(plots, fixture_plots[i]);
@@ -259,11 +252,11 @@ static void fixture_numbers(void **state) {
   tc *t = *state;
   char path[PATH_MAX], err[512];
   cb_results r;
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   need_gnuplot();
   tu_copy_fixture(t->run);
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 0);
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 0);
   assert_int_equal(cb_results_read(TU_FIXTURE, &r, err, sizeof err), 0);
 
   /* speedup.dat: sync median / backend median at each workload's highest concurrency. */
@@ -357,7 +350,7 @@ static void library_call(void **state) {
   expect_plot(path, "speedup");
   expect_no_temp(path);
   /* No results: an error with a reason, and not -ENOENT, which means no gnuplot. */
-  snprintf(path, sizeof path, "%s/none", t->dir);
+  snprintf(path, sizeof path, "%s/none", t->cli.dir);
   rc = cb_plot(path, err, sizeof err);
   assert_true(rc < 0 && rc != -ENOENT);
   assert_non_null(strstr(err, "none"));
@@ -408,11 +401,11 @@ static void mixed_crossover(void **state) {
   tc *t = *state;
   char path[PATH_MAX], err[512];
   cb_results r;
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   need_gnuplot();
   write_mixed_fixture(t);
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 0);
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 0);
   snprintf(path, sizeof path, "%s/plots", t->run);
   expect_plot(path, "crossover");
   expect_plot(path, "wall_mixed_io_fraction-0.5");
@@ -443,19 +436,19 @@ static void mixed_crossover(void **state) {
 static void no_gnuplot(void **state) {
   tc *t = *state;
   char empty[PATH_MAX], err[512];
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   tu_copy_fixture(t->run);
-  snprintf(empty, sizeof empty, "%s/emptybin", t->dir);
+  snprintf(empty, sizeof empty, "%s/emptybin", t->cli.dir);
   assert_int_equal(mkdir(empty, 0755), 0);
   char *before = listing(t->run);
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/results.json", t->run);
   char *json_before = tu_read_file(path, NULL);
 
-  PLOT(t, empty, NULL, t->run);
-  tu_expect_exit(&t->cmd, 1);
-  tu_expect_one_error_line(&t->cmd);
-  assert_non_null(strstr(t->cmd.se, GNUPLOT_MISSING));
+  run_plot(t, empty, NULL, TU_ARGS(t->run));
+  tu_expect_exit(&t->cli.cmd, 1);
+  tu_expect_one_error_line(&t->cli.cmd);
+  assert_non_null(strstr(t->cli.cmd.se, GNUPLOT_MISSING));
   /* Nothing is created: not even plots/ or its data. */
   char *after = listing(t->run);
   assert_string_equal(before, after);
@@ -483,53 +476,53 @@ static void no_gnuplot(void **state) {
 static void bad_input(void **state) {
   tc *t = *state;
   char path[PATH_MAX];
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   assert_int_equal(cb_mkdirs(t->run), 0);
   snprintf(path, sizeof path, "%s/results.json", t->run);
 
   /* Truncated JSON. */
   tu_write_text(path, "{\"concbench\": \"0.1.0\", \"cases\": [");
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
-  assert_non_null(strstr(t->cmd.se, "results.json"));
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
+  assert_non_null(strstr(t->cli.cmd.se, "results.json"));
   snprintf(path, sizeof path, "%s/plots", t->run);
   assert_false(tu_exists(path));
 
   /* Valid JSON, not results. */
   snprintf(path, sizeof path, "%s/results.json", t->run);
   tu_write_text(path, "[1, 2, 3]");
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
 
   /* No results at all. */
-  snprintf(path, sizeof path, "%s/nothing-here", t->dir);
-  PLOT(t, NULL, NULL, path);
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
+  snprintf(path, sizeof path, "%s/nothing-here", t->cli.dir);
+  TU_RUN(&t->cli, path);
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
 
   /* Usage. */
-  PLOT(t, NULL, NULL, NULL);
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
-  PLOT(t, NULL, NULL, "--bogus", t->run);
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
-  PLOT(t, NULL, NULL, t->run, "extra");
-  tu_expect_exit(&t->cmd, 2);
-  tu_expect_one_error_line(&t->cmd);
-  PLOT(t, NULL, NULL, "--help");
-  tu_expect_exit(&t->cmd, 0);
-  assert_non_null(strstr(t->cmd.so, "usage: concbench plot DIR"));
+  TU_RUN(&t->cli, NULL);
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
+  TU_RUN(&t->cli, "--bogus", t->run);
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
+  TU_RUN(&t->cli, t->run, "extra");
+  tu_expect_exit(&t->cli.cmd, 2);
+  tu_expect_one_error_line(&t->cli.cmd);
+  TU_RUN(&t->cli, "--help");
+  tu_expect_exit(&t->cli.cmd, 0);
+  assert_non_null(strstr(t->cli.cmd.so, "usage: concbench plot DIR"));
 }
 
 /* A script that fails: exit 1 naming the log; the plots that worked are there, the failed ones
  * keep their previous version, and nothing half-written is left. */
-/* The plot scripts copied to t->dir/scripts (its path into scripts), wall.gp replaced by wall. */
+/* The plot scripts copied to t->cli.dir/scripts (its path into scripts), wall.gp replaced by wall. */
 static void scripts_with(tc *t, char *scripts, const char *wall) {
   char path[PATH_MAX], from[PATH_MAX];
-  snprintf(scripts, 1024, "%s/scripts", t->dir);
+  snprintf(scripts, 1024, "%s/scripts", t->cli.dir);
   assert_int_equal(cb_mkdirs(scripts), 0);
   for (size_t i = 0; i < sizeof script_names / sizeof *script_names; i++) {
     snprintf(from, sizeof from, "%s/%s", SCRIPTS, script_names[i]);
@@ -548,28 +541,29 @@ static void scripts_with(tc *t, char *scripts, const char *wall) {
 static void interrupted_plot(void **state) {
   tc *t = *state;
   char scripts[1024], path[PATH_MAX];
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   need_gnuplot();
   tu_copy_fixture(t->run);
   scripts_with(t, scripts, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\npause 60\n");
   snprintf(path, sizeof path, "CB_SCRIPTS_DIR=%s", scripts);
   const char *env[] = { path, NULL };
   const char *args[] = { t->run, NULL };
-  const tu_opts o = { .sub = "plot", .env = env };
   assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
-  assert_int_equal(tu_spawn(&t->cmd, t->bin, args, &o), 0);
+  t->cli.opts.env = env;
+  tu_cli_spawn(&t->cli, args);
+  t->cli.opts.env = NULL;
   tu_sleep_ms(500);
-  assert_int_equal(kill(t->cmd.pid, SIGINT), 0);
-  tu_wait(&t->cmd, 2000);
+  assert_int_equal(kill(t->cli.cmd.pid, SIGINT), 0);
+  tu_wait(&t->cli.cmd, 2000);
   const tu_procq ours = { .ppid = getpid() };
   char left[512];
   int n = tu_lingering(&ours, 1000, left, sizeof left);
   if (n > 0) tu_kill_procs(&ours);
   prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
   if (n > 0) fail_msg("%d process(es) outlived the interrupted plot:%s", n, left);
-  tu_expect_exit(&t->cmd, 130);
-  tu_expect_one_error_line(&t->cmd);
-  tu_expect_in(t->cmd.se, "interrupted");
+  tu_expect_exit(&t->cli.cmd, 130);
+  tu_expect_one_error_line(&t->cli.cmd);
+  tu_expect_in(t->cli.cmd.se, "interrupted");
   snprintf(path, sizeof path, "%s/plots", t->run);
   expect_no_temp(path);
   snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
@@ -579,11 +573,11 @@ static void interrupted_plot(void **state) {
 static void gnuplot_fails(void **state) {
   tc *t = *state;
   char scripts[1024], path[PATH_MAX];
-  tu_need_bin(t->bin);
+  tu_need_bin(t->cli.bin);
   need_gnuplot();
   tu_copy_fixture(t->run);
-  PLOT(t, NULL, NULL, t->run);
-  tu_expect_exit(&t->cmd, 0);
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 0);
   snprintf(path, sizeof path, "%s/plots/wall_sleep.png", t->run);
   size_t old_len;
   char *old_png = cb_read_file(path, &old_len);
@@ -593,11 +587,11 @@ static void gnuplot_fails(void **state) {
 
   /* wall.gp writes half a PNG, then fails. */
   scripts_with(t, scripts, "set terminal pngcairo\nset output outdir.'/'.name.'.png'\nplot x\nthis is not gnuplot\n");
-  PLOT(t, NULL, scripts, t->run);
-  tu_expect_exit(&t->cmd, 1);
-  tu_expect_one_error_line(&t->cmd);
-  assert_non_null(strstr(t->cmd.se, "gnuplot.log"));
-  assert_non_null(strstr(t->cmd.se, "wall.gp"));
+  run_plot(t, NULL, scripts, TU_ARGS(t->run));
+  tu_expect_exit(&t->cli.cmd, 1);
+  tu_expect_one_error_line(&t->cli.cmd);
+  assert_non_null(strstr(t->cli.cmd.se, "gnuplot.log"));
+  assert_non_null(strstr(t->cli.cmd.se, "wall.gp"));
   snprintf(path, sizeof path, "%s/plots/gnuplot.log", t->run);
   char *log = tu_read_file(path, NULL);
   assert_non_null(strstr(log, "this is not gnuplot"));

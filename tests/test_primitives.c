@@ -30,132 +30,64 @@ typedef struct row {
 } row;
 
 typedef struct cli {
-  const char *bin;
-  char dir[64];            /* a fresh temporary directory */
-  char out[80];            /* dir/out: what -o names; not created by the test */
-  tu_proc cmd;             /* the last run; "@OUT" in its arguments stands for out */
-  int orphans;             /* processes it left behind (we are their subreaper) */
-  char orphan_what[256];   /* " PID COMM (STATE)" of each */
+  tu_cli cli;              /* CB_BIN, a fresh temporary directory, the last run (we its subreaper) */
   /* the quick run's results */
   row rows[MAX_ROWS];
   int nrows;
-  char *csv_text;
+  tu_csv csv;
   cJSON *json;
 } cli;
 
 static cli *cli_new(void) {
-  cli *c = calloc(1, sizeof *c);
+  cli *c = tu_cli_new(sizeof *c, "prim");
   if (!c) return NULL;
-  c->bin = tu_bin();
-  if (tu_tmpdir(c->dir, sizeof c->dir, "prim") != 0) {
-    free(c);
-    return NULL;
-  }
-  snprintf(c->out, sizeof c->out, "%s/out", c->dir);
+  c->cli.timeout_ms = RUN_TIMEOUT_MS;
+  c->cli.reap = 1;   /* what a run leaves behind lands on us, is counted, then killed */
   return c;
 }
 
 static int cli_free(cli *c) {
   if (!c) return 0;
-  int rc = tu_rmtree(c->dir);
-  tu_proc_free(&c->cmd);
-  free(c->csv_text);
+  int rc = tu_cli_fini(&c->cli);
+  tu_csv_free(&c->csv);
   cJSON_Delete(c->json);
   free(c);
   return rc;
 }
 
-/* Run CB_BIN with args (NULL-terminated, argv[0] excluded), as a child subreaper so that
- * anything it leaves behind lands on us and is counted in c->orphans (then killed). nproc > 0
- * lowers RLIMIT_NPROC in the child. 0, -2 when it was killed at the timeout, -1 on an error;
- * no assertion (the group setup calls it). */
-static int cli_run(cli *c, const char *const *args, long nproc) {
-  const tu_opts o = { .out = c->out, .nproc = nproc };
-  const tu_procq ours = { .ppid = getpid() };
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return -1;
-  int rc = tu_spawn(&c->cmd, c->bin, args, &o) == 0 ? tu_collect(&c->cmd, RUN_TIMEOUT_MS) : -1;
-  /* Its children either died with it or were reparented to us; give the kernel a moment. */
-  c->orphans = tu_lingering(&ours, 300, c->orphan_what, sizeof c->orphan_what);
-  if (c->orphans > 0) tu_kill_procs(&ours);   /* do not leave them running past the test */
-  prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-  return rc;
-}
-
-#define RUN(c, nproc, ...) do {                                                   \
-    const char *const a_[] = { __VA_ARGS__, NULL };                               \
-    int r_ = cli_run((c), a_, (nproc));                                           \
-    if (r_ == -2) fail_msg("%s did not finish within %d ms; killed", (c)->bin, RUN_TIMEOUT_MS); \
-    assert_int_equal(r_, 0);                                                      \
-  } while (0)
-
 static void expect_no_orphans(const cli *c) {
-  if (c->orphans > 0)
-    fail_msg("%d process(es) outlived concbench primitives:%s", c->orphans, c->orphan_what);
+  if (c->cli.orphans > 0)
+    fail_msg("%d process(es) outlived concbench primitives:%s", c->cli.orphans, c->cli.orphan_what);
 }
 
 /* ---- results.csv ------------------------------------------------------------------------ */
 
-/* Split one CSV line (RFC 4180 quoting) into at most max fields, in place. */
-static int csv_split(char *line, char **f, int max) {
-  int n = 0;
-  char *p = line;
-  for (;;) {
-    if (n == max) return -1;
-    if (*p == '"') {
-      char *w = ++p;
-      f[n++] = w;
-      for (;;) {
-        if (!*p) return -1;
-        if (*p == '"' && p[1] == '"') { *w++ = '"'; p += 2; continue; }
-        if (*p == '"') { p++; break; }
-        *w++ = *p++;
-      }
-      *w = '\0';
-      if (*p == ',') { p++; continue; }
-      if (!*p) return n;
-      return -1;
-    }
-    f[n++] = p;
-    char *comma = strchr(p, ',');
-    if (!comma) return n;
-    *comma = '\0';
-    p = comma + 1;
-  }
-}
-
 static const char csv_header[] = "primitive,model,value,min,unit,trials,reference,reference_source";
 
 static void load_csv(cli *c) {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/results.csv", c->out);
-  c->csv_text = cb_read_file(path, NULL);
-  if (!c->csv_text) fail_msg("cannot read %s: %s", path, strerror(errno));
-  char *copy = strdup(c->csv_text), *save = NULL;
-  assert_non_null(copy);
-  char *line = strtok_r(copy, "\n", &save);
-  assert_non_null(line);
-  assert_string_equal(line, csv_header);
-  c->nrows = 0;
-  while ((line = strtok_r(NULL, "\n", &save))) {
-    char *f[10];
-    int n = csv_split(line, f, 10);
-    if (n != 8) fail_msg("results.csv row with %d fields, want 8: %s", n, line);
-    if (c->nrows == MAX_ROWS) fail_msg("more than %d rows in results.csv", MAX_ROWS);
-    row *r = &c->rows[c->nrows++];
+  tu_csv *t = &c->csv;
+  tu_csv_free(t);
+  tu_csv_results(t, c->cli.out);
+  size_t hl = strlen(csv_header);
+  if (strncmp(t->text, csv_header, hl) != 0 || t->text[hl] != '\n')
+    fail_msg("results.csv does not start with the header %s:\n%s", csv_header, t->text);
+  if (t->nrows > MAX_ROWS) fail_msg("more than %d rows in results.csv", MAX_ROWS);
+  c->nrows = t->nrows;
+  for (int i = 0; i < t->nrows; i++) {
+    row *r = &c->rows[i];
+    const char *pr = tu_csv_get(t, i, "primitive"), *mo = tu_csv_get(t, i, "model"), *tr = tu_csv_get(t, i, "trials");
+    const char *ref = tu_csv_get(t, i, "reference");
     char *end;
-    snprintf(r->primitive, sizeof r->primitive, "%s", f[0]);
-    snprintf(r->model, sizeof r->model, "%s", f[1]);
-    r->value = strtod(f[2], &end);
-    if (end == f[2] || *end) fail_msg("value '%s' is not a number (%s %s)", f[2], f[0], f[1]);
-    r->min = strtod(f[3], &end);
-    if (end == f[3] || *end) fail_msg("min '%s' is not a number (%s %s)", f[3], f[0], f[1]);
-    snprintf(r->unit, sizeof r->unit, "%s", f[4]);
-    r->trials = strtol(f[5], &end, 10);
-    if (end == f[5] || *end) fail_msg("trials '%s' is not a whole number (%s %s)", f[5], f[0], f[1]);
-    snprintf(r->reference, sizeof r->reference, "%s", f[6]);
-    if (*f[6] && !*f[7]) fail_msg("%s %s cites a reference (%s) without its source", f[0], f[1], f[6]);
+    snprintf(r->primitive, sizeof r->primitive, "%s", pr);
+    snprintf(r->model, sizeof r->model, "%s", mo);
+    r->value = tu_csv_num(t, i, "value");
+    r->min = tu_csv_num(t, i, "min");
+    snprintf(r->unit, sizeof r->unit, "%s", tu_csv_get(t, i, "unit"));
+    r->trials = strtol(tr, &end, 10);
+    if (end == tr || *end) fail_msg("trials '%s' is not a whole number (%s %s)", tr, pr, mo);
+    snprintf(r->reference, sizeof r->reference, "%s", ref);
+    if (*ref && !*tu_csv_get(t, i, "reference_source")) fail_msg("%s %s cites a reference (%s) without its source", pr, mo, ref);
   }
-  free(copy);
 }
 
 static const row *find_row(const cli *c, const char *primitive, const char *model) {
@@ -165,7 +97,7 @@ static const row *find_row(const cli *c, const char *primitive, const char *mode
       if (hit) fail_msg("two rows for %s %s in results.csv", primitive, model);
       hit = &c->rows[i];
     }
-  if (!hit) fail_msg("no row for %s %s in results.csv:\n%s", primitive, model, c->csv_text);
+  if (!hit) fail_msg("no row for %s %s in results.csv:\n%s", primitive, model, c->csv.text);
   return hit;
 }
 
@@ -185,13 +117,13 @@ static int quick_setup(void **state) {
   cli *c = cli_new();
   if (!c) return -1;
   *state = c;
-  if (!c->bin) return 0;   /* each test skips */
+  if (!c->cli.bin) return 0;   /* each test skips */
   const char *const args[] = { "primitives", "--quick", "-o", "@OUT", NULL };
   int64_t t0 = tu_now_ms();
-  int rc = cli_run(c, args, 0);
-  print_message("concbench primitives --quick: exit %d in %lld ms\n", c->cmd.status, (long long)(tu_now_ms() - t0));
+  int rc = tu_cli_try(&c->cli, args);
+  print_message("concbench primitives --quick: exit %d in %lld ms\n", c->cli.cmd.status, (long long)(tu_now_ms() - t0));
   /* The table, a line at a time (print_message truncates long strings). */
-  for (const char *l = rc == 0 && c->cmd.so ? c->cmd.so : ""; *l;) {
+  for (const char *l = rc == 0 && c->cli.cmd.so ? c->cli.cmd.so : ""; *l;) {
     const char *nl = strchr(l, '\n');
     int n = nl ? (int)(nl - l) : (int)strlen(l);
     print_message("%.*s\n", n, l);
@@ -206,18 +138,18 @@ static int quick_teardown(void **state) {
 
 static void quick_exit_and_table(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  tu_expect_exit(&c->cmd, 0);
-  if (*c->cmd.se) fail_msg("a good run printed on stderr:\n%s", c->cmd.se);
+  tu_need_bin(c->cli.bin);
+  tu_expect_exit(&c->cli.cmd, 0);
+  if (*c->cli.cmd.se) fail_msg("a good run printed on stderr:\n%s", c->cli.cmd.se);
   const char *words[] = { "create_join", "switch", "idle_memory", "coroutine", "thread", "process", "reference",
                           "results:" };
   for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-    if (!strstr(c->cmd.so, words[i])) fail_msg("the table does not mention '%s':\n%s", words[i], c->cmd.so);
+    if (!strstr(c->cli.cmd.so, words[i])) fail_msg("the table does not mention '%s':\n%s", words[i], c->cli.cmd.so);
 }
 
 static void quick_no_process_left(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
+  tu_need_bin(c->cli.bin);
   expect_no_orphans(c);
 }
 
@@ -226,8 +158,8 @@ static const char *const models[] = { "coroutine", "thread", "process" };
 
 static void quick_csv(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  tu_expect_exit(&c->cmd, 0);
+  tu_need_bin(c->cli.bin);
+  tu_expect_exit(&c->cli.cmd, 0);
   load_csv(c);
   for (size_t p = 0; p < 3; p++)
     for (size_t m = 0; m < 3; m++) find_row(c, primitives[p], models[m]);
@@ -249,11 +181,11 @@ static void quick_csv(void **state) {
 
 static void quick_json(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  tu_expect_exit(&c->cmd, 0);
+  tu_need_bin(c->cli.bin);
+  tu_expect_exit(&c->cli.cmd, 0);
   if (!c->nrows) load_csv(c);
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/results.json", c->out);
+  snprintf(path, sizeof path, "%s/results.json", c->cli.out);
   cJSON *j = tu_load_json(path);
   cJSON_Delete(c->json);
   c->json = j;
@@ -316,8 +248,8 @@ static int thread_sanitized(const cli *c) {
  * 1331 us, process 706 us while other tests held both cores). */
 static void quick_orderings(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  tu_expect_exit(&c->cmd, 0);
+  tu_need_bin(c->cli.bin);
+  tu_expect_exit(&c->cli.cmd, 0);
   if (!c->nrows) load_csv(c);
   if (!c->json) quick_json(state);
   double cc = as_us(find_row(c, "create_join", "coroutine"));
@@ -349,57 +281,57 @@ static int one_teardown(void **state) {
 
 static void help(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 0, "primitives", "--help");
-  tu_expect_exit(&c->cmd, 0);
-  if (!strstr(c->cmd.so, "usage: concbench primitives")) fail_msg("no usage line:\n%s", c->cmd.so);
-  RUN(c, 0, "--help");
-  tu_expect_exit(&c->cmd, 0);
-  if (!strstr(c->cmd.so, "primitives")) fail_msg("concbench --help does not list primitives:\n%s", c->cmd.so);
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "primitives", "--help");
+  tu_expect_exit(&c->cli.cmd, 0);
+  if (!strstr(c->cli.cmd.so, "usage: concbench primitives")) fail_msg("no usage line:\n%s", c->cli.cmd.so);
+  TU_RUN(&c->cli, "--help");
+  tu_expect_exit(&c->cli.cmd, 0);
+  if (!strstr(c->cli.cmd.so, "primitives")) fail_msg("concbench --help does not list primitives:\n%s", c->cli.cmd.so);
 }
 
 static void rejected(cli *c, int want, const char *why) {
-  tu_expect_exit(&c->cmd, want);
-  tu_expect_one_error_line(&c->cmd);
-  if (why && !strstr(c->cmd.se, why)) fail_msg("the message does not mention %s: %s", why, c->cmd.se);
-  if (*c->cmd.so) fail_msg("a rejected run printed on stdout:\n%s", c->cmd.so);
-  if (tu_exists(c->out)) fail_msg("the -o directory %s was created for a rejected run", c->out);
+  tu_expect_exit(&c->cli.cmd, want);
+  tu_expect_one_error_line(&c->cli.cmd);
+  if (why && !strstr(c->cli.cmd.se, why)) fail_msg("the message does not mention %s: %s", why, c->cli.cmd.se);
+  if (*c->cli.cmd.so) fail_msg("a rejected run printed on stdout:\n%s", c->cli.cmd.so);
+  if (tu_exists(c->cli.out)) fail_msg("the -o directory %s was created for a rejected run", c->cli.out);
   expect_no_orphans(c);
 }
 
 static void bad_option(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 0, "primitives", "--frobnicate", "-o", "@OUT");
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "primitives", "--frobnicate", "-o", "@OUT");
   rejected(c, 2, "--frobnicate");
-  RUN(c, 0, "primitives", "-x", "-o", "@OUT");
+  TU_RUN(&c->cli, "primitives", "-x", "-o", "@OUT");
   rejected(c, 2, "-x");
 }
 
 static void bad_extra_argument(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 0, "primitives", "--quick", "-o", "@OUT", "extra");
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "primitives", "--quick", "-o", "@OUT", "extra");
   rejected(c, 2, "extra");
 }
 
 static void bad_missing_value(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 0, "primitives", "--quick", "-o");
+  tu_need_bin(c->cli.bin);
+  TU_RUN(&c->cli, "primitives", "--quick", "-o");
   rejected(c, 2, "-o");
 }
 
 static void bad_output_not_a_directory(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
+  tu_need_bin(c->cli.bin);
   char file[PATH_MAX], out[PATH_MAX + 8];
-  snprintf(file, sizeof file, "%s/file", c->dir);
+  snprintf(file, sizeof file, "%s/file", c->cli.dir);
   FILE *f = fopen(file, "w");
   assert_non_null(f);
   fclose(f);
   snprintf(out, sizeof out, "%s/sub", file);
-  RUN(c, 0, "primitives", "--quick", "-o", out);
+  TU_RUN(&c->cli, "primitives", "--quick", "-o", out);
   rejected(c, 2, "not a directory");
 }
 
@@ -407,8 +339,9 @@ static void bad_output_not_a_directory(void **state) {
  * exit 1, nothing written. */
 static void beyond_nproc(void **state) {
   cli *c = *state;
-  tu_need_bin(c->bin);
-  RUN(c, 50, "primitives", "--quick", "-o", "@OUT");
+  tu_need_bin(c->cli.bin);
+  c->cli.opts.nproc = 50;
+  TU_RUN(&c->cli, "primitives", "--quick", "-o", "@OUT");
   rejected(c, 1, "ulimit -u");
 }
 

@@ -18,8 +18,6 @@
 #include "testutil.h"
 #include "util.h"
 
-#define RUN_TIMEOUT_MS 30000
-
 /* A 1x1 grey PNG and its base64, to find it embedded. */
 static const unsigned char tiny_png[67] =
   "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01"
@@ -28,30 +26,20 @@ static const unsigned char tiny_png[67] =
 static const char tiny_png_b64[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
 
 typedef struct fx {
-  const char *bin;
-  char dir[64];          /* a fresh temporary directory holding results.json */
-  tu_proc cmd;           /* the last run of the binary */
+  tu_cli cli;            /* CB_BIN, a fresh temporary directory holding results.json, the last run */
   char *md, *html;       /* the reports it wrote */
 } fx;
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
 static int fx_setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  f->bin = tu_bin();
-  if (tu_tmpdir(f->dir, sizeof f->dir, "report") != 0) {
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  *state = tu_cli_new(sizeof(fx), "report");
+  return *state ? 0 : -1;
 }
 
 static int fx_teardown(void **state) {
   fx *f = *state;
-  int rc = tu_rmtree(f->dir);
-  tu_proc_free(&f->cmd);
+  int rc = tu_cli_fini(&f->cli);
   free(f->md);
   free(f->html);
   free(f);
@@ -60,25 +48,25 @@ static int fx_teardown(void **state) {
 
 static char *read_in(const fx *f, const char *name) {
   char p[PATH_MAX];
-  snprintf(p, sizeof p, "%s/%s", f->dir, name);
+  snprintf(p, sizeof p, "%s/%s", f->cli.dir, name);
   return cb_read_file(p, NULL);
 }
 
-/* Run CB_BIN with up to three arguments (NULL-terminated), killed after RUN_TIMEOUT_MS; md and
+/* Run CB_BIN with up to three arguments (NULL-terminated), killed after TU_RUN_TIMEOUT_MS; md and
  * html are the reports when they exist. */
 static void run_bin(fx *f, const char *a1, const char *a2, const char *a3) {
   const char *const args[] = { a1, a2, a3, NULL };
   free(f->md);
   free(f->html);
   f->md = f->html = NULL;
-  tu_run(&f->cmd, f->bin, args, NULL, RUN_TIMEOUT_MS);
+  tu_cli_run(&f->cli, args);
   f->md = read_in(f, "report.md");
   f->html = read_in(f, "report.html");
 }
 
 static void run_report(fx *f) {
-  run_bin(f, "report", f->dir, NULL);
-  tu_expect_exit(&f->cmd, 0);
+  run_bin(f, "report", f->cli.dir, NULL);
+  tu_expect_exit(&f->cli.cmd, 0);
   assert_non_null(f->md);
   assert_non_null(f->html);
 }
@@ -129,12 +117,12 @@ static const cb_rcase *find(const cb_results *r, const char *wl, const char *be,
 
 static void fixture_files(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
   run_report(f);
   char want[PATH_MAX * 2];
-  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", f->dir, f->dir);
-  assert_string_equal(f->cmd.so, want);
+  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", f->cli.dir, f->cli.dir);
+  assert_string_equal(f->cli.cmd.so, want);
   /* Self-contained and well-formed enough: one document, nothing fetched from the network. */
   assert_int_equal(tu_count(f->html, "<html"), 1);
   assert_int_equal(tu_count(f->html, "</html>"), 1);
@@ -159,12 +147,12 @@ static void fixture_files(void **state) {
 
 static void fixture_table(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
   run_report(f);
   cb_results r;
   char err[256];
-  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
   /* Markdown: the lines of the table under "## Results", header and separator aside. */
   const char *t = strstr(f->md, "\n## Results\n"), *end = strstr(f->md, "\n## Plots\n");
   assert_non_null(t);
@@ -191,12 +179,12 @@ static void fixture_table(void **state) {
 static void fixture_io_findings(void **state) {
   static const char *const io[] = { "sleep", "http" };
   fx *f = *state;
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
   run_report(f);
   cb_results r;
   char err[256], line[2048], want[256], x[32];
-  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
   for (size_t w = 0; w < 2; w++) {
     uint32_t C = 0;
     for (size_t i = 0; i < r.n; i++)
@@ -237,12 +225,12 @@ static void fixture_io_findings(void **state) {
 static void fixture_cpu_finding(void **state) {
   static const char *const be[] = { "uv", "threads", "fork" };
   fx *f = *state;
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
   run_report(f);
   cb_results r;
   char err[256], line[2048], want[128], x[32];
-  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
   finding(f->md, "On cpu,", line, sizeof line);
   for (size_t b = 0; b < 3; b++) {
     double best = -1;
@@ -269,12 +257,12 @@ static void fixture_cpu_finding(void **state) {
 /* Efficiency range, near-ideal cases, memory per task in flight and the flags. */
 static void fixture_other_findings(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
   run_report(f);
   cb_results r;
   char err[256], line[4096], want[128];
-  assert_int_equal(cb_results_read(f->dir, &r, err, sizeof err), 0);
+  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
   const cb_rcase *lo = NULL, *hi = NULL;
   for (size_t i = 0; i < r.n; i++) {
     const cb_rcase *c = &r.cases[i];
@@ -367,7 +355,7 @@ static void put_planted(const fx *f, int mixed, const char *rename_wl) {
         cJSON_ReplaceItemInObject(rep, "wall_s", cJSON_CreateNumber(w));
       cJSON_AddItemToArray(cases, c);
     }
-  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  snprintf(p, sizeof p, "%s/results.json", f->cli.dir);
   tu_save_json(p, root);
   cJSON_Delete(root);
 }
@@ -375,7 +363,7 @@ static void put_planted(const fx *f, int mixed, const char *rename_wl) {
 static void mixed_crossover(void **state) {
   fx *f = *state;
   char line[2048];
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   put_planted(f, 1, NULL);
   run_report(f);
   /* Threads beat uv at io_fraction 0 (2.00 / 1.00) and no longer at 0.5 (1.05 against 1.02). */
@@ -403,15 +391,15 @@ static void plots_embedded(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>\n";
-  tu_need_bin(f->bin);
-  tu_copy_fixture(f->dir);
-  snprintf(p, sizeof p, "%s/plots", f->dir);
+  tu_need_bin(f->cli.bin);
+  tu_copy_fixture(f->cli.dir);
+  snprintf(p, sizeof p, "%s/plots", f->cli.dir);
   assert_int_equal(mkdir(p, 0700), 0);
-  snprintf(p, sizeof p, "%s/plots/speedup.png", f->dir);
+  snprintf(p, sizeof p, "%s/plots/speedup.png", f->cli.dir);
   tu_write_file(p, tiny_png, sizeof tiny_png);
-  snprintf(p, sizeof p, "%s/plots/wall_sleep.svg", f->dir);
+  snprintf(p, sizeof p, "%s/plots/wall_sleep.svg", f->cli.dir);
   tu_write_text(p, svg);
-  snprintf(p, sizeof p, "%s/plots/notes.txt", f->dir);
+  snprintf(p, sizeof p, "%s/plots/notes.txt", f->cli.dir);
   tu_write_text(p, "x");
   run_report(f);
   char want[256];
@@ -429,7 +417,7 @@ static void plots_embedded(void **state) {
 /* Names from the data are escaped in the HTML. */
 static void html_escaped(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   put_planted(f, 0, "<i>s&\"");
   run_report(f);
   assert_null(strstr(f->html, "<i>s"));
@@ -443,58 +431,58 @@ static void corrupt_results(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
   static const char bad[] = "{\"concbench\": \"0.1.0\", \"cases\": [{\"workload\": \"sle";
-  tu_need_bin(f->bin);
-  snprintf(p, sizeof p, "%s/results.json", f->dir);
+  tu_need_bin(f->cli.bin);
+  snprintf(p, sizeof p, "%s/results.json", f->cli.dir);
   tu_write_text(p, bad);
-  run_bin(f, "report", f->dir, NULL);
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
-  tu_expect_in(f->cmd.se, "results.json");
-  assert_string_equal(f->cmd.so, "");
+  run_bin(f, "report", f->cli.dir, NULL);
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  tu_expect_in(f->cli.cmd.se, "results.json");
+  assert_string_equal(f->cli.cmd.so, "");
   /* Nothing written: the directory holds results.json alone. */
-  assert_int_equal(tu_dir_entries(f->dir, NULL), 1);
+  assert_int_equal(tu_dir_entries(f->cli.dir, NULL), 1);
   /* The library call says why, too. */
   char err[256] = "";
-  assert_true(cb_report(f->dir, err, sizeof err) < 0);
+  assert_true(cb_report(f->cli.dir, err, sizeof err) < 0);
   tu_expect_in(err, "results.json");
 }
 
 static void missing_results(void **state) {
   fx *f = *state;
   char p[PATH_MAX];
-  tu_need_bin(f->bin);
-  run_bin(f, "report", f->dir, NULL);
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
-  snprintf(p, sizeof p, "%s/nowhere", f->dir);
+  tu_need_bin(f->cli.bin);
+  run_bin(f, "report", f->cli.dir, NULL);
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  snprintf(p, sizeof p, "%s/nowhere", f->cli.dir);
   run_bin(f, "report", p, NULL);
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
 }
 
 static void usage(void **state) {
   fx *f = *state;
-  tu_need_bin(f->bin);
+  tu_need_bin(f->cli.bin);
   run_bin(f, "report", NULL, NULL);
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
-  run_bin(f, "report", f->dir, "extra");
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
-  run_bin(f, "report", "--bogus", f->dir);
-  assert_int_equal(f->cmd.status, 2);
-  tu_expect_one_error_line(&f->cmd);
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  run_bin(f, "report", f->cli.dir, "extra");
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
+  run_bin(f, "report", "--bogus", f->cli.dir);
+  assert_int_equal(f->cli.cmd.status, 2);
+  tu_expect_one_error_line(&f->cli.cmd);
   run_bin(f, "report", "--help", NULL);
-  assert_int_equal(f->cmd.status, 0);
-  tu_expect_in(f->cmd.so, "usage: concbench report DIR");
+  assert_int_equal(f->cli.cmd.status, 0);
+  tu_expect_in(f->cli.cmd.so, "usage: concbench report DIR");
 }
 
 /* cb_report, as run calls it, in this process. */
 static void library_call(void **state) {
   fx *f = *state;
   char err[256] = "", *md;
-  tu_copy_fixture(f->dir);
-  assert_int_equal(cb_report(f->dir, err, sizeof err), 0);
+  tu_copy_fixture(f->cli.dir);
+  assert_int_equal(cb_report(f->cli.dir, err, sizeof err), 0);
   assert_non_null(md = read_in(f, "report.md"));
   tu_expect_in(md, "## Findings");
   free(md);

@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "clock.h"
 #include "runner.h"
+#include "testutil.h"
 
 static double no_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) { return 0; }
 
@@ -34,10 +35,9 @@ static void open_loop_starts_on_schedule(void **state) {
   for (size_t b = 0; b < 3; b++) {
     cb_params p = { .v = { 1 } };
     cb_job job;
-    assert_int_equal(cb_job_init(&job, &napper, &p, 40, 8, 0), 0);
-    job.rate = 200;                       /* a slot every 5 ms */
-    job.t0_ns = cb_now_ns();
-    assert_int_equal(cb_backend_find(names[b])->run(&job), 0);
+    cb_job_summary s;
+    const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 40, .conc = 8, .rate = 200 };   /* a slot every 5 ms */
+    tu_job_run(&job, tu_backend(names[b]), &d, &s);
     for (uint64_t i = 0; i < 40; i++) {
       const cb_task_rec *r = &job.sh->rec[i];
       int64_t slot = job.t0_ns + (int64_t)i * 5000000;
@@ -47,8 +47,6 @@ static void open_loop_starts_on_schedule(void **state) {
         fail_msg("%s: task %llu started %.1f ms after its slot", names[b], (unsigned long long)i,
                  (double)(r->start_ns - slot) / 1e6);
     }
-    cb_job_summary s;
-    cb_job_summarize(&job, &s);
     assert_int_equal(s.errors, 0);
     /* 40 slots over 195 ms: about 200 a second, however the machine jitters. */
     assert_true(s.rate_achieved > 100 && s.rate_achieved < 210);
@@ -62,10 +60,8 @@ static void open_loop_latency_counts_the_wait(void **state) {
   cb_params p = { .v = { 20 } };
   cb_job job;
   cb_hist lat, svc;
-  assert_int_equal(cb_job_init(&job, &napper, &p, 10, 1, 0), 0);
-  job.rate = 200;
-  job.t0_ns = cb_now_ns();
-  assert_int_equal(cb_backend_find("sync")->run(&job), 0);
+  const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 10, .conc = 1, .rate = 200 };
+  tu_job_run(&job, tu_backend("sync"), &d, NULL);
   cb_job_summary s;
   cb_job_summarize_hists(&job, &s, &lat, &svc, NULL);
   const cb_task_rec *last = &job.sh->rec[9];

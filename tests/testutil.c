@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,9 @@
 
 #include <cmocka.h>
 
+#include "cb.h"
+#include "clock.h"
+#include "registry.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -319,13 +323,15 @@ int tu_collect(tu_proc *p, long timeout_ms) {
   return p->status == -1 ? -2 : 0;
 }
 
-void tu_wait(tu_proc *p, long timeout_ms) {
-  int rc = tu_collect(p, timeout_ms);
+/* Fail the test unless rc, from tu_collect or tu_cli_try, says p ran and was read. */
+static void expect_collected(const tu_proc *p, int rc, long timeout_ms) {
   if (rc == -2)
     fail_msg("%s%s%s did not finish within %ld ms; killed. stderr: %s", p->bin, p->sub ? " " : "", p->sub ? p->sub : "",
              timeout_ms, p->se ? p->se : "");
-  if (rc != 0) fail_msg("%s: cannot wait for it or read its output", p->bin);
+  if (rc != 0) fail_msg("%s: cannot start it, wait for it or read its output", p->bin ? p->bin : "CB_BIN");
 }
+
+void tu_wait(tu_proc *p, long timeout_ms) { expect_collected(p, tu_collect(p, timeout_ms), timeout_ms); }
 
 void tu_run(tu_proc *p, const char *bin, const char *const *args, const tu_opts *o, long timeout_ms) {
   int rc = tu_spawn(p, bin, args, o);
@@ -366,20 +372,81 @@ void tu_expect_usage_error(const tu_proc *p) {
   if (*p->so) fail_msg("want nothing on stdout after an error, got: %s", p->so);
 }
 
+/* ---- a test of the binary: its directory and its runs ------------------------------------- */
+
+int tu_cli_init(tu_cli *c, const char *name) {
+  memset(c, 0, sizeof *c);
+  c->bin = tu_bin();
+  c->timeout_ms = TU_RUN_TIMEOUT_MS;
+  if (tu_tmpdir(c->dir, sizeof c->dir, name) != 0) return -1;
+  snprintf(c->out, sizeof c->out, "%s/out", c->dir);
+  c->opts.out = c->out;
+  return 0;
+}
+
+void *tu_cli_new(size_t size, const char *name) {
+  tu_cli *c = calloc(1, size < sizeof *c ? sizeof *c : size);
+  if (c && tu_cli_init(c, name) != 0) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+int tu_cli_fini(tu_cli *c) {
+  tu_proc_free(&c->cmd);
+  return c->dir[0] ? tu_rmtree(c->dir) : 0;
+}
+
+int tu_cli_setup(void **state, const char *name) {
+  *state = tu_cli_new(sizeof(tu_cli), name);
+  return *state ? 0 : -1;
+}
+
+int tu_cli_teardown(void **state) {
+  tu_cli *c = *state;
+  if (!c) return 0;
+  int rc = tu_cli_fini(c);
+  free(c);
+  return rc;
+}
+
+int tu_cli_try(tu_cli *c, const char *const *args) {
+  const tu_procq ours = { .ppid = getpid() };
+  c->orphans = 0;
+  c->orphan_what[0] = '\0';
+  if (c->reap && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return -1;
+  int rc = tu_spawn(&c->cmd, c->bin, args, &c->opts) == 0 ? tu_collect(&c->cmd, c->timeout_ms) : -1;
+  if (c->reap) {
+    /* Its children either died with it or were reparented to us; give the kernel a moment. */
+    c->orphans = tu_lingering(&ours, 300, c->orphan_what, sizeof c->orphan_what);
+    if (c->orphans > 0) tu_kill_procs(&ours);   /* do not leave them running past the test */
+    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  }
+  return rc;
+}
+
+void tu_cli_run(tu_cli *c, const char *const *args) { expect_collected(&c->cmd, tu_cli_try(c, args), c->timeout_ms); }
+
+void tu_cli_spawn(tu_cli *c, const char *const *args) {
+  int rc = tu_spawn(&c->cmd, c->bin, args, &c->opts);
+  if (rc != 0) fail_msg("cannot start %s: %s", c->bin, strerror(-rc));
+}
+
 /* ---- the fixture of the commands that read results ----------------------------------------- */
 
-int tu_resfx_setup(void **state, const char *name) {
+int tu_resfx_setup(void **state, const char *name, long timeout_ms) {
   char err[512];
   tu_resfx *f = calloc(1, sizeof *f);
   if (!f) return -1;
-  f->bin = tu_bin();
-  if (tu_tmpdir(f->dir, sizeof f->dir, name) != 0) {
+  if (tu_cli_init(&f->cli, name) != 0) {
     free(f);
     return -1;
   }
+  f->cli.timeout_ms = timeout_ms;
   if (cb_results_read(TU_FIXTURE, &f->fix, err, sizeof err) != 0) {
     fprintf(stderr, "%s\n", err);
-    tu_rmtree(f->dir);
+    tu_cli_fini(&f->cli);
     free(f);
     return -1;
   }
@@ -389,11 +456,142 @@ int tu_resfx_setup(void **state, const char *name) {
 
 int tu_resfx_teardown(void **state) {
   tu_resfx *f = *state;
-  int rc = tu_rmtree(f->dir);
-  tu_proc_free(&f->cmd);
+  int rc = tu_cli_fini(&f->cli);
   cb_results_free(&f->fix);
   free(f);
   return rc;
+}
+
+/* ---- CSV files (results.csv) ------------------------------------------------------------------ */
+
+/* The fields of the line at *p, split in place (RFC 4180 quotes undone), *p moved past its
+ * newline; NULL when the line is not well formed or has no newline. */
+static char **csv_line(char **p, int *n) {
+  int cap = 8;
+  char **f = malloc((size_t)cap * sizeof *f), *s = *p;
+  *n = 0;
+  while (f) {
+    if (*n == cap) {
+      char **nf = realloc(f, (size_t)(cap *= 2) * sizeof *f);
+      if (!nf) break;
+      f = nf;
+    }
+    char *w = s;
+    f[(*n)++] = w;
+    if (*s == '"') {
+      for (s++;; ) {
+        if (!*s) goto bad;
+        if (*s == '"' && s[1] == '"') s++;
+        else if (*s == '"') break;
+        *w++ = *s++;
+      }
+      s++;
+    } else {
+      while (*s && *s != ',' && *s != '\n') *w++ = *s++;
+    }
+    char end = *s;
+    if (end != ',' && end != '\n') goto bad;
+    *w = '\0';
+    s++;
+    if (end == '\n') {
+      *p = s;
+      return f;
+    }
+  }
+bad:
+  free(f);
+  return NULL;
+}
+
+void tu_csv_load(tu_csv *t, const char *path) {
+  memset(t, 0, sizeof *t);
+  snprintf(t->path, sizeof t->path, "%s", path);
+  t->text = tu_read_file(path, NULL);
+  t->buf = strdup(t->text);
+  assert_non_null(t->buf);
+  char *p = t->buf;
+  if (!*p) fail_msg("%s is empty", path);
+  t->hdr = csv_line(&p, &t->ncols);
+  if (!t->hdr) fail_msg("%s: the header is not a line of CSV", path);
+  while (*p) {
+    char ***nr = realloc(t->rows, (size_t)(t->nrows + 1) * sizeof *nr);
+    assert_non_null(nr);
+    t->rows = nr;
+    int n;
+    if (!(t->rows[t->nrows] = csv_line(&p, &n))) fail_msg("%s: row %d is not a line of CSV", path, t->nrows + 1);
+    t->nrows++;
+    if (n != t->ncols) fail_msg("%s row %d has %d fields, the header %d", path, t->nrows, n, t->ncols);
+  }
+}
+
+void tu_csv_results(tu_csv *t, const char *dir) {
+  char path[sizeof t->path];
+  if (snprintf(path, sizeof path, "%s/results.csv", dir) >= (int)sizeof path) fail_msg("path too long: %s", dir);
+  tu_csv_load(t, path);
+}
+
+void tu_csv_free(tu_csv *t) {
+  free(t->hdr);
+  for (int i = 0; i < t->nrows; i++) free(t->rows[i]);
+  free(t->rows);
+  free(t->buf);
+  free(t->text);
+  memset(t, 0, sizeof *t);
+}
+
+int tu_csv_col(const tu_csv *t, const char *name) {
+  for (int i = 0; i < t->ncols; i++)
+    if (strcmp(t->hdr[i], name) == 0) return i;
+  return -1;
+}
+
+const char *tu_csv_get(const tu_csv *t, int row, const char *name) {
+  int col = tu_csv_col(t, name);
+  if (col < 0) fail_msg("%s has no column %s", t->path, name);
+  if (row < 0 || row >= t->nrows) fail_msg("%s has no row %d (%d rows)", t->path, row + 1, t->nrows);
+  return t->rows[row][col];
+}
+
+double tu_csv_num(const tu_csv *t, int row, const char *name) {
+  const char *s = tu_csv_get(t, row, name);
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end) fail_msg("%s row %d: %s '%s' is not a number", t->path, row + 1, name, s);
+  return v;
+}
+
+/* ---- a job run directly on a backend ------------------------------------------------------- */
+
+int tu_job_try(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s) {
+  uint32_t conc = be->flags & CB_BACKEND_SERIAL ? 1 : d->conc;
+  int rc = cb_job_init(job, d->wl, d->params, d->tasks, conc, d->stack);
+  if (rc != 0) {
+    memset(job, 0, sizeof *job);
+    snprintf(job->err, sizeof job->err, "cb_job_init: %s", strerror(-rc));
+    return rc;
+  }
+  job->state = d->state;
+  if (d->rate > 0) {
+    job->rate = d->rate;
+    job->t0_ns = cb_now_ns();
+  }
+  rc = be->run(job);
+  if (s) cb_job_summarize(job, s);
+  return rc;
+}
+
+void tu_job_run(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s) {
+  int rc = tu_job_try(job, be, d, s);
+  if (rc != 0)
+    fail_msg("%s, %s x %llu at c=%u: %d (%s): %s", be->name, d->wl->name, (unsigned long long)d->tasks, d->conc, rc,
+             cb_err_name(rc), job->err);
+}
+
+const cb_backend *tu_backend(const char *name) {
+  const cb_backend *be = cb_backend_find(name);
+  if (!be) fail_msg("no backend %s", name);
+  return be;
 }
 
 /* ---- processes left behind ------------------------------------------------------------------- */
@@ -434,6 +632,26 @@ int tu_lingering(const tu_procq *q, long ms, char *what, size_t cap) {
     if (n <= 0 || tu_now_ms() >= end) return n;
     tu_sleep_ms(10);
   }
+}
+
+int tu_left_behind(pid_t pid, long ms, char *what, size_t cap) {
+  const tu_procq its = { .ppid = pid }, ours = { .ppid = getpid() };
+  char mine[512];
+  int n = 0;
+  /* The kernel may take a moment to finish off what dies with its parent. */
+  for (int64_t end = tu_now_ms() + ms;; tu_sleep_ms(10)) {
+    tu_reap();
+    n = tu_procs(&its, NULL, what, cap) + tu_procs(&ours, NULL, mine, sizeof mine);
+    if (n == 0 || tu_now_ms() >= end) break;
+  }
+  if (n > 0) {
+    /* Do not leave them running past the test either. */
+    tu_kill_procs(&its);
+    tu_kill_procs(&ours);
+    size_t used = strlen(what);
+    snprintf(what + used, cap - used, "%s", mine);
+  }
+  return n;
 }
 
 void tu_kill_procs(const tu_procq *q) {

@@ -1,4 +1,4 @@
-/* testutil.h: what the cmocka tests share: running concbench bounded in time, temporary directories, the fixture, JSON files, counting, processes left behind. */
+/* testutil.h: what the cmocka tests share: running concbench bounded in time, temporary directories, the fixture, JSON and CSV files, jobs on a backend, counting, processes left behind. */
 #ifndef CB_TESTUTIL_H
 #define CB_TESTUTIL_H
 
@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "backend.h"
+#include "job.h"
 #include "resread.h"
 
 /* The results file the tests of the reading commands start from. */
@@ -108,19 +110,109 @@ void tu_expect_one_error_line(const tu_proc *p);
 /* Refused usage: exit 2, one error line, nothing on stdout. */
 void tu_expect_usage_error(const tu_proc *p);
 
+/* ---- a test of the binary: its directory and its runs ------------------------------------- */
+
+/* The arguments as a NULL-terminated array: TU_ARGS("list", "--help"). */
+#define TU_ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* How long a run may take unless the test says otherwise. */
+#define TU_RUN_TIMEOUT_MS 30000
+
+typedef struct tu_cli {
+  const char *bin;          /* tu_bin() */
+  char dir[64];             /* a fresh temporary directory, removed by tu_cli_fini */
+  char out[128];            /* dir/out: what an "@OUT" argument stands for; not created */
+  tu_opts opts;             /* how every run is made; .out is out */
+  long timeout_ms;          /* how long a run may take before it is killed */
+  int reap;                 /* runs are made as our child subreaper, what they leave counted */
+  int orphans;              /* with .reap: processes the last run left behind (killed since) */
+  char orphan_what[256];    /* " PID COMM (STATE)" of each */
+  tu_proc cmd;              /* the last run */
+} tu_cli;
+
+/* c set up with a fresh /tmp/cb-test-NAME-XXXXXX: 0, or -1 (no assertion: setups call it). */
+int tu_cli_init(tu_cli *c, const char *name);
+/* A test's fixture of size bytes, zeroed, that starts with a tu_cli set up by tu_cli_init; NULL
+ * when that fails. free it after tu_cli_fini. */
+void *tu_cli_new(size_t size, const char *name);
+/* A run still going killed, its output freed, the directory removed: 0 or -1. */
+int tu_cli_fini(tu_cli *c);
+/* The cmocka setup and teardown of a test whose state is a tu_cli: 0 or -1. */
+int tu_cli_setup(void **state, const char *name);
+int tu_cli_teardown(void **state);
+/* Run c->bin with args (NULL-terminated, argv[0] excluded) as c says. 0, -2 when it was killed
+ * at the timeout, -1 when it could not be started, waited for or read; no assertion. */
+int tu_cli_try(tu_cli *c, const char *const *args);
+/* tu_cli_try, failing the test unless the run ended in time and was read. */
+void tu_cli_run(tu_cli *c, const char *const *args);
+/* Start c->bin with args as c says (not .reap) and leave it running: tu_wait(&c->cmd, ms). */
+void tu_cli_spawn(tu_cli *c, const char *const *args);
+/* Run the binary of c with the arguments after c: TU_RUN(c, "list", "--help"). */
+#define TU_RUN(c, ...) tu_cli_run((c), TU_ARGS(__VA_ARGS__))
+
 /* ---- the fixture of the commands that read results (export, merge) ------------------------- */
 
 typedef struct tu_resfx {
-  const char *bin;          /* tu_bin() */
-  char dir[64];             /* a fresh temporary directory, removed by the teardown */
-  tu_proc cmd;              /* the last run of the binary */
+  tu_cli cli;               /* the binary, a fresh temporary directory, the last run */
   cb_results fix;           /* TU_FIXTURE, read with cb_results_read */
 } tu_resfx;
 
-/* The cmocka setup's work, the directory being /tmp/cb-test-NAME-XXXXXX; 0 or -1. */
-int tu_resfx_setup(void **state, const char *name);
+/* The cmocka setup's work, the directory being /tmp/cb-test-NAME-XXXXXX, runs bounded by
+ * timeout_ms; 0 or -1. */
+int tu_resfx_setup(void **state, const char *name, long timeout_ms);
 /* The cmocka teardown: 0 or -1. */
 int tu_resfx_teardown(void **state);
+
+/* ---- CSV files (results.csv) ------------------------------------------------------------------ */
+
+/* A CSV file read whole: a header, then rows of as many fields, each field read by its column's
+ * name. */
+typedef struct tu_csv {
+  char path[256];
+  char *text;               /* the file as it was read */
+  char *buf;                /* a copy of it split into the fields */
+  char **hdr;               /* the column names */
+  int ncols;
+  char ***rows;             /* the rows after the header */
+  int nrows;
+} tu_csv;
+
+/* path read as CSV (RFC 4180 quotes undone); fails the test unless it is a header and rows of
+ * as many fields, every line ended by a newline. tu_csv_free it. */
+void tu_csv_load(tu_csv *t, const char *path);
+/* tu_csv_load of dir/results.csv. */
+void tu_csv_results(tu_csv *t, const char *dir);
+void tu_csv_free(tu_csv *t);
+/* The column named name, or -1. */
+int tu_csv_col(const tu_csv *t, const char *name);
+/* The field of row (0: the first after the header) in the column named name; fails the test when
+ * there is no such column or row. */
+const char *tu_csv_get(const tu_csv *t, int row, const char *name);
+/* tu_csv_get as a number; fails the test when it is not one, whole. */
+double tu_csv_num(const tu_csv *t, int row, const char *name);
+
+/* ---- a job run directly on a backend ------------------------------------------------------- */
+
+/* What a job runs. */
+typedef struct tu_jobdef {
+  const cb_workload *wl;
+  const cb_params *params;  /* NULL: all zero */
+  void *state;              /* the tasks' state (job.state) */
+  uint64_t tasks;
+  uint32_t conc;            /* at most this many at once; 1 on a serial backend */
+  size_t stack;             /* threads' and coroutines' stacks; 0: the backend's default */
+  double rate;              /* > 0: open loop, starting the moment the backend is called */
+} tu_jobdef;
+
+/* Set job up for d, run it on be, and sum it up into s when given. The backend's return code
+ * (job->err says why it failed); when the job cannot be set up, cb_job_init's, with job->sh NULL,
+ * job->err saying so and cb_job_free harmless. No assertion: forked checks call it. */
+int tu_job_try(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s);
+/* tu_job_try, failing the test (with job->err) unless the job was set up and the backend
+ * returned 0. The caller reads job->sh->rec and cb_job_frees the job. */
+void tu_job_run(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s);
+/* The backend called name, or fail the test. */
+const cb_backend *tu_backend(const char *name);
 
 /* ---- processes left behind ------------------------------------------------------------------- */
 
@@ -137,6 +229,10 @@ typedef struct tu_procq {
 int tu_procs(const tu_procq *q, pid_t *first, char *what, size_t cap);
 /* Reap our zombies and give the processes matching q up to ms to go: how many are left. */
 int tu_lingering(const tu_procq *q, long ms, char *what, size_t cap);
+/* After the run pid, with us its child subreaper: its children and ours (reaped meanwhile), given up
+ * to ms to go. How many are left, " PID COMM (STATE)" of each into what (cap bytes); those are
+ * killed. */
+int tu_left_behind(pid_t pid, long ms, char *what, size_t cap);
 /* SIGKILL the processes matching q until none is left (a bounded number of rounds), reaping. */
 void tu_kill_procs(const tu_procq *q);
 /* Reap every child of ours that has ended. */
