@@ -5,34 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "backend.h"
-
-/* Pss from /proc/self/smaps_rollup, in KiB; 0 where the kernel has none. */
-static uint64_t self_pss_kib(void) {
-  char line[256];
-  uint64_t kib = 0;
-  FILE *f = fopen("/proc/self/smaps_rollup", "r");
-  if (!f) return 0;
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, "Pss:", 4) == 0) { kib = strtoull(line + 4, NULL, 10); break; }
-  fclose(f);
-  return kib;
-}
+#include "procfs.h"
 
 static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
   /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+  if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
   cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker, .ops = cb_job_ops(job, worker) };
   uint64_t i;
   while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
   cb_job_worker_end(job, &ctx);
   /* Our proportional share of memory (shared pages split among their sharers): the parent adds
    * every worker's, so the pool's footprint is counted once. */
-  atomic_fetch_add(&job->sh->children_pss_kib, self_pss_kib());
+  atomic_fetch_add(&job->sh->children_pss_kib, cb_proc_pss_kib(0));
   _exit(0);
 }
 

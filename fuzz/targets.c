@@ -9,6 +9,7 @@
 #include "cb.h"
 #include "hist.h"
 #include "http.h"
+#include "net_int.h"
 #include "resread.h"
 #include "runcfg.h"
 #include "server.h"
@@ -16,11 +17,8 @@
 #include "suite.h"
 #include "targets.h"
 
-/* Internal entry points, not in a header (as in their own files). */
-#define CB__FEED_CAP 1
-#define CB__FEED_ERR 2
-int cb__server_feed(const cb_server_opts *o, const char *data, size_t len, const size_t *cuts,
-                    size_t ncuts, int eof, size_t read_max, char *out, size_t cap, size_t *outlen);
+/* Internal entry points: the net layer's are in net_int.h; this one is not in a header (as in its
+ * own file). */
 int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
                          unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
 

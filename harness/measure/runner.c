@@ -16,6 +16,7 @@
 #include "runner.h"
 #include "clock.h"
 #include "env.h"
+#include "procfs.h"
 #include "util.h"
 
 void cb_runner_signals(void) {
@@ -142,54 +143,16 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
 
 /* ---- the runner's side: watching the tree, reading the report ---- */
 
-static long long status_field(pid_t pid, const char *key) {
-  char path[64], line[256];
-  size_t kl = strlen(key);
-  long long v = -1;
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, key, kl) == 0) { v = atoll(line + kl); break; }
-  fclose(f);
-  return v;
-}
-
-static uint32_t count_fds(pid_t pid) {
-  char path[64];
-  uint32_t n = 0;
-  snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-  DIR *d = opendir(path);
-  if (!d) return 0;
-  struct dirent *e;
-  while ((e = readdir(d))) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
-/* A process's proportional set size (shared pages split among their sharers), in KiB. */
-static uint64_t pss_kib(pid_t pid) {
-  char path[64], line[256];
-  uint64_t kib = 0;
-  snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, "Pss:", 4) == 0) { kib = strtoull(line + 4, NULL, 10); break; }
-  fclose(f);
-  return kib;
-}
-
 /* One look at the tree: the measurement process and its children (fork's workers). */
 static void watch(pid_t root, cb_sample *pk) {
   char path[64], buf[65536];
   uint32_t threads = 0, procs = 0, fds = 0;
-  long long t = status_field(root, "Threads:");
+  long long t = cb_proc_status_field(root, "Threads:");
   if (t < 0) return;
   threads += (uint32_t)t;
   procs = 1;
-  fds += count_fds(root);
-  uint64_t mem = pss_kib(root);
+  fds += cb_proc_count_fds(root);
+  uint64_t mem = cb_proc_pss_kib(root);
   snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)root, (int)root);
   int f = open(path, O_RDONLY | O_CLOEXEC);
   if (f >= 0) {
@@ -200,12 +163,12 @@ static void watch(pid_t root, cb_sample *pk) {
       for (char *p = buf, *end; *p; p = end) {
         long child = strtol(p, &end, 10);
         if (end == p) break;
-        long long ct = status_field((pid_t)child, "Threads:");
+        long long ct = cb_proc_status_field((pid_t)child, "Threads:");
         if (ct < 0) continue;
         threads += (uint32_t)ct;
         procs++;
-        fds += count_fds((pid_t)child);
-        mem += pss_kib((pid_t)child);
+        fds += cb_proc_count_fds((pid_t)child);
+        mem += cb_proc_pss_kib((pid_t)child);
       }
     }
   }
@@ -213,22 +176,6 @@ static void watch(pid_t root, cb_sample *pk) {
   if (procs > pk->peak_procs) pk->peak_procs = procs;
   if (fds > pk->peak_fds) pk->peak_fds = fds;
   if (mem > pk->peak_rss_kib) pk->peak_rss_kib = mem;
-}
-
-/* CPU seconds a process has used (utime + stime), or -1. */
-static double proc_cpu_s(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int f = open(path, O_RDONLY | O_CLOEXEC);
-  if (f < 0) return -1;
-  ssize_t n = read(f, buf, sizeof buf - 1);
-  close(f);
-  if (n <= 0) return -1;
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')');      /* the command name may hold spaces */
-  unsigned long long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* Read len bytes, watching the tree meanwhile. 1 when all came, 0 at an early end, -ETIME past
@@ -284,7 +231,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
-  double server0 = env->target && env->target->pid > 0 ? proc_cpu_s(env->target->pid) : -1;
+  double server0 = env->target && env->target->pid > 0 ? cb_proc_cpu_s(env->target->pid) : -1;
   int64_t started = cb_now_ns();
   fflush(NULL);
   pid_t pid = fork();
@@ -301,7 +248,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     setpgid(0, 0);    /* a group of its own with its workers: the runner can end them all at once */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+    if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
     cb_sample s;
     measure(c, env, &s, fds[1]);
     _exit(0);
@@ -365,7 +312,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   out->peak_procs = pk.peak_procs;
   out->peak_fds = pk.peak_fds;
   if (server0 >= 0) {
-    double server1 = proc_cpu_s(env->target->pid);
+    double server1 = cb_proc_cpu_s(env->target->pid);
     out->server_cpu_s = server1 >= server0 ? server1 - server0 : 0;
   }
   return 0;

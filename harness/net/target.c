@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "target.h"
 #include "clock.h"
+#include "procfs.h"
 
 int cb_target_matches(const cb_target *t, const cb_server_opts *o) {
   return t->pid > 0 && t->opts.site.pages == o->site.pages && t->opts.site.links == o->site.links &&
@@ -42,7 +42,7 @@ int cb_target_start(cb_target *t, const cb_server_opts *opts, char *err, size_t 
   if (pid == 0) {
     close(fds[0]);
     /* SIGTERM, not SIGKILL: the server closes its connections and exits cleanly. */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(1);
+    if (cb_die_with_parent(SIGTERM, parent) != 0) _exit(1);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
