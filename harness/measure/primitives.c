@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "primitives.h"
-#include "primitives_int.h"
+#include "measure_int.h"
 #include "capacity.h"
 #include "clock.h"
 #include "coro.h"

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "primitives.h"
-#include "primitives_int.h"
+#include "measure_int.h"
 #include "clock.h"
 #include "coro.h"
 #include "procfs.h"

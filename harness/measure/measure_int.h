@@ -1,6 +1,6 @@
-/* primitives_int.h: what primitives.c and primitives_mem.c share; internal to the measure layer. */
-#ifndef CB_PRIMITIVES_INT_H
-#define CB_PRIMITIVES_INT_H
+/* measure_int.h: what primitives.c and primitives_mem.c share; internal to the measure layer. */
+#ifndef CB_MEASURE_INT_H
+#define CB_MEASURE_INT_H
 
 #include <stddef.h>
 #include <sys/types.h>
