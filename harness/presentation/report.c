@@ -1,7 +1,6 @@
 /* report.c: `concbench report DIR`: findings computed from a run's results, the table, the plots and the environment, as DIR/report.md and a self-contained DIR/report.html. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,7 +11,6 @@
 #include <cjson/cJSON.h>
 #include "backend.h"
 #include "registry.h"
-#include "cmd.h"
 #include "report.h"
 #include "resread.h"
 #include "util.h"
@@ -1354,8 +1352,7 @@ static void command_text(const cb_results *r, cb_sbuf *out) {
     if (cJSON_IsString(it) && it->valuestring) cb_sb_printf(out, " %s", it->valuestring);
 }
 
-/* The report, and the paths it wrote (for the command to print). */
-static int report_write(const char *dir, char *err, size_t len, char *md_path, char *html_path, size_t plen) {
+int cb_report_write(const char *dir, char *err, size_t len, char *md_path, char *html_path, size_t plen) {
   cb_results r;
   report R = { 0 };
   slist find = { 0 };
@@ -1412,44 +1409,5 @@ cleanup:
 
 int cb_report(const char *dir, char *err, size_t len) {
   char md[4200], html[4200];
-  return report_write(dir, err, len, md, html, sizeof md);
-}
-
-static const char report_usage[] =
-  "usage: concbench report DIR\n"
-  "\n"
-  "Writes DIR/report.md and DIR/report.html from DIR/results.json: findings computed from the\n"
-  "data (speedups, where threads stop beating uv, efficiency, memory per task, flagged cases),\n"
-  "the table of every case, the plots in DIR/plots/ (draw them first with concbench plot DIR),\n"
-  "the environment and the method. report.html is self-contained: the plots are embedded.\n";
-
-int cb_cmd_report(int argc, char **argv) {
-  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-  char err[512], md[4200], html[4200];
-  int ch;
-  optind = 1;
-  opterr = 0;   /* our own one-line messages */
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (ch == 'h') {
-      fputs(report_usage, stdout);
-      return 0;
-    }
-    cb_errorf("report: unknown option; see concbench report --help");
-    return 2;
-  }
-  if (optind >= argc) {
-    cb_errorf("report: missing DIR, the directory of a run (results.json); usage: concbench report DIR");
-    return 2;
-  }
-  if (optind + 1 < argc) {
-    cb_errorf("report: unexpected argument '%s'; usage: concbench report DIR", argv[optind + 1]);
-    return 2;
-  }
-  /* A missing or corrupt results.json, or a directory that cannot be written: input to fix. */
-  if (report_write(argv[optind], err, sizeof err, md, html, sizeof md) < 0) {
-    cb_errorf("report: %s", err);
-    return 2;
-  }
-  printf("%s\n%s\n", md, html);
-  return 0;
+  return cb_report_write(dir, err, len, md, html, sizeof md);
 }

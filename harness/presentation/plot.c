@@ -1,7 +1,6 @@
 /* plot.c: `concbench plot`: a run's results as gnuplot data files under DIR/plots/data, drawn by the scripts of scripts/plots as PNG and SVG. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -15,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "cmd.h"
 #include "plot.h"
 #include "signals.h"
 #include "resread.h"
@@ -846,8 +844,8 @@ static int plot_all(plotter *p) {
   return first;
 }
 
-/* Draws r's plots into dir/plots; *count is how many (each as PNG and SVG). */
-static int plot_results(const cb_results *r, const char *dir, int *count, char *err, size_t len) {
+int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
+  const char *dir = r->dir;
   plotter p = { .r = r, .logfd = -1, .err = err, .errlen = len };
   char logtmp[PATH_MAX + 32], logpath[PATH_MAX + 32];
   int rc = 0;
@@ -918,56 +916,7 @@ int cb_plot(const char *dir, char *err, size_t len) {
   int count, rc = cb_results_read(dir, &r, err, len);
   /* -ENOENT stays the answer for a missing gnuplot only. */
   if (rc) return rc == -ENOENT ? -EINVAL : rc;
-  rc = plot_results(&r, r.dir, &count, err, len);
+  rc = cb_plot_results(&r, &count, err, len);
   cb_results_free(&r);
   return rc;
-}
-
-static const char plot_usage[] =
-  "usage: concbench plot DIR\n"
-  "\n"
-  "Draws the plots of a run (DIR/results.json) with gnuplot, each as PNG and SVG, into\n"
-  "DIR/plots/; the numbers behind them go to DIR/plots/data/ as plain text, gnuplot's\n"
-  "messages to DIR/plots/gnuplot.log. Per workload: wall time, throughput and peak memory\n"
-  "against concurrency, and the task latency by percentile; for the whole run: the speedup\n"
-  "over sync, CPU time against wall time, and for the mixed workload the speedup against\n"
-  "io_fraction. Needs gnuplot (Debian package gnuplot-nox). The scripts are found in\n"
-  "$CB_SCRIPTS_DIR, next to the binary (../scripts/plots) or in the source tree.\n";
-
-int cb_cmd_plot(int argc, char **argv) {
-  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-  char err[1024];
-  cb_results r;
-  int ch, count = 0;
-  optind = 1;
-  opterr = 0;   /* our own one-line messages */
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (ch == 'h') { fputs(plot_usage, stdout); return 0; }
-    cb_errorf("plot: unknown option; see concbench plot --help");
-    return 2;
-  }
-  if (optind >= argc) {
-    cb_errorf("plot: missing DIR (a run's results directory); see concbench plot --help");
-    return 2;
-  }
-  if (optind + 1 < argc) {
-    cb_errorf("plot: unexpected argument '%s'; see concbench plot --help", argv[optind + 1]);
-    return 2;
-  }
-  const char *dir = argv[optind];
-  if (cb_results_read(dir, &r, err, sizeof err) != 0) {
-    cb_errorf("plot: %s", err);
-    return 2;
-  }
-  /* An interrupt stops gnuplot and removes the half-drawn plots; the finished ones are kept. */
-  cb_signals_catch();
-  int rc = plot_results(&r, r.dir, &count, err, sizeof err);
-  if (rc) {
-    cb_results_free(&r);
-    cb_errorf("plot: %s", err);
-    return rc == -EINTR ? 128 + cb_interrupted : 1;
-  }
-  printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
-  cb_results_free(&r);
-  return 0;
 }
