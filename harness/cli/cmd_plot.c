@@ -15,9 +15,10 @@ static const char plot_usage[] =
   "DIR/plots/; the numbers behind them go to DIR/plots/data/ as plain text, gnuplot's\n"
   "messages to DIR/plots/gnuplot.log. Per workload: wall time, throughput and peak memory\n"
   "against concurrency, and the task latency by percentile; for the whole run: the speedup\n"
-  "over sync, CPU time against wall time, and for the mixed workload the speedup against\n"
-  "io_fraction. Needs gnuplot (Debian package gnuplot-nox). The scripts are found in\n"
-  "$CB_SCRIPTS_DIR, next to the binary (../scripts/plots) or in the source tree.\n";
+  "over the baseline backend (sync), CPU time against wall time, and for a workload with a\n"
+  "sweep axis (mixed's io_fraction) the speedup against it. Needs gnuplot (Debian package\n"
+  "gnuplot-nox). The scripts are found in $CB_SCRIPTS_DIR, next to the binary\n"
+  "(../scripts/plots) or in the source tree.\n";
 
 int cb_cmd_plot(int argc, char **argv) {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };

@@ -9,9 +9,10 @@ static const char report_usage[] =
   "usage: concbench report DIR\n"
   "\n"
   "Writes DIR/report.md and DIR/report.html from DIR/results.json: findings computed from the\n"
-  "data (speedups, where threads stop beating uv, efficiency, memory per task, flagged cases),\n"
-  "the table of every case, the plots in DIR/plots/ (draw them first with concbench plot DIR),\n"
-  "the environment and the method. report.html is self-contained: the plots are embedded.\n";
+  "data (speedups, where the parallel backends stop beating the event loop, efficiency, memory\n"
+  "per task, flagged cases), the table of every case, the plots in DIR/plots/ (draw them first\n"
+  "with concbench plot DIR), the environment and the method. report.html is self-contained:\n"
+  "the plots are embedded.\n";
 
 int cb_cmd_report(int argc, char **argv) {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
