@@ -431,6 +431,74 @@ static void mixed_crossover(void **state) {
   cb_results_free(&r);
 }
 
+/* A backend and a workload this binary does not know, described only by results.json: the
+ * mixed fixture with threads renamed "pool2" (flagged parallel) and mixed renamed "blend", its
+ * sweep axis io_fraction renamed "share". They get the same plots, under their own names. */
+static void unknown_names(void **state) {
+  tc *t = *state;
+  char path[PATH_MAX], ps[64];
+  tu_need_bin(t->cli.bin);
+  need_gnuplot();
+  write_mixed_fixture(t);
+  snprintf(path, sizeof path, "%s/results.json", t->run);
+  cJSON *root = tu_load_json(path), *it, *bs = cJSON_CreateArray(), *ws = cJSON_CreateArray(), *o, *fl;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "cases")) {
+    if (!strcmp(cJSON_GetObjectItemCaseSensitive(it, "backend")->valuestring, "threads"))
+      cJSON_ReplaceItemInObjectCaseSensitive(it, "backend", cJSON_CreateString("pool2"));
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "workload")->valuestring, "mixed")) continue;
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(it, "params");
+    double v = cJSON_GetObjectItemCaseSensitive(params, "io_fraction")->valuedouble;
+    cJSON_DeleteItemFromObjectCaseSensitive(params, "io_fraction");
+    cJSON_AddNumberToObject(params, "share", v);
+    snprintf(ps, sizeof ps, "task_ms=10;share=%g", v);
+    cJSON_ReplaceItemInObjectCaseSensitive(it, "params_str", cJSON_CreateString(ps));
+    cJSON_ReplaceItemInObjectCaseSensitive(it, "workload", cJSON_CreateString("blend"));
+  }
+  static const char *const be[][3] = { { "sync", "serial", "baseline" }, { "pool2", "parallel", NULL },
+                                       { "fork", "parallel", NULL }, { "uv", "loop", NULL } };
+  for (size_t b = 0; b < 4; b++) {
+    cJSON_AddItemToArray(bs, o = cJSON_CreateObject());
+    cJSON_AddStringToObject(o, "name", be[b][0]);
+    fl = cJSON_AddArrayToObject(o, "flags");
+    for (size_t k = 1; k < 3 && be[b][k]; k++) cJSON_AddItemToArray(fl, cJSON_CreateString(be[b][k]));
+  }
+  cJSON_AddItemToObject(root, "backends", bs);
+  cJSON_AddItemToArray(ws, o = cJSON_CreateObject());
+  cJSON_AddStringToObject(o, "name", "blend");
+  cJSON_AddStringToObject(o, "kind", "mixed");
+  cJSON_AddStringToObject(o, "sweep", "share");
+  cJSON_AddItemToObject(root, "workloads", ws);
+  tu_save_json(path, root);
+  cJSON_Delete(root);
+  TU_RUN(&t->cli, t->run);
+  tu_expect_exit(&t->cli.cmd, 0);
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  expect_plot(path, "crossover");
+  expect_plot(path, "wall_blend_share-0.5");
+  expect_plot(path, "speedup");
+  /* pool2 has its bars, its lines and its crossover, beside the known backends. */
+  static const char *const files[] = { "speedup", "wall_sleep", "wall_blend_share-0.5", "crossover", "cputime" };
+  for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+    size_t n, mine = 0;
+    snprintf(path, sizeof path, "%s/plots/data/%s.dat", t->run, files[k]);
+    row *rows = read_rows(path, &n);
+    for (size_t i = 0; i < n; i++) mine += !strcmp(rows[i].backend, "pool2");
+    if (!mine) fail_msg("%s has no rows of backend pool2", path);
+    free(rows);
+  }
+  /* The crossover runs along share, three points per backend but the baseline. */
+  size_t n;
+  snprintf(path, sizeof path, "%s/plots/data/crossover.dat", t->run);
+  row *rows = read_rows(path, &n);
+  assert_int_equal(n, 9);
+  for (size_t i = 0; i < n; i++) assert_string_not_equal(rows[i].backend, "sync");
+  free(rows);
+  char *text = tu_read_file(path, NULL);
+  assert_non_null(strstr(text, "workload blend"));
+  assert_non_null(strstr(text, "against share"));
+  free(text);
+}
+
 /* ---- failures --------------------------------------------------------------------------- */
 
 static void no_gnuplot(void **state) {
@@ -614,6 +682,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(fixture_numbers, setup, teardown),
     cmocka_unit_test_setup_teardown(library_call, setup, teardown),
     cmocka_unit_test_setup_teardown(mixed_crossover, setup, teardown),
+    cmocka_unit_test_setup_teardown(unknown_names, setup, teardown),
     cmocka_unit_test_setup_teardown(no_gnuplot, setup, teardown),
     cmocka_unit_test_setup_teardown(bad_input, setup, teardown),
     cmocka_unit_test_setup_teardown(gnuplot_fails, setup, teardown),

@@ -4,8 +4,15 @@
 
 #include <stddef.h>
 
+struct cb_results;
+
 /* Draw every plot of DIR (DIR/results.json) into DIR/plots/ as PNG and SVG. 0; -ENOENT with
  * err naming the Debian package when gnuplot is missing; another negative error with err. */
 int cb_plot(const char *dir, char *err, size_t len);
+
+/* The same from results already read, into r->dir/plots; *count is how many plots were drawn
+ * (each as PNG and SVG). An interrupt (cb_interrupted) stops it with -EINTR; the plots finished
+ * by then are kept. */
+int cb_plot_results(const struct cb_results *r, int *count, char *err, size_t len);
 
 #endif

@@ -10,4 +10,8 @@
  * with err. */
 int cb_report(const char *dir, char *err, size_t len);
 
+/* The same, with the paths of the two files it wrote in md_path and html_path (plen bytes each)
+ * for the command to print. */
+int cb_report_write(const char *dir, char *err, size_t len, char *md_path, char *html_path, size_t plen);
+
 #endif

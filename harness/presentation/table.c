@@ -1,27 +1,41 @@
 /* table.c: the human table printed after a run; nothing parses it. */
 #include <string.h>
+#include "backend.h"
 #include "table.h"
 #include "rows.h"
 
-/* The sync row of the same workload, parameters and tasks: at the same concurrency if the run
- * has one, else at any (sync runs one task at a time whatever the concurrency). */
-static const cb_case *sync_of(const cb_plan *plan, const cb_case *c) {
+/* The baseline's row of the same workload, parameters and tasks: at the same concurrency if the
+ * run has one, else, for a serial baseline (sync runs one task at a time whatever the
+ * concurrency), at any. */
+static const cb_case *base_of(const cb_plan *plan, const cb_case *c) {
   const cb_case *any = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *s = &plan->cases[i];
-    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && strcmp(s->be->name, "sync") == 0 &&
+    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && (s->be->flags & CB_BACKEND_BASELINE) &&
         strcmp(s->params_str, c->params_str) == 0) {
       if (s->conc == c->conc) return s;
-      if (!any) any = s;
+      if (!any && (s->be->flags & CB_BACKEND_SERIAL)) any = s;
     }
   }
   return any;
 }
 
+/* The speedup column's head: "vs_sync", after the plan's baseline. */
+static void speed_head(const cb_plan *plan, char *out, size_t len) {
+  snprintf(out, len, "vs_base");
+  for (size_t i = 0; i < plan->n; i++)
+    if (plan->cases[i].be->flags & CB_BACKEND_BASELINE) {
+      snprintf(out, len, "vs_%s", plan->cases[i].be->name);
+      return;
+    }
+}
+
 void cb_table_print(FILE *out, const cb_plan *plan, const cb_row *rows) {
+  char head[16];
+  speed_head(plan, head, sizeof head);
   fprintf(out, "%-8s %-10s %6s %6s %-28s %10s %6s %9s %5s %8s %8s %9s %8s %8s %6s  %s\n",
           "workload", "backend", "tasks", "conc", "params", "wall_s", "cv%", "ideal_s", "eff",
-          "vs_sync", "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors", "flags");
+          head, "cpu_s", "rss_MiB", "p50_ms", "p99_ms", "errors", "flags");
   const cb_case *prev = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
@@ -31,7 +45,7 @@ void cb_table_print(FILE *out, const cb_plan *plan, const cb_row *rows) {
       fputc('\n', out);
     prev = c;
     char speed[16] = "-";
-    const cb_case *s = sync_of(plan, c);
+    const cb_case *s = base_of(plan, c);
     if (s) {
       const cb_row sr = rows[s - plan->cases];
       if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);

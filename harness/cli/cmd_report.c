@@ -1,0 +1,46 @@
+/* cmd_report.c: `concbench report DIR`: its usage, its options and what it prints; the writing is presentation's cb_report_write. */
+#include <getopt.h>
+#include <stdio.h>
+#include "cmd.h"
+#include "report.h"
+#include "util.h"
+
+static const char report_usage[] =
+  "usage: concbench report DIR\n"
+  "\n"
+  "Writes DIR/report.md and DIR/report.html from DIR/results.json: findings computed from the\n"
+  "data (speedups, where the parallel backends stop beating the event loop, efficiency, memory\n"
+  "per task, flagged cases), the table of every case, the plots in DIR/plots/ (draw them first\n"
+  "with concbench plot DIR), the environment and the method. report.html is self-contained:\n"
+  "the plots are embedded.\n";
+
+int cb_cmd_report(int argc, char **argv) {
+  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+  char err[512], md[4200], html[4200];
+  int ch;
+  optind = 1;
+  opterr = 0;   /* our own one-line messages */
+  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (ch == 'h') {
+      fputs(report_usage, stdout);
+      return 0;
+    }
+    cb_errorf("report: unknown option; see concbench report --help");
+    return 2;
+  }
+  if (optind >= argc) {
+    cb_errorf("report: missing DIR, the directory of a run (results.json); usage: concbench report DIR");
+    return 2;
+  }
+  if (optind + 1 < argc) {
+    cb_errorf("report: unexpected argument '%s'; usage: concbench report DIR", argv[optind + 1]);
+    return 2;
+  }
+  /* A missing or corrupt results.json, or a directory that cannot be written: input to fix. */
+  if (cb_report_write(argv[optind], err, sizeof err, md, html, sizeof md) < 0) {
+    cb_errorf("report: %s", err);
+    return 2;
+  }
+  printf("%s\n%s\n", md, html);
+  return 0;
+}

@@ -1,0 +1,356 @@
+/* findings.c: the report's findings: what wins on IO and on CPU, how close to the ideal, what a task costs, what to distrust; the sweep's own rules are in findings_sweep.c. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backend.h"
+#include "presentation_int.h"
+
+/* IO: the fastest backend against the baseline at the highest concurrency both ran, and its memory
+ * against the other concurrent backends there. */
+static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *out) {
+  (void)R;
+  if (!cb__group_is_io(g)) return 0;
+  uint32_t C = 0;
+  for (size_t i = 0; i < g->n; i++)
+    if (!cb__is_baseline(g->c[i]->be) && isfinite(cb__speedup(g, g->c[i])) && g->c[i]->conc > C) C = g->c[i]->conc;
+  if (!C) return 0;
+  const cb_rcase *base = cb__gbase(g, C), *fast = NULL;
+  for (size_t i = 0; i < g->n; i++) {
+    const cb_rcase *c = g->c[i];
+    if (c->conc == C && !cb__is_baseline(c->be) && c->wall_median > 0 && (!fast || c->wall_median < fast->wall_median)) fast = c;
+  }
+  double x = base->wall_median / fast->wall_median;
+  char xs[32], tf[32], ts[32], share[32];
+  cb_sbuf s = { 0 };
+  cb__fmt_secs(fast->wall_median, tf, sizeof tf);
+  cb__fmt_secs(base->wall_median, ts, sizeof ts);
+  if (x >= 1) {
+    cb__fmt_x(x, xs, sizeof xs);
+    cb_sb_printf(&s, "On %s at c=%u, %s finished %s faster than %s (%s against %s", g->label, C, fast->backend, xs,
+                 base->backend, tf, ts);
+    /* The others' speedups beside it, so a close second is not mistaken for a rout. */
+    for (size_t i = 0, k = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !(c->wall_median > 0)) continue;
+      cb__fmt_x(base->wall_median / c->wall_median, xs, sizeof xs);
+      cb_sb_printf(&s, "%s%s %s", k++ ? ", " : "; ", c->backend, xs);
+    }
+    cb_sb_puts(&s, ")");
+  } else {
+    cb__fmt_x(1 / x, xs, sizeof xs);
+    cb_sb_printf(&s, "On %s at c=%u, no backend beat %s: the fastest, %s, took %s %s's time (%s against %s)",
+                 g->label, C, base->backend, fast->backend, xs, base->backend, tf, ts);
+  }
+  int k = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    const cb_rcase *c = g->c[i];
+    if (c == fast || c->conc != C || cb__is_baseline(c->be) || !(c->peak_rss_kib > 0) || !(fast->peak_rss_kib > 0)) continue;
+    double r = fast->peak_rss_kib / c->peak_rss_kib;
+    if (r < REPORT_MEM_DIFF && r > 1 / REPORT_MEM_DIFF) continue;
+    cb__fmt_share(r, share, sizeof share);
+    cb_sb_printf(&s, "%s%s the memory of %s", k++ ? " and " : " and used ", share, c->backend);
+  }
+  cb_sb_puts(&s, ".");
+  return cb__sl_push(out, &s);
+}
+
+/* CPU: the best speedup over the baseline each backend reaches, and at which concurrency. */
+typedef struct cpu_best {
+  const char **name;
+  double *x;
+  uint32_t *c;
+  char (*xs)[32];
+  size_t n;
+  double loop, top;      /* the loop's best (NAN if it did not run), the others' highest */
+} cpu_best;
+
+static void cpu_best_free(cpu_best *b) {
+  free(b->name);
+  free(b->x);
+  free(b->c);
+  free(b->xs);
+}
+
+static int cpu_best_of(const cb__report *R, const cb__group *g, cpu_best *B) {
+  memset(B, 0, sizeof *B);
+  B->loop = NAN;
+  B->name = calloc(R->nbe, sizeof *B->name);
+  B->x = calloc(R->nbe, sizeof *B->x);
+  B->c = calloc(R->nbe, sizeof *B->c);
+  B->xs = calloc(R->nbe, sizeof *B->xs);
+  if (!B->name || !B->x || !B->c || !B->xs) return -ENOMEM;
+  for (size_t b = 0; b < R->nbe; b++) {
+    double bx = NAN;
+    uint32_t bc = 0;
+    const cb_rbackend *be = cb__report_be(R, b);
+    if (!be || cb__is_baseline(be)) continue;
+    for (size_t i = 0; i < g->n; i++) {
+      if (strcmp(g->c[i]->backend, R->bes[b]) != 0) continue;
+      double x = cb__speedup(g, g->c[i]);
+      if (isfinite(x) && (isnan(bx) || x > bx)) {
+        bx = x;
+        bc = g->c[i]->conc;
+      }
+    }
+    if (isnan(bx)) continue;
+    if (be == R->loop) {
+      B->loop = bx;
+      continue;
+    }
+    B->name[B->n] = R->bes[b];
+    B->x[B->n] = bx;
+    B->c[B->n] = bc;
+    cb__fmt_x(bx, B->xs[B->n], sizeof B->xs[0]);
+    if (bx > B->top) B->top = bx;
+    B->n++;
+  }
+  return 0;
+}
+
+/* "threads and fork reach 2.0× (c=10) on 2 cores", and how far short of the cores that falls. */
+static void cpu_others(const cb__report *R, const cb__group *g, const cpu_best *B, cb_sbuf *s) {
+  uint32_t maxc = 0;
+  int load = 0, same = 1;
+  for (size_t i = 0; i < g->n; i++) {
+    if (g->c[i]->conc > maxc) maxc = g->c[i]->conc;
+    load |= cb__has_flag(g->c[i]->flags, "load");
+  }
+  for (size_t i = 1; i < B->n; i++) same &= strcmp(B->xs[i], B->xs[0]) == 0 && B->c[i] == B->c[0];
+  if (B->n == 1) {
+    cb_sb_printf(s, "%s reaches %s (c=%u)", B->name[0], B->xs[0], B->c[0]);
+  } else if (same) {
+    cb__sb_join(s, B->name, B->n);
+    cb_sb_printf(s, " reach %s (c=%u)", B->xs[0], B->c[0]);
+  } else {
+    for (size_t i = 0; i < B->n; i++)
+      cb_sb_printf(s, "%s%s%s %s (c=%u)", i == 0 ? "" : i + 1 == B->n ? " and " : ", ", B->name[i],
+                   i == 0 ? " reaches" : "", B->xs[i], B->c[i]);
+  }
+  uint32_t cores = R->r->cores;
+  if (cores) cb_sb_printf(s, " on %u cores", cores);
+  uint32_t allow = cores < maxc ? cores : maxc;
+  /* Falling well short of what the cores allow is itself a finding: say it, and why if known. */
+  if (cores >= 2 && allow >= 2 && B->top < 0.75 * allow) {
+    cb_sb_printf(s, ", well short of the %u× that %u cores allow", allow, allow);
+    if (load) cb_sb_puts(s, ": other work was competing for the cores (flag load)");
+  }
+}
+
+/* CPU: what each backend reaches against the baseline, said honestly when the loop is not
+ * faster. */
+static int rule_cpu(const cb__report *R, const cb__group *g, cb__slist *out) {
+  if (!cb__group_is_cpu(g)) return 0;
+  cpu_best B;
+  cb_sbuf s = { 0 };
+  int rc = cpu_best_of(R, g, &B);
+  if (rc < 0 || (isnan(B.loop) && !B.n)) goto cleanup;
+  cb_sb_printf(&s, "On %s, ", g->label);
+  if (!isnan(B.loop)) {
+    char ux[32];
+    /* A loop that is not parallel computes every task on its one thread: that is why. */
+    const char *why = R->loop->flags & CB_BACKEND_PARALLEL ? "" : ": it runs every task on one thread";
+    cb__fmt_x(B.loop, ux, sizeof ux);
+    if (B.loop < 1.05) cb_sb_printf(&s, "%s gives no speedup (%s)%s", R->loop->name, ux, why);
+    else if (B.loop < 1.15) cb_sb_printf(&s, "%s gives almost no speedup (%s)%s", R->loop->name, ux, why);
+    else cb_sb_printf(&s, "%s reaches %s", R->loop->name, ux);
+    if (B.n) cb_sb_puts(&s, "; ");
+  }
+  if (B.n) cpu_others(R, g, &B, &s);
+  cb_sb_puts(&s, ".");
+  rc = cb__sl_push(out, &s);
+cleanup:
+  cb_sb_free(&s);
+  cpu_best_free(&B);
+  return rc;
+}
+
+/* Efficiency: the best and worst among concurrent backends (c > 1, neither serial nor the baseline). */
+static int rule_efficiency(const cb__report *R, const cb__group *g, cb__slist *out) {
+  (void)R;
+  const cb_rcase *lo = NULL, *hi = NULL;
+  for (size_t i = 0; i < g->n; i++) {
+    const cb_rcase *c = g->c[i];
+    if (!cb__is_concurrent(c->be) || c->conc < 2 || !isfinite(c->efficiency)) continue;
+    if (!lo || c->efficiency < lo->efficiency) lo = c;
+    if (!hi || c->efficiency > hi->efficiency) hi = c;
+  }
+  if (!lo) return 0;
+  cb_sbuf s = { 0 };
+  if (lo == hi)
+    cb_sb_printf(&s, "On %s, %s at c=%u runs at %.2f of the ideal time (efficiency = ideal / measured).",
+              g->label, lo->backend, lo->conc, lo->efficiency);
+  else
+    /* Below 0.01 two decimals would print 0.00: give the figure. */
+    cb_sb_printf(&s, "On %s, efficiency (ideal / measured time) among the concurrent backends ranges from "
+              "%.*f (%s at c=%u) to %.2f (%s at c=%u).", g->label, lo->efficiency < 0.01 ? 4 : 2, lo->efficiency,
+              lo->backend, lo->conc, hi->efficiency, hi->backend, hi->conc);
+  return cb__sl_push(out, &s);
+}
+
+/* Near the limit: each concurrent backend's highest concurrency within 5% of the ideal. */
+static int rule_near_ideal(const cb__report *R, const cb__group *g, cb__slist *out) {
+  cb_sbuf s = { 0 };
+  int k = 0;
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rcase *top = NULL;
+    for (size_t i = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (strcmp(c->backend, R->bes[b]) || !cb__is_concurrent(c->be) || c->conc < 2 || !(c->efficiency >= REPORT_NEAR_IDEAL)) continue;
+      if (!top || c->conc > top->conc) top = c;
+    }
+    if (!top) continue;
+    if (k++ == 0) cb_sb_printf(&s, "On %s, %s at c=%u is at %.2f of the ideal", g->label, top->backend, top->conc, top->efficiency);
+    else cb_sb_printf(&s, "; %s at c=%u at %.2f", top->backend, top->conc, top->efficiency);
+  }
+  if (!k) return 0;
+  cb_sb_puts(&s, ": close to the limit.");
+  return cb__sl_push(out, &s);
+}
+
+/* Cost: what one more task in flight adds to peak memory, from the lowest to the highest
+ * concurrency (the difference removes what the process costs with no task at all). */
+static int rule_cost(const cb__report *R, const cb__group *g, cb__slist *out) {
+  if (!cb__group_is_io(g)) return 0;
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    if (!cb__is_concurrent(g->c[i]->be)) continue;
+    if (g->c[i]->conc < lo) lo = g->c[i]->conc;
+    if (g->c[i]->conc > hi) hi = g->c[i]->conc;
+  }
+  if (hi <= lo) return 0;
+  /* Cheapest first, so the sentence reads as a ranking. */
+  double *per = calloc(R->nbe, sizeof *per);
+  const char **name = calloc(R->nbe, sizeof *name);
+  size_t k = 0;
+  int rc = -ENOMEM;
+  cb_sbuf s = { 0 };
+  if (!per || !name) goto cleanup;
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    if (!be || !cb__is_concurrent(be)) continue;
+    const cb_rcase *a = cb__gfind(g, R->bes[b], lo), *z = cb__gfind(g, R->bes[b], hi);
+    if (!a || !z || !(a->peak_rss_kib > 0) || !(z->peak_rss_kib > 0) || !(cb__in_flight(z) > cb__in_flight(a))) continue;
+    double v = (z->peak_rss_kib - a->peak_rss_kib) / (cb__in_flight(z) - cb__in_flight(a));
+    size_t j = k++;
+    while (j > 0 && per[j - 1] > v) {
+      per[j] = per[j - 1];
+      name[j] = name[j - 1];
+      j--;
+    }
+    per[j] = v;
+    name[j] = R->bes[b];
+  }
+  rc = 0;
+  if (!k) goto cleanup;
+  cb_sb_printf(&s, "On %s, each task in flight costs ", g->label);
+  for (size_t i = 0; i < k; i++) {
+    char v[32];
+    cb__fmt_kib(per[i], v, sizeof v);
+    cb_sb_printf(&s, "%s%s%s on %s", i == 0 ? "" : i + 1 == k ? " and " : ", ",
+              per[i] < 0.1 ? "almost nothing" : i == 0 ? "about " : "", per[i] < 0.1 ? "" : v, name[i]);
+  }
+  cb_sb_printf(&s, " (peak memory from c=%u to c=%u, per extra task).", lo, hi);
+  rc = cb__sl_push(out, &s);
+cleanup:
+  cb_sb_free(&s);
+  free(per);
+  free(name);
+  return rc;
+}
+
+static const struct { const char *flag, *meaning; } flag_meanings[] = {
+  { "cv", "the repetitions' wall times vary by more than 10%, so the median is less certain; more repetitions help" },
+  { "errors", "tasks failed, so the times measure failing work" },
+  { "load", "the load average was above half the cores when a repetition started, so other work shared the machine and times may be longer and noisier" },
+  { "server", "the target server used over 90% of a core, so it may be the bottleneck rather than the backend" },
+  { "cpu>cores", "CPU work ran at more concurrency than cores, so no backend can go faster than the cores allow" },
+  { "timeout", "a repetition was stopped by --case-timeout, so its time is a lower bound on what the case takes" },
+};
+
+/* Validity: each flag, what it means and which cases carry it. */
+static int rule_validity(const cb__report *R, cb__slist *out) {
+  const cb_results *r = R->r;
+  const char **flags = NULL;
+  size_t nf = 0;
+  char *copy = NULL;
+  int rc = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    free(copy);
+    if (!(copy = strdup(r->cases[i].flags))) {
+      rc = -ENOMEM;
+      goto cleanup;
+    }
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+      int seen = 0;
+      for (size_t k = 0; k < nf; k++) seen |= strcmp(flags[k], t) == 0;
+      if (seen) continue;
+      const char **nv = realloc(flags, (nf + 1) * sizeof *nv);
+      if (!nv || !(t = strdup(t))) {
+        if (nv) flags = nv;
+        rc = -ENOMEM;
+        goto cleanup;
+      }
+      flags = nv;
+      flags[nf++] = t;
+    }
+  }
+  if (!r->n) return 0;
+  if (!nf) {
+    cb_sbuf s = { 0 };
+    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
+    rc = cb__sl_push(out, &s);
+    goto cleanup;
+  }
+  for (size_t k = 0; k < nf; k++) {
+    const char *meaning = "see the method's flags";
+    size_t count = 0;
+    for (size_t m = 0; m < sizeof flag_meanings / sizeof flag_meanings[0]; m++)
+      if (strcmp(flag_meanings[m].flag, flags[k]) == 0) meaning = flag_meanings[m].meaning;
+    for (size_t i = 0; i < r->n; i++) count += (size_t)cb__has_flag(r->cases[i].flags, flags[k]);
+    cb_sbuf s = { 0 };
+    if (count == r->n) {
+      cb_sb_printf(&s, "Flag %s on %s %zu case%s: %s.", flags[k], count == 1 ? "the" : "all", count, count == 1 ? "" : "s", meaning);
+    } else {
+      cb_sb_printf(&s, "Flag %s on %zu case%s (", flags[k], count, count == 1 ? "" : "s");
+      size_t j = 0;
+      for (size_t gi = 0; gi < R->ng; gi++)
+        for (size_t i = 0; i < R->g[gi].n; i++) {
+          const cb_rcase *c = R->g[gi].c[i];
+          if (cb__has_flag(c->flags, flags[k]))
+            cb_sb_printf(&s, "%s%s %s c=%u", j++ ? ", " : "", R->g[gi].label, c->backend, c->conc);
+        }
+      cb_sb_printf(&s, "): %s.", meaning);
+    }
+    if ((rc = cb__sl_push(out, &s)) < 0) goto cleanup;
+  }
+  rc = 1;
+cleanup:
+  for (size_t k = 0; k < nf; k++) free((char *)flags[k]);
+  free(flags);
+  free(copy);
+  return rc;
+}
+
+typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *out);
+
+/* The findings in the order a reader wants them: what wins, where it stops winning, how close
+ * to the limit, what it costs, and what to distrust. */
+int cb__findings(const cb__report *R, cb__slist *out) {
+  static const group_rule rules[] = { rule_io_speedup, rule_cpu, cb__rule_crossover, cb__rule_recovery,
+                                      rule_efficiency, rule_near_ideal, rule_cost };
+  for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
+    for (size_t i = 0; i < R->ng; i++)
+      if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
+  if (rule_validity(R, out) < 0) return -ENOMEM;
+  if (!out->n) {
+    cb_sbuf s = { 0 };
+    cb_sb_puts(&s, "Nothing to compare: the run has no cases.");
+    if (cb__sl_push(out, &s) < 0) return -ENOMEM;
+  }
+  return 0;
+}
+

@@ -1,0 +1,190 @@
+/* findings_sweep.c: the findings along a workload's sweep axis (mixed's io_fraction): where the parallel backends stop beating the loop, and what the loop's variation recovers. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "backend.h"
+#include "presentation_int.h"
+
+static int same_family(const cb__group *h, const cb__group *g) {
+  return !isnan(h->sweep) && strcmp(h->wl, g->wl) == 0 && strcmp(h->rest, g->rest) == 0;
+}
+
+/* The groups of g's family (same workload and parameters but the sweep axis), by the axis, in a
+ * calloc'ed *out: 1, or 0 unless g is the first of its family in R (so each family is spoken of
+ * once), or -ENOMEM. */
+static int family_of(const cb__report *R, const cb__group *g, const cb__group ***out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  if (isnan(g->sweep)) return 0;
+  for (const cb__group *h = R->g; h < g; h++)
+    if (same_family(h, g)) return 0;
+  const cb__group **f = calloc(R->ng, sizeof *f);
+  if (!f) return -ENOMEM;
+  for (size_t k = 0; k < R->ng; k++) {
+    const cb__group *h = &R->g[k];
+    if (!same_family(h, g)) continue;
+    size_t j = (*n)++;
+    while (j > 0 && f[j - 1]->sweep > h->sweep) {
+      f[j] = f[j - 1];
+      j--;
+    }
+    f[j] = h;
+  }
+  *out = f;
+  return 1;
+}
+
+/* The highest concurrency at which backends a and b both ran at two points of the axis or more. */
+static uint32_t family_conc(const cb__group *const *f, size_t n, const char *a, const char *b) {
+  uint32_t best = 0;
+  for (size_t k = 0; k < n; k++)
+    for (size_t i = 0; i < f[k]->n; i++) {
+      uint32_t C = f[k]->c[i]->conc;
+      if (C <= best) continue;
+      size_t both = 0;
+      for (size_t j = 0; j < n; j++) {
+        const cb_rcase *x = cb__gfind(f[j], a, C), *y = cb__gfind(f[j], b, C);
+        both += x && y && x->wall_median > 0 && y->wall_median > 0;
+      }
+      if (both >= 2) best = C;
+    }
+  return best;
+}
+
+/* One rival against the loop along the axis: the sentence, or 0 when they never ran together. */
+static int crossover_of(const cb__report *R, const cb__group *const *f, size_t n, const char *rival,
+                        double *fr, double *x, cb__slist *out) {
+  const char *loop = R->loop->name, *axis = f[0]->w->sweep;
+  uint32_t C = family_conc(f, n, rival, loop);
+  size_t m = 0;
+  if (!C) return 0;
+  for (size_t k = 0; k < n; k++) {
+    const cb_rcase *t = cb__gfind(f[k], rival, C), *u = cb__gfind(f[k], loop, C);
+    if (!t || !u || !(t->wall_median > 0) || !(u->wall_median > 0)) continue;
+    fr[m] = f[k]->sweep;
+    x[m++] = u->wall_median / t->wall_median;   /* how many times faster the rival is */
+  }
+  size_t stop = m;
+  while (stop > 0 && !(x[stop - 1] > REPORT_BEAT_MARGIN)) stop--;
+  cb_sbuf s = { 0 };
+  char xs[32];
+  if (stop == 0) {
+    cb_sb_printf(&s, "On %s at c=%u, %s never beat %s by more than 5%% at any %s measured (%g to %g).",
+                 f[0]->family, C, rival, loop, axis, fr[0], fr[m - 1]);
+  } else if (stop == m) {
+    cb__fmt_x(x[m - 1], xs, sizeof xs);
+    cb_sb_printf(&s, "On %s at c=%u, %s beat %s at every %s measured, up to %g (%s faster there).",
+                 f[0]->family, C, rival, loop, axis, fr[m - 1], xs);
+  } else {
+    cb__fmt_x(x[stop - 1], xs, sizeof xs);
+    cb_sb_printf(&s, "On %s at c=%u, %s stops beating %s at %s %g: at %s %g, %s finishes %s faster",
+                 f[0]->family, C, rival, loop, axis, fr[stop], axis, fr[stop - 1], rival, xs);
+    /* A loop that is not parallel computes on its one thread: that is why it loses there. */
+    if (!(R->loop->flags & CB_BACKEND_PARALLEL))
+      cb_sb_printf(&s, ", because %s computes every task on its one thread", loop);
+    cb_sb_printf(&s, "; from %s %g on, %s is as fast (within 5%%) or faster.", axis, fr[stop], loop);
+  }
+  return cb__sl_push(out, &s);
+}
+
+/* Along the axis: the point from which each parallel backend that is not a loop (threads, fork)
+ * no longer beats the loop. */
+int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out) {
+  size_t n;
+  const cb__group **f;
+  int wrote = 0, rc;
+  if (!R->loop) return 0;
+  if ((rc = family_of(R, g, &f, &n)) <= 0) return rc;
+  double *fr = calloc(n, sizeof *fr), *x = calloc(n, sizeof *x);
+  if (!fr || !x) {
+    rc = -ENOMEM;
+    goto cleanup;
+  }
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    if (!be || !cb__is_rival(be)) continue;
+    if ((rc = crossover_of(R, f, n, be->name, fr, x, out)) < 0) goto cleanup;
+    wrote |= rc;
+  }
+  rc = wrote;
+cleanup:
+  free(fr);
+  free(x);
+  free(f);
+  return rc;
+}
+
+/* The concurrency at which the loop and its variation var both ran a point of the axis below 1. */
+static uint32_t recovery_conc(const cb__group *const *f, size_t n, const char *loop, const char *var) {
+  uint32_t C = 0;
+  for (size_t k = 0; k < n; k++)
+    for (size_t i = 0; i < f[k]->n; i++) {
+      const cb_rcase *u = f[k]->c[i], *o;
+      if (f[k]->sweep < 1 && strcmp(u->backend, loop) == 0 && u->conc > C &&
+          (o = cb__gfind(f[k], var, u->conc)) && o->wall_median > 0 && u->wall_median > 0)
+        C = u->conc;
+    }
+  return C;
+}
+
+/* What variation var recovers over the loop, where it gains most among the truly mixed points
+ * (0 < f < 1; f = 0 only if nothing else ran). */
+static int recovery_of(const cb__report *R, const cb__group *g, const cb__group *const *f, size_t n,
+                       const cb_rbackend *var, cb__slist *out) {
+  const char *loop = R->loop->name;
+  uint32_t C = recovery_conc(f, n, loop, var->name);
+  const cb_rcase *bu = NULL;
+  double bf = NAN, bx = 0;
+  for (int pass = 0; pass < 2 && !bu && C; pass++)
+    for (size_t k = 0; k < n; k++) {
+      double fk = f[k]->sweep;
+      if (pass == 0 ? !(fk > 0 && fk < 1) : fk != 0) continue;
+      const cb_rcase *u = cb__gfind(f[k], loop, C), *o = cb__gfind(f[k], var->name, C);
+      if (!u || !o || !(u->wall_median > 0) || !(o->wall_median > 0)) continue;
+      double x = u->wall_median / o->wall_median;
+      if (!bu || x > bx) {
+        bu = u;
+        bx = x;
+        bf = fk;
+      }
+    }
+  if (!bu) return 0;
+  char share[64], xs[32], what[160] = "";
+  const cJSON *tp = cJSON_GetObjectItemCaseSensitive(R->r->env, "uv_threadpool_size");
+  /* A parallel variation of the loop moves the computation to the loop's thread pool. */
+  if (var->flags & CB_BACKEND_PARALLEL) {
+    snprintf(what, sizeof what, "the computation to libuv's thread pool");
+    if (cJSON_IsNumber(tp) && tp->valuedouble >= 1)
+      snprintf(what + strlen(what), sizeof what - strlen(what), " (%.0f threads)", tp->valuedouble);
+  }
+  cb__fmt_compute_share(1 - bf, share, sizeof share);
+  cb__fmt_x(bx, xs, sizeof xs);
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "On %s at c=%u, with %s spent computing (%s %g), ", g->family, C, share, g->w->sweep, bf);
+  if (bx >= REPORT_BEAT_MARGIN)
+    cb_sb_printf(&s, "%s finishes %s faster than %s%s%s.", var->name, xs, loop, what[0] ? " by moving " : "", what);
+  else
+    cb_sb_printf(&s, "%s is no faster than %s (%s)%s%s.", var->name, loop, xs, what[0] ? " although it moves " : "", what);
+  return cb__sl_push(out, &s);
+}
+
+/* Along the axis: what each variation of the loop (uv-offload on uv) recovers over it. */
+int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out) {
+  size_t n;
+  const cb__group **f;
+  int wrote = 0, rc;
+  if (!R->loop) return 0;
+  if ((rc = family_of(R, g, &f, &n)) <= 0) return rc;
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    if (!be || !cb__extends(be, R->loop)) continue;
+    if ((rc = recovery_of(R, g, f, n, be, out)) < 0) break;
+    wrote |= rc;
+  }
+  free(f);
+  return rc < 0 ? rc : wrote;
+}

@@ -1,0 +1,158 @@
+/* group.c: the run grouped for the report: one group per workload and parameters, its kind, its sweep value, its baseline rows and speedups. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backend.h"
+#include "presentation_int.h"
+
+int cb__has_flag(const char *flags, const char *f) {
+  size_t fl = strlen(f);
+  for (const char *p = flags; (p = strstr(p, f)); p++)
+    if ((p == flags || p[-1] == ';') && (p[fl] == ';' || p[fl] == '\0')) return 1;
+  return 0;
+}
+
+int cb__same_value(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+
+/* Whether parameter name takes more than one value over the cases of workload wl. */
+static int param_varies(const cb_results *r, const char *wl, const char *name) {
+  int seen = 0;
+  double first = NAN;
+  for (size_t i = 0; i < r->n; i++) {
+    if (strcmp(r->cases[i].workload, wl) != 0) continue;
+    double v = cb_rcase_param(&r->cases[i], name);
+    if (!seen) {
+      first = v;
+      seen = 1;
+    } else if (!cb__same_value(v, first)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A mixed workload at one end of its sweep axis is all waiting (1) or all computing (0). */
+int cb__group_is_io(const cb__group *g) {
+  return g->kind == CB_KIND_IO || (g->kind == CB_KIND_MIXED && g->sweep == 1);
+}
+
+int cb__group_is_cpu(const cb__group *g) {
+  return g->kind == CB_KIND_CPU || (g->kind == CB_KIND_MIXED && g->sweep == 0);
+}
+
+static void group_names(const cb_results *r, cb__group *g) {
+  const cb_rcase *c = g->c[0];
+  size_t lo = 0, fo = 0, ro = 0;
+  int nl = 0, nf = 0;
+  lo = (size_t)snprintf(g->label, sizeof g->label, "%s", g->wl);
+  fo = (size_t)snprintf(g->family, sizeof g->family, "%s", g->wl);
+  for (unsigned k = 0; k < c->nparams; k++) {
+    const cb_rparam *p = &c->params[k];
+    int fr = g->w->sweep[0] && strcmp(p->name, g->w->sweep) == 0;
+    if (!fr && ro < sizeof g->rest)
+      ro += (size_t)snprintf(g->rest + ro, sizeof g->rest - ro, "%s=%.17g;", p->name, p->value);
+    if (!param_varies(r, g->wl, p->name)) continue;
+    if (lo < sizeof g->label)
+      lo += (size_t)snprintf(g->label + lo, sizeof g->label - lo, "%s%s=%g", nl++ ? ", " : " (", p->name, p->value);
+    if (!fr && fo < sizeof g->family)
+      fo += (size_t)snprintf(g->family + fo, sizeof g->family - fo, "%s%s=%g", nf++ ? ", " : " (", p->name, p->value);
+  }
+  if (nl && lo < sizeof g->label) snprintf(g->label + lo, sizeof g->label - lo, ")");
+  if (nf && fo < sizeof g->family) snprintf(g->family + fo, sizeof g->family - fo, ")");
+}
+
+static int add_name(const char ***v, size_t *n, const char *s) {
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*v)[i], s) == 0) return 0;
+  const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+  if (!nv) return -ENOMEM;
+  nv[(*n)++] = s;
+  *v = nv;
+  return 0;
+}
+
+static int add_case(cb__group *g, const cb_rcase *c) {
+  if (g->n == g->cap) {
+    size_t cap = g->cap ? 2 * g->cap : 8;
+    const cb_rcase **nc = realloc(g->c, cap * sizeof *nc);
+    if (!nc) return -ENOMEM;
+    g->c = nc;
+    g->cap = cap;
+  }
+  g->c[g->n++] = c;
+  return 0;
+}
+
+int cb__report_group(cb__report *R) {
+  const cb_results *r = R->r;
+  R->base = cb__baseline_of(r);
+  R->loop = cb__loop_of(r);
+  for (size_t i = 0; i < r->n; i++) {
+    const cb_rcase *c = &r->cases[i];
+    if (add_name(&R->wls, &R->nwl, c->workload) || add_name(&R->bes, &R->nbe, c->backend)) return -ENOMEM;
+    cb__group *g = NULL;
+    for (size_t k = 0; k < R->ng && !g; k++)
+      if (strcmp(R->g[k].wl, c->workload) == 0 && strcmp(R->g[k].params, c->params_str) == 0) g = &R->g[k];
+    if (!g) {
+      cb__group *ng = realloc(R->g, (R->ng + 1) * sizeof *ng);
+      if (!ng) return -ENOMEM;
+      R->g = ng;
+      g = &R->g[R->ng++];
+      memset(g, 0, sizeof *g);
+      g->wl = c->workload;
+      g->w = c->wl;
+      g->params = c->params_str;
+      g->kind = c->wl->kind;
+      g->sweep = cb__sweep_value(c);
+    }
+    if (add_case(g, c)) return -ENOMEM;
+  }
+  for (size_t k = 0; k < R->ng; k++) group_names(r, &R->g[k]);
+  return 0;
+}
+
+void cb__report_free(cb__report *R) {
+  for (size_t k = 0; k < R->ng; k++) free(R->g[k].c);
+  free(R->g);
+  free(R->wls);
+  free(R->bes);
+}
+
+const cb_rbackend *cb__report_be(const cb__report *R, size_t b) {
+  return cb_results_backend(R->r, R->bes[b]);
+}
+
+const char *cb__base_name(const cb__report *R) {
+  return R->base ? R->base->name : "the baseline";
+}
+
+const cb_rcase *cb__gfind(const cb__group *g, const char *backend, uint32_t conc) {
+  const cb_rcase *any = NULL;
+  for (size_t i = 0; i < g->n; i++) {
+    if (strcmp(g->c[i]->backend, backend) != 0) continue;
+    if (g->c[i]->conc == conc) return g->c[i];
+    if (!any) any = g->c[i];
+  }
+  /* A serial backend runs one task at a time whatever the concurrency: a suite runs it once, and
+   * its row stands for every concurrency of the group. */
+  return any && (any->be->flags & CB_BACKEND_SERIAL) ? any : NULL;
+}
+
+const cb_rcase *cb__gbase(const cb__group *g, uint32_t conc) {
+  for (size_t i = 0; i < g->n; i++)
+    if (cb__is_baseline(g->c[i]->be)) return cb__gfind(g, g->c[i]->backend, conc);
+  return NULL;
+}
+
+double cb__speedup(const cb__group *g, const cb_rcase *c) {
+  const cb_rcase *s = cb__gbase(g, c->conc);
+  if (!s || !(s->wall_median > 0) || !(c->wall_median > 0)) return NAN;
+  return s->wall_median / c->wall_median;
+}
+
+/* A run never has more tasks in flight than its tasks or its workers. */
+double cb__in_flight(const cb_rcase *c) {
+  return (double)(c->tasks < c->eff_conc ? c->tasks : c->eff_conc);
+}

@@ -1,0 +1,431 @@
+/* report.c: the report's writers: the table of every case, the plots (linked in report.md, embedded in report.html), the two documents and cb_report. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "presentation_int.h"
+#include "report.h"
+#include "util.h"
+
+#define MAX_PLOT_BYTES (32u << 20)
+#define NCOL 14
+
+/* ---- the table -------------------------------------------------------------------------------- */
+
+/* Column 7's name says which backend the speedup is over: it is made from the data (col_name). */
+static const char *const col_names[NCOL] = {
+  "workload", "backend", "c", "params", "median wall", "95% CI", "CV", NULL,
+  "efficiency", "CPU s", "peak MiB", "p50 / p99 ms", "errors", "flags",
+};
+static const int col_left[NCOL] = { 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+#define SPEEDUP_COL 7
+
+static const char *col_name(const cb__report *R, int k, char *buf, size_t len) {
+  if (k != SPEEDUP_COL) return col_names[k];
+  if (R->base) snprintf(buf, len, "speedup vs %s", R->base->name);
+  else snprintf(buf, len, "speedup");
+  return buf;
+}
+
+/* The sentence above the table, in both documents; esc writes the name from the data. */
+static void table_intro(const cb__report *R, cb_sbuf *b, void (*esc)(cb_sbuf *, const char *)) {
+  cb_sb_puts(b, "One row per case. Speedup is ");
+  esc(b, cb__base_name(R));
+  cb_sb_puts(b, "'s median wall time over the backend's at the same concurrency; efficiency is the ideal time "
+             "over the measured one; CPU s is user plus system time of the whole process tree; peak MiB is the "
+             "peak memory of the tree.");
+}
+
+static void num_or_dash(double v, const char *fmt, char *buf, size_t len) {
+  if (isfinite(v)) snprintf(buf, len, fmt, v);
+  else snprintf(buf, len, "–");
+}
+
+static void case_cells(const cb__group *g, const cb_rcase *c, char cells[NCOL][256]) {
+  char a[32], b[32];
+  snprintf(cells[0], 256, "%s", c->workload);
+  snprintf(cells[1], 256, "%s", c->backend);
+  snprintf(cells[2], 256, "%u", c->conc);
+  snprintf(cells[3], 256, "%s", c->params_str);
+  for (char *p = cells[3]; *p; p++)
+    if (*p == ';') *p = ' ';
+  cb__fmt_secs(c->wall_median, cells[4], 256);
+  cb__fmt_secs(c->ci_lo, a, sizeof a);
+  cb__fmt_secs(c->ci_hi, b, sizeof b);
+  snprintf(cells[5], 256, "%s – %s", a, b);
+  num_or_dash(c->wall_cv * 100, "%.1f%%", cells[6], 256);
+  cb__fmt_x(cb__speedup(g, c), cells[7], 256);
+  num_or_dash(c->efficiency, "%.2f", cells[8], 256);
+  num_or_dash(c->cpu_user_s + c->cpu_sys_s, "%.3f", cells[9], 256);
+  num_or_dash(c->peak_rss_kib / 1024, "%.1f", cells[10], 256);
+  cb__fmt_ms(c->p50_ms, a, sizeof a);
+  cb__fmt_ms(c->p99_ms, b, sizeof b);
+  snprintf(cells[11], 256, "%s / %s", a, b);
+  num_or_dash(c->errors, "%.0f", cells[12], 256);
+  snprintf(cells[13], 256, "%s", c->flags);
+  for (char *p = cells[13]; *p; p++)
+    if (*p == ';') *p = ' ';
+}
+
+/* ---- plots ---------------------------------------------------------------------------------- */
+
+typedef struct plotfile {
+  char name[128];
+  int png, svg;
+} plotfile;
+
+static int plot_rank(const char *name) {
+  static const char *const order[] = { "speedup", "crossover", "wall_", "throughput_", "memory_", "latency_", "cputime" };
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (strncmp(name, order[i], strlen(order[i])) == 0) return (int)i;
+  return (int)(sizeof order / sizeof order[0]);
+}
+
+static int cmp_plot(const void *a, const void *b) {
+  const plotfile *x = a, *y = b;
+  int rx = plot_rank(x->name), ry = plot_rank(y->name);
+  return rx != ry ? rx - ry : strcmp(x->name, y->name);
+}
+
+/* The crossover plots: "crossover" when one workload of the run has a sweep axis, else
+ * "crossover_<workload>" for each. */
+static int crossover_caption(const cb__report *R, const char *name, char *buf, size_t len) {
+  if (strncmp(name, "crossover", 9) != 0 || (name[9] && name[9] != '_')) return 0;
+  for (size_t k = 0; k < R->ng; k++) {
+    const cb__group *g = &R->g[k];
+    if (!g->w->sweep[0] || (name[9] && strcmp(name + 10, g->wl) != 0)) continue;
+    if (name[9]) snprintf(buf, len, "Crossover on %s: who wins as %s grows", g->wl, g->w->sweep);
+    else snprintf(buf, len, "Crossover: who wins as %s grows", g->w->sweep);
+    return 1;
+  }
+  return 0;
+}
+
+static void plot_caption(const cb__report *R, const char *name, char *buf, size_t len) {
+  static const struct { const char *prefix, *text; } caps[] = {
+    { "wall_", "Wall time" }, { "throughput_", "Throughput" }, { "memory_", "Peak memory" },
+    { "latency_", "Task latency" }, { "cputime", "CPU time" },
+  };
+  if (strcmp(name, "speedup") == 0) {
+    snprintf(buf, len, "Speedup over %s", cb__base_name(R));
+    return;
+  }
+  if (crossover_caption(R, name, buf, len)) return;
+  for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+    size_t pl = strlen(caps[i].prefix);
+    if (caps[i].prefix[pl - 1] == '_' && strncmp(name, caps[i].prefix, pl) == 0) {
+      snprintf(buf, len, "%s: %s", caps[i].text, name + pl);
+      return;
+    }
+    if (strcmp(name, caps[i].prefix) == 0) {
+      snprintf(buf, len, "%s", caps[i].text);
+      return;
+    }
+  }
+  snprintf(buf, len, "%s", name);
+}
+
+/* The PNG and SVG files of dir/plots, by base name. Names of other characters are skipped: they
+ * go into links and must not need quoting. 0 (none is fine) or -ENOMEM. */
+static int plots_find(const char *dir, plotfile **out, size_t *n) {
+  char path[4200];
+  *out = NULL;
+  *n = 0;
+  snprintf(path, sizeof path, "%s/plots", dir);
+  DIR *d = opendir(path);
+  if (!d) return 0;
+  struct dirent *e;
+  int rc = 0;
+  while ((e = readdir(d))) {
+    const char *dot = strrchr(e->d_name, '.');
+    size_t bl = dot ? (size_t)(dot - e->d_name) : 0;
+    int png = dot && strcmp(dot, ".png") == 0, svg = dot && strcmp(dot, ".svg") == 0;
+    if ((!png && !svg) || bl == 0 || bl >= sizeof (*out)->name) continue;
+    if (strspn(e->d_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != bl) continue;
+    size_t k = 0;
+    while (k < *n && !(strncmp((*out)[k].name, e->d_name, bl) == 0 && (*out)[k].name[bl] == '\0')) k++;
+    if (k == *n) {
+      plotfile *np = realloc(*out, (*n + 1) * sizeof *np);
+      if (!np) {
+        rc = -ENOMEM;
+        break;
+      }
+      *out = np;
+      memset(&np[k], 0, sizeof np[k]);
+      memcpy(np[k].name, e->d_name, bl);
+      (*n)++;
+    }
+    (*out)[k].png |= png;
+    (*out)[k].svg |= svg;
+  }
+  closedir(d);
+  if (*n) qsort(*out, *n, sizeof **out, cmp_plot);
+  return rc;
+}
+
+/* An <img> with the file as a data: URI, so the page needs nothing beside it. 0, or -errno when
+ * it cannot be read (the caller says so in the page). */
+static int embed_image(cb_sbuf *h, const char *dir, const char *name, int png, const char *alt) {
+  char path[4400];
+  size_t len;
+  snprintf(path, sizeof path, "%s/plots/%s.%s", dir, name, png ? "png" : "svg");
+  unsigned char *data = (unsigned char *)cb_read_file(path, &len);
+  if (!data) return -(errno ? errno : EIO);
+  if (len > MAX_PLOT_BYTES) {
+    free(data);
+    return -EFBIG;
+  }
+  cb_sb_printf(h, "<img alt=\"");
+  cb__sb_html(h, alt);
+  cb_sb_printf(h, "\" src=\"data:image/%s;base64,", png ? "png" : "svg+xml");
+  cb__sb_base64(h, data, len);
+  cb_sb_puts(h, "\">");
+  free(data);
+  return 0;
+}
+
+/* ---- the documents -------------------------------------------------------------------------- */
+
+static const char css[] =
+  "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}"
+  "h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}"
+  "table{border-collapse:collapse;font-size:.85em;margin:1em 0}"
+  "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right;vertical-align:top}"
+  "th{background:#eee}.l{text-align:left}tbody tr:nth-child(even){background:#f7f7f7}"
+  "li{margin:.4em 0}figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}"
+  "figcaption{font-size:.9em;color:#555}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
+
+typedef struct doc {
+  const cb__report *R;
+  const char *title, *summary;
+  const cb__slist *find;
+  const plotfile *plots;
+  size_t nplots;
+  const cb__kv *env;
+  size_t nenv;
+  const char *command;   /* "concbench run …", or NULL */
+} doc;
+
+static void write_md(const doc *d, cb_sbuf *m) {
+  const cb__report *R = d->R;
+  char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sb_puts(m, "# ");
+  cb__sb_md(m, d->title);
+  cb_sb_puts(m, "\n\n");
+  cb__sb_md(m, d->summary);
+  cb_sb_puts(m, "\n\n## Findings\n\n");
+  for (size_t i = 0; i < d->find->n; i++) {
+    cb_sb_puts(m, "- ");
+    cb__sb_md(m, d->find->v[i]);
+    cb_sb_puts(m, "\n");
+  }
+  cb_sb_puts(m, "\n## Results\n\n");
+  table_intro(R, m, cb__sb_md);
+  cb_sb_puts(m, "\n\n|");
+  for (int k = 0; k < NCOL; k++) {
+    cb_sb_puts(m, " ");
+    cb__sb_md(m, col_name(R, k, colbuf, sizeof colbuf));
+    cb_sb_puts(m, " |");
+  }
+  cb_sb_puts(m, "\n|");
+  for (int k = 0; k < NCOL; k++) cb_sb_puts(m, col_left[k] ? " :--- |" : " ---: |");
+  cb_sb_puts(m, "\n");
+  for (size_t gi = 0; gi < R->ng; gi++)
+    for (size_t i = 0; i < R->g[gi].n; i++) {
+      case_cells(&R->g[gi], R->g[gi].c[i], cells);
+      cb_sb_puts(m, "|");
+      for (int k = 0; k < NCOL; k++) {
+        cb_sb_puts(m, " ");
+        cb__sb_md(m, cells[k]);
+        cb_sb_puts(m, " |");
+      }
+      cb_sb_puts(m, "\n");
+    }
+  cb_sb_puts(m, "\n## Plots\n\n");
+  if (!d->nplots) {
+    cb_sb_puts(m, "There are no plots: run concbench plot ");
+    cb__sb_md(m, R->dir);
+    cb_sb_puts(m, " (needs gnuplot-nox), then concbench report again.\n\n");
+  }
+  for (size_t i = 0; i < d->nplots; i++) {
+    const plotfile *p = &d->plots[i];
+    plot_caption(R, p->name, cap, sizeof cap);
+    cb_sb_puts(m, "![");
+    cb__sb_md(m, cap);
+    cb_sb_printf(m, "](plots/%s.%s)", p->name, p->png ? "png" : "svg");
+    if (p->png && p->svg) cb_sb_printf(m, " ([SVG](plots/%s.svg))", p->name);
+    cb_sb_puts(m, "\n\n");
+  }
+  cb_sb_puts(m, "## Environment\n\n| | |\n| :--- | :--- |\n");
+  for (size_t i = 0; i < d->nenv; i++) {
+    cb_sb_puts(m, "| ");
+    cb__sb_md(m, d->env[i].label);
+    cb_sb_puts(m, " | ");
+    cb__sb_md(m, d->env[i].value.p ? d->env[i].value.p : "");
+    cb_sb_puts(m, " |\n");
+  }
+  cb_sb_puts(m, "\n## Method\n\n");
+  if (d->command) {
+    cb_sb_puts(m, "- **command**: ");
+    cb__sb_md(m, d->command);
+    cb_sb_puts(m, "\n");
+  }
+  const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
+  cJSON_ArrayForEach(it, meth) {
+    cb_sbuf v = { 0 };
+    cb__json_text(NULL, it, &v);
+    cb_sb_puts(m, "- **");
+    cb__sb_md(m, it->string ? it->string : "");
+    cb_sb_puts(m, "**: ");
+    cb__sb_md(m, v.p ? v.p : "");
+    cb_sb_puts(m, "\n");
+    m->oom |= v.oom;
+    cb_sb_free(&v);
+  }
+}
+
+static void write_html(const doc *d, cb_sbuf *h) {
+  const cb__report *R = d->R;
+  char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+  cb__sb_html(h, d->title);
+  cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
+  cb__sb_html(h, d->title);
+  cb_sb_puts(h, "</h1>\n<p>");
+  cb__sb_html(h, d->summary);
+  cb_sb_puts(h, "</p>\n<h2>Findings</h2>\n<ul>\n");
+  for (size_t i = 0; i < d->find->n; i++) {
+    cb_sb_puts(h, "<li>");
+    cb__sb_html(h, d->find->v[i]);
+    cb_sb_puts(h, "</li>\n");
+  }
+  cb_sb_puts(h, "</ul>\n<h2>Results</h2>\n<p>");
+  table_intro(R, h, cb__sb_html);
+  cb_sb_puts(h, "</p>\n<table>\n<thead><tr>");
+  for (int k = 0; k < NCOL; k++) {
+    cb_sb_printf(h, "<th%s>", col_left[k] ? " class=\"l\"" : "");
+    cb__sb_html(h, col_name(R, k, colbuf, sizeof colbuf));
+    cb_sb_puts(h, "</th>");
+  }
+  cb_sb_puts(h, "</tr></thead>\n<tbody>\n");
+  for (size_t gi = 0; gi < R->ng; gi++)
+    for (size_t i = 0; i < R->g[gi].n; i++) {
+      case_cells(&R->g[gi], R->g[gi].c[i], cells);
+      cb_sb_puts(h, "<tr class=\"case\">");
+      for (int k = 0; k < NCOL; k++) {
+        cb_sb_puts(h, col_left[k] ? "<td class=\"l\">" : "<td>");
+        cb__sb_html(h, cells[k]);
+        cb_sb_puts(h, "</td>");
+      }
+      cb_sb_puts(h, "</tr>\n");
+    }
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
+  if (!d->nplots) {
+    cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
+    cb__sb_html(h, R->dir);
+    cb_sb_puts(h, " (needs gnuplot-nox), then concbench report again.</p>\n");
+  }
+  for (size_t i = 0; i < d->nplots; i++) {
+    const plotfile *p = &d->plots[i];
+    plot_caption(R, p->name, cap, sizeof cap);
+    cb_sb_puts(h, "<figure>");
+    int rc = embed_image(h, R->r->dir, p->name, p->png, cap);
+    if (rc < 0 && p->png && p->svg) rc = embed_image(h, R->r->dir, p->name, 0, cap);
+    if (rc < 0) cb_sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
+    cb_sb_puts(h, "<figcaption>");
+    cb__sb_html(h, cap);
+    cb_sb_puts(h, "</figcaption></figure>\n");
+  }
+  cb_sb_puts(h, "<h2>Environment</h2>\n<table>\n<tbody>\n");
+  for (size_t i = 0; i < d->nenv; i++) {
+    cb_sb_puts(h, "<tr><th class=\"l\">");
+    cb__sb_html(h, d->env[i].label);
+    cb_sb_puts(h, "</th><td class=\"l\">");
+    cb__sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
+    cb_sb_puts(h, "</td></tr>\n");
+  }
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n");
+  if (d->command) {
+    cb_sb_puts(h, "<dt>command</dt><dd><code>");
+    cb__sb_html(h, d->command);
+    cb_sb_puts(h, "</code></dd>\n");
+  }
+  const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
+  cJSON_ArrayForEach(it, meth) {
+    cb_sbuf v = { 0 };
+    cb__json_text(NULL, it, &v);
+    cb_sb_puts(h, "<dt>");
+    cb__sb_html(h, it->string ? it->string : "");
+    cb_sb_puts(h, "</dt><dd>");
+    cb__sb_html(h, v.p ? v.p : "");
+    cb_sb_puts(h, "</dd>\n");
+    h->oom |= v.oom;
+    cb_sb_free(&v);
+  }
+  cb_sb_puts(h, "</dl>\n</body>\n</html>\n");
+}
+
+int cb_report_write(const char *dir, char *err, size_t len, char *md_path, char *html_path, size_t plen) {
+  cb_results r;
+  cb__report R = { 0 };
+  cb__slist find = { 0 };
+  cb_sbuf title = { 0 }, summary = { 0 }, cmd = { 0 }, md = { 0 }, html = { 0 };
+  plotfile *plots = NULL;
+  size_t nplots = 0, nenv = 0;
+  cb__kv *env = NULL;
+  int rc = cb_results_read(dir, &r, err, len);
+  if (rc < 0) return rc;
+  R.r = &r;
+  R.dir = dir;
+  if ((size_t)snprintf(md_path, plen, "%s/report.md", r.dir) >= plen ||
+      (size_t)snprintf(html_path, plen, "%s/report.html", r.dir) >= plen) {
+    snprintf(err, len, "%s: path too long", r.dir);
+    rc = -ENAMETOOLONG;
+    goto cleanup;
+  }
+  rc = -ENOMEM;
+  if (cb__report_group(&R) < 0 || cb__findings(&R, &find) < 0 || plots_find(r.dir, &plots, &nplots) < 0 ||
+      cb__env_kvs(&r, &env, &nenv) < 0)
+    goto cleanup;
+  cb__title_text(&R, &title);
+  cb__summary_text(&R, &summary);
+  cb__command_text(&r, &cmd);
+  doc d = { &R, title.p ? title.p : "", summary.p ? summary.p : "", &find, plots, nplots, env, nenv, cmd.p };
+  write_md(&d, &md);
+  write_html(&d, &html);
+  if (title.oom || summary.oom || cmd.oom || md.oom || html.oom) goto cleanup;
+  for (size_t i = 0; i < nenv; i++)
+    if (env[i].value.oom) goto cleanup;
+  if ((rc = cb_write_atomic(md_path, md.p, md.len)) < 0) {
+    snprintf(err, len, "%s: %s", md_path, strerror(-rc));
+    goto cleanup;
+  }
+  if ((rc = cb_write_atomic(html_path, html.p, html.len)) < 0) {
+    snprintf(err, len, "%s: %s", html_path, strerror(-rc));
+    goto cleanup;
+  }
+  rc = 0;
+cleanup:
+  if (rc == -ENOMEM) snprintf(err, len, "report: out of memory");
+  cb__kvs_free(env, nenv);
+  free(plots);
+  cb_sb_free(&title);
+  cb_sb_free(&summary);
+  cb_sb_free(&cmd);
+  cb_sb_free(&md);
+  cb_sb_free(&html);
+  cb__sl_free(&find);
+  cb__report_free(&R);
+  cb_results_free(&r);
+  return rc;
+}
+
+int cb_report(const char *dir, char *err, size_t len) {
+  char md[4200], html[4200];
+  return cb_report_write(dir, err, len, md, html, sizeof md);
+}
