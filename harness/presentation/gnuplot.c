@@ -102,10 +102,17 @@ static int output_ok(const cb__plotter *p, const char *file) {
 /* Runs script with the common variables and vars, in DIR/plots, output to the log; the plot
  * `name` must come out as name.png and name.svg in the temporary directory. */
 int cb__run_gnuplot(cb__plotter *p, const char *script, const char *name, const char *vars) {
-  char spath[PATH_MAX + 64], e[PLOT_VARS + 256], f[PLOT_NAME + 8];
+  char spath[PATH_MAX + 64], e[PLOT_VARS + PLOT_MAX_BACKENDS * 33 + 512], f[PLOT_NAME + 8];
+  char all[PLOT_MAX_BACKENDS * 33] = "", base[64];
   int st = 0, rc = 0;
+  /* Every backend of the run in its order: a backend's colour and point shape are its place in
+   * this list, the same in every plot, whatever the backend is called. */
+  for (unsigned i = 0, off = 0; i < p->nb && off < sizeof all; i++)
+    off += (unsigned)snprintf(all + off, sizeof all - off, "%s%s", i ? " " : "", p->backends[i]);
+  cb__safe_text(base, sizeof base, p->base ? p->base : "the baseline");
   if (cb__fmt(spath, sizeof spath, "%s/%s", p->scripts, script) ||
-      cb__fmt(e, sizeof e, "datadir='data'; outdir='%s'; name='%s'; %s", p->tmpname, name, vars)) {
+      cb__fmt(e, sizeof e, "datadir='data'; outdir='%s'; name='%s'; allbackends='%s'; baseline='%s'; %s", p->tmpname,
+              name, all, base, vars)) {
     snprintf(p->err, p->errlen, "plot %s: too many series for one plot", name);
     return -E2BIG;
   }

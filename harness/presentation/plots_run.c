@@ -169,14 +169,16 @@ static int plot_crossover(cb__plotter *p, const cb_rworkload *wl, const char *na
     }
   }
   if (!any) goto cleanup;
-  /* crossover.gp reads crossover.dat: a second sweep workload's plot has its own copy beside. */
   cb__fmt(file, sizeof file, "%s.dat", name);
-  if ((rc = cb__write_data(p, file, &b)) || (strcmp(file, "crossover.dat") && (rc = cb__write_data(p, "crossover.dat", &b))))
-    goto cleanup;
+  if ((rc = cb__write_data(p, file, &b))) goto cleanup;
+  char wname[64], axis[64];
   cb__safe_text(other, sizeof other, rest);
+  cb__safe_text(wname, sizeof wname, wl->name);
+  cb__safe_text(axis, sizeof axis, wl->sweep);
   snprintf(sub, sizeof sub, "concurrency %u%s%s", cmax, other[0] ? ", " : "", other);
   double lo_v = smin < 1 ? smin : 1, hi_v = smax > 1 ? smax : 1;
-  cb__fmt(vars, sizeof vars, "backends='%s'; sub='%s'; logy=%d", list, sub, hi_v / lo_v > 20);
+  cb__fmt(vars, sizeof vars, "backends='%s'; sub='%s'; logy=%d; workload='%s'; axis='%s'; datafile='%s'", list, sub,
+          hi_v / lo_v > 20, wname, axis, file);
   rc = cb__run_gnuplot(p, "crossover.gp", name, vars);
 cleanup:
   free(order);

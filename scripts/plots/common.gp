@@ -6,13 +6,13 @@
 set encoding utf8
 set datafile missing 'NaN'
 
-# One colour per backend in every plot: sync grey, threads blue, fork orange, uv green,
-# uv-offload purple; any other backend one of four more, picked by its name.
-bcolor(b) = b eq 'sync' ? '#404040' : b eq 'threads' ? '#1f77b4' : b eq 'fork' ? '#ff7f0e' : \
-            b eq 'uv' ? '#2ca02c' : b eq 'uv-offload' ? '#9467bd' : \
-            word('#8c564b #e377c2 #17becf #bcbd22', 1 + strlen(b) % 4)
+# One colour and one point shape per backend in every plot, by its place in the run's list of
+# backends (allbackends): with the default order, sync grey, threads blue, fork orange, uv green,
+# uv-offload purple. Whatever a backend is called, it looks the same in every plot of a run.
+bidx(b) = words(substr(' '.allbackends.' ', 1, strstrt(' '.allbackends.' ', ' '.b.' ')))
+bcolor(b) = word('#404040 #1f77b4 #ff7f0e #2ca02c #9467bd #8c564b #e377c2 #17becf #bcbd22', 1 + bidx(b) % 9)
 # And a point shape, so lines that overlap can still be told apart.
-bpt(b) = b eq 'sync' ? 7 : b eq 'threads' ? 5 : b eq 'fork' ? 9 : b eq 'uv' ? 13 : b eq 'uv-offload' ? 11 : 15
+bpt(b) = word('7 5 9 13 11 15 4 6 8', 1 + bidx(b) % 9) + 0
 
 # eval termcmd(fmt) before each output: PNG to look at, SVG for documents; same size and font.
 termcmd(fmt) = fmt eq 'png' ? \

@@ -1,12 +1,12 @@
-# speedup.gp: the headline: how many times faster than sync each backend ran each workload, as grouped bars.
-# Variables: datadir outdir name backends ngroups logy ylo yhi anyabove anybelow (a bar at or above,
+# speedup.gp: the headline: how many times faster than the baseline (sync) each backend ran each workload, as grouped bars.
+# Variables: datadir outdir name allbackends baseline backends ngroups logy ylo yhi anyabove anybelow (a bar at or above,
 # below 1× on the log axis).
 load 'common.gp'
 file = datadir.'/speedup.dat'
 groups = datadir.'/speedup_groups.dat'
 
-set title "Speedup over sync, per workload (higher is better)\nsync's median wall time / the backend's, at each workload's highest concurrency c (sync runs one task at a time at any c)" noenhanced
-set ylabel 'speedup over sync (times faster'.(logy ? ', log scale)' : ')')
+set title "Speedup over ".baseline.", per workload (higher is better)\n".baseline."'s median wall time / the backend's, at each workload's highest concurrency c (".baseline." runs one task at a time at any c)" noenhanced
+set ylabel 'speedup over '.baseline.' (times faster'.(logy ? ', log scale)' : ')')
 if (logy) { set logscale y }
 set format y '%g×'
 set xrange [-0.6 : ngroups - 0.4]
@@ -38,7 +38,7 @@ do for [fmt in 'png svg'] {
   plot for [i=1:words(backends)] file index (i-1) using 1:2:($1-$3):($1+$3):(base):2 with boxxyerror \
          lc rgb bcolor(word(backends, i)) title word(backends, i), \
        @ABOVE @BELOW \
-       1 with lines dt 2 lw 1.5 lc rgb '#000000' title '1× = as fast as sync', \
+       1 with lines dt 2 lw 1.5 lc rgb '#000000' title '1× = as fast as '.baseline, \
        groups using 1:(1):xtic(xlab(strcol(2), strcol(3), strcol(4))) with points ps 0 notitle
   set output
 }
