@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include <time.h>
+#include "clock.h"
 
 /* A task is plain straight-line C. It calls the functions below through its context; the backend
  * decides what they mean (blocking system calls, or a coroutine parked on a libuv request).
@@ -97,18 +97,12 @@ struct cb_ctx {
   struct cb_op_hists *ops;   /* this worker's (thread's or process's) latency histograms, or NULL */
 };
 
-/* Record that an operation of `kind` started at t0 (cb_now_ns) ended now. */
+/* Record that an operation of `kind` started at t0 (cb_now_ns, base's one clock) ended now. */
 void cb__op_record(cb_ctx *ctx, int kind, int64_t t0);
-
-static inline int64_t cb__now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Wait ms milliseconds without using CPU. */
 static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) {
-  int64_t t0 = cb__now();
+  int64_t t0 = cb_now_ns();
   int rc = ctx->io->sleep(ctx, ms);
   cb__op_record(ctx, CB_OP_SLEEP, t0);
   return rc;
@@ -121,7 +115,7 @@ static inline uint64_t cb_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
 
 /* Connect to addr (IPv4 or IPv6) before the deadline. */
 static inline int cb_tcp_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
-  int64_t t0 = cb__now();
+  int64_t t0 = cb_now_ns();
   int rc = ctx->io->tcp_connect(ctx, addr, deadline, out);
   cb__op_record(ctx, CB_OP_CONNECT, t0);
   return rc;
@@ -142,7 +136,7 @@ static inline void cb_tcp_close(cb_ctx *ctx, cb_conn *c) { ctx->io->tcp_close(ct
 /* Each file call is one "file" operation in the latency histograms. */
 #define CB__TIMED(kind, type, call)        \
   do {                                     \
-    int64_t t0_ = cb__now();               \
+    int64_t t0_ = cb_now_ns();               \
     type r_ = (call);                      \
     cb__op_record(ctx, (kind), t0_);       \
     return r_;                             \
