@@ -27,9 +27,7 @@ static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
   /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
   cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker, .ops = cb_job_ops(job, worker) };
-  uint64_t i;
-  while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
-  cb_job_worker_end(job, &ctx);
+  cb_job_work(job, &ctx);
   /* Our proportional share of memory (shared pages split among their sharers): the parent adds
    * every worker's, so the pool's footprint is counted once. */
   atomic_fetch_add(&job->sh->children_pss_kib, self_pss_kib());

@@ -15,9 +15,7 @@ typedef struct worker {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  uint64_t i;
-  while (cb_job_claim(w->ctx.job, &i)) cb_job_exec(w->ctx.job, &w->ctx, i);
-  cb_job_worker_end(w->ctx.job, &w->ctx);
+  cb_job_work(w->ctx.job, &w->ctx);
   return NULL;
 }
 
