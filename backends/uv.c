@@ -319,6 +319,17 @@ static int run_loop(cb_job *job, const cb_io *io) {
   return rc;
 }
 
+/* libuv's pool: UV_THREADPOOL_SIZE threads (4 unless set; libuv caps it at 1024), started at the
+ * first file operation or offloaded computation. */
+static uint32_t uv_pool_threads(void) {
+  const char *tp = getenv("UV_THREADPOOL_SIZE");
+  int n = tp ? atoi(tp) : 0;
+  return n <= 0 ? 4 : n > 1024 ? 1024 : (uint32_t)n;
+}
+
+#define UV_NEEDS { .maps_per_worker = 2, .mem_kib_per_worker = 16, .extra_threads_fn = uv_pool_threads, \
+                   .extra_threads_option = "--uv-threadpool" }
+
 static int uv_run_job(cb_job *job) { return run_loop(job, &uv_io); }
 static int uv_offload_run_job(cb_job *job) { return run_loop(job, &uv_offload_io); }
 
@@ -327,7 +338,7 @@ const cb_backend cb_backend_uv_offload = {
   .summary = "as uv, but CPU work runs on libuv's thread pool while the coroutine waits (run_in_executor)",
   .flags = CB_BACKEND_LOOP | CB_BACKEND_PARALLEL,
   .extends = "uv",
-  .needs = { .maps_per_worker = 2, .mem_kib_per_worker = 16, .uv_pool = 1 },
+  .needs = UV_NEEDS,
   .run = uv_offload_run_job,
 };
 
@@ -335,6 +346,6 @@ const cb_backend cb_backend_uv = {
   .name = "uv",
   .summary = "stackful coroutines on one libuv loop, at most C alive",
   .flags = CB_BACKEND_LOOP,
-  .needs = { .maps_per_worker = 2, .mem_kib_per_worker = 16, .uv_pool = 1 },
+  .needs = UV_NEEDS,
   .run = uv_run_job,
 };
