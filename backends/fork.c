@@ -79,5 +79,6 @@ const cb_backend cb_backend_fork = {
   .summary = "pre-forked processes claiming tasks through MAP_SHARED memory; blocking IO",
   .flags = CB_BACKEND_PARALLEL,
   .needs = { .threads_per_worker = 1, .procs_per_worker = 1, .maps_per_worker = 0, .mem_kib_per_worker = 1024 },
+  .io = &cb_io_blocking,
   .run = fork_run,
 };

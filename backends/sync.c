@@ -13,5 +13,6 @@ const cb_backend cb_backend_sync = {
   .summary = "one thread, tasks one after another (the baseline)",
   .flags = CB_BACKEND_SERIAL | CB_BACKEND_BASELINE,
   .needs = { 0 },
+  .io = &cb_io_blocking,
   .run = sync_run,
 };

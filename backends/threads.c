@@ -65,5 +65,6 @@ const cb_backend cb_backend_threads = {
   .summary = "a pool of pthreads claiming tasks from a shared counter; blocking IO",
   .flags = CB_BACKEND_PARALLEL,
   .needs = { .threads_per_worker = 1, .maps_per_worker = 2, .mem_kib_per_worker = 64 },
+  .io = &cb_io_blocking,
   .run = threads_run,
 };

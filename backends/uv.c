@@ -339,6 +339,7 @@ const cb_backend cb_backend_uv_offload = {
   .flags = CB_BACKEND_LOOP | CB_BACKEND_PARALLEL,
   .extends = "uv",
   .needs = UV_NEEDS,
+  .io = &uv_offload_io,
   .run = uv_offload_run_job,
 };
 
@@ -347,5 +348,6 @@ const cb_backend cb_backend_uv = {
   .summary = "stackful coroutines on one libuv loop, at most C alive",
   .flags = CB_BACKEND_LOOP,
   .needs = UV_NEEDS,
+  .io = &uv_io,
   .run = uv_run_job,
 };

@@ -48,6 +48,9 @@ typedef struct cb_backend {
    * says what the variation recovers. NULL for none. */
   const char *extends;
   cb_backend_needs needs;
+  /* The calls it gives tasks; a group it lacks may be NULL (cb_io_lacks), and a workload that
+   * uses that group is refused on it before anything runs. */
+  const cb_io *io;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);
 } cb_backend;

@@ -96,6 +96,24 @@ typedef struct cb_io {
   int (*set_add)(cb_ctx *ctx, cb_set *s, const void *key, size_t len);
 } cb_io;
 
+/* The groups of calls in cb_io. A backend's table may leave a whole group NULL when it lacks it;
+ * a workload declares the groups its tasks use (cb_workload.uses), and a case whose workload uses
+ * a group its backend lacks is refused, with one line, before anything runs. */
+enum {
+  CB_USES_TIME = 1u << 0,      /* sleep, sleep_until (the harness's open-loop starts use it too) */
+  CB_USES_COMPUTE = 1u << 1,   /* compute */
+  CB_USES_TCP = 1u << 2,       /* tcp_connect, tcp_send, tcp_recv, tcp_close (and cb_http_*) */
+  CB_USES_FILE = 1u << 3,      /* file_open .. file_unlink */
+  CB_USES_QUEUE = 1u << 4,     /* queue_put, queue_get, queue_close */
+  CB_USES_SET = 1u << 5,       /* set_add */
+};
+#define CB_USES_NGROUPS 6
+/* Their names ("time", "tcp"...): bit k is cb_uses_names[k]. */
+extern const char *const cb_uses_names[CB_USES_NGROUPS];
+/* The first group of `uses` that io lacks (one of its members is NULL), with that member's name
+ * in *member; 0 when io has every call of every group asked. */
+unsigned cb_io_lacks(const cb_io *io, unsigned uses, const char **member);
+
 /* One per worker: a thread, a process or a coroutine. */
 struct cb_ctx {
   const cb_io *io;
