@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "cb.h"
 #include "plan.h"
+#include "clock.h"
 
 /* ---- registry --------------------------------------------------------------------------- */
 
@@ -231,12 +232,14 @@ static void sleep_ideal(void **state) {
 typedef struct recorder {
   unsigned sleeps, computes;
   uint64_t last_sleep_ms;
+  uint64_t sleep_ms[16];   /* the first sixteen sleeps asked, in order */
   uint64_t last_seed, last_units;
   int sleep_rc;            /* what the fake sleep returns */
 } recorder;
 
 static int rec_sleep(cb_ctx *ctx, uint64_t ms) {
   recorder *r = ctx->impl;
+  if (r->sleeps < 16) r->sleep_ms[r->sleeps] = ms;
   r->sleeps++;
   r->last_sleep_ms = ms;
   return r->sleep_rc;
@@ -357,6 +360,126 @@ static void contributions_repeat(void **state) {
   }
 }
 
+/* ---- chain: dependent waits ------------------------------------------------------------- */
+
+/* The reference generator: chain(n) starts from mix64(n ^ "chain.py"); each step waits
+ * mix64(previous) % (max_ms + 1) and derives its result from the previous one and the wait. */
+static uint64_t ref_chain_waits(uint64_t index, unsigned steps, uint64_t max_ms, uint64_t *waits) {
+  uint64_t r = cb_mix64(index ^ 0x636861696e2e7079ull), total = 0;
+  for (unsigned k = 0; k < steps; k++) {
+    uint64_t w = max_ms ? cb_mix64(r) % (max_ms + 1) : 0;
+    if (waits) waits[k] = w;
+    total += w;
+    r = cb_mix64(r ^ (uint64_t)(k + 1) * 0x9e3779b97f4a7c15ull ^ w << 17);
+  }
+  return total;
+}
+
+static void chain_params_of(cb_params *p, unsigned steps, double max_ms) {
+  const cb_workload *w = cb_workload_find("chain");
+  cb_params_defaults(w, p);
+  p->v[cb_params_index(w, "steps")] = steps;
+  p->v[cb_params_index(w, "max_ms")] = max_ms;
+}
+
+/* Each wait is drawn from the previous step's result: the waits are the reference generator's,
+ * a longer chain starts with the shorter one's waits, and tasks' chains differ. */
+static void chain_waits_follow_previous_step(void **state) {
+  fixture *f = *state;
+  const cb_workload *w = cb_workload_find("chain");
+  assert_non_null(w);
+  assert_int_equal(w->kind, CB_KIND_IO);
+  cb_params p;
+  uint64_t want[16], first[16], sum3, sum5;
+  for (uint64_t i = 0; i < 8; i++) {
+    chain_params_of(&p, 5, 1000);
+    memset(&f->rec, 0, sizeof f->rec);
+    assert_int_equal(run_task(f, w, &p, 8, i, &sum5), 0);
+    assert_int_equal(f->rec.sleeps, 5);
+    ref_chain_waits(i, 5, 1000, want);
+    for (int k = 0; k < 5; k++) assert_true(f->rec.sleep_ms[k] == want[k] && want[k] <= 1000);
+    if (i == 0) memcpy(first, want, sizeof first);
+    else assert_memory_not_equal(first, want, 5 * sizeof want[0]);
+    chain_params_of(&p, 3, 1000);
+    memset(&f->rec, 0, sizeof f->rec);
+    assert_int_equal(run_task(f, w, &p, 8, i, &sum3), 0);
+    assert_int_equal(f->rec.sleeps, 3);
+    for (int k = 0; k < 3; k++) assert_true(f->rec.sleep_ms[k] == want[k]);
+    assert_true(sum3 != sum5);          /* the checksum covers every step */
+  }
+  /* A failed wait ends the chain with its error. */
+  f->rec.sleep_rc = -EIO;
+  assert_int_equal(run_task(f, w, &p, 1, 0, &sum3), -EIO);
+}
+
+/* The ideal is the largest of three lower bounds, computed here the slow way. */
+static void chain_ideal_bounds(void **state) {
+  const cb_workload *w = cb_workload_find("chain");
+  const cb_machine m = { .cores = 2, .unit_s = 1e-6 };
+  cb_params p;
+  chain_params_of(&p, 3, 50);
+  static const uint64_t ns[] = { 1, 5, 40, 333 };
+  static const uint32_t cs[] = { 1, 3, 10, 1000 };
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++) {
+      uint64_t n = ns[a], t[400], longest = 0, total = 0, rounds_ms = 0;
+      for (uint64_t i = 0; i < n; i++) {
+        t[i] = ref_chain_waits(i, 3, 50, NULL);
+        if (t[i] > longest) longest = t[i];
+        total += t[i];
+      }
+      /* the ceil(n / C) shortest, by selection */
+      uint64_t rounds = (n + cs[b] - 1) / cs[b];
+      for (uint64_t r = 0; r < rounds; r++) {
+        uint64_t k = r;
+        for (uint64_t j = r + 1; j < n; j++) if (t[j] < t[k]) k = j;
+        uint64_t x = t[r]; t[r] = t[k]; t[k] = x;
+        rounds_ms += t[r];
+      }
+      double want = (double)longest;
+      if ((double)total / cs[b] > want) want = (double)total / cs[b];
+      if ((double)rounds_ms > want) want = (double)rounds_ms;
+      assert_true(fabs(w->ideal(&p, n, cs[b], &m) - want / 1000.0) < 1e-12);
+      if (cs[b] == 1) assert_true(fabs(w->ideal(&p, n, 1, &m) - (double)total / 1000.0) < 1e-12);
+    }
+  chain_params_of(&p, 3, 0);
+  assert_true(w->ideal(&p, 100, 10, &m) == 0);
+}
+
+/* Every backend computes the same checksum, the one the tasks give one by one, in no less time
+ * than the ideal. */
+static void chain_same_checksum_every_backend(void **state) {
+  fixture *f = *state;
+  const cb_workload *w = cb_workload_find("chain");
+  const cb_machine m = { .cores = 2, .unit_s = 1e-6 };
+  cb_params p;
+  chain_params_of(&p, 4, 6);
+  uint64_t want = 0;
+  for (uint64_t i = 0; i < 30; i++) {
+    uint64_t s = 0;
+    assert_int_equal(run_task(f, w, &p, 30, i, &s), 0);
+    want += s;
+  }
+  for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    cb_job job;
+    cb_job_summary sum;
+    uint32_t conc = ((*b)->flags & CB_BACKEND_SERIAL) ? 1 : 7;
+    assert_int_equal(cb_job_init(&job, w, &p, 30, conc, 0), 0);
+    int64_t t0 = cb_now_ns();
+    job.t0_ns = t0;
+    int rc = (*b)->run(&job);
+    double wall = (double)(cb_now_ns() - t0) / 1e9;
+    if (rc) fail_msg("%s: %s", (*b)->name, job.err);
+    cb_job_summarize(&job, &sum);
+    assert_int_equal(sum.done, 30);
+    if (sum.checksum != want) fail_msg("chain on %s: checksum %016llx, want %016llx", (*b)->name,
+                                       (unsigned long long)sum.checksum, (unsigned long long)want);
+    double ideal = w->ideal(&p, 30, conc, &m);
+    if (wall < ideal) fail_msg("chain on %s took %.4f s, below its ideal %.4f s", (*b)->name, wall, ideal);
+    cb_job_free(&job);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(registry_workloads_well_formed),
@@ -372,6 +495,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(sleep_task_passes_errors_on, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(cpu_task_sum_is_hash_chain, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(contributions_repeat, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(chain_waits_follow_previous_step, fx_setup, fx_teardown),
+    cmocka_unit_test(chain_ideal_bounds),
+    cmocka_unit_test_setup_teardown(chain_same_checksum_every_backend, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

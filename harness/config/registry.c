@@ -17,7 +17,8 @@
   X(crawl)           \
   X(file)            \
   X(queue)           \
-  X(mixed)
+  X(mixed)           \
+  X(chain)
 
 #define DECLARE_BACKEND(n) extern const cb_backend cb_backend_##n;
 #define DECLARE_WORKLOAD(n) extern const cb_workload cb_workload_##n;
