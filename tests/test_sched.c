@@ -156,7 +156,7 @@ static const cb_workload orderer = { .name = "order", .kind = CB_KIND_IO, .task 
 static void deadlines_fire_in_order(void **state) {
   cb_job job;
   fake f;
-  int64_t base = cb_now_ns() + 5 * 1000000;
+  int64_t base = cb_now_ns() + 300 * 1000000LL;   /* after every coroutine parked, even under TSan */
   nfired = 0;
   assert_int_equal(cb_job_init(&job, &orderer, NULL, 64, 64, 0), 0);
   job.state = &base;
