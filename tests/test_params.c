@@ -23,7 +23,6 @@
 #include "backend.h"
 #include "registry.h"
 #include "plan.h"
-#include "runcfg.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -679,69 +678,6 @@ static void plan_cartesian_product(void **state) {
   cb_plan_free(&plan);
 }
 
-/* ---- calls a workload uses, against the calls a backend has ---------------------------------- */
-
-/* A backend with the blocking calls but no files, and one whose io has no timers. */
-static cb_io no_files_io, no_time_io;
-static int never_run(cb_job *job) { return -ENOSYS; }
-static cb_backend no_files = { .name = "nofiles", .io = &no_files_io, .run = never_run };
-static cb_backend no_time = { .name = "notime", .io = &no_time_io, .run = never_run };
-
-static void calls_checked_before_anything_runs(void **state) {
-  no_files_io = cb_io_blocking;
-  no_files_io.file_fsync = NULL;
-  no_time_io = cb_io_blocking;
-  no_time_io.sleep_until = NULL;
-  cb_run_cfg cfg;
-  cb_plan plan;
-  char err[512];
-  cb_cfg_defaults(&cfg);
-  cfg.be[0] = cb_backend_find("sync");
-  cfg.be[1] = &no_files;
-  cfg.nbe = 2;
-  cfg.wl[0] = cb_workload_find("sleep");
-  cfg.wl[1] = cb_workload_find("file");
-  cfg.nwl = 2;
-  /* One line naming the backend, the workload, the group and the missing member. */
-  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), -1);
-  assert_null(strchr(err, '\n'));
-  tu_expect_in(err, "backend nofiles cannot run workload file");
-  tu_expect_in(err, "file calls");
-  tu_expect_in(err, "file_fsync");
-  assert_int_equal(cb_plan_build(&cfg, &test_machine, &plan), -ENOTSUP);
-  /* Without the workload that needs files, the same backend is fine. */
-  cfg.nwl = 1;
-  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), 0);
-  assert_int_equal(cb_plan_build(&cfg, &test_machine, &plan), 0);
-  cb_plan_free(&plan);
-  /* The timers: cpu uses none, but an open loop starts every task with sleep_until. */
-  cfg.be[1] = &no_time;
-  cfg.wl[0] = cb_workload_find("cpu");
-  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), 0);
-  cfg.rate = 100;
-  cfg.duration = 1;
-  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), -1);
-  tu_expect_in(err, "open loop");
-  tu_expect_in(err, "sleep_until");
-}
-
-/* Every table in the registry says what it uses, and every backend has every call. */
-static void registry_declares_calls(void **state) {
-  for (const cb_workload *const *w = cb_workloads(); *w; w++) {
-    assert_true((*w)->uses != 0);
-    assert_true(((*w)->uses & ~((1u << CB_USES_NGROUPS) - 1)) == 0);
-  }
-  for (const cb_backend *const *b = cb_backends(); *b; b++) {
-    const char *member = NULL;
-    assert_non_null((*b)->io);
-    assert_int_equal(cb_io_lacks((*b)->io, (1u << CB_USES_NGROUPS) - 1, &member), 0);
-  }
-  cb_io none = { .name = "none" };
-  const char *member = NULL;
-  assert_int_equal(cb_io_lacks(&none, CB_USES_QUEUE | CB_USES_SET, &member), CB_USES_QUEUE);
-  assert_string_equal(member, "queue_put");
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(parse_u64_accepts),
@@ -770,8 +706,6 @@ int main(void) {
     cmocka_unit_test(plan_sleep_matrix),
     cmocka_unit_test(plan_eff_conc_capped_by_tasks),
     cmocka_unit_test(plan_cartesian_product),
-    cmocka_unit_test(calls_checked_before_anything_runs),
-    cmocka_unit_test(registry_declares_calls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
