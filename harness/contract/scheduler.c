@@ -65,7 +65,7 @@ static void heap_remove(cb_sched *s, cb_sched_co *c) {
 /* Tell the backend when the earliest deadline moved: it has one timer for all of them. */
 static void report(cb_sched *s) {
   int64_t next = cb_sched_next_deadline(s);
-  if (next == s->armed) return;
+  if (next == s->armed || s->expiring) return;
   s->armed = next;
   s->cfg.ops->arm(s, next);
 }
@@ -181,6 +181,7 @@ void cb_sched_run_ready(cb_sched *s) {
 
 void cb_sched_expire(cb_sched *s, int64_t now) {
   s->armed = 0;                /* the timer went off: nothing is armed until report() */
+  s->expiring = 1;
   while (s->heap_n && s->heap[0]->key <= now) {
     cb_sched_co *c = s->heap[0];
     heap_remove(s, c);
@@ -188,6 +189,7 @@ void cb_sched_expire(cb_sched *s, int64_t now) {
     if (c->deadline <= now) cb_sched_wake(c, -ETIMEDOUT);
     else heap_set(s, c, c->deadline);
   }
+  s->expiring = 0;
   report(s);
 }
 

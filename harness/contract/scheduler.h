@@ -69,6 +69,7 @@ struct cb_sched {
   cb_sched_co **heap;          /* parked-or-stale coroutines by key, a binary min-heap */
   uint32_t heap_n;
   int64_t armed;               /* what `arm` was last told */
+  int expiring;                /* in cb_sched_expire: `arm` once, at its end */
 };
 
 /* Allocate cfg->n coroutines and their stacks. 0, or -errno with cfg->job->err saying why;
