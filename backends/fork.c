@@ -15,9 +15,7 @@ static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
   /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
   if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
   cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker, .ops = cb_job_ops(job, worker) };
-  uint64_t i;
-  while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
-  cb_job_worker_end(job, &ctx);
+  cb_job_work(job, &ctx);
   /* Our proportional share of memory (shared pages split among their sharers): the parent adds
    * every worker's, so the pool's footprint is counted once. */
   atomic_fetch_add(&job->sh->children_pss_kib, cb_proc_pss_kib(0));
@@ -69,5 +67,6 @@ const cb_backend cb_backend_fork = {
   .summary = "pre-forked processes claiming tasks through MAP_SHARED memory; blocking IO",
   .flags = CB_BACKEND_PARALLEL,
   .needs = { .threads_per_worker = 1, .procs_per_worker = 1, .maps_per_worker = 0, .mem_kib_per_worker = 1024 },
+  .io = &cb_io_blocking,
   .run = fork_run,
 };

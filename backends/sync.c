@@ -3,10 +3,8 @@
 
 static int sync_run(cb_job *job) {
   cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = 0, .ops = cb_job_ops(job, 0) };
-  uint64_t i;
   job->workers = 1;
-  while (cb_job_claim(job, &i)) cb_job_exec(job, &ctx, i);
-  cb_job_worker_end(job, &ctx);
+  cb_job_work(job, &ctx);
   return 0;
 }
 
@@ -15,5 +13,6 @@ const cb_backend cb_backend_sync = {
   .summary = "one thread, tasks one after another (the baseline)",
   .flags = CB_BACKEND_SERIAL | CB_BACKEND_BASELINE,
   .needs = { 0 },
+  .io = &cb_io_blocking,
   .run = sync_run,
 };

@@ -15,9 +15,7 @@ typedef struct worker {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  uint64_t i;
-  while (cb_job_claim(w->ctx.job, &i)) cb_job_exec(w->ctx.job, &w->ctx, i);
-  cb_job_worker_end(w->ctx.job, &w->ctx);
+  cb_job_work(w->ctx.job, &w->ctx);
   return NULL;
 }
 
@@ -67,5 +65,6 @@ const cb_backend cb_backend_threads = {
   .summary = "a pool of pthreads claiming tasks from a shared counter; blocking IO",
   .flags = CB_BACKEND_PARALLEL,
   .needs = { .threads_per_worker = 1, .maps_per_worker = 2, .mem_kib_per_worker = 64 },
+  .io = &cb_io_blocking,
   .run = threads_run,
 };

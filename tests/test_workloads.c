@@ -1,4 +1,4 @@
-/* test_workloads.c: cmocka tests for the workloads (workloads/sleep.c, workloads/cpu.c), the hash chain (harness/compute.c) and the registry (harness/registry.c). */
+/* test_workloads.c: cmocka tests for the workloads (sleep, cpu, chain), the hash chain (harness/compute.c), the registry (harness/registry.c) and the check of the calls a workload uses against its backend's. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +15,9 @@
 #include "registry.h"
 #include "cb.h"
 #include "plan.h"
+#include "runcfg.h"
+#include "testutil.h"
+#include "clock.h"
 
 /* ---- registry --------------------------------------------------------------------------- */
 
@@ -231,12 +234,14 @@ static void sleep_ideal(void **state) {
 typedef struct recorder {
   unsigned sleeps, computes;
   uint64_t last_sleep_ms;
+  uint64_t sleep_ms[16];   /* the first sixteen sleeps asked, in order */
   uint64_t last_seed, last_units;
   int sleep_rc;            /* what the fake sleep returns */
 } recorder;
 
 static int rec_sleep(cb_ctx *ctx, uint64_t ms) {
   recorder *r = ctx->impl;
+  if (r->sleeps < 16) r->sleep_ms[r->sleeps] = ms;
   r->sleeps++;
   r->last_sleep_ms = ms;
   return r->sleep_rc;
@@ -357,11 +362,197 @@ static void contributions_repeat(void **state) {
   }
 }
 
+/* ---- chain: dependent waits ------------------------------------------------------------- */
+
+/* The reference generator: chain(n) starts from mix64(n ^ "chain.py"); each step waits
+ * mix64(previous) % (max_ms + 1) and derives its result from the previous one and the wait. */
+static uint64_t ref_chain_waits(uint64_t index, unsigned steps, uint64_t max_ms, uint64_t *waits) {
+  uint64_t r = cb_mix64(index ^ 0x636861696e2e7079ull), total = 0;
+  for (unsigned k = 0; k < steps; k++) {
+    uint64_t w = max_ms ? cb_mix64(r) % (max_ms + 1) : 0;
+    if (waits) waits[k] = w;
+    total += w;
+    r = cb_mix64(r ^ (uint64_t)(k + 1) * 0x9e3779b97f4a7c15ull ^ w << 17);
+  }
+  return total;
+}
+
+static void chain_params_of(cb_params *p, unsigned steps, double max_ms) {
+  const cb_workload *w = cb_workload_find("chain");
+  cb_params_defaults(w, p);
+  p->v[cb_params_index(w, "steps")] = steps;
+  p->v[cb_params_index(w, "max_ms")] = max_ms;
+}
+
+/* Each wait is drawn from the previous step's result: the waits are the reference generator's,
+ * a longer chain starts with the shorter one's waits, and tasks' chains differ. */
+static void chain_waits_follow_previous_step(void **state) {
+  fixture *f = *state;
+  const cb_workload *w = cb_workload_find("chain");
+  assert_non_null(w);
+  assert_int_equal(w->kind, CB_KIND_IO);
+  cb_params p;
+  uint64_t want[16], first[16], sum3, sum5;
+  for (uint64_t i = 0; i < 8; i++) {
+    chain_params_of(&p, 5, 1000);
+    memset(&f->rec, 0, sizeof f->rec);
+    assert_int_equal(run_task(f, w, &p, 8, i, &sum5), 0);
+    assert_int_equal(f->rec.sleeps, 5);
+    ref_chain_waits(i, 5, 1000, want);
+    for (int k = 0; k < 5; k++) assert_true(f->rec.sleep_ms[k] == want[k] && want[k] <= 1000);
+    if (i == 0) memcpy(first, want, sizeof first);
+    else assert_memory_not_equal(first, want, 5 * sizeof want[0]);
+    chain_params_of(&p, 3, 1000);
+    memset(&f->rec, 0, sizeof f->rec);
+    assert_int_equal(run_task(f, w, &p, 8, i, &sum3), 0);
+    assert_int_equal(f->rec.sleeps, 3);
+    for (int k = 0; k < 3; k++) assert_true(f->rec.sleep_ms[k] == want[k]);
+    assert_true(sum3 != sum5);          /* the checksum covers every step */
+  }
+  /* A failed wait ends the chain with its error. */
+  f->rec.sleep_rc = -EIO;
+  assert_int_equal(run_task(f, w, &p, 1, 0, &sum3), -EIO);
+}
+
+/* The ideal is the largest of three lower bounds, computed here the slow way. */
+static void chain_ideal_bounds(void **state) {
+  const cb_workload *w = cb_workload_find("chain");
+  const cb_machine m = { .cores = 2, .unit_s = 1e-6 };
+  cb_params p;
+  chain_params_of(&p, 3, 50);
+  static const uint64_t ns[] = { 1, 5, 40, 333 };
+  static const uint32_t cs[] = { 1, 3, 10, 1000 };
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++) {
+      uint64_t n = ns[a], t[400], longest = 0, total = 0, rounds_ms = 0;
+      for (uint64_t i = 0; i < n; i++) {
+        t[i] = ref_chain_waits(i, 3, 50, NULL);
+        if (t[i] > longest) longest = t[i];
+        total += t[i];
+      }
+      /* the ceil(n / C) shortest, by selection */
+      uint64_t rounds = (n + cs[b] - 1) / cs[b];
+      for (uint64_t r = 0; r < rounds; r++) {
+        uint64_t k = r;
+        for (uint64_t j = r + 1; j < n; j++) if (t[j] < t[k]) k = j;
+        uint64_t x = t[r]; t[r] = t[k]; t[k] = x;
+        rounds_ms += t[r];
+      }
+      double want = (double)longest;
+      if ((double)total / cs[b] > want) want = (double)total / cs[b];
+      if ((double)rounds_ms > want) want = (double)rounds_ms;
+      assert_true(fabs(w->ideal(&p, n, cs[b], &m) - want / 1000.0) < 1e-12);
+      if (cs[b] == 1) assert_true(fabs(w->ideal(&p, n, 1, &m) - (double)total / 1000.0) < 1e-12);
+    }
+  chain_params_of(&p, 3, 0);
+  assert_true(w->ideal(&p, 100, 10, &m) == 0);
+}
+
+/* Every backend computes the same checksum, the one the tasks give one by one, in no less time
+ * than the ideal. */
+static void chain_same_checksum_every_backend(void **state) {
+  fixture *f = *state;
+  const cb_workload *w = cb_workload_find("chain");
+  const cb_machine m = { .cores = 2, .unit_s = 1e-6 };
+  cb_params p;
+  chain_params_of(&p, 4, 6);
+  uint64_t want = 0;
+  for (uint64_t i = 0; i < 30; i++) {
+    uint64_t s = 0;
+    assert_int_equal(run_task(f, w, &p, 30, i, &s), 0);
+    want += s;
+  }
+  for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    cb_job job;
+    cb_job_summary sum;
+    uint32_t conc = ((*b)->flags & CB_BACKEND_SERIAL) ? 1 : 7;
+    assert_int_equal(cb_job_init(&job, w, &p, 30, conc, 0), 0);
+    int64_t t0 = cb_now_ns();
+    job.t0_ns = t0;
+    int rc = (*b)->run(&job);
+    double wall = (double)(cb_now_ns() - t0) / 1e9;
+    if (rc) fail_msg("%s: %s", (*b)->name, job.err);
+    cb_job_summarize(&job, &sum);
+    assert_int_equal(sum.done, 30);
+    if (sum.checksum != want) fail_msg("chain on %s: checksum %016llx, want %016llx", (*b)->name,
+                                       (unsigned long long)sum.checksum, (unsigned long long)want);
+    double ideal = w->ideal(&p, 30, conc, &m);
+    if (wall < ideal) fail_msg("chain on %s took %.4f s, below its ideal %.4f s", (*b)->name, wall, ideal);
+    cb_job_free(&job);
+  }
+}
+
+/* ---- calls a workload uses, against the calls a backend has ---------------------------------- */
+
+/* A backend with the blocking calls but no files, and one whose io has no timers. */
+static cb_io no_files_io, no_time_io;
+static const cb_machine calls_machine = { .cores = 2, .unit_s = 1e-6 };
+static int never_run(cb_job *job) { return -ENOSYS; }
+static cb_backend no_files = { .name = "nofiles", .io = &no_files_io, .run = never_run };
+static cb_backend no_time = { .name = "notime", .io = &no_time_io, .run = never_run };
+
+static void calls_checked_before_anything_runs(void **state) {
+  no_files_io = cb_io_blocking;
+  no_files_io.file_fsync = NULL;
+  no_time_io = cb_io_blocking;
+  no_time_io.sleep_until = NULL;
+  cb_run_cfg cfg;
+  cb_plan plan;
+  char err[512];
+  cb_cfg_defaults(&cfg);
+  cfg.be[0] = cb_backend_find("sync");
+  cfg.be[1] = &no_files;
+  cfg.nbe = 2;
+  cfg.wl[0] = cb_workload_find("sleep");
+  cfg.wl[1] = cb_workload_find("file");
+  cfg.nwl = 2;
+  /* One line naming the backend, the workload, the group and the missing member. */
+  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), -1);
+  assert_null(strchr(err, '\n'));
+  tu_expect_in(err, "backend nofiles cannot run workload file");
+  tu_expect_in(err, "file calls");
+  tu_expect_in(err, "file_fsync");
+  assert_int_equal(cb_plan_build(&cfg, &calls_machine, &plan), -ENOTSUP);
+  /* Without the workload that needs files, the same backend is fine. */
+  cfg.nwl = 1;
+  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), 0);
+  assert_int_equal(cb_plan_build(&cfg, &calls_machine, &plan), 0);
+  cb_plan_free(&plan);
+  /* The timers: cpu uses none, but an open loop starts every task with sleep_until. */
+  cfg.be[1] = &no_time;
+  cfg.wl[0] = cb_workload_find("cpu");
+  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), 0);
+  cfg.rate = 100;
+  cfg.duration = 1;
+  assert_int_equal(cb_cfg_check(&cfg, err, sizeof err), -1);
+  tu_expect_in(err, "open loop");
+  tu_expect_in(err, "sleep_until");
+}
+
+/* Every table in the registry says what it uses, and every backend has every call. */
+static void registry_declares_calls(void **state) {
+  for (const cb_workload *const *w = cb_workloads(); *w; w++) {
+    assert_true((*w)->uses != 0);
+    assert_true(((*w)->uses & ~((1u << CB_USES_NGROUPS) - 1)) == 0);
+  }
+  for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    const char *member = NULL;
+    assert_non_null((*b)->io);
+    assert_int_equal(cb_io_lacks((*b)->io, (1u << CB_USES_NGROUPS) - 1, &member), 0);
+  }
+  cb_io none = { .name = "none" };
+  const char *member = NULL;
+  assert_int_equal(cb_io_lacks(&none, CB_USES_QUEUE | CB_USES_SET, &member), CB_USES_QUEUE);
+  assert_string_equal(member, "queue_put");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(registry_workloads_well_formed),
     cmocka_unit_test(registry_backends_well_formed),
     cmocka_unit_test(registry_find),
+    cmocka_unit_test(calls_checked_before_anything_runs),
+    cmocka_unit_test(registry_declares_calls),
     cmocka_unit_test(mix64_matches_reference),
     cmocka_unit_test(hash_chain_matches_reference),
     cmocka_unit_test(hash_chain_zero_units),
@@ -372,6 +563,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(sleep_task_passes_errors_on, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(cpu_task_sum_is_hash_chain, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(contributions_repeat, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(chain_waits_follow_previous_step, fx_setup, fx_teardown),
+    cmocka_unit_test(chain_ideal_bounds),
+    cmocka_unit_test_setup_teardown(chain_same_checksum_every_backend, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

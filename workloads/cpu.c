@@ -28,6 +28,7 @@ const cb_workload cb_workload_cpu = {
   .name = "cpu",
   .summary = "each task runs `work` units of a hash chain (CPU-bound)",
   .kind = CB_KIND_CPU,
+  .uses = CB_USES_COMPUTE,
   .params = cpu_params,
   .nparams = sizeof cpu_params / sizeof cpu_params[0],
   .task = cpu_task,

@@ -402,6 +402,7 @@ const cb_workload cb_workload_crawl = {
   .name = "crawl",
   .summary = "workers take URLs from a shared frontier, fetch, extract hrefs, follow unseen ones once; edges to output/",
   .kind = CB_KIND_IO,
+  .uses = CB_USES_TCP | CB_USES_QUEUE | CB_USES_SET,
   .fds_per_worker = 1,
   .flags = CB_WL_SERVER | CB_WL_OUTPUT,
   .params = crawl_params,

@@ -102,6 +102,7 @@ const cb_workload cb_workload_file = {
   .name = "file",
   .summary = "each task writes `bytes` to its own file, fsyncs, reads back, checks, deletes",
   .kind = CB_KIND_IO,
+  .uses = CB_USES_FILE,
   .flags = CB_WL_TMPDIR,
   .params = file_params,
   .nparams = sizeof file_params / sizeof file_params[0],

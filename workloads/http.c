@@ -111,6 +111,7 @@ const cb_workload cb_workload_http = {
   .name = "http",
   .summary = "each task GETs /bytes/<bytes>?delay_ms=<d> from the target server and checks the body",
   .kind = CB_KIND_IO,
+  .uses = CB_USES_TCP,
   .fds_per_worker = 1,
   .flags = CB_WL_SERVER,
   .params = http_params,

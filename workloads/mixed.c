@@ -69,6 +69,7 @@ const cb_workload cb_workload_mixed = {
   .name = "mixed",
   .summary = "each task waits io_fraction of task_ms, then computes the rest (where threads overtake the loop)",
   .kind = CB_KIND_MIXED,
+  .uses = CB_USES_TIME | CB_USES_COMPUTE,
   .sweep = "io_fraction",
   .params = mixed_params,
   .nparams = sizeof mixed_params / sizeof mixed_params[0],

@@ -148,6 +148,7 @@ const cb_workload cb_workload_queue = {
   .name = "queue",
   .summary = "P producers put items on a bounded queue, Q consumers take them and wait per item",
   .kind = CB_KIND_IO,
+  .uses = CB_USES_TIME | CB_USES_QUEUE,
   .flags = CB_WL_ALL_AT_ONCE,
   .params = queue_params,
   .nparams = sizeof queue_params / sizeof queue_params[0],

@@ -27,6 +27,7 @@ const cb_workload cb_workload_sleep = {
   .name = "sleep",
   .summary = "each task waits delay_ms (IO-bound: waiting, no CPU)",
   .kind = CB_KIND_IO,
+  .uses = CB_USES_TIME,
   .params = sleep_params,
   .nparams = sizeof sleep_params / sizeof sleep_params[0],
   .task = sleep_task,

@@ -28,6 +28,20 @@ static int push(cb_plan *plan, const cb_case *c) {
   return 0;
 }
 
+int cb_case_check_calls(const cb_workload *wl, const cb_backend *be, int open_loop, char *err, size_t len) {
+  unsigned uses = wl->uses | (open_loop ? CB_USES_TIME : 0);
+  const char *member = "io";
+  unsigned lacks = be->io ? cb_io_lacks(be->io, uses, &member) : uses;
+  if (!lacks) return 0;
+  unsigned k = 0;
+  while (!(lacks & (1u << k))) k++;
+  if (err && len)
+    snprintf(err, len, "backend %s cannot run workload %s: it lacks the %s calls the workload%s uses (cb_io.%s); "
+             "choose another backend or workload", be->name, wl->name, cb_uses_names[k],
+             open_loop && !(wl->uses & lacks) ? "'s open loop" : "", member);
+  return -1;
+}
+
 int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
   memset(plan, 0, sizeof *plan);
   plan->reps = cfg->reps;
@@ -50,6 +64,8 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
       for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
       if (wl->tasks) c.tasks = wl->tasks(&c.params);
       cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
+      for (int b = 0; b < cfg->nbe; b++)
+        if (cb_case_check_calls(wl, cfg->be[b], cfg->rate > 0, NULL, 0) != 0) { cb_plan_free(plan); return -ENOTSUP; }
       for (int ci = 0; ci < cfg->nconc; ci++) {
         for (int b = 0; b < cfg->nbe; b++) {
           if (cfg->serial_once && ci > 0 && (cfg->be[b]->flags & CB_BACKEND_SERIAL)) continue;

@@ -98,6 +98,10 @@ int  cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan);
 /* Append cfg's cases to a plan (a suite's groups, one after another). */
 int  cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m);
 void cb_plan_free(cb_plan *plan);
+/* 0 when backend be has every call workload wl uses (and the timer an open loop needs), else -1
+ * with one line in err (when given) naming what is missing. cb_cfg_check asks it of every pair
+ * before anything runs; cb_plan_add refuses, -ENOTSUP, a case that fails it. */
+int  cb_case_check_calls(const cb_workload *wl, const cb_backend *be, int open_loop, char *err, size_t len);
 /* (Re)compute every case's ideal time for machine m. */
 void cb_plan_ideals(cb_plan *plan, const cb_machine *m);
 /* Lower m's compute unit to the fastest calibration any repetition saw, and recompute the ideals:

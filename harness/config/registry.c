@@ -17,7 +17,8 @@
   X(crawl)           \
   X(file)            \
   X(queue)           \
-  X(mixed)
+  X(mixed)           \
+  X(chain)
 
 /* What `run -w` defaults to: one workload that waits and one that computes. */
 #define DEFAULT_WORKLOADS(X) \

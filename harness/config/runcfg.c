@@ -133,6 +133,13 @@ int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *er
   return 0;
 }
 
+int cb_cfg_check_calls(const cb_run_cfg *cfg, char *err, size_t len) {
+  for (int w = 0; w < cfg->nwl; w++)
+    for (int b = 0; b < cfg->nbe; b++)
+      if (cb_case_check_calls(cfg->wl[w], cfg->be[b], cfg->rate > 0, err, len) != 0) return -1;
+  return 0;
+}
+
 int cb_cfg_check(const cb_run_cfg *cfg, char *err, size_t len) {
   char why[256];
   for (int i = 0; i < cfg->nps; i++) {
@@ -158,6 +165,7 @@ int cb_cfg_check(const cb_run_cfg *cfg, char *err, size_t len) {
       return -1;
     }
   }
+  if (cb_cfg_check_calls(cfg, err, len) != 0) return -1;
   if ((cfg->rate > 0) != (cfg->duration > 0)) {
     snprintf(err, len, "an open-loop run needs both a rate and a duration, e.g. --rate 500 --duration 10");
     return -1;

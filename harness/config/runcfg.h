@@ -22,7 +22,9 @@ int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *er
 /* A whole number in [lo, hi] for `what` ("tasks"). */
 int cb_cfg_count(const char *what, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t len);
 int cb_cfg_number(const char *what, const char *s, double lo, double hi, double *out, char *err, size_t len);
-/* The whole: parameters against the workloads, open-loop settings. */
+/* Every chosen backend has the calls every chosen workload uses (cb_case_check_calls). */
+int cb_cfg_check_calls(const cb_run_cfg *cfg, char *err, size_t len);
+/* The whole: parameters against the workloads, the calls they use, open-loop settings. */
 int cb_cfg_check(const cb_run_cfg *cfg, char *err, size_t len);
 
 #endif

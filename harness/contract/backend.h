@@ -27,8 +27,18 @@ typedef struct cb_backend_needs {
   uint32_t procs_per_worker;       /* processes */
   uint32_t maps_per_worker;        /* memory mappings (stacks and their guard pages) */
   uint64_t mem_kib_per_worker;     /* a conservative estimate of resident memory */
-  uint32_t uv_pool;                /* 1: libuv's thread pool too (UV_THREADPOOL_SIZE threads) */
+  /* Threads the backend starts once per run besides its workers (a helper pool), which count
+   * against the process limit too: extra_threads, or what the optional function says when the
+   * number depends on the environment (libuv's pool: UV_THREADPOOL_SIZE). */
+  uint32_t extra_threads;
+  uint32_t (*extra_threads_fn)(void);
+  const char *extra_threads_option;   /* the option that sets them, for the advice, or NULL */
 } cb_backend_needs;
+
+/* The helper threads a backend starts for a run, as its needs say. */
+static inline uint32_t cb_backend_extra_threads(const cb_backend_needs *n) {
+  return n->extra_threads_fn ? n->extra_threads_fn() : n->extra_threads;
+}
 
 typedef struct cb_backend {
   const char *name;
@@ -38,6 +48,9 @@ typedef struct cb_backend {
    * says what the variation recovers. NULL for none. */
   const char *extends;
   cb_backend_needs needs;
+  /* The calls it gives tasks; a group it lacks may be NULL (cb_io_lacks), and a workload that
+   * uses that group is refused on it before anything runs. */
+  const cb_io *io;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);
 } cb_backend;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include <time.h>
+#include "clock.h"
 
 /* A task is plain straight-line C. It calls the functions below through its context; the backend
  * decides what they mean (blocking system calls, or a coroutine parked on a libuv request).
@@ -35,14 +35,23 @@ const char *cb_err_name(int err);
  * ("raise ulimit -n (open files) or lower -c"); NULL for the others. */
 const char *cb_err_hint(int err);
 
-/* Operation kinds whose latency is recorded per worker (one histogram each), for every backend. */
-#define CB_OP_MAP(XX)       \
-  XX(CONNECT, "connect")    \
-  XX(REQUEST, "request")    \
-  XX(SLEEP, "sleep")        \
-  XX(FILE, "file")          \
+/* Operation kinds whose latency is recorded per worker (one histogram each), for every backend.
+ * The rule: every call that may wait (for time, the network, the disk, or another task: a full
+ * or empty queue, a lock) is one operation of its kind, timed around the backend's call whatever
+ * it returns. cb_compute is CPU, not waiting; the closes of a connection or a queue never wait:
+ * those are not timed. A call built on others (cb_http_get, "request") is timed as its own kind
+ * as well, so its connect, sends and receives also count in theirs. New kinds join at the end;
+ * results name them by their text, which never changes. */
+#define CB_OP_MAP(XX)        \
+  XX(CONNECT, "connect")     \
+  XX(REQUEST, "request")     \
+  XX(SLEEP, "sleep")         \
+  XX(FILE, "file")           \
   XX(QUEUE_PUT, "queue_put") \
-  XX(QUEUE_GET, "queue_get")
+  XX(QUEUE_GET, "queue_get") \
+  XX(SEND, "send")           \
+  XX(RECV, "recv")           \
+  XX(SET_ADD, "set_add")
 
 enum {
 #define XX(name, text) CB_OP_##name,
@@ -87,6 +96,24 @@ typedef struct cb_io {
   int (*set_add)(cb_ctx *ctx, cb_set *s, const void *key, size_t len);
 } cb_io;
 
+/* The groups of calls in cb_io. A backend's table may leave a whole group NULL when it lacks it;
+ * a workload declares the groups its tasks use (cb_workload.uses), and a case whose workload uses
+ * a group its backend lacks is refused, with one line, before anything runs. */
+enum {
+  CB_USES_TIME = 1u << 0,      /* sleep, sleep_until (the harness's open-loop starts use it too) */
+  CB_USES_COMPUTE = 1u << 1,   /* compute */
+  CB_USES_TCP = 1u << 2,       /* tcp_connect, tcp_send, tcp_recv, tcp_close (and cb_http_*) */
+  CB_USES_FILE = 1u << 3,      /* file_open .. file_unlink */
+  CB_USES_QUEUE = 1u << 4,     /* queue_put, queue_get, queue_close */
+  CB_USES_SET = 1u << 5,       /* set_add */
+};
+#define CB_USES_NGROUPS 6
+/* Their names ("time", "tcp"...): bit k is cb_uses_names[k]. */
+extern const char *const cb_uses_names[CB_USES_NGROUPS];
+/* The first group of `uses` that io lacks (one of its members is NULL), with that member's name
+ * in *member; 0 when io has every call of every group asked. */
+unsigned cb_io_lacks(const cb_io *io, unsigned uses, const char **member);
+
 /* One per worker: a thread, a process or a coroutine. */
 struct cb_ctx {
   const cb_io *io;
@@ -97,57 +124,44 @@ struct cb_ctx {
   struct cb_op_hists *ops;   /* this worker's (thread's or process's) latency histograms, or NULL */
 };
 
-/* Record that an operation of `kind` started at t0 (cb_now_ns) ended now. */
+/* Record that an operation of `kind` started at t0 (cb_now_ns, base's one clock) ended now. */
 void cb__op_record(cb_ctx *ctx, int kind, int64_t t0);
 
-static inline int64_t cb__now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+/* Time one call as an operation of `kind` (the rule above) and return what it returned. */
+#define CB__TIMED(kind, type, call)        \
+  do {                                     \
+    int64_t t0_ = cb_now_ns();             \
+    type r_ = (call);                      \
+    cb__op_record(ctx, (kind), t0_);       \
+    return r_;                             \
+  } while (0)
 
 /* Wait ms milliseconds without using CPU. */
-static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) {
-  int64_t t0 = cb__now();
-  int rc = ctx->io->sleep(ctx, ms);
-  cb__op_record(ctx, CB_OP_SLEEP, t0);
-  return rc;
-}
+static inline int cb_sleep(cb_ctx *ctx, uint64_t ms) { CB__TIMED(CB_OP_SLEEP, int, ctx->io->sleep(ctx, ms)); }
 
-/* Run `units` units of the deterministic hash chain from `seed`; returns the final hash. */
+/* Run `units` units of the deterministic hash chain from `seed`; returns the final hash. CPU, not
+ * a wait: not timed. */
 static inline uint64_t cb_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   return ctx->io->compute(ctx, seed, units);
 }
 
 /* Connect to addr (IPv4 or IPv6) before the deadline. */
 static inline int cb_tcp_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
-  int64_t t0 = cb__now();
-  int rc = ctx->io->tcp_connect(ctx, addr, deadline, out);
-  cb__op_record(ctx, CB_OP_CONNECT, t0);
-  return rc;
+  CB__TIMED(CB_OP_CONNECT, int, ctx->io->tcp_connect(ctx, addr, deadline, out));
 }
 /* Send all of buf: len, or a negative error (the connection is then unusable). */
 static inline ssize_t cb_tcp_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline) {
-  return ctx->io->tcp_send(ctx, c, buf, len, deadline);
+  CB__TIMED(CB_OP_SEND, ssize_t, ctx->io->tcp_send(ctx, c, buf, len, deadline));
 }
 /* Receive what has arrived, up to cap bytes, waiting for at least one: the count, 0 at the end of
  * the stream, or a negative error. */
 static inline ssize_t cb_tcp_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int64_t deadline) {
-  return ctx->io->tcp_recv(ctx, c, buf, cap, deadline);
+  CB__TIMED(CB_OP_RECV, ssize_t, ctx->io->tcp_recv(ctx, c, buf, cap, deadline));
 }
-/* Close and free c; never waits. */
+/* Close and free c; never waits, not timed. */
 static inline void cb_tcp_close(cb_ctx *ctx, cb_conn *c) { ctx->io->tcp_close(ctx, c); }
 
-/* open(2)-like: a descriptor or a negative error. */
-/* Each file call is one "file" operation in the latency histograms. */
-#define CB__TIMED(kind, type, call)        \
-  do {                                     \
-    int64_t t0_ = cb__now();               \
-    type r_ = (call);                      \
-    cb__op_record(ctx, (kind), t0_);       \
-    return r_;                             \
-  } while (0)
-
+/* Files: every call is one "file" operation. open(2)-like: a descriptor or a negative error. */
 static inline int cb_file_open(cb_ctx *ctx, const char *path, int flags, int mode) {
   CB__TIMED(CB_OP_FILE, int, ctx->io->file_open(ctx, path, flags, mode));
 }
@@ -159,6 +173,7 @@ static inline ssize_t cb_file_read(cb_ctx *ctx, int fd, void *buf, size_t len, i
   CB__TIMED(CB_OP_FILE, ssize_t, ctx->io->file_read(ctx, fd, buf, len, off));
 }
 static inline int cb_file_fsync(cb_ctx *ctx, int fd) { CB__TIMED(CB_OP_FILE, int, ctx->io->file_fsync(ctx, fd)); }
+/* A file's close may wait for the disk (unlike a connection's): timed. */
 static inline int cb_file_close(cb_ctx *ctx, int fd) { CB__TIMED(CB_OP_FILE, int, ctx->io->file_close(ctx, fd)); }
 static inline int cb_file_unlink(cb_ctx *ctx, const char *path) {
   CB__TIMED(CB_OP_FILE, int, ctx->io->file_unlink(ctx, path));
@@ -174,11 +189,12 @@ static inline int cb_queue_put(cb_ctx *ctx, cb_queue *q, const void *item, int64
 static inline int cb_queue_get(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline) {
   CB__TIMED(CB_OP_QUEUE_GET, int, ctx->io->queue_get(ctx, q, item, deadline));
 }
-/* No more puts: waiting getters see CB_EOF once the queue is empty. */
+/* No more puts: waiting getters see CB_EOF once the queue is empty. Never waits, not timed. */
 static inline void cb_queue_close(cb_ctx *ctx, cb_queue *q) { ctx->io->queue_close(ctx, q); }
-/* Add key if absent: 1 when added, 0 when it was there, or a negative error. */
+/* Add key if absent: 1 when added, 0 when it was there, or a negative error. Takes the set's
+ * lock, which another worker may hold: timed. */
 static inline int cb_set_add(cb_ctx *ctx, cb_set *s, const void *key, size_t len) {
-  return ctx->io->set_add(ctx, s, key, len);
+  CB__TIMED(CB_OP_SET_ADD, int, ctx->io->set_add(ctx, s, key, len));
 }
 
 /* Count a 404 answer against the running task: reported in its own column, not as an error. */

@@ -93,6 +93,13 @@ void cb_job_worker_end(cb_job *job, cb_ctx *ctx) {
   if (job->wl->worker_end) job->wl->worker_end(ctx, &job->params, job->state);
 }
 
+uint64_t cb_job_work(cb_job *job, cb_ctx *ctx) {
+  uint64_t i, ran = 0;
+  for (; cb_job_claim(job, &i); ran++) cb_job_exec(job, ctx, i);
+  cb_job_worker_end(job, ctx);
+  return ran;
+}
+
 void cb_job_not_found(cb_ctx *ctx) {
   ctx->job->sh->rec[ctx->task].not_found++;
 }

@@ -86,6 +86,11 @@ void cb_job_exec(cb_job *job, cb_ctx *ctx, uint64_t index);
 /* A worker has no task left: the workload's worker_end (closing kept-alive connections) runs. */
 void cb_job_worker_end(cb_job *job, cb_ctx *ctx);
 
+/* One worker's whole life, for every backend: claim a task and run it until none is left, then
+ * the worker's end. A thread's or a process's body, or a coroutine's function. Returns how many
+ * tasks it ran. */
+uint64_t cb_job_work(cb_job *job, cb_ctx *ctx);
+
 
 /* Sums up the run; when lat and svc are given, fills them with the task latency (from the
  * intended start: coordinated omission cannot hide a stall) and the service time (from the actual

@@ -1,5 +1,5 @@
 /* shared.c: a bounded queue and a set in MAP_SHARED memory, usable by threads, by fork children
- * (process-shared robust locks) and by the uv backend's coroutines. */
+ * (process-shared robust locks) and by coroutine backends' coroutines (scheduler.h). */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>

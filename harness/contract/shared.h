@@ -1,11 +1,12 @@
 /* shared.h: a bounded queue and a set in MAP_SHARED memory, usable by threads, by fork children
- * (process-shared robust locks) and by the uv backend's coroutines. */
+ * (process-shared robust locks) and by the coroutines of any coroutine backend (scheduler.h). */
 #ifndef CB_SHARED_H
 #define CB_SHARED_H
 
 #include <pthread.h>
 #include <stdint.h>
 #include "cb.h"
+#include "scheduler.h"
 
 struct cb_queue {
   pthread_mutex_t mu;            /* process-shared, robust: a dead fork child cannot wedge it */
@@ -16,7 +17,7 @@ struct cb_queue {
   uint32_t head, count;
   int closed;
   int serial;                    /* one task at a time: puts never wait, gets never wait */
-  void *uv_getters, *uv_putters; /* the uv backend's parked coroutines (one process) */
+  cb_waitlist getters, putters;  /* coroutines parked on it (scheduler.h): one process's, one thread's */
   size_t map_len;
   unsigned char items[];
 };
@@ -38,7 +39,7 @@ int  cb_queue_create(cb_queue **q, size_t item_size, uint32_t maxsize, uint32_t 
 void cb_queue_destroy(cb_queue *q);
 uint32_t cb_queue_count(cb_queue *q);
 
-/* Without waiting, for a caller that already excludes others (the uv loop's one thread):
+/* Without waiting, for a caller that already excludes others (a coroutine scheduler's one thread):
  * 0, -EAGAIN (full / empty), -EPIPE (put after close), CB_EOF (get when closed and empty). */
 int cb__queue_try_put(cb_queue *q, const void *item);
 int cb__queue_try_get(cb_queue *q, void *item);

@@ -67,6 +67,7 @@ typedef struct cb_workload {
    * or NULL: the crossover plot and finding sweep over it. */
   const char *sweep;
   unsigned flags;
+  unsigned uses;               /* CB_USES_*: the groups of cb_io calls its tasks make */
   const cb_param_spec *params;
   unsigned nparams;
   uint32_t fds_per_worker;     /* descriptors a worker holds at once (a kept-alive connection) */

@@ -94,17 +94,18 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   unsigned long long w = c->eff_conc;
   const char *be = c->be->name;
   unsigned long long tasks = nd->threads_per_worker * w;
-  if (nd->uv_pool) {
-    /* libuv aborts the process when it cannot start its pool, so the pool is checked up front. */
-    const char *tp = getenv("UV_THREADPOOL_SIZE");
-    tasks += tp && atoi(tp) > 0 ? (unsigned long long)atoi(tp) : 4;
-  }
+  /* A helper pool may abort the process when it cannot start (libuv's does), so it is checked
+   * up front with the workers. */
+  uint32_t extra = cb_backend_extra_threads(nd);
+  tasks += extra;
 
   if (tasks) {
-    char what[128];
+    char what[128], lower[96] = "lower -c or ";
     snprintf(what, sizeof what, "-c %u on %s needs %llu %s", c->conc, be, tasks,
              nd->procs_per_worker ? "processes" : "threads");
-    if (cb_capacity_tasks(tasks, what, nd->uv_pool ? "lower -c or --uv-threadpool, or " : "lower -c or ", err, len))
+    if (extra && nd->extra_threads_option)
+      snprintf(lower, sizeof lower, "lower -c or %s, or ", nd->extra_threads_option);
+    if (cb_capacity_tasks(tasks, what, lower, err, len))
       return -1;
   }
 

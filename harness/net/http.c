@@ -126,7 +126,7 @@ static int http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r
 
 /* Each request is one "request" operation in the latency histograms, connecting included. */
 int cb_http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, int64_t deadline) {
-  int64_t t0 = cb__now();
+  int64_t t0 = cb_now_ns();
   int rc = http_get(ctx, h, target, r, deadline);
   cb__op_record(ctx, CB_OP_REQUEST, t0);
   return rc;
