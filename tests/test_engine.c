@@ -99,6 +99,34 @@ static void runs_to_files(void **state) {
   free(csv);
 }
 
+/* The ideal learns the fastest compute unit seen, but the work a task does stays what the run
+ * started with: every repetition of a computing case gives the same checksum. */
+static void same_work_every_round(void **state) {
+  fx *f = *state;
+  cb_run_cfg cfg;
+  char err[256], out[512];
+  cb_cfg_defaults(&cfg);
+  assert_int_equal(cb_cfg_backends(&cfg, "sync,threads", err, sizeof err), 0);
+  assert_int_equal(cb_cfg_workloads(&cfg, "mixed", err, sizeof err), 0);
+  assert_int_equal(cb_cfg_concurrency(&cfg, "2", err, sizeof err), 0);
+  assert_int_equal(cb_cfg_param(&cfg, "task_ms", "2", err, sizeof err), 0);
+  cfg.tasks = 6;
+  cfg.reps = 3;
+  f->m.unit_s = 1e-4;   /* slower than any repetition will calibrate: the plan learns a faster one */
+  assert_int_equal(cb_plan_build(&cfg, &f->m, &f->plan), 0);
+  cb_engine_opts o = opts(f, "mixed", out, sizeof out);
+  o.warmup = 0;
+  assert_int_equal(cb_engine_prepare(&f->e, &f->plan, &f->m, &o), 0);
+  f->prepared = 1;
+  assert_int_equal(cb_engine_run(&f->e), CB_ENGINE_COMPLETE);
+  assert_true(f->e.m.unit_s < 1e-4);
+  for (size_t i = 0; i < f->plan.n; i++) {
+    assert_int_equal(f->e.rows[i].errors, 0);
+    assert_true(f->e.rows[i].checksum_stable);
+    assert_true(f->e.rows[i].checksum == f->e.rows[0].checksum);
+  }
+}
+
 /* A stop request ends the run after the repetition in progress; what finished is on disk. */
 static void stops_when_asked(void **state) {
   fx *f = *state;
@@ -138,6 +166,7 @@ static void refuses_before_writing(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(runs_to_files, setup, teardown),
+    cmocka_unit_test_setup_teardown(same_work_every_round, setup, teardown),
     cmocka_unit_test_setup_teardown(stops_when_asked, setup, teardown),
     cmocka_unit_test_setup_teardown(refuses_before_writing, setup, teardown),
   };

@@ -74,6 +74,7 @@ int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb
   memset(e, 0, sizeof *e);
   e->plan = plan;
   e->m = *m;
+  e->unit_s = m->unit_s;
   e->o = *o;
   e->status = CB_ENGINE_READY;
   if (!(e->rows = calloc(plan->n ? plan->n : 1, sizeof *e->rows))) return fail(e, "out of memory for the rows");
@@ -129,7 +130,7 @@ static int ensure_server(cb_engine *e, const cb_case *c) {
  * another negative error when no measurement process could start. */
 static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm) {
   cb_measure_env env = { .stack_size = e->o.stack_size, .outdir = e->outdir, .target = &e->target,
-                         .tmpdir = e->tmpdir[0] ? e->tmpdir : NULL, .unit_s = e->m.unit_s,
+                         .tmpdir = e->tmpdir[0] ? e->tmpdir : NULL, .unit_s = e->unit_s,
                          .case_timeout_s = e->o.case_timeout_s };
   cb_sample scratch_s, *s = warm ? &scratch_s : &c->reps[c->nreps];
   int rc;

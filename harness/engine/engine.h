@@ -49,7 +49,9 @@ typedef struct cb_engine_opts {
 
 typedef struct cb_engine {
   cb_plan *plan;
-  cb_machine m;
+  cb_machine m;                /* its compute unit falls to the fastest calibration seen (ideals) */
+  double unit_s;               /* the compute unit workloads size their work by: fixed for the
+                                  whole run, so every repetition does the same work */
   cb_engine_opts o;
   cb_row *rows;                /* rows[i] of plan->cases[i], computed after every round */
   char outdir[PATH_MAX];
