@@ -2,13 +2,14 @@
 #include <string.h>
 #include "registry.h"
 
-/* Each X(name) is the table cb_backend_<name> or cb_workload_<name> in backends/ or workloads/. */
+/* Each X(name) is the table cb_backend_<name> or cb_workload_<name> in backends/ or workloads/.
+ * Every entry ends with a backslash and the list with an empty line, so adding one is one line. */
 #define BACKENDS(X) \
   X(sync)           \
   X(threads)        \
   X(fork)           \
   X(uv)             \
-  X(uv_offload)
+  X(uv_offload)     \
 
 #define WORKLOADS(X) \
   X(sleep)           \
@@ -18,7 +19,7 @@
   X(file)            \
   X(queue)           \
   X(mixed)           \
-  X(chain)
+  X(chain)           \
 
 /* What `run -w` defaults to: one workload that waits and one that computes. */
 #define DEFAULT_WORKLOADS(X) \
