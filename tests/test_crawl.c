@@ -19,7 +19,7 @@
 #include "testutil.h"
 #include "util.h"
 
-int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap);
+#include "url.h"
 
 static const char *const backends[] = { "sync", "threads", "fork", "uv" };
 #define NBACKENDS 4
@@ -40,7 +40,7 @@ static void check_norm(const char *base, const norm_case *cs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char out[256];
     memset(out, 0, sizeof out);
-    int rc = cb__crawl_normalize(base, cs[i].href, strlen(cs[i].href), out, sizeof out);
+    int rc = cb_url_resolve(base, cs[i].href, strlen(cs[i].href), out, sizeof out);
     if (!cs[i].want) {
       if (rc != -1) {
         print_error("href \"%s\" on %s: want skipped (-1), got %d \"%s\"\n", cs[i].href, base, rc, out);
@@ -116,14 +116,14 @@ static void normalize_skips(void **state) {
   check_norm(BASE, cs, sizeof cs / sizeof cs[0]);
   /* A fragment alone names this very page: skipped, or this page. */
   char out[256];
-  int rc = cb__crawl_normalize(BASE, "#top", 4, out, sizeof out);
+  int rc = cb_url_resolve(BASE, "#top", 4, out, sizeof out);
   assert_true(rc == -1 || (rc == 0 && strcmp(out, BASE) == 0));
   /* Too long for the caller's buffer: skipped, never cut short. */
-  rc = cb__crawl_normalize(BASE, "5.html", 6, out, 20);
+  rc = cb_url_resolve(BASE, "5.html", 6, out, 20);
   assert_int_equal(rc, -1);
-  rc = cb__crawl_normalize(BASE, "5.html", 6, out, strlen(ORIGIN "/site/5.html"));
+  rc = cb_url_resolve(BASE, "5.html", 6, out, strlen(ORIGIN "/site/5.html"));
   assert_int_equal(rc, -1);
-  rc = cb__crawl_normalize(BASE, "5.html", 6, out, strlen(ORIGIN "/site/5.html") + 1);
+  rc = cb_url_resolve(BASE, "5.html", 6, out, strlen(ORIGIN "/site/5.html") + 1);
   assert_int_equal(rc, 0);
   assert_string_equal(out, ORIGIN "/site/5.html");
 }
@@ -143,10 +143,10 @@ static void normalize_parent_beyond_root(void **state) {
 static void normalize_honours_len(void **state) {
   const char *attr = "5.html\" class=\"x\">page 5</a>";
   char out[256];
-  assert_int_equal(cb__crawl_normalize(BASE, attr, 6, out, sizeof out), 0);
+  assert_int_equal(cb_url_resolve(BASE, attr, 6, out, sizeof out), 0);
   assert_string_equal(out, ORIGIN "/site/5.html");
   const char *frag = "7.html#a\">";
-  assert_int_equal(cb__crawl_normalize(BASE, frag, 8, out, sizeof out), 0);
+  assert_int_equal(cb_url_resolve(BASE, frag, 8, out, sizeof out), 0);
   assert_string_equal(out, ORIGIN "/site/7.html");
 }
 
@@ -164,14 +164,14 @@ static void normalize_rfc3986_edges(void **state) {
   int bad = 0;
   for (size_t i = 0; i < 2; i++) {
     char out[256] = "";
-    int rc = cb__crawl_normalize(BASE, cs[i].href, strlen(cs[i].href), out, sizeof out);
+    int rc = cb_url_resolve(BASE, cs[i].href, strlen(cs[i].href), out, sizeof out);
     if (rc != 0 || strcmp(out, cs[i].want) != 0) {
       print_error("href \"%s\" on %s: want \"%s\", got %d \"%s\"\n", cs[i].href, BASE, cs[i].want, rc, out);
       bad++;
     }
   }
   char out[256] = "";
-  int rc = cb__crawl_normalize(ORIGIN "/site/3.html?from=/x/y", cq[0].href, 6, out, sizeof out);
+  int rc = cb_url_resolve(ORIGIN "/site/3.html?from=/x/y", cq[0].href, 6, out, sizeof out);
   if (rc != 0 || strcmp(out, cq[0].want) != 0) {
     print_error("href \"%s\" on %s: want \"%s\", got %d \"%s\"\n", cq[0].href, ORIGIN "/site/3.html?from=/x/y", cq[0].want, rc, out);
     bad++;

@@ -9,6 +9,7 @@
 #include "workload.h"
 #include "clock.h"
 #include "http.h"
+#include "url.h"
 #include "server.h"
 #include "shared.h"
 #include "site.h"
@@ -16,7 +17,7 @@
 
 enum { P_PAGES, P_LINKS, P_SEED, P_DELAY };
 
-#define URL_MAX 256
+#define URL_MAX CB_URL_MAX
 #define TIMEOUT_NS (30 * (int64_t)1000000000)
 
 static const cb_param_spec crawl_params[] = {
@@ -173,80 +174,6 @@ fail:
   return rc;
 }
 
-/* Resolve "." and ".." in an absolute path in place. */
-static void dot_segments(char *path) {
-  char *out = path, *in = path;
-  while (*in) {
-    if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || in[2] == '\0')) {
-      in += 2;
-      if (!*in) *out++ = '/';
-    } else if (in[0] == '/' && in[1] == '.' && in[2] == '.' && (in[3] == '/' || in[3] == '\0')) {
-      in += 3;
-      while (out > path && *--out != '/') {}
-      if (!*in) *out++ = '/';
-    } else {
-      do *out++ = *in++; while (*in && *in != '/');
-    }
-  }
-  *out = '\0';
-  if (out == path) { path[0] = '/'; path[1] = '\0'; }
-}
-
-/* href (len bytes) found on page base, as an absolute http URL without fragment, in out. Returns
- * 0, or -1 for what a crawler skips: other schemes (mailto:, javascript:), empty or overlong. */
-int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap);
-int cb__crawl_normalize(const char *base, const char *href, size_t len, char *out, size_t cap) {
-  char h[URL_MAX];
-  const char *hash = memchr(href, '#', len);
-  if (hash) len = (size_t)(hash - href);
-  while (len && strchr(" \t\r\n\f", *href)) { href++; len--; }
-  while (len && strchr(" \t\r\n\f", href[len - 1])) len--;
-  if (len == 0 || len >= sizeof h) return -1;
-  memcpy(h, href, len);
-  h[len] = '\0';
-  size_t scheme = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
-  char authority[URL_MAX], path[URL_MAX];
-  if (scheme > 0 && h[scheme] == ':') {
-    if (scheme != 4 || strncasecmp(h, "http", 4) != 0 || strncmp(h + 5, "//", 2) != 0) return -1;
-    const char *a = h + 7, *slash = strchr(a, '/');
-    size_t alen = slash ? (size_t)(slash - a) : strlen(a);
-    snprintf(authority, sizeof authority, "%.*s", (int)alen, a);
-    snprintf(path, sizeof path, "%s", slash ? slash : "/");
-  } else {
-    /* base is ours: http://authority/path */
-    const char *a = base + 7, *slash = strchr(a, '/');
-    snprintf(authority, sizeof authority, "%.*s", (int)(slash - a), a);
-    if (h[0] == '/' && h[1] == '/') {          /* scheme-relative: same scheme as the base */
-      char full[URL_MAX + 8];
-      int fl = snprintf(full, sizeof full, "http:%s", h);
-      return cb__crawl_normalize(base, full, (size_t)fl, out, cap);
-    }
-    /* The base's path, without its query (a '/' there is not a directory). */
-    size_t bl = strcspn(slash, "?");
-    if (h[0] == '/') {
-      snprintf(path, sizeof path, "%s", h);
-    } else if (h[0] == '?') {                   /* query only: the base's own path (RFC 3986 5.2.2) */
-      if (bl + len >= sizeof path) return -1;
-      memcpy(path, slash, bl);
-      memcpy(path + bl, h, len + 1);
-    } else {
-      const char *last = slash;
-      for (size_t i = 0; i < bl; i++) if (slash[i] == '/') last = slash + i;
-      size_t dl = (size_t)(last - slash) + 1;     /* the base's directory, with its '/' */
-      if (dl + len >= sizeof path) return -1;
-      memcpy(path, slash, dl);
-      memcpy(path + dl, h, len + 1);
-    }
-  }
-  char *q = strchr(path, '?');
-  char query[URL_MAX] = "";
-  if (q) { snprintf(query, sizeof query, "%s", q); *q = '\0'; }
-  dot_segments(path);
-  for (char *c = authority; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-  int n = snprintf(out, cap, "http://%s%s%s", authority, path, query);
-  return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
 /* The next href value in html[*pos..), or 0 when there is none. */
 static int next_href(const char *html, size_t *pos, const char **val, size_t *vlen) {
   const char *p = html + *pos;
@@ -308,7 +235,7 @@ static int crawl_task(cb_ctx *ctx, const cb_params *p, void *vst, uint64_t index
     unsigned nseen = 0;
     char found[URL_MAX], line[2 * URL_MAX + 2];
     while (rc == 0 && next_href(html, &pos, &val, &vlen)) {
-      if (cb__crawl_normalize(url, val, vlen, found, sizeof found) != 0) continue;
+      if (cb_url_resolve(url, val, vlen, found, sizeof found) != 0) continue;
       /* One edge per distinct target on a page. */
       uint64_t fh = cb_fnv1a(CB_FNV_INIT, found, strlen(found));
       unsigned k = 0;

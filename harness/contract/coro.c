@@ -4,6 +4,7 @@
 #endif
 
 #include "coro.h"
+#include "contract_int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -128,12 +129,6 @@ void cb_coro_stack_free(cb_coro_stack *st) {
 /* ---- raw switch -------------------------------------------------------- */
 
 #if defined(USE_ASM_X86_64) || defined(USE_ASM_AARCH64)
-
-/* In coro_<arch>.S: push callee-saved state, *save_sp = sp, sp = new_sp, pop,
- * jump to the popped return address. A fresh stack's first switch lands in
- * the trampoline. */
-void cb__coro_switch(void **save_sp, void *new_sp);
-void cb__coro_trampoline(void);
 
 #define raw_switch(save, to) cb__coro_switch((save), (to))
 
