@@ -73,6 +73,20 @@ typedef struct idle_threads {
   int release;
 } idle_threads;
 
+/* Memory after n idle units were made, against before: per unit, into res. */
+static void lab_after(unsigned n, uint64_t rss0, uint64_t pss0, double k0, lab_result *res) {
+  uint64_t rss1, pss1;
+  int rc = cb_proc_mem_kib(0, &rss1, &pss1);
+  if (rc != 0) {
+    res->err = -rc;
+    res->what = LAB_MEM;
+    return;
+  }
+  res->rss_kib = ((double)rss1 - (double)rss0) / n;
+  res->pss_kib = ((double)pss1 - (double)pss0) / n;
+  res->kernel_kib = (kernel_kib() - k0) / n;
+}
+
 static void *idle_thread(void *arg) {
   idle_threads *s = arg;
   pthread_mutex_lock(&s->mu);
@@ -86,7 +100,7 @@ static void *idle_thread(void *arg) {
 static void lab_threads(unsigned n, size_t stack, lab_result *res) {
   idle_threads s = { .ready = 0, .release = 0 };
   pthread_attr_t attr;
-  uint64_t rss0, pss0, rss1, pss1;
+  uint64_t rss0, pss0;
   pthread_mutex_init(&s.mu, NULL);
   pthread_cond_init(&s.ready_cv, NULL);
   pthread_cond_init(&s.go_cv, NULL);
@@ -106,16 +120,7 @@ static void lab_threads(unsigned n, size_t stack, lab_result *res) {
   pthread_mutex_lock(&s.mu);
   while (s.ready < res->made) pthread_cond_wait(&s.ready_cv, &s.mu);
   pthread_mutex_unlock(&s.mu);
-  if (!res->err) {
-    if ((rc = cb_proc_mem_kib(0, &rss1, &pss1)) != 0) {
-      res->err = -rc;
-      res->what = LAB_MEM;
-    } else {
-      res->rss_kib = ((double)rss1 - (double)rss0) / n;
-      res->pss_kib = ((double)pss1 - (double)pss0) / n;
-      res->kernel_kib = (kernel_kib() - k0) / n;
-    }
-  }
+  if (!res->err) lab_after(n, rss0, pss0, k0, res);
   pthread_mutex_lock(&s.mu);
   s.release = 1;
   pthread_cond_broadcast(&s.go_cv);
@@ -137,7 +142,7 @@ static void idle_coro(void *arg) {
 }
 
 static void lab_coros(unsigned n, lab_result *res) {
-  uint64_t rss0, pss0, rss1, pss1;
+  uint64_t rss0, pss0;
   double k0 = kernel_kib();
   int rc = cb_proc_mem_kib(0, &rss0, &pss0);
   if (rc != 0) { res->err = -rc; res->what = LAB_MEM; return; }
@@ -154,16 +159,7 @@ static void lab_coros(unsigned n, lab_result *res) {
     cb_coro_init(&co[res->made], &st[res->made], idle_coro, NULL);
     cb_coro_resume(&co[res->made]);   /* runs to its yield: the stack's first page is touched */
   }
-  if (!res->err) {
-    if ((rc = cb_proc_mem_kib(0, &rss1, &pss1)) != 0) {
-      res->err = -rc;
-      res->what = LAB_MEM;
-    } else {
-      res->rss_kib = ((double)rss1 - (double)rss0) / n;
-      res->pss_kib = ((double)pss1 - (double)pss0) / n;
-      res->kernel_kib = (kernel_kib() - k0) / n;
-    }
-  }
+  if (!res->err) lab_after(n, rss0, pss0, k0, res);
   idle_coro_stop = 1;
   for (unsigned i = 0; i < res->made; i++) {
     cb_coro_resume(&co[i]);
