@@ -19,8 +19,8 @@
 
 #define NCASES 36    /* in the fixture */
 
-/* Internal to harness/compare.c. */
-#include "analysis_int.h"
+/* The ratio interval compare and the report share. */
+#include "compare.h"
 
 typedef struct fx {
   tu_cli cli;            /* CB_BIN compare (CB_BASELINES unset), a fresh temporary directory, the last run */
@@ -681,51 +681,51 @@ static void ratio_ci_unit(void **state) {
   const double b[10] = { 1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.01, 0.99 };
   double n[10];
   for (int i = 0; i < 10; i++) n[i] = b[i] * 1.3;
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
   assert_true(fabs(r - 1.3) < 1e-12);
   if (!(lo < r && r < hi && lo > 1.24 && hi < 1.36)) fail_msg("ratio %g, CI [%g, %g]", r, lo, hi);
   /* Deterministic for a seed, not the same for another. */
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
   assert_true(r2 == r && lo2 == lo && hi2 == hi);
   /* (With so few distinct values, seeds often land on the same percentiles: irregular ones.) */
   const double x[9] = { 1.300, 1.3143, 1.3546, 1.3299, 1.3312, 1.3585, 1.3208, 1.3091, 1.3234 };
   double xl, xh;
-  assert_int_equal(cb__compare_ratio_ci(b, 10, x, 9, 0.95, 10000, 1, &r, &xl, &xh), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, x, 9, 0.95, 10000, 1, &r, &xl, &xh), 0);
   int moved = 0;
   for (uint64_t seed = 2; seed < 6; seed++) {
-    assert_int_equal(cb__compare_ratio_ci(b, 10, x, 9, 0.95, 10000, seed, &r2, &lo2, &hi2), 0);
+    assert_int_equal(cb_ratio_ci(b, 10, x, 9, 0.95, 10000, seed, &r2, &lo2, &hi2), 0);
     assert_true(r2 == r);
     moved += lo2 != xl || hi2 != xh;
   }
   assert_true(moved > 0);
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 0.95, 10000, 1, &r, &lo, &hi), 0);
   /* A wider level gives a wider interval. */
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.99, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 0.99, 10000, 1, &r2, &lo2, &hi2), 0);
   assert_true(lo2 <= lo && hi2 >= hi);
   /* Swapping the sides inverts the ratio and, near enough, its interval. */
-  assert_int_equal(cb__compare_ratio_ci(n, 10, b, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_int_equal(cb_ratio_ci(n, 10, b, 10, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
   assert_true(fabs(r2 - 1 / 1.3) < 1e-12);
   assert_true(fabs(lo2 - 1 / hi) < 0.02 && fabs(hi2 - 1 / lo) < 0.02);
   /* Constant samples: no spread, so a point. */
   const double c1[4] = { 2, 2, 2, 2 }, c2[3] = { 3, 3, 3 };
-  assert_int_equal(cb__compare_ratio_ci(c1, 4, c2, 3, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(c1, 4, c2, 3, 0.95, 10000, 1, &r, &lo, &hi), 0);
   assert_true(r == 1.5 && lo == 1.5 && hi == 1.5);
   /* One repetition a side, and no resamples: the point ratio. */
-  assert_int_equal(cb__compare_ratio_ci(c1, 1, c2, 1, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(c1, 1, c2, 1, 0.95, 10000, 1, &r, &lo, &hi), 0);
   assert_true(r == 1.5 && lo == 1.5 && hi == 1.5);
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 0.95, 0, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 0.95, 0, 1, &r, &lo, &hi), 0);
   assert_true(lo == r && hi == r);
   /* Even counts take the mean of the middle two; zero times do not divide by zero. */
   const double e1[2] = { 1, 3 }, e2[2] = { 4, 8 }, z[2] = { 0, 0 };
-  assert_int_equal(cb__compare_ratio_ci(e1, 2, e2, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(e1, 2, e2, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
   assert_true(r == 3);
-  assert_int_equal(cb__compare_ratio_ci(z, 2, z, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(z, 2, z, 2, 0.95, 1000, 1, &r, &lo, &hi), 0);
   assert_true(r == 1 && lo == 1 && hi == 1);
   /* Bad arguments. */
-  assert_int_equal(cb__compare_ratio_ci(b, 0, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 0, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
-  assert_int_equal(cb__compare_ratio_ci(b, 10, n, 10, 1.0, 100, 1, &r, &lo, &hi), -EINVAL);
-  assert_int_equal(cb__compare_ratio_ci(NULL, 10, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb_ratio_ci(b, 0, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 0, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb_ratio_ci(b, 10, n, 10, 1.0, 100, 1, &r, &lo, &hi), -EINVAL);
+  assert_int_equal(cb_ratio_ci(NULL, 10, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
 }
 
 int main(void) {

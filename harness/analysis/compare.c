@@ -7,7 +7,6 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "compare.h"
-#include "analysis_int.h"
 #include "resread.h"
 #include "stats.h"
 #include "util.h"
@@ -58,7 +57,7 @@ static double ratio_of(double num, double den) {
   return num > 0 ? INFINITY : 1.0;
 }
 
-int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
+int cb_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
                          unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi) {
   double *wb = NULL, *wn = NULL, *r = NULL;
   int rc = 0;
@@ -112,7 +111,7 @@ static unsigned reps_needed(double alpha) {
 
 static int judge(cmp_pair *c, const cb_compare_cfg *cfg) {
   const cb_rcase *b = c->b, *n = c->n;
-  int rc = cb__compare_ratio_ci(b->wall, b->reps, n->wall, n->reps, LEVEL, RESAMPLES, cfg->seed,
+  int rc = cb_ratio_ci(b->wall, b->reps, n->wall, n->reps, LEVEL, RESAMPLES, cfg->seed,
                                 &c->ratio, &c->lo, &c->hi);
   if (rc) return rc;
   c->mb = cb_median(b->wall, b->reps);

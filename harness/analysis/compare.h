@@ -21,4 +21,10 @@ typedef struct cb_compare_cfg {
  * nothing regressed, 1 something did, 2 bad input. */
 int cb_compare(const cb_compare_cfg *cfg, const char *base, const char *cur);
 
+/* The ratio median(cur)/median(base) and a percentile-bootstrap interval of it at `level`: each
+ * resample draws both sides anew, with replacement, from a PRNG seeded with `seed`. Used by
+ * compare, and by the report for the interval of a speedup. 0 or -EINVAL/-ENOMEM. */
+int cb_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
+                unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
+
 #endif
