@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "cb.h"
+#include "compare.h"
 #include "hist.h"
 #include "http.h"
 #include "net_int.h"
@@ -17,10 +18,7 @@
 #include "suite.h"
 #include "targets.h"
 
-/* Internal entry points: the net layer's are in net_int.h; this one is not in a header (as in its
- * own file). */
-int cb__compare_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
-                         unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
+/* Internal entry points: the net layer's are in net_int.h. */
 
 /* A broken invariant: say which, then abort so libFuzzer (or the test) stops on it. */
 static void fuzz_fail(const char *target, const char *what) {
@@ -295,8 +293,8 @@ int cb_fuzz_suite(const uint8_t *data, size_t size) {
  * resamples than compare's 10000, the same code) and the U test. */
 static void compare_cases(const cb_rcase *b, const cb_rcase *n) {
   double ratio, lo, hi, u, p;
-  int rc = cb__compare_ratio_ci(b->wall, b->reps, n->wall, n->reps, 0.95, 200, 1, &ratio, &lo, &hi);
-  CHECK("results", rc == 0, "cb__compare_ratio_ci failed on a parsed file");
+  int rc = cb_ratio_ci(b->wall, b->reps, n->wall, n->reps, 0.95, 200, 1, &ratio, &lo, &hi);
+  CHECK("results", rc == 0, "cb_ratio_ci failed on a parsed file");
   CHECK("results", ratio >= 0 && lo >= 0 && hi >= 0, "a ratio or interval that is negative or NaN");
   CHECK("results", lo <= hi, "an interval with lo > hi");
   rc = cb_mann_whitney(n->wall, n->reps, b->wall, b->reps, &u, &p);
