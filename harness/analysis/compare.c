@@ -25,6 +25,7 @@ typedef struct cmp_pair {
   cmp_verdict verdict;
   const char *reason;        /* "significant", "within threshold", "noise", "too few repetitions" */
   int decidable;             /* the U test can reach p < alpha with these many repetitions */
+  int per_task;              /* the runs sized the case differently: times are per task */
 } cmp_pair;
 
 /* ---- the bootstrap ---------------------------------------------------------------------------- */
@@ -109,14 +110,33 @@ static unsigned reps_needed(double alpha) {
   return n;
 }
 
+/* v[0..n) / tasks into a new array (time per task), or NULL. */
+static double *per_task(const double *v, size_t n, uint64_t tasks) {
+  double *o = malloc((n ? n : 1) * sizeof *o);
+  for (size_t i = 0; o && i < n; i++) o[i] = v[i] / (double)(tasks ? tasks : 1);
+  return o;
+}
+
 static int judge(cmp_pair *c, const cb_compare_cfg *cfg) {
   const cb_rcase *b = c->b, *n = c->n;
-  int rc = cb_ratio_ci(b->wall, b->reps, n->wall, n->reps, LEVEL, RESAMPLES, cfg->seed,
-                                &c->ratio, &c->lo, &c->hi);
+  const double *wb = b->wall, *wn = n->wall;
+  double *tb = NULL, *tn = NULL;
+  /* A case sized by time in each run may have run a different number of tasks: compare the time
+   * per task, which is what stays put. */
+  c->per_task = b->tasks != n->tasks;
+  if (c->per_task) {
+    wb = tb = per_task(b->wall, b->reps, b->tasks);
+    wn = tn = per_task(n->wall, n->reps, n->tasks);
+  }
+  int rc = !wb || !wn ? -ENOMEM : cb_ratio_ci(wb, b->reps, wn, n->reps, LEVEL, RESAMPLES, cfg->seed, &c->ratio, &c->lo, &c->hi);
+  if (rc == 0) {
+    c->mb = cb_median(wb, b->reps);
+    c->mn = cb_median(wn, n->reps);
+    rc = cb_mann_whitney(wn, n->reps, wb, b->reps, &c->u, &c->p);
+  }
+  free(tb);
+  free(tn);
   if (rc) return rc;
-  c->mb = cb_median(b->wall, b->reps);
-  c->mn = cb_median(n->wall, n->reps);
-  if ((rc = cb_mann_whitney(n->wall, n->reps, b->wall, b->reps, &c->u, &c->p)) != 0) return rc;
   c->decidable = min_p(b->reps, n->reps) < cfg->alpha;
   /* Symmetric in log scale: swapping BASE and NEW swaps regressed and improved. */
   int slower = c->ratio > 1 + cfg->threshold, faster = c->ratio < 1 / (1 + cfg->threshold);
@@ -180,6 +200,22 @@ static int match_cases(const cb_results *b, const cb_results *n, long *match_b, 
       j++;
     }
   }
+  /* A case sized by time that each run sized differently (CPU work, sized from a calibration):
+   * the same workload, backend, parameters and concurrency, with another task count. A case whose
+   * tasks were given is another case when they differ. */
+  for (size_t i = 0; i < b->n; i++) {
+    if (match_b[i] >= 0 || !b->cases[i].sized_by_time) continue;
+    const cb_rcase *x = &b->cases[i];
+    for (size_t j = 0; j < n->n; j++) {
+      const cb_rcase *y = &n->cases[j];
+      if (used_n[j] || !y->sized_by_time || strcmp(y->workload, x->workload) || strcmp(y->backend, x->backend) ||
+          y->conc != x->conc || strcmp(y->params_str, x->params_str))
+        continue;
+      match_b[i] = (long)j;
+      used_n[j] = 1;
+      break;
+    }
+  }
   /* A case whose parameters changed between the runs (the same benchmark, retuned or made slower
    * on purpose) still pairs up when it is the only one of its workload, backend, concurrency and
    * tasks left on each side; the output says its parameters differ. */
@@ -219,6 +255,15 @@ static void case_label(const cb_rcase *c, char *buf, size_t len) {
            (unsigned long long)c->tasks, c->params_str[0] ? " " : "", c->params_str);
 }
 
+/* A pair's label: the base case's, and when the runs sized it differently, both task counts
+ * (its times are then per task). */
+static void pair_label(const cmp_pair *c, char *buf, size_t len) {
+  case_label(c->b, buf, len);
+  size_t l = strlen(buf);
+  if (c->per_task && l < len)
+    snprintf(buf + l, len - l, " (new n=%llu; times per task)", (unsigned long long)c->n->tasks);
+}
+
 static void fmt_time(double s, char *buf, size_t len) {
   if (!(s == s)) snprintf(buf, len, "-");
   else if (s >= 100) snprintf(buf, len, "%.1f s", s);
@@ -252,7 +297,7 @@ typedef struct cmp_out {
   size_t npairs;
   const long *match_b;
   const unsigned char *used_n;
-  size_t nreg, nimp, nunch, nonly_b, nonly_n, nundecidable;
+  size_t nreg, nimp, nunch, nonly_b, nonly_n, nundecidable, nskipped;
   char note[256];            /* the too-few-repetitions note, or "" */
 } cmp_out;
 
@@ -264,10 +309,11 @@ static void run_line(FILE *f, const char *what, const cb_results *r) {
 }
 
 static void summary_line(FILE *f, const cmp_out *o) {
-  fprintf(f, "%zu regressed, %zu improved, %zu unchanged; %zu only in base, %zu only in new "
-          "(threshold %g%%, alpha %g, %d resamples, seed %llu)\n", o->nreg, o->nimp, o->nunch,
-          o->nonly_b, o->nonly_n, o->cfg->threshold * 100, o->cfg->alpha, RESAMPLES,
-          (unsigned long long)o->cfg->seed);
+  fprintf(f, "%zu regressed, %zu improved, %zu unchanged; %zu only in base, %zu only in new",
+          o->nreg, o->nimp, o->nunch, o->nonly_b, o->nonly_n);
+  if (o->nskipped) fprintf(f, "; %zu skipped (not measured in one run or both)", o->nskipped);
+  fprintf(f, " (threshold %g%%, alpha %g, %d resamples, seed %llu)\n", o->cfg->threshold * 100, o->cfg->alpha,
+          RESAMPLES, (unsigned long long)o->cfg->seed);
 }
 
 static void print_table(FILE *f, const cmp_out *o) {
@@ -282,7 +328,7 @@ static void print_table(FILE *f, const cmp_out *o) {
   fprintf(f, "\n%-*s  %10s  %10s  %-23s  %7s  %s\n", w, "case", "base", "new", "ratio [95% CI]", "p", "verdict");
   for (size_t i = 0; i < o->npairs; i++) {
     const cmp_pair *c = &o->pairs[i];
-    case_label(c->b, label, sizeof label);
+    pair_label(c, label, sizeof label);
     fmt_time(c->mb, tb, sizeof tb);
     fmt_time(c->mn, tn, sizeof tn);
     fmt_ratio(c, ratio, sizeof ratio);
@@ -491,6 +537,10 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
       o.nonly_b++;
       continue;
     }
+    if (!b.cases[i].reps || !n.cases[match_b[i]].reps) {
+      o.nskipped++;      /* skipped (the machine could not run it) in one run or both */
+      continue;
+    }
     cmp_pair *c = &pairs[o.npairs++];
     c->b = &b.cases[i];
     c->n = &n.cases[match_b[i]];
@@ -535,7 +585,7 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
     const cmp_pair *c = &pairs[i];
     char label[512], tb[32], tn[32], p[32];
     if (c->verdict != V_REGRESSED) continue;
-    case_label(c->b, label, sizeof label);
+    pair_label(c, label, sizeof label);
     fmt_time(c->mb, tb, sizeof tb);
     fmt_time(c->mn, tn, sizeof tn);
     fmt_p(c->p, p, sizeof p);

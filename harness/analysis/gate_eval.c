@@ -11,18 +11,22 @@ static int matches(const cb_case *c, const cb_backend *be, const cb_workload *w)
 }
 
 /* The row of backend be for case c's workload and parameters at concurrency conc; a serial
- * backend's row stands for any concurrency. */
+ * backend's row stands for any concurrency. The same task count is preferred; cases sized by time
+ * have their own, and the speedup is then a ratio of throughputs. */
 static const cb_case *row_of(const cb_plan *plan, const cb_backend *be, const cb_case *like, uint32_t conc) {
-  const cb_case *any = NULL;
+  const cb_case *best = NULL;
+  int best_score = -1;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
-    if (!c->nreps || c->be != be || c->wl != like->wl || c->tasks != like->tasks ||
-        strcmp(c->params_str, like->params_str) != 0)
-      continue;
-    if (c->conc == conc) return c;
-    if (!any) any = c;
+    if (!c->nreps || c->be != be || c->wl != like->wl || strcmp(c->params_str, like->params_str) != 0) continue;
+    if (c->conc != conc && !(be->flags & CB_BACKEND_SERIAL)) continue;
+    int score = 2 * (c->conc == conc) + (c->tasks == like->tasks);
+    if (score > best_score) {
+      best = c;
+      best_score = score;
+    }
   }
-  return (be->flags & CB_BACKEND_SERIAL) ? any : NULL;
+  return best;
 }
 
 static int holds(cb_gate_op op, double x, double v) {
@@ -47,7 +51,7 @@ int cb_gate_eval(const cb_gate *g, const cb_plan *plan, const cb_row *rows, doub
     if (!conc)
       for (size_t j = 0; j < plan->n; j++) {
         const cb_case *o = &plan->cases[j];
-        if (o->nreps && matches(o, g->a, g->w) && o->tasks == a->tasks && strcmp(o->params_str, a->params_str) == 0 && o->conc > conc)
+        if (o->nreps && matches(o, g->a, g->w) && strcmp(o->params_str, a->params_str) == 0 && o->conc > conc)
           conc = o->conc;
       }
     if (a->conc != conc) continue;
@@ -58,7 +62,8 @@ int cb_gate_eval(const cb_gate *g, const cb_plan *plan, const cb_row *rows, doub
     case CB_GATE_SPEEDUP: {
       if (!(b = row_of(plan, g->b, a, conc)) || !(ra.wall.median > 0)) continue;
       const cb_row rb = rows[b - plan->cases];
-      x = rb.wall.median / ra.wall.median;
+      /* Tasks per second over tasks per second: the wall ratio when both ran as many tasks. */
+      x = (rb.wall.median / (double)b->tasks) / (ra.wall.median / (double)a->tasks);
       break;
     }
     case CB_GATE_EFFICIENCY: x = ra.efficiency; break;

@@ -37,10 +37,14 @@ static const char run_usage[] =
   "\n"
   "  -b, --backends LIST      backends to compare (default: all; see concbench list)\n"
   "  -w, --workloads LIST     workloads to run (default: sleep,cpu)\n"
-  "  -n, --tasks N            tasks per case (default 100)\n"
+  "  -n, --tasks N|auto       tasks per case (default 100); auto: sized by time, each case's ideal\n"
+  "                           time at least --target S (default 0.12), from its parameters (waits)\n"
+  "                           or the calibrated compute unit (CPU work), rounded to a 1-2-5 step\n"
   "  -c, --concurrency LIST   tasks in flight at once, e.g. 1,10,100 (default 10)\n"
   "  -p, --param KEY=V1,V2    a workload parameter; a list is a sweep; repeat for more\n"
-  "  -r, --reps N             measured repetitions per case (default 3)\n"
+  "  -r, --reps N|auto        measured repetitions per case (default 3); auto: at least 5, then more\n"
+  "                           rounds for the cases whose median's 95% interval is wider than --ci\n"
+  "                           (default 2%), up to --max-reps (30), while --budget S allows\n"
   "      --warmup W           uncounted repetitions before them (default 1)\n"
   "      --rate R             open loop: start R tasks a second whatever the completions,\n"
   "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
@@ -73,7 +77,8 @@ typedef struct run_opts {
   int adhoc;             /* -n, -c, -p or --rate given: no suite */
   int quick, report, no_report, verbose, quiet;
   const char *blist, *wlist;
-  int reps_given, warmup_given, seed_given;
+  int reps_given, warmup_given, seed_given, ci_given, budget_given, max_reps_given;
+  double target_s;           /* --target S: what tasks = auto sizes to */
   cb_gate gates[CB_MAX_GATES];
   int ngates;
   unsigned shard, nshards;   /* --shard i/n: 1-based; 0 = no sharding */
@@ -82,7 +87,7 @@ typedef struct run_opts {
 } run_opts;
 
 enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT };
+       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS };
 
 /* --shard I/N: 0, or -1 when it is not that. */
 static int parse_shard(const char *s, run_opts *o) {
@@ -117,14 +122,40 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       o->adhoc = 1;
       break;
     case 'n':
-      if (cb_cfg_count("-n", optarg, 1, CB_MAX_TASKS, &v, err, sizeof err) != 0) BAD();
-      cfg->tasks = v;
+      if (cb_cfg_tasks(cfg, optarg, err, sizeof err) != 0) {
+        cb_errorf("run: -n: %s; or -n auto", err);
+        return 2;
+      }
       *tasks_given = o->adhoc = 1;
       break;
     case 'r':
-      if (cb_cfg_count("-r", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
-      cfg->reps = (unsigned)v;
+      if (cb_cfg_reps(cfg, optarg, err, sizeof err) != 0) {
+        cb_errorf("run: -r: %s; or -r auto", err);
+        return 2;
+      }
       o->reps_given = 1;
+      break;
+    case O_TARGET:
+      if (cb_cfg_number("--target", optarg, 0.001, 3600, &o->target_s, err, sizeof err) != 0) BAD();
+      break;
+    case O_CI: {
+      char buf[32];
+      size_t n = strlen(optarg);
+      int pct = n && optarg[n - 1] == '%';
+      snprintf(buf, sizeof buf, "%.*s", (int)(pct ? n - 1 : n), optarg);
+      if (cb_cfg_number("--ci", buf, 0.0001, pct ? 100 : 1, &cfg->ci, err, sizeof err) != 0) BAD();
+      if (pct) cfg->ci /= 100;
+      o->ci_given = 1;
+      break;
+    }
+    case O_BUDGET:
+      if (cb_cfg_number("--budget", optarg, 0, 86400, &cfg->budget_s, err, sizeof err) != 0) BAD();
+      o->budget_given = 1;
+      break;
+    case O_MAX_REPS:
+      if (cb_cfg_count("--max-reps", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
+      cfg->reps_max = (unsigned)v;
+      o->max_reps_given = 1;
       break;
     case 'p': {
       const char *eq = strchr(optarg, '=');
@@ -229,6 +260,10 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "shard", required_argument, NULL, O_SHARD },
     { "save-baseline", required_argument, NULL, O_BASELINE },
     { "case-timeout", required_argument, NULL, O_CASE_TIMEOUT },
+    { "target", required_argument, NULL, O_TARGET },
+    { "ci", required_argument, NULL, O_CI },
+    { "budget", required_argument, NULL, O_BUDGET },
+    { "max-reps", required_argument, NULL, O_MAX_REPS },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -321,7 +356,14 @@ static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m
     if (filter_suite(suite, cfg, o) != 0) goto cleanup;
     for (int g = 0; g < suite->ngroups; g++) {
       cb_run_cfg *gc = &suite->groups[g];
-      if (o->reps_given) gc->reps = cfg->reps;
+      if (o->reps_given) {
+        gc->reps = cfg->reps;
+        gc->reps_auto = cfg->reps_auto;
+      }
+      if (o->ci_given) gc->ci = cfg->ci;
+      if (o->budget_given) gc->budget_s = cfg->budget_s;
+      if (o->max_reps_given) gc->reps_max = cfg->reps_max;
+      if (o->target_s > 0 && gc->target_s > 0) gc->target_s = o->target_s;
       if (o->warmup_given) gc->warmup = cfg->warmup;
       if (o->seed_given) gc->seed = cfg->seed;
       gc->stack_size = cfg->stack_size;
@@ -329,6 +371,10 @@ static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m
     cfg->reps = suite->groups[0].reps;
     cfg->warmup = suite->groups[0].warmup;
     cfg->seed = suite->groups[0].seed;
+    cfg->reps_auto = suite->groups[0].reps_auto;
+    cfg->reps_max = suite->groups[0].reps_max;
+    cfg->ci = suite->groups[0].ci;
+    cfg->budget_s = suite->groups[0].budget_s;
     for (int i = 0; i < suite->ngates && o->ngates < CB_MAX_GATES; i++) o->gates[o->ngates++] = suite->gates[i];
   }
   int ngroups = suite ? suite->ngroups : 1;
@@ -337,8 +383,8 @@ static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m
   for (int g = 0; g < ngroups; g++)
     for (int i = 0; i < groups[g].nwl; i++) calibrate |= groups[g].wl[i]->kind != CB_KIND_IO;
   cb_machine_probe(m, calibrate);
-  plan->reps = cfg->reps;
-  plan->seed = cfg->seed;
+  if (o->adhoc && o->target_s > 0 && cfg->target_s > 0) cfg->target_s = o->target_s;
+  cb_plan_policy(plan, cfg);
   for (int g = 0; g < ngroups; g++)
     if (cb_plan_add(plan, &groups[g], m) != 0) { cb_errorf("run: out of memory for the plan"); goto cleanup; }
   /* Each gate must find what it compares in this run. */
@@ -457,7 +503,7 @@ int cb_cmd_run(int argc, char **argv) {
 
   run_view view = { .tty = isatty(STDERR_FILENO) && !cfg.quiet, .verbose = o.verbose };
   cb_engine_opts eo = { .outdir = cfg.outdir, .warmup = cfg.warmup, .stack_size = cfg.stack_size,
-                        .case_timeout_s = o.case_timeout, .argc = argc, .argv = argv,
+                        .case_timeout_s = o.case_timeout, .argc = argc, .argv = argv, .skip_impossible = is_suite,
                         .progress = on_progress, .arg = &view };
   prepared = 1;
   if (cb_engine_prepare(&e, &plan, &m, &eo) != 0) {

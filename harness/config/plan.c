@@ -42,11 +42,48 @@ int cb_case_check_calls(const cb_workload *wl, const cb_backend *be, int open_lo
   return -1;
 }
 
+/* Up to the next of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten (at most +25%). */
+static uint64_t round_nice(uint64_t n) {
+  static const unsigned steps[] = { 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100 };
+  if (n <= 10) return n ? n : 1;
+  uint64_t scale = 1;
+  while (n > 100 * scale) scale *= 10;   /* n in (10 scale, 100 scale] */
+  for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+    if (steps[i] * scale >= n) return steps[i] * scale;
+  return n;
+}
+
+uint64_t cb_plan_size(const cb_workload *wl, const cb_params *p, uint32_t conc, double target_s, const cb_machine *m) {
+  if (!wl->ideal || conc == 0) return 0;
+  /* The ideal grows with N: double until it reaches the target, then bisect for the fewest. */
+  uint64_t lo = 0, hi = conc;
+  while (wl->ideal(p, hi, conc, m) < target_s) {
+    if (hi >= CB_PLAN_MAX_SIZED / 2) return CB_PLAN_MAX_SIZED;
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (wl->ideal(p, mid, conc, m) < target_s) lo = mid;
+    else hi = mid;
+  }
+  uint64_t n = round_nice(hi);
+  return n < 2 * (uint64_t)conc ? 2 * (uint64_t)conc : n;
+}
+
 int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {
   memset(plan, 0, sizeof *plan);
-  plan->reps = cfg->reps;
-  plan->seed = cfg->seed;
+  cb_plan_policy(plan, cfg);
   return cb_plan_add(plan, cfg, m);
+}
+
+void cb_plan_policy(cb_plan *plan, const cb_run_cfg *cfg) {
+  plan->reps = cfg->reps;
+  plan->reps_auto = cfg->reps_auto;
+  plan->reps_max = cfg->reps_auto && cfg->reps_max > cfg->reps ? cfg->reps_max : cfg->reps;
+  plan->ci = cfg->ci;
+  plan->budget_s = cfg->budget_s;
+  plan->seed = cfg->seed;
 }
 
 int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
@@ -73,6 +110,13 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
           c.cores = m->cores;
+          if (cfg->target_s > 0 && !wl->tasks && cfg->rate <= 0) {
+            /* Sized by time: each model at its own concurrency does enough to be timed. */
+            uint64_t n = cb_plan_size(wl, &c.params, c.eff_conc, cfg->target_s, m);
+            c.tasks = n ? n : cfg->tasks;
+            c.sized = n != 0;
+            c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
+          }
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
           snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,
                    (unsigned long long)c.tasks, c.conc, c.params_str);
@@ -87,7 +131,7 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
   }
   cb_plan_ideals(plan, m);
   for (size_t i = first; i < plan->n; i++) {
-    plan->cases[i].reps = calloc(plan->reps ? plan->reps : 1, sizeof(cb_sample));
+    plan->cases[i].reps = calloc(plan->reps_max > plan->reps ? plan->reps_max : plan->reps ? plan->reps : 1, sizeof(cb_sample));
     if (!plan->cases[i].reps) goto oom;
   }
   return 0;

@@ -24,11 +24,16 @@ typedef struct cb_run_cfg {
   const cb_workload *wl[CB_MAX_LIST];
   int nwl;
   uint64_t tasks;
+  double target_s;       /* tasks = auto: each case sized so its ideal time is at least this; 0 = tasks */
   uint32_t conc[CB_MAX_LIST];
   int nconc;
   cb_pset ps[CB_MAX_PSETS];
   int nps;
-  unsigned reps;
+  unsigned reps;         /* repetitions of every case; with reps_auto, the least */
+  int reps_auto;         /* -r auto: more rounds for the cases whose median is not yet pinned down */
+  unsigned reps_max;     /* reps_auto: at most this many */
+  double ci;             /* reps_auto: enough once the 95% interval of the median is within +-ci of it */
+  double budget_s;       /* reps_auto: no new round once the run has taken this long; 0 = none */
   unsigned warmup;       /* uncounted repetitions before the counted ones */
   double rate;           /* open loop: tasks started per second; 0 = closed loop */
   double duration;       /* open loop: seconds of arrivals (tasks = rate x duration) */
@@ -77,7 +82,10 @@ typedef struct cb_case {
   double ideal_s;
   double rate;           /* open loop: tasks started per second, or 0 */
   uint32_t cores;        /* of the machine, for the validity flags */
-  cb_sample *reps;
+  int sized;             /* tasks chosen by time (tasks = auto), not given */
+  char skipped[200];     /* why the machine cannot run it ("" when it runs): a row, no measurement */
+  const char *stop;      /* why it has the repetitions it has: "reps", "ci", "max", "budget" */
+  cb_sample *reps;       /* room for the plan's reps_max */
   unsigned nreps;
   /* Latency over every repetition, merged: task (from the intended start), service (from the
    * actual start) and each operation kind; NULL until something was recorded. */
@@ -89,12 +97,20 @@ typedef struct cb_plan {
   cb_case *cases;
   size_t n;
   size_t cap;
-  unsigned reps;
+  unsigned reps;         /* every case's repetitions (adaptive: the least) */
+  int reps_auto;         /* the policy of cb_run_cfg, for the whole run */
+  unsigned reps_max;
+  double ci, budget_s;
   uint64_t seed;
 } cb_plan;
 
-/* Expand cfg into cases: workload x parameter values x concurrency x backend. */
+/* Expand cfg into cases: workload x parameter values x concurrency x backend. With cfg->target_s,
+ * each case's tasks are the fewest whose ideal time on machine m reaches it (see cb_plan_size). */
 int  cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan);
+/* The repetition policy and seed of cfg, for the whole plan (before cb_plan_add). */
+void cb_plan_policy(cb_plan *plan, const cb_run_cfg *cfg);
+/* The most tasks a case sized by time gets. */
+#define CB_PLAN_MAX_SIZED 10000000ull
 /* Append cfg's cases to a plan (a suite's groups, one after another). */
 int  cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m);
 void cb_plan_free(cb_plan *plan);
@@ -102,6 +118,11 @@ void cb_plan_free(cb_plan *plan);
  * with one line in err (when given) naming what is missing. cb_cfg_check asks it of every pair
  * before anything runs; cb_plan_add refuses, -ENOTSUP, a case that fails it. */
 int  cb_case_check_calls(const cb_workload *wl, const cb_backend *be, int open_loop, char *err, size_t len);
+/* The tasks for a case of wl with parameters p at effective concurrency conc to last at least
+ * target_s: the fewest N whose ideal time reaches it, rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6
+ * or 8 times a power of ten, so that a size measured from a calibration (CPU work) usually comes
+ * out the same in two runs. At least 2 x conc. 0 when wl has no ideal (it cannot be sized). */
+uint64_t cb_plan_size(const cb_workload *wl, const cb_params *p, uint32_t conc, double target_s, const cb_machine *m);
 /* (Re)compute every case's ideal time for machine m. */
 void cb_plan_ideals(cb_plan *plan, const cb_machine *m);
 /* Lower m's compute unit to the fastest calibration any repetition saw, and recompute the ideals:

@@ -13,6 +13,9 @@ void cb_cfg_defaults(cb_run_cfg *cfg) {
   cfg->tasks = 100;
   cfg->conc[cfg->nconc++] = 10;
   cfg->reps = 3;
+  cfg->reps_max = CB_AUTO_REPS_MAX;
+  cfg->ci = CB_AUTO_CI;
+  cfg->target_s = 0;
   cfg->warmup = 1;
   cfg->seed = 1;
 }
@@ -74,6 +77,31 @@ int cb_cfg_count(const char *what, const char *s, uint64_t lo, uint64_t hi, uint
     snprintf(err, len, "%s %s is out of range: it must be %llu to %llu", what, s, (unsigned long long)lo, (unsigned long long)hi);
     return -1;
   }
+  return 0;
+}
+
+int cb_cfg_tasks(cb_run_cfg *cfg, const char *s, char *err, size_t len) {
+  uint64_t v;
+  if (strcmp(s, "auto") == 0) {
+    if (cfg->target_s <= 0) cfg->target_s = CB_AUTO_TARGET_S;
+    return 0;
+  }
+  if (cb_cfg_count("tasks", s, 1, CB_MAX_TASKS, &v, err, len) != 0) return -1;
+  cfg->tasks = v;
+  cfg->target_s = 0;
+  return 0;
+}
+
+int cb_cfg_reps(cb_run_cfg *cfg, const char *s, char *err, size_t len) {
+  uint64_t v;
+  if (strcmp(s, "auto") == 0) {
+    cfg->reps_auto = 1;
+    cfg->reps = CB_AUTO_REPS_MIN;
+    return 0;
+  }
+  if (cb_cfg_count("reps", s, 1, CB_MAX_REPS, &v, err, len) != 0) return -1;
+  cfg->reps = (unsigned)v;
+  cfg->reps_auto = 0;
   return 0;
 }
 

@@ -32,14 +32,15 @@ typedef struct parser {
   cb_suite *suite;
   sgroup *groups;
   int ngroups;
-  int qreps, qwarmup;    /* quick.reps, quick.warmup, or -1 */
+  int qreps, qwarmup;    /* quick.reps, quick.warmup, or -1 (-2: quick.reps = auto) */
+  double qbudget, qtarget;   /* quick.budget, quick.target, or -1 */
   int new_section;       /* a [section] line was read since the last key */
   int section_line;      /* where the last one was */
   char err[512];
 } parser;
 
-static const char *const group_keys[] = { "workload", "workloads", "backends", "tasks", "concurrency", "rate",
-                                          "duration", "quick", NULL };
+static const char *const group_keys[] = { "workload", "workloads", "backends", "tasks", "target", "concurrency",
+                                          "rate", "duration", "quick", NULL };
 
 /* One line of text per call, counting lines as inih reads them (the handler gets no line). */
 static char *reader(char *str, int num, void *stream) {
@@ -77,10 +78,52 @@ static int known_group_key(const char *key) {
   return 0;
 }
 
+/* A number of seconds or a share for a [suite] key, into *out. 1, or 0 after fail(). */
+static int suite_number(parser *p, const char *key, const char *value, double lo, double hi, double *out) {
+  char err[256];
+  if (cb_cfg_number(key, value, lo, hi, out, err, sizeof err) != 0) return fail(p, "%s%s", err, "");
+  return 1;
+}
+
+/* One key of [suite] (gate lines aside). 1, or 0 after fail(). */
+static int suite_key(parser *p, cb_suite *s, const char *key, const char *value) {
+  char err[256];
+  uint64_t v;
+  int quick = strncmp(key, "quick.", 6) == 0;
+  const char *k = quick ? key + 6 : key;
+  if (!quick && strcmp(key, "name") == 0) snprintf(s->name, sizeof s->name, "%s", value);
+  else if (!quick && strcmp(key, "description") == 0) snprintf(s->description, sizeof s->description, "%s", value);
+  else if (!quick && strcmp(key, "seed") == 0) {
+    if (cb_parse_u64(value, &s->seed) != 0) return fail(p, "seed '%s' is not a whole number%s", value, "");
+  } else if (strcmp(k, "reps") == 0 && strcmp(value, "auto") == 0) {
+    if (quick) p->qreps = -2;
+    else s->reps_auto = 1;
+  } else if (strcmp(k, "reps") == 0 || strcmp(k, "warmup") == 0) {
+    int reps = strcmp(k, "reps") == 0;
+    if (cb_cfg_count(key, value, reps ? 1 : 0, reps ? CB_MAX_REPS : 100, &v, err, sizeof err) != 0)
+      return fail(p, "%s%s", err, reps ? "; or reps = auto" : "");
+    if (quick) *(reps ? &p->qreps : &p->qwarmup) = (int)v;
+    else *(reps ? &s->reps : &s->warmup) = (unsigned)v;
+    if (reps && !quick) s->reps_auto = 0;
+  } else if (!quick && strcmp(key, "max_reps") == 0) {
+    if (cb_cfg_count(key, value, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) return fail(p, "%s%s", err, "");
+    s->reps_max = (unsigned)v;
+  } else if (!quick && strcmp(key, "ci") == 0) {
+    return suite_number(p, key, value, 0.0001, 1, &s->ci);
+  } else if (strcmp(k, "budget") == 0) {
+    return suite_number(p, key, value, 0, 86400, quick ? &p->qbudget : &s->budget_s);
+  } else if (strcmp(k, "target") == 0) {
+    return suite_number(p, key, value, 0.001, 3600, quick ? &p->qtarget : &s->target_s);
+  } else {
+    return fail(p, "unknown key '%s' in [suite]; it takes name, description, reps, warmup, seed, max_reps, ci, budget, "
+                "target, quick.reps, quick.warmup, quick.budget, quick.target, gate%s", key, "");
+  }
+  return 1;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value) {
   parser *p = user;
   char err[256];
-  uint64_t v;
   if (p->err[0]) return 0;
   if (strcmp(section, "suite") == 0) {
     cb_suite *s = p->suite;
@@ -91,24 +134,7 @@ static int handler(void *user, const char *section, const char *key, const char 
       s->ngates++;
       return 1;
     }
-    if (strcmp(key, "name") == 0) snprintf(s->name, sizeof s->name, "%s", value);
-    else if (strcmp(key, "description") == 0) snprintf(s->description, sizeof s->description, "%s", value);
-    else if (strcmp(key, "reps") == 0 || strcmp(key, "warmup") == 0 || strcmp(key, "seed") == 0 ||
-             strcmp(key, "quick.reps") == 0 || strcmp(key, "quick.warmup") == 0) {
-      int reps = strstr(key, "reps") != NULL;
-      if (strcmp(key, "seed") == 0) {
-        if (cb_parse_u64(value, &s->seed) != 0) return fail(p, "seed '%s' is not a whole number%s", value, "");
-        return 1;
-      }
-      if (cb_cfg_count(key, value, reps ? 1 : 0, reps ? CB_MAX_REPS : 100, &v, err, sizeof err) != 0)
-        return fail(p, "%s%s", err, "");
-      if (strncmp(key, "quick.", 6) == 0) *(reps ? &p->qreps : &p->qwarmup) = (int)v;
-      else *(reps ? &s->reps : &s->warmup) = (unsigned)v;
-      return 1;
-    } else {
-      return fail(p, "unknown key '%s' in [suite]; it takes name, description, reps, warmup, seed, quick.reps, quick.warmup, gate%s", key, "");
-    }
-    return 1;
+    return suite_key(p, s, key, value);
   }
   if (strncmp(section, "group ", 6) != 0 || !section[6]) {
     return fail(p, "unknown section [%s]; sections are [suite] and [group NAME]%s", section, "");
@@ -164,7 +190,8 @@ static int is_yes(const char *v, int *out) {
   return -1;
 }
 
-static int build_group(const char *name, const sgroup *g, int quick, cb_run_cfg *cfg, char *err, size_t len) {
+static int build_group(const char *name, const sgroup *g, int quick, double default_target, cb_run_cfg *cfg, char *err,
+                       size_t len) {
   char why[400];
   const sval *v;
   cb_cfg_defaults(cfg);
@@ -178,10 +205,14 @@ static int build_group(const char *name, const sgroup *g, int quick, cb_run_cfg 
   if (cb_cfg_workloads(cfg, v->val, why, sizeof why) != 0) { WHERE(v); return -1; }
   if ((v = pick(g, "backends", quick)) && cb_cfg_backends(cfg, v->val, why, sizeof why) != 0) { WHERE(v); return -1; }
   if ((v = pick(g, "concurrency", quick)) && cb_cfg_concurrency(cfg, v->val, why, sizeof why) != 0) { WHERE(v); return -1; }
-  uint64_t n;
+  if ((v = pick(g, "target", quick)) && cb_cfg_number("target", v->val, 0.001, 3600, &cfg->target_s, why, sizeof why) != 0) { WHERE(v); return -1; }
   if ((v = pick(g, "tasks", quick))) {
-    if (cb_cfg_count("tasks", v->val, 1, CB_MAX_TASKS, &n, why, sizeof why) != 0) { WHERE(v); return -1; }
-    cfg->tasks = n;
+    double target = cfg->target_s;
+    if (cb_cfg_tasks(cfg, v->val, why, sizeof why) != 0) { strncat(why, "; or tasks = auto", sizeof why - strlen(why) - 1); WHERE(v); return -1; }
+    /* tasks = auto: the group's target, else the suite's, else the default. */
+    if (cfg->target_s > 0) cfg->target_s = target > 0 ? target : default_target;
+  } else {
+    cfg->target_s = 0;
   }
   if ((v = pick(g, "rate", quick)) && cb_cfg_number("rate", v->val, 1e-3, 1e7, &cfg->rate, why, sizeof why) != 0) { WHERE(v); return -1; }
   if ((v = pick(g, "duration", quick)) && cb_cfg_number("duration", v->val, 1e-3, 86400, &cfg->duration, why, sizeof why) != 0) { WHERE(v); return -1; }
@@ -221,10 +252,14 @@ int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, c
   s->reps = 3;
   s->warmup = 1;
   s->seed = 1;
+  s->reps_max = CB_AUTO_REPS_MAX;
+  s->ci = CB_AUTO_CI;
+  s->target_s = CB_AUTO_TARGET_S;
   p->name = name;
   p->text = text;
   p->suite = s;
   p->qreps = p->qwarmup = -1;
+  p->qbudget = p->qtarget = -1;
   int line = ini_parse_stream(reader, p, handler, p);
   sgroup *groups = p->groups;
   if (p->err[0]) {
@@ -235,7 +270,14 @@ int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, c
     snprintf(err, len, "%s:%d: not an INI line (expected [section], key = value, or a ; or # comment)", name, line);
     goto cleanup;
   }
-  if (quick && p->qreps >= 0) s->reps = (unsigned)p->qreps;
+  if (quick && p->qreps >= 0) {
+    s->reps = (unsigned)p->qreps;
+    s->reps_auto = 0;
+  }
+  if (quick && p->qreps == -2) s->reps_auto = 1;
+  if (s->reps_auto && s->reps < CB_AUTO_REPS_MIN) s->reps = CB_AUTO_REPS_MIN;
+  if (quick && p->qbudget >= 0) s->budget_s = p->qbudget;
+  if (quick && p->qtarget >= 0) s->target_s = p->qtarget;
   if (quick && p->qwarmup >= 0) s->warmup = (unsigned)p->qwarmup;
   for (int i = 0; i < p->ngroups; i++) {
     int q = 0;
@@ -245,9 +287,13 @@ int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, c
       goto cleanup;
     }
     cb_run_cfg *cfg = &s->groups[s->ngroups];
-    if (build_group(name, &groups[i], quick, cfg, err, len) != 0) goto cleanup;
+    if (build_group(name, &groups[i], quick, s->target_s, cfg, err, len) != 0) goto cleanup;
     if (quick && !q) continue;
     cfg->reps = s->reps;
+    cfg->reps_auto = s->reps_auto;
+    cfg->reps_max = s->reps_max;
+    cfg->ci = s->ci;
+    cfg->budget_s = s->budget_s;
     cfg->warmup = s->warmup;
     cfg->serial_once = 1;
     cfg->seed = s->seed;

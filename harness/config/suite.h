@@ -13,6 +13,11 @@ typedef struct cb_suite {
   char name[64];
   char description[256];
   unsigned reps, warmup;
+  int reps_auto;         /* reps = auto: reps is the least, then rounds until the median is pinned down */
+  unsigned reps_max;     /* max_reps */
+  double ci;             /* ci: the half-width of the median's 95% interval that is enough (0.02) */
+  double budget_s;       /* budget: no new adaptive round after this many seconds of the run */
+  double target_s;       /* target: a group's tasks = auto lasts at least this (seconds) */
   uint64_t seed;
   int ngates;
   cb_gate gates[CB_MAX_GATES];

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "results.h"
 #include "runner.h"
+#include "stats.h"
 #include "util.h"
 
 static int fail(cb_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -24,13 +25,23 @@ static int fail(cb_engine *e, const char *fmt, ...) {
 
 /* What the machine cannot give, refused before anything runs or is written. */
 static int check_plan(cb_engine *e) {
-  const cb_plan *plan = e->plan;
+  cb_plan *plan = e->plan;
   cb_capacity_raise_nofile();
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
     int seen = 0;
     for (size_t j = 0; j < i && !seen; j++) seen = plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc;
-    if (!seen && cb_capacity_check(c, e->err, sizeof e->err) != 0) return -1;
+    if (seen) {
+      /* The same backend at the same concurrency: the same verdict. */
+      for (size_t j = 0; j < i; j++)
+        if (plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc)
+          memcpy(plan->cases[i].skipped, plan->cases[j].skipped, sizeof plan->cases[i].skipped);
+    } else if (cb_capacity_check(c, e->err, sizeof e->err) != 0) {
+      if (!e->o.skip_impossible) return -1;
+      /* A suite goes on without what this machine cannot give; the row says why. */
+      snprintf(plan->cases[i].skipped, sizeof plan->cases[i].skipped, "%.*s", (int)sizeof plan->cases[i].skipped - 1, e->err);
+      e->err[0] = '\0';
+    }
     /* Producers and consumers must all be in flight at once, or they wait on each other forever. */
     if ((c->wl->flags & CB_WL_ALL_AT_ONCE) && !(c->be->flags & CB_BACKEND_SERIAL) && c->eff_conc < c->tasks)
       return fail(e, "%s runs %llu tasks that must all be in flight at once, but -c is %u on %s; "
@@ -159,15 +170,15 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
   return 0;
 }
 
-/* One round over every case, starting at case `first`. 0 to go on, -1 to end the run (status set). */
-static int run_round(cb_engine *e, round_state *rs, unsigned first, int warm) {
+/* One round over the cases order[0..n), in that order. 0 to go on, -1 to end the run (status set). */
+static int run_round(cb_engine *e, round_state *rs, const size_t *order, size_t n, int warm) {
   cb_plan *plan = e->plan;
-  for (size_t k = 0; k < plan->n; k++) {
+  for (size_t k = 0; k < n; k++) {
     if (e->stop || cb_interrupted) {
       e->status = CB_ENGINE_STOPPED;
       return -1;
     }
-    cb_case *c = &plan->cases[(k + first) % plan->n];
+    cb_case *c = &plan->cases[order[k]];
     tell(e, rs, CB_ENGINE_REP_START, c, warm, NULL, NULL);
     if (ensure_server(e, c) != 0) {
       e->status = CB_ENGINE_FAILED;
@@ -191,11 +202,62 @@ static int run_round(cb_engine *e, round_state *rs, unsigned first, int warm) {
   return 0;
 }
 
+/* Is case i's median pinned down: its 95% interval within +-ci of it? */
+static int pinned(const cb_engine *e, size_t i) {
+  const cb_row *r = &e->rows[i];
+  return r->wall.median > 0 && (r->ci_hi - r->ci_lo) / 2 <= e->plan->ci * r->wall.median;
+}
+
+/* The cases round `r` (0-based, counted) measures, into order; how many. Fixed repetitions and
+ * the first plan->reps rounds: every case that runs. Then, with -r auto, only those whose median
+ * is not pinned down yet and that have room for more. */
+static size_t select_round(const cb_engine *e, unsigned r, size_t *order) {
+  const cb_plan *plan = e->plan;
+  size_t n = 0;
+  for (size_t i = 0; i < plan->n; i++) {
+    const cb_case *c = &plan->cases[i];
+    if (c->skipped[0]) continue;
+    if (r >= plan->reps && (!plan->reps_auto || c->nreps >= plan->reps_max || pinned(e, i))) continue;
+    order[n++] = i;
+  }
+  return n;
+}
+
+/* A round in a fresh random order (seeded: the same run gives the same order): no case always
+ * runs after the same other one, and drift on a shared machine spreads over every case. */
+static void shuffle(size_t *order, size_t n, uint64_t seed, unsigned round) {
+  cb_rng g;
+  cb_rng_seed(&g, seed * 1000003u + round);
+  for (size_t i = n; i > 1; i--) {
+    size_t j = (size_t)cb_rng_below(&g, i);
+    size_t t = order[i - 1];
+    order[i - 1] = order[j];
+    order[j] = t;
+  }
+}
+
+/* Why each case has the repetitions it has, once the rounds are over. */
+static void stop_reasons(cb_engine *e, int budget_spent) {
+  cb_plan *plan = e->plan;
+  for (size_t i = 0; i < plan->n; i++) {
+    cb_case *c = &plan->cases[i];
+    if (c->skipped[0] || !c->nreps) c->stop = NULL;
+    else if (!plan->reps_auto) c->stop = "reps";
+    else if (pinned(e, i)) c->stop = "ci";
+    else if (c->nreps >= plan->reps_max) c->stop = "max";
+    else if (budget_spent) c->stop = "budget";
+    else c->stop = "stopped";
+  }
+}
+
 /* Rows once, then both files from them. 0, or -1 with e->err. */
 static int write_results(cb_engine *e, unsigned r, int last) {
   if (e->status == CB_ENGINE_FAILED) last = 0;
-  cb_plan_learn(e->plan, &e->m);
-  cb_rows_compute(e->plan, e->rows);
+  /* The last write has the rows of the last round already: it adds the stop reasons. */
+  if (!last) {
+    cb_plan_learn(e->plan, &e->m);
+    cb_rows_compute(e->plan, e->rows);
+  }
   int rc = cb_results_write(e->outdir, e->plan, e->rows, &e->m, e->o.argc, e->o.argv, last ? "complete" : "partial");
   if (rc == 0) return 0;
   if (e->status == CB_ENGINE_FAILED) return -1;   /* the first failure is the one to tell */
@@ -206,22 +268,43 @@ static int write_results(cb_engine *e, unsigned r, int last) {
 
 cb_engine_status cb_engine_run(cb_engine *e) {
   cb_plan *plan = e->plan;
-  round_state rs = { .started = cb_now_ns(), .total = plan->n * (plan->reps + e->o.warmup) };
+  round_state rs = { .started = cb_now_ns() };
+  size_t *order = malloc((plan->n ? plan->n : 1) * sizeof *order), n;
+  int budget_spent = 0, rc = 0;
   cb_runner_signals();
   e->status = CB_ENGINE_COMPLETE;
-  for (unsigned rr = 0; rr < e->o.warmup + plan->reps; rr++) {
-    int warm = rr < e->o.warmup;
-    unsigned r = warm ? rr : rr - e->o.warmup;
-    int rc = run_round(e, &rs, rr, warm);
-    if (warm && rc == 0) continue;
-    if (warm) break;     /* stopped before anything counted: nothing to write */
+  if (!order) {
+    fail(e, "out of memory for the rounds");
+    return e->status = CB_ENGINE_FAILED;
+  }
+  n = select_round(e, 0, order);
+  rs.total = n * (plan->reps + e->o.warmup);
+  for (unsigned w = 0; w < e->o.warmup && rc == 0; w++) {
+    n = select_round(e, 0, order);
+    shuffle(order, n, plan->seed, w);
+    rc = run_round(e, &rs, order, n, 1);
+  }
+  /* Stopped during the warm-ups: nothing counted, nothing to write. */
+  for (unsigned r = 0; rc == 0; r++) {
+    if (!(n = select_round(e, r, order))) break;
+    if (r >= plan->reps) {
+      if (plan->budget_s > 0 && (double)(cb_now_ns() - rs.started) / 1e9 > plan->budget_s) {
+        budget_spent = 1;
+        break;
+      }
+      rs.total += n;
+    }
+    shuffle(order, n, plan->seed, e->o.warmup + r);
+    rc = run_round(e, &rs, order, n, 0);
     /* Whatever has been measured is on disk after every round, an interrupted one included. */
-    if (write_results(e, r, rc == 0 && r + 1 == plan->reps) != 0) {
+    if (write_results(e, r, 0) != 0) {
       e->status = CB_ENGINE_FAILED;
       break;
     }
-    if (rc != 0) break;
   }
+  stop_reasons(e, budget_spent);
+  if (e->status == CB_ENGINE_COMPLETE && write_results(e, 1, 1) != 0) e->status = CB_ENGINE_FAILED;
+  free(order);
   if (e->status == CB_ENGINE_STOPPED) e->signal = cb_interrupted > 0 ? cb_interrupted : 0;
   cb_target_stop(&e->target);
   return e->status;

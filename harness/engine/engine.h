@@ -40,6 +40,8 @@ typedef struct cb_engine_opts {
   unsigned warmup;             /* uncounted rounds before plan->reps counted ones */
   size_t stack_size;           /* threads and coroutines; 0 = each backend's default */
   double case_timeout_s;       /* a repetition running longer is stopped and recorded so; 0 = none */
+  int skip_impossible;         /* a case beyond the machine's limits is skipped (its row says why)
+                                  instead of refusing the run: suites do this */
   int argc;                    /* the command, recorded in results.json */
   char **argv;
   /* Optional: called on every event; without it, notes go to stderr as they come. */

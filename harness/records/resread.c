@@ -46,6 +46,8 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   if (str(o, "params_str", c->params_str, sizeof c->params_str)) BAD("has no params_str");
   if (whole(o, "tasks", 1e12, &d)) BAD("has no valid tasks count");
   c->tasks = (uint64_t)d;
+  const cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "sized");
+  c->sized_by_time = cJSON_IsString(sz) && sz->valuestring && strcmp(sz->valuestring, "time") == 0;
   if (whole(o, "concurrency", 1e9, &d) || d < 1) BAD("has no valid concurrency");
   c->conc = (uint32_t)d;
   c->eff_conc = whole(o, "effective_concurrency", 1e9, &d) == 0 ? (uint32_t)d : c->conc;

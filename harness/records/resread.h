@@ -38,6 +38,7 @@ typedef struct cb_rcase {
   cb_rparam params[CB_MAX_PARAMS];
   unsigned nparams;
   uint64_t tasks;
+  int sized_by_time;     /* its tasks were chosen by time (tasks = auto), so another run may differ */
   uint32_t conc, eff_conc;
   unsigned reps;
   double *wall;          /* the repetitions' wall times, reps of them */

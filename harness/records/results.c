@@ -97,6 +97,14 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
   cJSON *p = cJSON_AddObjectToObject(o, "params");
   for (unsigned k = 0; k < c->wl->nparams; k++) cJSON_AddNumberToObject(p, c->wl->params[k].name, c->params.v[k]);
   cJSON_AddNumberToObject(o, "reps", c->nreps);
+  cJSON_AddStringToObject(o, "sized", c->sized ? "time" : "tasks");
+  if (c->skipped[0]) {
+    /* A row that says why, and no figures: nothing was measured. */
+    cJSON_AddStringToObject(o, "skipped", c->skipped);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "flags"), cJSON_CreateString("skip"));
+    return o;
+  }
+  if (c->stop) cJSON_AddStringToObject(o, "stop", c->stop);
   cJSON *w = cJSON_AddObjectToObject(o, "wall_s");
   cJSON_AddNumberToObject(w, "median", r.wall.median);
   cJSON_AddNumberToObject(w, "mean", r.wall.mean);
@@ -241,7 +249,20 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   cJSON_AddItemToObject(root, "environment", cb_env_json(m));
   cJSON *meth = cJSON_AddObjectToObject(root, "method");
   cJSON_AddStringToObject(meth, "repetitions",
-    "each repetition in a fresh measurement process; warm-ups not counted; rounds over every case, each round starting one case later");
+    "each repetition in a fresh measurement process; warm-ups not counted; rounds over every case, each round in a new seeded random order");
+  if (plan->reps_auto) {
+    char how[256];
+    snprintf(how, sizeof how, "adaptive: at least %u repetitions, then rounds over the cases whose median's 95%% interval is wider "
+             "than +-%g%% of it, up to %u repetitions%s; each case's stop says why it ended (ci, max, budget)",
+             plan->reps, plan->ci * 100, plan->reps_max, plan->budget_s > 0 ? " while the time budget lasts" : "");
+    cJSON_AddStringToObject(meth, "stopping", how);
+    if (plan->budget_s > 0) cJSON_AddNumberToObject(meth, "budget_s", plan->budget_s);
+  } else {
+    cJSON_AddStringToObject(meth, "stopping", "fixed: the same number of repetitions for every case");
+  }
+  cJSON_AddStringToObject(meth, "sizing",
+    "a case's sized is tasks (as given) or time (tasks = auto: the fewest tasks whose ideal time reaches the target, "
+    "rounded up to a 1-1.2-1.5-2-2.5-3-4-5-6-8 step, at least 2 per worker); speedups between cases of different task counts are throughput ratios");
   cJSON_AddNumberToObject(meth, "seed", (double)plan->seed);
   cJSON_AddStringToObject(meth, "ci", "95% percentile bootstrap of the median wall time, 10000 resamples, seeded");
   cJSON_AddStringToObject(meth, "outliers", "repetitions more than 3.5 scaled MADs from the median");
@@ -256,7 +277,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   models_json(root, plan);
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)
-    if (plan->cases[i].nreps) {
+    if (plan->cases[i].nreps || plan->cases[i].skipped[0]) {
       cJSON *o = case_json(&plan->cases[i], &rows[i]);
       cJSON_AddItemToArray(cases, o);
       objs[nobjs++] = o;
