@@ -113,10 +113,10 @@ static int cpu_best_of(const cb__report *R, const cb__group *g, cpu_best *B) {
 /* "threads and fork reach 2.0× (c=10) on 2 cores", and how far short of the cores that falls. */
 static void cpu_others(const cb__report *R, const cb__group *g, const cpu_best *B, cb_sbuf *s) {
   uint32_t maxc = 0;
-  int load = 0, same = 1;
+  int busy = 0, same = 1;
   for (size_t i = 0; i < g->n; i++) {
     if (g->c[i]->conc > maxc) maxc = g->c[i]->conc;
-    load |= cb__has_flag(g->c[i]->flags, "load");
+    busy |= cb__has_flag(g->c[i]->flags, "busy");
   }
   for (size_t i = 1; i < B->n; i++) same &= strcmp(B->xs[i], B->xs[0]) == 0 && B->c[i] == B->c[0];
   if (B->n == 1) {
@@ -135,7 +135,7 @@ static void cpu_others(const cb__report *R, const cb__group *g, const cpu_best *
   /* Falling well short of what the cores allow is itself a finding: say it, and why if known. */
   if (cores >= 2 && allow >= 2 && B->top < 0.75 * allow) {
     cb_sb_printf(s, ", well short of the %u× that %u cores allow", allow, allow);
-    if (load) cb_sb_puts(s, ": other work was competing for the cores (flag load)");
+    if (busy) cb_sb_puts(s, ": other work was competing for the cores (flag busy)");
   }
 }
 
@@ -264,7 +264,7 @@ cleanup:
 static const struct { const char *flag, *meaning; } flag_meanings[] = {
   { "cv", "the repetitions' wall times vary by more than 10%, so the median is less certain; more repetitions help" },
   { "errors", "tasks failed, so the times measure failing work" },
-  { "load", "the load average was above half the cores when a repetition started, so other work shared the machine and times may be longer and noisier" },
+  { "busy", "other processes took more than a threshold of the CPU during a repetition (by the kernel's CPU time counters) and still did when it was measured again, so times may be longer and noisier" },
   { "server", "the target server used over 90% of a core, so it may be the bottleneck rather than the backend" },
   { "cpu>cores", "CPU work ran at more concurrency than cores, so no backend can go faster than the cores allow" },
   { "timeout", "a repetition was stopped by --case-timeout, so its time is a lower bound on what the case takes" },
@@ -301,7 +301,7 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
   if (!r->n) return 0;
   if (!nf) {
     cb_sbuf s = { 0 };
-    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
+    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine no other process kept busy.");
     rc = cb__sl_push(out, &s);
     goto cleanup;
   }
