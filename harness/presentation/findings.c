@@ -20,13 +20,21 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
   const cb_rcase *base = cb__gbase(g, C), *fast = NULL;
   for (size_t i = 0; i < g->n; i++) {
     const cb_rcase *c = g->c[i];
-    if (c->conc == C && !cb__is_baseline(c->be) && c->wall_median > 0 && (!fast || c->wall_median < fast->wall_median)) fast = c;
+    if (c->conc == C && !cb__is_baseline(c->be) && isfinite(cb__speedup(g, c)) &&
+        (!fast || cb__speedup(g, c) > cb__speedup(g, fast)))
+      fast = c;
   }
-  double x = base->wall_median / fast->wall_median;
+  double x = cb__speedup(g, fast);
   char xs[32], tf[32], ts[32], share[32];
   cb_sbuf s = { 0 };
-  cb__fmt_secs(fast->wall_median, tf, sizeof tf);
-  cb__fmt_secs(base->wall_median, ts, sizeof ts);
+  if (fast->tasks == base->tasks) {
+    cb__fmt_secs(fast->wall_median, tf, sizeof tf);
+    cb__fmt_secs(base->wall_median, ts, sizeof ts);
+  } else {
+    /* Sized by time, they ran different numbers of tasks: their throughputs. */
+    snprintf(tf, sizeof tf, "%.4g tasks/s", (double)fast->tasks / fast->wall_median);
+    snprintf(ts, sizeof ts, "%.4g tasks/s", (double)base->tasks / base->wall_median);
+  }
   if (x >= 1) {
     cb__fmt_x(x, xs, sizeof xs);
     cb_sb_printf(&s, "On %s at c=%u, %s finished %s faster than %s (%s against %s", g->label, C, fast->backend, xs,
@@ -34,8 +42,8 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     /* The others' speedups beside it, so a close second is not mistaken for a rout. */
     for (size_t i = 0, k = 0; i < g->n; i++) {
       const cb_rcase *c = g->c[i];
-      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !(c->wall_median > 0)) continue;
-      cb__fmt_x(base->wall_median / c->wall_median, xs, sizeof xs);
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c))) continue;
+      cb__fmt_x(cb__speedup(g, c), xs, sizeof xs);
       cb_sb_printf(&s, "%s%s %s", k++ ? ", " : "; ", c->backend, xs);
     }
     cb_sb_puts(&s, ")");

@@ -64,9 +64,9 @@ static int crossover_of(const cb__report *R, const cb__group *const *f, size_t n
   if (!C) return 0;
   for (size_t k = 0; k < n; k++) {
     const cb_rcase *t = cb__gfind(f[k], rival, C), *u = cb__gfind(f[k], loop, C);
-    if (!t || !u || !(t->wall_median > 0) || !(u->wall_median > 0)) continue;
+    if (!isfinite(cb__rate_ratio(u, t))) continue;
     fr[m] = f[k]->sweep;
-    x[m++] = u->wall_median / t->wall_median;   /* how many times faster the rival is */
+    x[m++] = cb__rate_ratio(u, t);   /* how many times faster the rival is */
   }
   size_t stop = m;
   while (stop > 0 && !(x[stop - 1] > REPORT_BEAT_MARGIN)) stop--;
@@ -144,8 +144,8 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
       double fk = f[k]->sweep;
       if (pass == 0 ? !(fk > 0 && fk < 1) : fk != 0) continue;
       const cb_rcase *u = cb__gfind(f[k], loop, C), *o = cb__gfind(f[k], var->name, C);
-      if (!u || !o || !(u->wall_median > 0) || !(o->wall_median > 0)) continue;
-      double x = u->wall_median / o->wall_median;
+      double x = cb__rate_ratio(u, o);
+      if (!isfinite(x)) continue;
       if (!bu || x > bx) {
         bu = u;
         bx = x;

@@ -198,9 +198,9 @@ void cb__describe(const cb__plotter *p, const cb__pgroup *g, char *out, size_t l
 
 /* ---- speedup over the baseline ---------------------------------------------------------- */
 
-/* The baseline's row of a workload and parameters: at conc if there is one, else, for a serial
- * baseline (sync runs one task at a time whatever it is asked; a suite runs it once per group),
- * at any concurrency. */
+/* The baseline's row of a workload and parameters, whatever its tasks: at conc if there is one,
+ * else, for a serial baseline (sync runs one task at a time whatever it is asked; a suite runs it
+ * once per group), at any concurrency. */
 const cb_rcase *cb__base_at(const cb__plotter *p, const char *workload, const char *params, uint32_t conc) {
   const cb_rcase *any = NULL;
   for (size_t i = 0; i < p->r->n; i++) {
@@ -232,6 +232,6 @@ double cb__speedup_of(const cb__plotter *p, const cb__pgroup *g, const char *bac
   if (!s || !c || !(s->wall_median > 0) || !(c->wall_median > 0)) return NAN;
   *base = s->wall_median;
   *med = c->wall_median;
-  return s->wall_median / c->wall_median;
+  return cb__rate_ratio(s, c);
 }
 

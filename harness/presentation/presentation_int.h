@@ -55,6 +55,8 @@ void cb__sl_free(cb__slist *l);
 #define REPORT_NEAR_IDEAL 0.95     /* efficiency within 5% of the ideal */
 #define REPORT_MEM_DIFF 1.5        /* memory ratios closer than this are not worth a sentence */
 #define REPORT_BEAT_MARGIN 1.05    /* "beats" means more than 5% faster: medians jitter by that */
+#define REPORT_CI_LEVEL 0.95       /* the intervals of the headline's ratios */
+#define REPORT_RESAMPLES 10000
 
 typedef struct cb__group {
   const char *wl, *params;
@@ -77,6 +79,7 @@ typedef struct cb__report {
   size_t nwl, nbe;
   const cb_rbackend *base;   /* the baseline, or NULL */
   const cb_rbackend *loop;   /* the event loop, or NULL */
+  uint64_t seed;             /* the bootstrap's: results.json's method.seed, else 1 */
 } cb__report;
 
 int cb__report_group(cb__report *R);
@@ -93,8 +96,16 @@ int cb__group_is_cpu(const cb__group *g);
 const cb_rcase *cb__gfind(const cb__group *g, const char *backend, uint32_t conc);
 /* g's baseline row for concurrency conc, or NULL. */
 const cb_rcase *cb__gbase(const cb__group *g, uint32_t conc);
-/* The baseline's median over c's at the same concurrency, or NAN. */
+/* c's speedup over the baseline's row at the same concurrency (cb__rate_ratio), or NAN. */
 double cb__speedup(const cb__group *g, const cb_rcase *c);
+/* How many times ref's throughput c's is: ref's median wall time over c's when both ran as many
+ * tasks, else (c's tasks / its median wall) over (ref's tasks / its median wall). NAN when either
+ * has no figures. */
+double cb__rate_ratio(const cb_rcase *ref, const cb_rcase *c);
+/* The same ratio from the repetitions with its REPORT_CI_LEVEL percentile-bootstrap interval
+ * (cb_ratio_ci over each side's wall times, divided by the case's tasks when the counts differ).
+ * 0, -EINVAL when either has no repetitions, -ENOMEM. */
+int cb__rate_ratio_ci(const cb_rcase *ref, const cb_rcase *c, uint64_t seed, double *x, double *lo, double *hi);
 /* Tasks that can be in flight at once. */
 double cb__in_flight(const cb_rcase *c);
 

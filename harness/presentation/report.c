@@ -36,7 +36,8 @@ static const char *col_name(const cb__report *R, int k, char *buf, size_t len) {
 static void table_intro(const cb__report *R, cb_sbuf *b, void (*esc)(cb_sbuf *, const char *)) {
   cb_sb_puts(b, "One row per case. Speedup is ");
   esc(b, cb__base_name(R));
-  cb_sb_puts(b, "'s median wall time over the backend's at the same concurrency; efficiency is the ideal time "
+  cb_sb_puts(b, "'s median wall time over the backend's at the same concurrency (the ratio of their throughputs, "
+             "tasks per second, when the two ran different numbers of tasks); efficiency is the ideal time "
              "over the measured one; CPU s is user plus system time of the whole process tree; peak MiB is the "
              "peak memory of the tree.");
 }
@@ -200,6 +201,16 @@ static const char css[] =
   "li{margin:.4em 0}figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}"
   "figcaption{font-size:.9em;color:#555}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
 
+/* The method's first item: how speedups and the headline's intervals are computed. */
+static void method_text(const cb__report *R, cb_sbuf *b) {
+  cb_sb_printf(b, "%s's median wall time over the backend's; between cases of different task counts (cases sized by "
+               "time), the ratio of their throughputs, tasks / median wall time, instead. The headline's intervals are "
+               "%.0f%% percentile-bootstrap intervals of such ratios over the two cases' repetitions (each repetition's "
+               "wall time divided by its tasks when the counts differ), %d resamples, seed %llu; memory gets the range "
+               "over repetitions instead.", cb__base_name(R), REPORT_CI_LEVEL * 100, REPORT_RESAMPLES,
+               (unsigned long long)R->seed);
+}
+
 typedef struct doc {
   const cb__report *R;
   const char *title, *summary;
@@ -214,6 +225,7 @@ typedef struct doc {
 static void write_md(const doc *d, cb_sbuf *m) {
   const cb__report *R = d->R;
   char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sbuf mt = { 0 };
   cb_sb_puts(m, "# ");
   cb__sb_md(m, d->title);
   cb_sb_puts(m, "\n\n");
@@ -270,6 +282,12 @@ static void write_md(const doc *d, cb_sbuf *m) {
     cb_sb_puts(m, " |\n");
   }
   cb_sb_puts(m, "\n## Method\n\n");
+  method_text(R, &mt);
+  cb_sb_puts(m, "- **speedups**: ");
+  cb__sb_md(m, mt.p ? mt.p : "");
+  cb_sb_puts(m, "\n");
+  m->oom |= mt.oom;
+  cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(m, "- **command**: ");
     cb__sb_md(m, d->command);
@@ -292,6 +310,7 @@ static void write_md(const doc *d, cb_sbuf *m) {
 static void write_html(const doc *d, cb_sbuf *h) {
   const cb__report *R = d->R;
   char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sbuf mt = { 0 };
   cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
   cb__sb_html(h, d->title);
   cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
@@ -349,7 +368,12 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb__sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
     cb_sb_puts(h, "</td></tr>\n");
   }
-  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n");
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n<dt>speedups</dt><dd>");
+  method_text(R, &mt);
+  cb__sb_html(h, mt.p ? mt.p : "");
+  cb_sb_puts(h, "</dd>\n");
+  h->oom |= mt.oom;
+  cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(h, "<dt>command</dt><dd><code>");
     cb__sb_html(h, d->command);
