@@ -574,7 +574,7 @@ static void library_call(void **state) {
   tu_copy_fixture(f->cli.dir);
   assert_int_equal(cb_report(f->cli.dir, err, sizeof err), 0);
   assert_non_null(md = read_in(f, "report.md"));
-  tu_expect_in(md, "## Findings");
+  tu_expect_in(md, "## All findings");
   free(md);
   assert_non_null(md = read_in(f, "report.html"));
   free(md);

@@ -285,7 +285,9 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
   size_t nf = 0;
   char *copy = NULL;
   int rc = 0;
+  size_t measured = r->n - R->nskip;
   for (size_t i = 0; i < r->n; i++) {
+    if (r->cases[i].skipped[0]) continue;
     free(copy);
     if (!(copy = strdup(r->cases[i].flags))) {
       rc = -ENOMEM;
@@ -306,7 +308,7 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
       flags[nf++] = t;
     }
   }
-  if (!r->n) return 0;
+  if (!measured) return 0;
   if (!nf) {
     cb_sbuf s = { 0 };
     cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine no other process kept busy.");
@@ -318,9 +320,9 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
     size_t count = 0;
     for (size_t m = 0; m < sizeof flag_meanings / sizeof flag_meanings[0]; m++)
       if (strcmp(flag_meanings[m].flag, flags[k]) == 0) meaning = flag_meanings[m].meaning;
-    for (size_t i = 0; i < r->n; i++) count += (size_t)cb__has_flag(r->cases[i].flags, flags[k]);
+    for (size_t i = 0; i < r->n; i++) count += !r->cases[i].skipped[0] && cb__has_flag(r->cases[i].flags, flags[k]);
     cb_sbuf s = { 0 };
-    if (count == r->n) {
+    if (count == measured) {
       cb_sb_printf(&s, "Flag %s on %s %zu case%s: %s.", flags[k], count == 1 ? "the" : "all", count, count == 1 ? "" : "s", meaning);
     } else {
       cb_sb_printf(&s, "Flag %s on %zu case%s (", flags[k], count, count == 1 ? "" : "s");
@@ -343,6 +345,26 @@ cleanup:
   return rc;
 }
 
+/* Skipped: the cases the machine could not run, and why. */
+static int rule_skipped(const cb__report *R, cb__slist *out) {
+  if (!R->nskip) return 0;
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "%zu case%s could not run on this machine and %s skipped, so no figure or finding speaks of %s: ",
+               R->nskip, R->nskip == 1 ? "" : "s", R->nskip == 1 ? "was" : "were", R->nskip == 1 ? "it" : "them");
+  for (size_t i = 0; i < R->nskip; i++) {
+    const cb_rcase *c = R->skip[i];
+    cb_sb_printf(&s, "%s%s %s c=%u", i ? "; " : "", c->workload, c->backend, c->conc);
+    if (c->params_str[0]) {
+      cb_sb_puts(&s, " (");
+      for (const char *q = c->params_str; *q; q++) cb_sb_puts(&s, *q == ';' ? ", " : (char[2]){ *q, 0 });
+      cb_sb_puts(&s, ")");
+    }
+    cb_sb_printf(&s, ": %s", c->skipped);
+  }
+  cb_sb_puts(&s, ".");
+  return cb__sl_push(out, &s);
+}
+
 typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *out);
 
 /* The findings in the order a reader wants them: what wins, where it stops winning, how close
@@ -353,10 +375,10 @@ int cb__findings(const cb__report *R, cb__slist *out) {
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
       if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
-  if (rule_validity(R, out) < 0) return -ENOMEM;
+  if (rule_validity(R, out) < 0 || rule_skipped(R, out) < 0) return -ENOMEM;
   if (!out->n) {
     cb_sbuf s = { 0 };
-    cb_sb_puts(&s, "Nothing to compare: the run has no cases.");
+    cb_sb_puts(&s, "Nothing to compare: the run has no measured cases.");
     if (cb__sl_push(out, &s) < 0) return -ENOMEM;
   }
   return 0;

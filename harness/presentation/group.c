@@ -95,6 +95,13 @@ int cb__report_group(cb__report *R) {
   R->loop = cb__loop_of(r);
   for (size_t i = 0; i < r->n; i++) {
     const cb_rcase *c = &r->cases[i];
+    if (c->skipped[0]) {
+      const cb_rcase **ns = realloc(R->skip, (R->nskip + 1) * sizeof *ns);
+      if (!ns) return -ENOMEM;
+      R->skip = ns;
+      R->skip[R->nskip++] = c;
+      continue;
+    }
     if (add_name(&R->wls, &R->nwl, c->workload) || add_name(&R->bes, &R->nbe, c->backend)) return -ENOMEM;
     cb__group *g = NULL;
     for (size_t k = 0; k < R->ng && !g; k++)
@@ -122,6 +129,7 @@ void cb__report_free(cb__report *R) {
   free(R->g);
   free(R->wls);
   free(R->bes);
+  free(R->skip);
 }
 
 const cb_rbackend *cb__report_be(const cb__report *R, size_t b) {

@@ -80,6 +80,8 @@ typedef struct cb__report {
   const cb_rbackend *base;   /* the baseline, or NULL */
   const cb_rbackend *loop;   /* the event loop, or NULL */
   uint64_t seed;             /* the bootstrap's: results.json's method.seed, else 1 */
+  const cb_rcase **skip;     /* the cases the machine could not run: in no group, in no finding */
+  size_t nskip;
 } cb__report;
 
 int cb__report_group(cb__report *R);
@@ -115,6 +117,20 @@ double cb__in_flight(const cb_rcase *c);
 int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__findings(const cb__report *R, cb__slist *out);
+
+/* ---- the headline (headline in summary.c, the crossover's in findings_sweep.c): at most five
+ * sentences, each with its interval; one whose data the run lacks is left out. 0 or -ENOMEM -- */
+
+int cb__headline(const cb__report *R, cb__slist *out);
+int cb__headline_crossover(const cb__report *R, cb__slist *out);
+/* "4.1 MiB (4.0 MiB–4.3 MiB over 3 repetitions)": a case's median peak memory and the range of its
+ * repetitions' figures, or just the median when the file has none per repetition. */
+void cb__mem_range(const cb_rcase *c, cb_sbuf *out);
+/* cb__rate_ratio(ref, c) with its interval, as cb__fmt_x_ci writes it, in buf: 1, 0 when it cannot
+ * be computed, -ENOMEM. */
+int cb__ratio_text(const cb__report *R, const cb_rcase *ref, const cb_rcase *c, const char *mid, char *buf, size_t len);
+/* "41× as fast as sync (95% CI 38×–44×)", mid " as fast as sync". */
+void cb__fmt_x_ci(double x, double lo, double hi, const char *mid, char *buf, size_t len);
 
 /* ---- title, summary, environment (summary.c) --------------------------------------------------- */
 
