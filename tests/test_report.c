@@ -1,4 +1,4 @@
-/* test_report.c: cmocka tests of `concbench report`: findings recomputed from the fixture, the table, embedded plots, the mixed crossover, bad input. */
+/* test_report.c: cmocka tests of `concbench report`: the headline and findings recomputed from the fixture, the table, throughput ratios, skipped cases, embedded plots, the mixed crossover, bad input. */
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "compare.h"
 #include "report.h"
 #include "resread.h"
 #include "testutil.h"
@@ -83,6 +84,19 @@ static const char *finding(const char *md, const char *prefix, char *buf, size_t
   return buf;
 }
 
+/* The report of the fixture (root NULL) or of root (saved as results.json, then freed), and the
+ * results it was made from in r. */
+static void report_from(fx *f, cJSON *root, cb_results *r) {
+  char p[PATH_MAX], err[256];
+  tu_need_bin(f->cli.bin);
+  snprintf(p, sizeof p, "%s/results.json", f->cli.dir);
+  if (root) tu_save_json(p, root);
+  else tu_copy_fixture(f->cli.dir);
+  cJSON_Delete(root);
+  run_report(f);
+  assert_int_equal(cb_results_read(p, r, err, sizeof err), 0);
+}
+
 /* The report's number formats, restated: the test recomputes values, then looks for them. */
 static void fmt_x(double x, char *buf, size_t len) {
   if (x >= 9.95) snprintf(buf, len, "%.0f×", x);
@@ -111,6 +125,31 @@ static const cb_rcase *find(const cb_results *r, const char *wl, const char *be,
   for (size_t i = 0; i < r->n; i++)
     if (!strcmp(r->cases[i].workload, wl) && !strcmp(r->cases[i].backend, be) && r->cases[i].conc == c) return &r->cases[i];
   return NULL;
+}
+
+/* The headline: the bullets between the title and "## All findings", at most five. */
+static size_t headline(const char *md, char lines[5][2048]) {
+  const char *end = strstr(md, "\n## All findings\n"), *p = md;
+  size_t n = 0;
+  assert_non_null(end);
+  for (; (p = strstr(p, "\n- ")) && p < end; p += 3) {
+    assert_true(n < 5);
+    snprintf(lines[n++], 2048, "%.*s", (int)strcspn(p + 3, "\n"), p + 3);
+  }
+  return n;
+}
+
+/* "61× as fast as sync (95% CI 58×–64×)", recomputed with cb_ratio_ci over the repetitions (each
+ * divided by its tasks when the counts differ), seed 1. */
+static void expect_ratio(const char *line, const cb_rcase *ref, const cb_rcase *c, const char *mid) {
+  double a[64], b[64], v[3];
+  char xs[3][32], want[256];
+  for (unsigned i = 0; i < ref->reps; i++) a[i] = ref->wall[i] / (ref->tasks == c->tasks ? 1 : (double)ref->tasks);
+  for (unsigned i = 0; i < c->reps; i++) b[i] = c->wall[i] / (ref->tasks == c->tasks ? 1 : (double)c->tasks);
+  assert_int_equal(cb_ratio_ci(b, c->reps, a, ref->reps, 0.95, 10000, 1, &v[0], &v[1], &v[2]), 0);
+  for (int i = 0; i < 3; i++) fmt_x(v[i], xs[i], sizeof xs[i]);
+  snprintf(want, sizeof want, "%s%s (95%% CI %s–%s)", xs[0], mid, xs[1], xs[2]);
+  tu_expect_in(line, want);
 }
 
 /* ---- the fixture ---------------------------------------------------------------------------- */
@@ -147,12 +186,8 @@ static void fixture_files(void **state) {
 
 static void fixture_table(void **state) {
   fx *f = *state;
-  tu_need_bin(f->cli.bin);
-  tu_copy_fixture(f->cli.dir);
-  run_report(f);
   cb_results r;
-  char err[256];
-  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
+  report_from(f, NULL, &r);
   /* Markdown: the lines of the table under "## Results", header and separator aside. */
   const char *t = strstr(f->md, "\n## Results\n"), *end = strstr(f->md, "\n## Plots\n");
   assert_non_null(t);
@@ -163,14 +198,26 @@ static void fixture_table(void **state) {
   assert_int_equal(rows, r.n + 2);
   assert_int_equal(tu_count(f->html, "<tr class=\"case\">"), r.n);
   /* The http row at c=100 for uv carries its speedup over sync. */
-  char x[32], row[128];
+  char x[32], lines[5][2048];
+  const char *line = strstr(f->md, "| http | uv | 100 |");
   fmt_x(find(&r, "http", "sync", 100)->wall_median / find(&r, "http", "uv", 100)->wall_median, x, sizeof x);
-  snprintf(row, sizeof row, "| http | uv | 100 |");
-  const char *line = strstr(f->md, row);
-  assert_non_null(line);
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%.*s", (int)strcspn(line, "\n"), line);
-  tu_expect_in(buf, x);
+  assert_true(line && strstr(line, x) && strstr(line, x) < strchr(line, '\n'));
+  /* The headline above it all (no swept workload: no crossover), one sentence each, with an interval. */
+  assert_int_equal(headline(f->md, lines), 4);
+  for (size_t i = 0; i < 4; i++)
+    if (tu_count(lines[i], ". ") || (!strstr(lines[i], "95% CI") && !strstr(lines[i], "range")))
+      fail_msg("not one sentence with an interval: %s", lines[i]);
+  /* The loop shines on sleep at c=100 (79× against http's 61×); memory by its range. */
+  tu_expect_in(lines[0], "on sleep at c=100, uv ran ");
+  expect_ratio(lines[0], find(&r, "sleep", "sync", 100), find(&r, "sleep", "uv", 100), " as fast as sync");
+  tu_expect_in(lines[0], "3.8 MiB (2.5 MiB–3.8 MiB over 3 repetitions)");
+  tu_expect_in(lines[1], "on cpu (CPU work) at c=4, uv ran ");
+  expect_ratio(lines[1], find(&r, "cpu", "sync", 4), find(&r, "cpu", "uv", 4), " as fast as sync");
+  expect_ratio(lines[1], find(&r, "cpu", "sync", 4), find(&r, "cpu", "fork", 4), "");
+  tu_expect_in(lines[2], "Each task in flight costs 3.9 KiB on uv (");
+  tu_expect_in(lines[3], "How far to trust it: the repetitions agree to a median CV of ");
+  tu_expect_in(lines[3], "36 cases carry a flag (load on 36, cv on 13, cpu>cores on 3)");
+  tu_expect_in(f->html, "<ul class=\"headline\">");
   cb_results_free(&r);
 }
 
@@ -179,12 +226,9 @@ static void fixture_table(void **state) {
 static void fixture_io_findings(void **state) {
   static const char *const io[] = { "sleep", "http" };
   fx *f = *state;
-  tu_need_bin(f->cli.bin);
-  tu_copy_fixture(f->cli.dir);
-  run_report(f);
   cb_results r;
-  char err[256], line[2048], want[256], x[32];
-  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
+  char line[2048], want[256], x[32];
+  report_from(f, NULL, &r);
   for (size_t w = 0; w < 2; w++) {
     uint32_t C = 0;
     for (size_t i = 0; i < r.n; i++)
@@ -225,12 +269,9 @@ static void fixture_io_findings(void **state) {
 static void fixture_cpu_finding(void **state) {
   static const char *const be[] = { "uv", "threads", "fork" };
   fx *f = *state;
-  tu_need_bin(f->cli.bin);
-  tu_copy_fixture(f->cli.dir);
-  run_report(f);
   cb_results r;
-  char err[256], line[2048], want[128], x[32];
-  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
+  char line[2048], want[128], x[32];
+  report_from(f, NULL, &r);
   finding(f->md, "On cpu,", line, sizeof line);
   for (size_t b = 0; b < 3; b++) {
     double best = -1;
@@ -257,12 +298,9 @@ static void fixture_cpu_finding(void **state) {
 /* Efficiency range, near-ideal cases, memory per task in flight and the flags. */
 static void fixture_other_findings(void **state) {
   fx *f = *state;
-  tu_need_bin(f->cli.bin);
-  tu_copy_fixture(f->cli.dir);
-  run_report(f);
   cb_results r;
-  char err[256], line[4096], want[128];
-  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
+  char line[4096], want[128];
+  report_from(f, NULL, &r);
   const cb_rcase *lo = NULL, *hi = NULL;
   for (size_t i = 0; i < r.n; i++) {
     const cb_rcase *c = &r.cases[i];
@@ -385,6 +423,15 @@ static void mixed_crossover(void **state) {
   /* Flags were cleared. */
   tu_expect_in(f->md, "No case was flagged");
   assert_int_equal(tu_count(f->html, "<tr class=\"case\">"), 36 + 12);
+  /* The headline's crossover: threads' 1.05 against uv's 1.02 at 0.5, with the interval. */
+  char lines[5][2048], err[256];
+  cb_results r;
+  assert_int_equal(cb_results_read(f->cli.dir, &r, err, sizeof err), 0);
+  assert_int_equal(headline(f->md, lines), 5);
+  tu_expect_in(lines[2], "The crossover on mixed at c=10: threads stops beating uv at io_fraction 0.5, where it ran ");
+  expect_ratio(lines[2], &r.cases[36 + 4 + 2], &r.cases[36 + 4 + 1], " as fast as uv");   /* uv, threads */
+  tu_expect_in(lines[2], "against 2.0× (95% CI 2.0×–2.0×) at io_fraction 0.");
+  cb_results_free(&r);
 }
 
 /* Backends and a workload this binary has never heard of, described only by results.json's
@@ -515,6 +562,56 @@ static void html_escaped(void **state) {
   tu_expect_in(f->md, "\\<i>s&\"");
 }
 
+/* ---- the headline, throughput ratios, skipped cases ------------------------------------------ */
+
+/* Cases sized by time: sync ran http with half the tasks in the same time, so every speedup over
+ * it there is a ratio of throughputs, twice that of wall times. One case is flagged busy, and one
+ * the machine cannot run is skipped: a table row that says why, one sentence, no finding. */
+static void sized_busy_skipped(void **state) {
+  fx *f = *state;
+  char line[2048], x[32], lines[5][2048];
+  cJSON *root = tu_load_json(TU_FIXTURE), *it;
+  cb_results r;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "cases")) {
+    int http = !strcmp(cJSON_GetObjectItem(it, "workload")->valuestring, "http");
+    const char *be = cJSON_GetObjectItem(it, "backend")->valuestring;
+    if (http && !strcmp(be, "sync")) cJSON_ReplaceItemInObject(it, "tasks", cJSON_CreateNumber(50));
+    if (http && !strcmp(be, "uv") && cJSON_GetObjectItem(it, "concurrency")->valuedouble == 100)
+      cJSON_ReplaceItemInObject(it, "flags", cJSON_Parse("[\"busy\"]"));
+  }
+  cJSON_AddItemToArray(cJSON_GetObjectItem(root, "cases"), cJSON_Parse(
+    "{\"workload\": \"sleep\", \"backend\": \"fork\", \"tasks\": 100, \"concurrency\": 20000, \"params_str\": "
+    "\"delay_ms=10\", \"params\": {\"delay_ms\": 10}, \"skipped\": \"needs 20001 processes, limit 4096\", "
+    "\"reps\": 0, \"flags\": [\"skip\"]}"));
+  report_from(f, root, &r);
+  const cb_rcase *s = find(&r, "http", "sync", 100), *u = find(&r, "http", "uv", 100);
+  fmt_x((100 / u->wall_median) / (50 / s->wall_median), x, sizeof x);
+  const char *row = strstr(f->md, "| http | uv | 100 |");
+  assert_true(row && strstr(row, x) && strstr(row, x) < strchr(row, '\n'));
+  tu_expect_in(finding(f->md, "On http at c=100, uv finished ", line, sizeof line), x);
+  tu_expect_in(line, " tasks/s against ");
+  headline(f->md, lines);
+  tu_expect_in(lines[0], "on http at c=100, uv ran ");
+  expect_ratio(lines[0], s, u, " as fast as sync");
+  tu_expect_in(f->md, "between cases of different task counts (cases sized by time), the ratio of their throughputs");
+  tu_expect_in(f->md, "the ratio of their throughputs, tasks per second, when the two ran different numbers of tasks");
+  finding(f->md, "Flag busy on 1 case (http uv c=100): ", line, sizeof line);
+  tu_expect_in(line, "other processes took more than a threshold of the CPU during a repetition");
+  assert_string_equal(r.cases[r.n - 1].skipped, "needs 20001 processes, limit 4096");
+  assert_true(r.cases[r.n - 1].reps == 0 && isnan(r.cases[r.n - 1].wall_median));
+  tu_expect_in(f->md, "| sleep | fork | 20000 | delay_ms=10 | skipped: needs 20001 processes, limit 4096 | – |");
+  assert_int_equal(tu_count(f->html, "<tr class=\"case skipped\">"), 1);
+  assert_int_equal(tu_count(f->html, "<tr class=\"case\">"), r.n - 1);
+  finding(f->md, "1 case could not run on this machine and was skipped", line, sizeof line);
+  tu_expect_in(line, "sleep fork c=20000 (delay_ms=10): needs 20001 processes, limit 4096.");
+  /* Every other finding as without it, and no flag skip; the summary counts it apart. */
+  tu_expect_in(f->md, "\n- On sleep at c=100, uv finished 79× faster than sync");
+  tu_expect_in(f->md, "Flag load on 35 cases (");
+  assert_null(strstr(f->md, "Flag skip"));
+  tu_expect_in(f->md, ": 36 cases (and 1 skipped: the machine could not run it)");
+  cb_results_free(&r);
+}
+
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 static void corrupt_results(void **state) {
@@ -574,7 +671,7 @@ static void library_call(void **state) {
   tu_copy_fixture(f->cli.dir);
   assert_int_equal(cb_report(f->cli.dir, err, sizeof err), 0);
   assert_non_null(md = read_in(f, "report.md"));
-  tu_expect_in(md, "## Findings");
+  tu_expect_in(md, "## All findings");
   free(md);
   assert_non_null(md = read_in(f, "report.html"));
   free(md);
@@ -589,6 +686,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(fixture_other_findings, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(mixed_crossover, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(unknown_names, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(sized_busy_skipped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(plots_embedded, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(html_escaped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(corrupt_results, fx_setup, fx_teardown),

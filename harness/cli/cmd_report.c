@@ -8,9 +8,12 @@
 static const char report_usage[] =
   "usage: concbench report DIR\n"
   "\n"
-  "Writes DIR/report.md and DIR/report.html from DIR/results.json: findings computed from the\n"
-  "data (speedups, where the parallel backends stop beating the event loop, efficiency, memory\n"
-  "per task, flagged cases), the table of every case, the plots in DIR/plots/ (draw them first\n"
+  "Writes DIR/report.md and DIR/report.html from DIR/results.json: a headline of at most five\n"
+  "sentences, each with its 95% interval (where the event loop wins most, where it does not, the\n"
+  "crossover, memory per task in flight, how far to trust the run), then all the findings computed\n"
+  "from the data (speedups, as throughput ratios when task counts differ; where the parallel\n"
+  "backends stop beating the event loop, efficiency, memory per task, flagged and skipped cases),\n"
+  "the table of every case, the plots in DIR/plots/ (draw them first\n"
   "with concbench plot DIR), the environment and the method. report.html is self-contained:\n"
   "the plots are embedded.\n";
 

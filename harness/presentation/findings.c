@@ -20,13 +20,21 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
   const cb_rcase *base = cb__gbase(g, C), *fast = NULL;
   for (size_t i = 0; i < g->n; i++) {
     const cb_rcase *c = g->c[i];
-    if (c->conc == C && !cb__is_baseline(c->be) && c->wall_median > 0 && (!fast || c->wall_median < fast->wall_median)) fast = c;
+    if (c->conc == C && !cb__is_baseline(c->be) && isfinite(cb__speedup(g, c)) &&
+        (!fast || cb__speedup(g, c) > cb__speedup(g, fast)))
+      fast = c;
   }
-  double x = base->wall_median / fast->wall_median;
+  double x = cb__speedup(g, fast);
   char xs[32], tf[32], ts[32], share[32];
   cb_sbuf s = { 0 };
-  cb__fmt_secs(fast->wall_median, tf, sizeof tf);
-  cb__fmt_secs(base->wall_median, ts, sizeof ts);
+  if (fast->tasks == base->tasks) {
+    cb__fmt_secs(fast->wall_median, tf, sizeof tf);
+    cb__fmt_secs(base->wall_median, ts, sizeof ts);
+  } else {
+    /* Sized by time, they ran different numbers of tasks: their throughputs. */
+    snprintf(tf, sizeof tf, "%.4g tasks/s", (double)fast->tasks / fast->wall_median);
+    snprintf(ts, sizeof ts, "%.4g tasks/s", (double)base->tasks / base->wall_median);
+  }
   if (x >= 1) {
     cb__fmt_x(x, xs, sizeof xs);
     cb_sb_printf(&s, "On %s at c=%u, %s finished %s faster than %s (%s against %s", g->label, C, fast->backend, xs,
@@ -34,8 +42,8 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     /* The others' speedups beside it, so a close second is not mistaken for a rout. */
     for (size_t i = 0, k = 0; i < g->n; i++) {
       const cb_rcase *c = g->c[i];
-      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !(c->wall_median > 0)) continue;
-      cb__fmt_x(base->wall_median / c->wall_median, xs, sizeof xs);
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c))) continue;
+      cb__fmt_x(cb__speedup(g, c), xs, sizeof xs);
       cb_sb_printf(&s, "%s%s %s", k++ ? ", " : "; ", c->backend, xs);
     }
     cb_sb_puts(&s, ")");
@@ -113,10 +121,10 @@ static int cpu_best_of(const cb__report *R, const cb__group *g, cpu_best *B) {
 /* "threads and fork reach 2.0× (c=10) on 2 cores", and how far short of the cores that falls. */
 static void cpu_others(const cb__report *R, const cb__group *g, const cpu_best *B, cb_sbuf *s) {
   uint32_t maxc = 0;
-  int load = 0, same = 1;
+  int busy = 0, same = 1;
   for (size_t i = 0; i < g->n; i++) {
     if (g->c[i]->conc > maxc) maxc = g->c[i]->conc;
-    load |= cb__has_flag(g->c[i]->flags, "load");
+    busy |= cb__has_flag(g->c[i]->flags, "busy");
   }
   for (size_t i = 1; i < B->n; i++) same &= strcmp(B->xs[i], B->xs[0]) == 0 && B->c[i] == B->c[0];
   if (B->n == 1) {
@@ -135,7 +143,7 @@ static void cpu_others(const cb__report *R, const cb__group *g, const cpu_best *
   /* Falling well short of what the cores allow is itself a finding: say it, and why if known. */
   if (cores >= 2 && allow >= 2 && B->top < 0.75 * allow) {
     cb_sb_printf(s, ", well short of the %u× that %u cores allow", allow, allow);
-    if (load) cb_sb_puts(s, ": other work was competing for the cores (flag load)");
+    if (busy) cb_sb_puts(s, ": other work was competing for the cores (flag busy)");
   }
 }
 
@@ -264,7 +272,7 @@ cleanup:
 static const struct { const char *flag, *meaning; } flag_meanings[] = {
   { "cv", "the repetitions' wall times vary by more than 10%, so the median is less certain; more repetitions help" },
   { "errors", "tasks failed, so the times measure failing work" },
-  { "load", "the load average was above half the cores when a repetition started, so other work shared the machine and times may be longer and noisier" },
+  { "busy", "other processes took more than a threshold of the CPU during a repetition (by the kernel's CPU time counters) and still did when it was measured again, so times may be longer and noisier" },
   { "server", "the target server used over 90% of a core, so it may be the bottleneck rather than the backend" },
   { "cpu>cores", "CPU work ran at more concurrency than cores, so no backend can go faster than the cores allow" },
   { "timeout", "a repetition was stopped by --case-timeout, so its time is a lower bound on what the case takes" },
@@ -277,7 +285,9 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
   size_t nf = 0;
   char *copy = NULL;
   int rc = 0;
+  size_t measured = r->n - R->nskip;
   for (size_t i = 0; i < r->n; i++) {
+    if (r->cases[i].skipped[0]) continue;
     free(copy);
     if (!(copy = strdup(r->cases[i].flags))) {
       rc = -ENOMEM;
@@ -298,10 +308,10 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
       flags[nf++] = t;
     }
   }
-  if (!r->n) return 0;
+  if (!measured) return 0;
   if (!nf) {
     cb_sbuf s = { 0 };
-    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine that was not loaded.");
+    cb_sb_puts(&s, "No case was flagged: every case ran without errors, with a CV within 10%, on a machine no other process kept busy.");
     rc = cb__sl_push(out, &s);
     goto cleanup;
   }
@@ -310,9 +320,9 @@ static int rule_validity(const cb__report *R, cb__slist *out) {
     size_t count = 0;
     for (size_t m = 0; m < sizeof flag_meanings / sizeof flag_meanings[0]; m++)
       if (strcmp(flag_meanings[m].flag, flags[k]) == 0) meaning = flag_meanings[m].meaning;
-    for (size_t i = 0; i < r->n; i++) count += (size_t)cb__has_flag(r->cases[i].flags, flags[k]);
+    for (size_t i = 0; i < r->n; i++) count += !r->cases[i].skipped[0] && cb__has_flag(r->cases[i].flags, flags[k]);
     cb_sbuf s = { 0 };
-    if (count == r->n) {
+    if (count == measured) {
       cb_sb_printf(&s, "Flag %s on %s %zu case%s: %s.", flags[k], count == 1 ? "the" : "all", count, count == 1 ? "" : "s", meaning);
     } else {
       cb_sb_printf(&s, "Flag %s on %zu case%s (", flags[k], count, count == 1 ? "" : "s");
@@ -335,6 +345,26 @@ cleanup:
   return rc;
 }
 
+/* Skipped: the cases the machine could not run, and why. */
+static int rule_skipped(const cb__report *R, cb__slist *out) {
+  if (!R->nskip) return 0;
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "%zu case%s could not run on this machine and %s skipped, so no figure or finding speaks of %s: ",
+               R->nskip, R->nskip == 1 ? "" : "s", R->nskip == 1 ? "was" : "were", R->nskip == 1 ? "it" : "them");
+  for (size_t i = 0; i < R->nskip; i++) {
+    const cb_rcase *c = R->skip[i];
+    cb_sb_printf(&s, "%s%s %s c=%u", i ? "; " : "", c->workload, c->backend, c->conc);
+    if (c->params_str[0]) {
+      cb_sb_puts(&s, " (");
+      for (const char *q = c->params_str; *q; q++) cb_sb_puts(&s, *q == ';' ? ", " : (char[2]){ *q, 0 });
+      cb_sb_puts(&s, ")");
+    }
+    cb_sb_printf(&s, ": %s", c->skipped);
+  }
+  cb_sb_puts(&s, ".");
+  return cb__sl_push(out, &s);
+}
+
 typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *out);
 
 /* The findings in the order a reader wants them: what wins, where it stops winning, how close
@@ -345,10 +375,10 @@ int cb__findings(const cb__report *R, cb__slist *out) {
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
       if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
-  if (rule_validity(R, out) < 0) return -ENOMEM;
+  if (rule_validity(R, out) < 0 || rule_skipped(R, out) < 0) return -ENOMEM;
   if (!out->n) {
     cb_sbuf s = { 0 };
-    cb_sb_puts(&s, "Nothing to compare: the run has no cases.");
+    cb_sb_puts(&s, "Nothing to compare: the run has no measured cases.");
     if (cb__sl_push(out, &s) < 0) return -ENOMEM;
   }
   return 0;

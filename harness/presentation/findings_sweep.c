@@ -64,9 +64,9 @@ static int crossover_of(const cb__report *R, const cb__group *const *f, size_t n
   if (!C) return 0;
   for (size_t k = 0; k < n; k++) {
     const cb_rcase *t = cb__gfind(f[k], rival, C), *u = cb__gfind(f[k], loop, C);
-    if (!t || !u || !(t->wall_median > 0) || !(u->wall_median > 0)) continue;
+    if (!isfinite(cb__rate_ratio(u, t))) continue;
     fr[m] = f[k]->sweep;
-    x[m++] = u->wall_median / t->wall_median;   /* how many times faster the rival is */
+    x[m++] = cb__rate_ratio(u, t);   /* how many times faster the rival is */
   }
   size_t stop = m;
   while (stop > 0 && !(x[stop - 1] > REPORT_BEAT_MARGIN)) stop--;
@@ -144,8 +144,8 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
       double fk = f[k]->sweep;
       if (pass == 0 ? !(fk > 0 && fk < 1) : fk != 0) continue;
       const cb_rcase *u = cb__gfind(f[k], loop, C), *o = cb__gfind(f[k], var->name, C);
-      if (!u || !o || !(u->wall_median > 0) || !(o->wall_median > 0)) continue;
-      double x = u->wall_median / o->wall_median;
+      double x = cb__rate_ratio(u, o);
+      if (!isfinite(x)) continue;
       if (!bu || x > bx) {
         bu = u;
         bx = x;
@@ -187,4 +187,88 @@ int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out) {
   }
   free(f);
   return rc < 0 ? rc : wrote;
+}
+
+/* ---- the headline's crossover -------------------------------------------------------------- */
+
+/* rival's and the loop's cases along the family at concurrency C, where both have figures. */
+static size_t along(const cb__group *const *f, size_t n, const char *loop, const char *rival, uint32_t C,
+                    const cb__group **at, const cb_rcase **u, const cb_rcase **t) {
+  size_t m = 0;
+  for (size_t k = 0; k < n; k++) {
+    const cb_rcase *a = cb__gfind(f[k], loop, C), *b = cb__gfind(f[k], rival, C);
+    if (!isfinite(cb__rate_ratio(a, b))) continue;
+    at[m] = f[k];
+    u[m] = a;
+    t[m++] = b;
+  }
+  return m;
+}
+
+static int crossover_sentence(const cb__report *R, const cb__group *const *at, const cb_rcase *const *u,
+                              const cb_rcase *const *t, size_t m, cb__slist *out) {
+  const char *axis = at[0]->w->sweep, *loop = R->loop->name, *rival = t[0]->backend;
+  size_t stop = m;
+  char a[160], b[160];
+  int rc;
+  while (stop > 0 && !(cb__rate_ratio(u[stop - 1], t[stop - 1]) > REPORT_BEAT_MARGIN)) stop--;
+  /* The point that says it: where the rival stops winning, else the last it wins at, else the first. */
+  size_t p = stop == 0 ? 0 : stop == m ? m - 1 : stop;
+  snprintf(b, sizeof b, " as fast as %s", loop);
+  if ((rc = cb__ratio_text(R, u[p], t[p], b, a, sizeof a)) <= 0) return rc;
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "The crossover on %s at c=%u: ", at[0]->family, u[p]->conc);
+  if (stop == 0) {
+    cb_sb_printf(&s, "%s never beat %s by more than 5%% at any %s measured (%g to %g); at %s %g it ran %s.",
+                 rival, loop, axis, at[0]->sweep, at[m - 1]->sweep, axis, at[0]->sweep, a);
+  } else if (stop == m) {
+    cb_sb_printf(&s, "%s beat %s at every %s measured, up to %g, where it ran %s.", rival, loop, axis,
+                 at[m - 1]->sweep, a);
+  } else {
+    if ((rc = cb__ratio_text(R, u[stop - 1], t[stop - 1], "", b, sizeof b)) <= 0) {
+      cb_sb_free(&s);
+      return rc;
+    }
+    cb_sb_printf(&s, "%s stops beating %s at %s %g, where it ran %s, against %s at %s %g.", rival, loop,
+                 axis, at[p]->sweep, a, b, axis, at[stop - 1]->sweep);
+  }
+  return cb__sl_push(out, &s);
+}
+
+/* Along the first swept family: the parallel backend that beats the loop most where the tasks
+ * compute most, and where it stops beating it. */
+int cb__headline_crossover(const cb__report *R, cb__slist *out) {
+  const cb__group **f = NULL, **at = NULL, **bat = NULL;
+  const cb_rcase **u = NULL, **t = NULL, **bu = NULL, **bt = NULL;
+  size_t n = 0, bm = 0;
+  int rc = 0;
+  if (!R->loop) return 0;
+  for (size_t k = 0; k < R->ng && !f; k++)
+    if ((rc = family_of(R, &R->g[k], &f, &n)) < 0) return rc;
+  if (!f) return 0;
+  at = calloc(n, sizeof *at), bat = calloc(n, sizeof *bat);
+  u = calloc(n, sizeof *u), t = calloc(n, sizeof *t), bu = calloc(n, sizeof *bu), bt = calloc(n, sizeof *bt);
+  rc = -ENOMEM;
+  if (!at || !bat || !u || !t || !bu || !bt) goto cleanup;
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    uint32_t C;
+    if (!be || !cb__is_rival(be) || !(C = family_conc(f, n, be->name, R->loop->name))) continue;
+    size_t m = along(f, n, R->loop->name, be->name, C, at, u, t);
+    if (m < 2 || (bm && !(cb__rate_ratio(u[0], t[0]) > cb__rate_ratio(bu[0], bt[0])))) continue;
+    bm = m;
+    memcpy(bat, at, m * sizeof *at);
+    memcpy(bu, u, m * sizeof *u);
+    memcpy(bt, t, m * sizeof *t);
+  }
+  rc = bm ? crossover_sentence(R, bat, bu, bt, bm, out) : 0;
+cleanup:
+  free(f);
+  free(at);
+  free(bat);
+  free(u);
+  free(t);
+  free(bu);
+  free(bt);
+  return rc;
 }

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 #include "backend.h"
+#include "compare.h"
 #include "presentation_int.h"
 
 int cb__has_flag(const char *flags, const char *f) {
@@ -87,10 +89,19 @@ static int add_case(cb__group *g, const cb_rcase *c) {
 
 int cb__report_group(cb__report *R) {
   const cb_results *r = R->r;
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->root, "method"), "seed");
+  R->seed = cJSON_IsNumber(seed) && seed->valuedouble >= 0 && seed->valuedouble < 1.8e19 ? (uint64_t)seed->valuedouble : 1;
   R->base = cb__baseline_of(r);
   R->loop = cb__loop_of(r);
   for (size_t i = 0; i < r->n; i++) {
     const cb_rcase *c = &r->cases[i];
+    if (c->skipped[0]) {
+      const cb_rcase **ns = realloc(R->skip, (R->nskip + 1) * sizeof *ns);
+      if (!ns) return -ENOMEM;
+      R->skip = ns;
+      R->skip[R->nskip++] = c;
+      continue;
+    }
     if (add_name(&R->wls, &R->nwl, c->workload) || add_name(&R->bes, &R->nbe, c->backend)) return -ENOMEM;
     cb__group *g = NULL;
     for (size_t k = 0; k < R->ng && !g; k++)
@@ -118,6 +129,7 @@ void cb__report_free(cb__report *R) {
   free(R->g);
   free(R->wls);
   free(R->bes);
+  free(R->skip);
 }
 
 const cb_rbackend *cb__report_be(const cb__report *R, size_t b) {
@@ -147,9 +159,31 @@ const cb_rcase *cb__gbase(const cb__group *g, uint32_t conc) {
 }
 
 double cb__speedup(const cb__group *g, const cb_rcase *c) {
-  const cb_rcase *s = cb__gbase(g, c->conc);
-  if (!s || !(s->wall_median > 0) || !(c->wall_median > 0)) return NAN;
-  return s->wall_median / c->wall_median;
+  return cb__rate_ratio(cb__gbase(g, c->conc), c);
+}
+
+double cb__rate_ratio(const cb_rcase *ref, const cb_rcase *c) {
+  if (!ref || !c || !(ref->wall_median > 0) || !(c->wall_median > 0)) return NAN;
+  if (ref->tasks == c->tasks) return ref->wall_median / c->wall_median;
+  if (!ref->tasks || !c->tasks) return NAN;
+  return ((double)c->tasks / c->wall_median) / ((double)ref->tasks / ref->wall_median);
+}
+
+/* cb_ratio_ci gives median(cur) / median(base): ref's (per-task) walls over c's. */
+int cb__rate_ratio_ci(const cb_rcase *ref, const cb_rcase *c, uint64_t seed, double *x, double *lo, double *hi) {
+  if (!ref || !c || !ref->reps || !c->reps || !ref->wall || !c->wall || !ref->tasks || !c->tasks) return -EINVAL;
+  double *a = malloc(ref->reps * sizeof *a), *b = malloc(c->reps * sizeof *b);
+  int rc = -ENOMEM;
+  if (a && b) {
+    /* Different task counts: each side's time per task, so the ratio is one of throughputs. */
+    double sa = ref->tasks == c->tasks ? 1 : 1.0 / (double)ref->tasks, sb = ref->tasks == c->tasks ? 1 : 1.0 / (double)c->tasks;
+    for (unsigned i = 0; i < ref->reps; i++) a[i] = ref->wall[i] * sa;
+    for (unsigned i = 0; i < c->reps; i++) b[i] = c->wall[i] * sb;
+    rc = cb_ratio_ci(b, c->reps, a, ref->reps, REPORT_CI_LEVEL, REPORT_RESAMPLES, seed, x, lo, hi);
+  }
+  free(a);
+  free(b);
+  return rc;
 }
 
 /* A run never has more tasks in flight than its tasks or its workers. */

@@ -86,11 +86,12 @@ static void add_backend(cb__plotter *p, const char *name, unsigned flags) {
 void cb__collect_backends(cb__plotter *p) {
   for (size_t k = 0; k < p->r->nbackends; k++)
     for (size_t i = 0; i < p->r->n; i++)
-      if (p->r->cases[i].be == &p->r->backends[k]) {
+      if (p->r->cases[i].be == &p->r->backends[k] && !p->r->cases[i].skipped[0]) {
         add_backend(p, p->r->cases[i].backend, p->r->backends[k].flags);
         break;
       }
-  for (size_t i = 0; i < p->r->n; i++) add_backend(p, p->r->cases[i].backend, p->r->cases[i].be->flags);
+  for (size_t i = 0; i < p->r->n; i++)
+    if (!p->r->cases[i].skipped[0]) add_backend(p, p->r->cases[i].backend, p->r->cases[i].be->flags);
   for (unsigned i = 0; i < p->nb && !p->base; i++)
     if (p->bflags[i] & CB_BACKEND_BASELINE) p->base = p->bnames[i];
   if (!p->base) p->base = "the baseline";
@@ -111,11 +112,13 @@ static int param_varies(const cb__plotter *p, const cb_rcase *c, unsigned k) {
   return 0;
 }
 
+/* Skipped cases (the machine could not run them) have nothing to plot: no group of their own. */
 int cb__collect_groups(cb__plotter *p) {
   if (!(p->groups = calloc(p->r->n ? p->r->n : 1, sizeof *p->groups))) return -ENOMEM;
   for (size_t i = 0; i < p->r->n; i++) {
     const cb_rcase *c = &p->r->cases[i];
     cb__pgroup *g = NULL;
+    if (c->skipped[0]) continue;
     for (size_t k = 0; k < p->ng && !g; k++)
       if (cb__in_group(c, &p->groups[k])) g = &p->groups[k];
     if (g) {
@@ -161,7 +164,7 @@ size_t cb__group_cases(cb__plotter *p, const cb__pgroup *g, const char *b) {
   size_t n = 0;
   for (size_t i = 0; i < p->r->n; i++) {
     const cb_rcase *c = &p->r->cases[i];
-    if (!cb__in_group(c, g) || strcmp(c->backend, b) != 0) continue;
+    if (!cb__in_group(c, g) || strcmp(c->backend, b) != 0 || c->skipped[0]) continue;
     size_t j = n++;
     while (j > 0 && p->sel[j - 1]->conc > c->conc) { p->sel[j] = p->sel[j - 1]; j--; }
     p->sel[j] = c;
@@ -179,7 +182,7 @@ void cb__describe(const cb__plotter *p, const cb__pgroup *g, char *out, size_t l
   size_t o = 0;
   for (size_t i = 0; i < p->r->n; i++) {
     const cb_rcase *c = &p->r->cases[i];
-    if (!cb__in_group(c, g)) continue;
+    if (!cb__in_group(c, g) || c->skipped[0]) continue;
     if (tasks && c->tasks != tasks) same_tasks = 0;
     if (reps && c->reps != reps) same_reps = 0;
     tasks = c->tasks;
@@ -198,14 +201,15 @@ void cb__describe(const cb__plotter *p, const cb__pgroup *g, char *out, size_t l
 
 /* ---- speedup over the baseline ---------------------------------------------------------- */
 
-/* The baseline's row of a workload and parameters: at conc if there is one, else, for a serial
- * baseline (sync runs one task at a time whatever it is asked; a suite runs it once per group),
- * at any concurrency. */
+/* The baseline's row of a workload and parameters, whatever its tasks: at conc if there is one,
+ * else, for a serial baseline (sync runs one task at a time whatever it is asked; a suite runs it
+ * once per group), at any concurrency. */
 const cb_rcase *cb__base_at(const cb__plotter *p, const char *workload, const char *params, uint32_t conc) {
   const cb_rcase *any = NULL;
   for (size_t i = 0; i < p->r->n; i++) {
     const cb_rcase *c = &p->r->cases[i];
-    if (!(c->be->flags & CB_BACKEND_BASELINE) || strcmp(c->workload, workload) != 0 || strcmp(c->params_str, params) != 0)
+    if (!(c->be->flags & CB_BACKEND_BASELINE) || c->skipped[0] || strcmp(c->workload, workload) != 0 ||
+        strcmp(c->params_str, params) != 0)
       continue;
     if (c->conc == conc) return c;
     if (!any && (c->be->flags & CB_BACKEND_SERIAL)) any = c;
@@ -232,6 +236,6 @@ double cb__speedup_of(const cb__plotter *p, const cb__pgroup *g, const char *bac
   if (!s || !c || !(s->wall_median > 0) || !(c->wall_median > 0)) return NAN;
   *base = s->wall_median;
   *med = c->wall_median;
-  return s->wall_median / c->wall_median;
+  return cb__rate_ratio(s, c);
 }
 

@@ -42,7 +42,7 @@ int cb__plot_speedup(cb__plotter *p) {
   for (unsigned bi = 0; bi < p->nb; bi++) nused += used[bi];
   if (!nslots || !nused) goto cleanup;
   double w = 0.8 / nused;
-  cb_sb_printf(&b, "# speedup: %s median wall / backend median wall, per workload at its highest concurrency (%s runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n",
+  cb_sb_printf(&b, "# speedup: %s median wall / backend median wall (the ratio of throughputs, tasks / median wall, when their tasks differ), per workload at its highest concurrency (%s runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n",
                p->base, p->base);
   cb_sb_printf(&b, "# x speedup half_width %s_median_s backend_median_s concurrency workload params\n", p->base);
   cb_sb_printf(&gb, "# speedup_groups: the clusters of speedup.dat: x workload varying_params concurrency\n");
@@ -147,7 +147,7 @@ static int plot_crossover(cb__plotter *p, const cb_rworkload *wl, const char *na
   }
   if (!cmax) goto cleanup;
   no = crossover_groups(p, wl, cmax, order, rest, sizeof rest);
-  cb_sb_printf(&b, "# crossover: workload %s at concurrency %u (%s): speedup over %s against %s, one block per backend (gnuplot index 0, 1, ...)\n",
+  cb_sb_printf(&b, "# crossover: workload %s at concurrency %u (%s): speedup over %s (of throughputs when tasks differ) against %s, one block per backend (gnuplot index 0, 1, ...)\n",
                wl->name, cmax, rest, p->base, wl->sweep);
   cb_sb_printf(&b, "# %s speedup %s_median_s backend_median_s\n", wl->sweep, p->base);
   for (unsigned bi = 0; bi < p->nb; bi++) {

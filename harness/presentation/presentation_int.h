@@ -55,6 +55,8 @@ void cb__sl_free(cb__slist *l);
 #define REPORT_NEAR_IDEAL 0.95     /* efficiency within 5% of the ideal */
 #define REPORT_MEM_DIFF 1.5        /* memory ratios closer than this are not worth a sentence */
 #define REPORT_BEAT_MARGIN 1.05    /* "beats" means more than 5% faster: medians jitter by that */
+#define REPORT_CI_LEVEL 0.95       /* the intervals of the headline's ratios */
+#define REPORT_RESAMPLES 10000
 
 typedef struct cb__group {
   const char *wl, *params;
@@ -77,6 +79,9 @@ typedef struct cb__report {
   size_t nwl, nbe;
   const cb_rbackend *base;   /* the baseline, or NULL */
   const cb_rbackend *loop;   /* the event loop, or NULL */
+  uint64_t seed;             /* the bootstrap's: results.json's method.seed, else 1 */
+  const cb_rcase **skip;     /* the cases the machine could not run: in no group, in no finding */
+  size_t nskip;
 } cb__report;
 
 int cb__report_group(cb__report *R);
@@ -93,8 +98,16 @@ int cb__group_is_cpu(const cb__group *g);
 const cb_rcase *cb__gfind(const cb__group *g, const char *backend, uint32_t conc);
 /* g's baseline row for concurrency conc, or NULL. */
 const cb_rcase *cb__gbase(const cb__group *g, uint32_t conc);
-/* The baseline's median over c's at the same concurrency, or NAN. */
+/* c's speedup over the baseline's row at the same concurrency (cb__rate_ratio), or NAN. */
 double cb__speedup(const cb__group *g, const cb_rcase *c);
+/* How many times ref's throughput c's is: ref's median wall time over c's when both ran as many
+ * tasks, else (c's tasks / its median wall) over (ref's tasks / its median wall). NAN when either
+ * has no figures. */
+double cb__rate_ratio(const cb_rcase *ref, const cb_rcase *c);
+/* The same ratio from the repetitions with its REPORT_CI_LEVEL percentile-bootstrap interval
+ * (cb_ratio_ci over each side's wall times, divided by the case's tasks when the counts differ).
+ * 0, -EINVAL when either has no repetitions, -ENOMEM. */
+int cb__rate_ratio_ci(const cb_rcase *ref, const cb_rcase *c, uint64_t seed, double *x, double *lo, double *hi);
 /* Tasks that can be in flight at once. */
 double cb__in_flight(const cb_rcase *c);
 
@@ -104,6 +117,20 @@ double cb__in_flight(const cb_rcase *c);
 int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__findings(const cb__report *R, cb__slist *out);
+
+/* ---- the headline (headline in summary.c, the crossover's in findings_sweep.c): at most five
+ * sentences, each with its interval; one whose data the run lacks is left out. 0 or -ENOMEM -- */
+
+int cb__headline(const cb__report *R, cb__slist *out);
+int cb__headline_crossover(const cb__report *R, cb__slist *out);
+/* "4.1 MiB (4.0 MiB–4.3 MiB over 3 repetitions)": a case's median peak memory and the range of its
+ * repetitions' figures, or just the median when the file has none per repetition. */
+void cb__mem_range(const cb_rcase *c, cb_sbuf *out);
+/* cb__rate_ratio(ref, c) with its interval, as cb__fmt_x_ci writes it, in buf: 1, 0 when it cannot
+ * be computed, -ENOMEM. */
+int cb__ratio_text(const cb__report *R, const cb_rcase *ref, const cb_rcase *c, const char *mid, char *buf, size_t len);
+/* "41× as fast as sync (95% CI 38×–44×)", mid " as fast as sync". */
+void cb__fmt_x_ci(double x, double lo, double hi, const char *mid, char *buf, size_t len);
 
 /* ---- title, summary, environment (summary.c) --------------------------------------------------- */
 

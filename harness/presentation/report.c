@@ -36,7 +36,8 @@ static const char *col_name(const cb__report *R, int k, char *buf, size_t len) {
 static void table_intro(const cb__report *R, cb_sbuf *b, void (*esc)(cb_sbuf *, const char *)) {
   cb_sb_puts(b, "One row per case. Speedup is ");
   esc(b, cb__base_name(R));
-  cb_sb_puts(b, "'s median wall time over the backend's at the same concurrency; efficiency is the ideal time "
+  cb_sb_puts(b, "'s median wall time over the backend's at the same concurrency (the ratio of their throughputs, "
+             "tasks per second, when the two ran different numbers of tasks); efficiency is the ideal time "
              "over the measured one; CPU s is user plus system time of the whole process tree; peak MiB is the "
              "peak memory of the tree.");
 }
@@ -46,6 +47,7 @@ static void num_or_dash(double v, const char *fmt, char *buf, size_t len) {
   else snprintf(buf, len, "–");
 }
 
+/* g is NULL for a skipped case: its row says why, and has no figures. */
 static void case_cells(const cb__group *g, const cb_rcase *c, char cells[NCOL][256]) {
   char a[32], b[32];
   snprintf(cells[0], 256, "%s", c->workload);
@@ -54,6 +56,11 @@ static void case_cells(const cb__group *g, const cb_rcase *c, char cells[NCOL][2
   snprintf(cells[3], 256, "%s", c->params_str);
   for (char *p = cells[3]; *p; p++)
     if (*p == ';') *p = ' ';
+  if (!g) {
+    snprintf(cells[4], 256, "skipped: %s", c->skipped);
+    for (int k = 5; k < NCOL; k++) snprintf(cells[k], 256, "–");
+    return;
+  }
   cb__fmt_secs(c->wall_median, cells[4], 256);
   cb__fmt_secs(c->ci_lo, a, sizeof a);
   cb__fmt_secs(c->ci_hi, b, sizeof b);
@@ -70,6 +77,36 @@ static void case_cells(const cb__group *g, const cb_rcase *c, char cells[NCOL][2
   snprintf(cells[13], 256, "%s", c->flags);
   for (char *p = cells[13]; *p; p++)
     if (*p == ';') *p = ' ';
+}
+
+/* The table's rows in order: each group's cases, then the skipped cases of its workload and
+ * parameters; skipped cases of no group last. A skipped row's group is NULL. */
+typedef struct trow {
+  const cb__group *g;
+  const cb_rcase *c;
+} trow;
+
+static trow *table_rows(const cb__report *R, size_t *n) {
+  trow *t = calloc(R->r->n ? R->r->n : 1, sizeof *t);
+  unsigned char *done = calloc(R->nskip ? R->nskip : 1, 1);
+  *n = 0;
+  if (!t || !done) {
+    free(t);
+    free(done);
+    return NULL;
+  }
+  for (size_t gi = 0; gi <= R->ng; gi++) {
+    const cb__group *g = gi < R->ng ? &R->g[gi] : NULL;
+    for (size_t i = 0; g && i < g->n; i++) t[(*n)++] = (trow){ g, g->c[i] };
+    for (size_t k = 0; k < R->nskip; k++) {
+      const cb_rcase *c = R->skip[k];
+      if (done[k] || (g && (strcmp(c->workload, g->wl) != 0 || strcmp(c->params_str, g->params) != 0))) continue;
+      done[k] = 1;
+      t[(*n)++] = (trow){ NULL, c };
+    }
+  }
+  free(done);
+  return t;
 }
 
 /* ---- plots ---------------------------------------------------------------------------------- */
@@ -198,27 +235,48 @@ static const char css[] =
   "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right;vertical-align:top}"
   "th{background:#eee}.l{text-align:left}tbody tr:nth-child(even){background:#f7f7f7}"
   "li{margin:.4em 0}figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}"
-  "figcaption{font-size:.9em;color:#555}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
+  "figcaption{font-size:.9em;color:#555}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}"
+  ".headline{font-size:1.1em}.headline li{margin:.6em 0}";
+
+/* The method's first item: how speedups and the headline's intervals are computed. */
+static void method_text(const cb__report *R, cb_sbuf *b) {
+  cb_sb_printf(b, "%s's median wall time over the backend's; between cases of different task counts (cases sized by "
+               "time), the ratio of their throughputs, tasks / median wall time, instead. The headline's intervals are "
+               "%.0f%% percentile-bootstrap intervals of such ratios over the two cases' repetitions (each repetition's "
+               "wall time divided by its tasks when the counts differ), %d resamples, seed %llu; memory gets the range "
+               "over repetitions instead.", cb__base_name(R), REPORT_CI_LEVEL * 100, REPORT_RESAMPLES,
+               (unsigned long long)R->seed);
+}
 
 typedef struct doc {
   const cb__report *R;
   const char *title, *summary;
+  const cb__slist *head;   /* the headline: at most five sentences, each with its interval */
   const cb__slist *find;
   const plotfile *plots;
   size_t nplots;
   const cb__kv *env;
   size_t nenv;
   const char *command;   /* "concbench run …", or NULL */
+  const trow *rows;      /* the table's */
+  size_t nrows;
 } doc;
 
 static void write_md(const doc *d, cb_sbuf *m) {
   const cb__report *R = d->R;
   char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sbuf mt = { 0 };
   cb_sb_puts(m, "# ");
   cb__sb_md(m, d->title);
   cb_sb_puts(m, "\n\n");
+  for (size_t i = 0; i < d->head->n; i++) {
+    cb_sb_puts(m, "- ");
+    cb__sb_md(m, d->head->v[i]);
+    cb_sb_puts(m, "\n");
+  }
+  cb_sb_puts(m, d->head->n ? "\n## All findings\n\n" : "## All findings\n\n");
   cb__sb_md(m, d->summary);
-  cb_sb_puts(m, "\n\n## Findings\n\n");
+  cb_sb_puts(m, "\n\n");
   for (size_t i = 0; i < d->find->n; i++) {
     cb_sb_puts(m, "- ");
     cb__sb_md(m, d->find->v[i]);
@@ -235,17 +293,16 @@ static void write_md(const doc *d, cb_sbuf *m) {
   cb_sb_puts(m, "\n|");
   for (int k = 0; k < NCOL; k++) cb_sb_puts(m, col_left[k] ? " :--- |" : " ---: |");
   cb_sb_puts(m, "\n");
-  for (size_t gi = 0; gi < R->ng; gi++)
-    for (size_t i = 0; i < R->g[gi].n; i++) {
-      case_cells(&R->g[gi], R->g[gi].c[i], cells);
-      cb_sb_puts(m, "|");
-      for (int k = 0; k < NCOL; k++) {
-        cb_sb_puts(m, " ");
-        cb__sb_md(m, cells[k]);
-        cb_sb_puts(m, " |");
-      }
-      cb_sb_puts(m, "\n");
+  for (size_t i = 0; i < d->nrows; i++) {
+    case_cells(d->rows[i].g, d->rows[i].c, cells);
+    cb_sb_puts(m, "|");
+    for (int k = 0; k < NCOL; k++) {
+      cb_sb_puts(m, " ");
+      cb__sb_md(m, cells[k]);
+      cb_sb_puts(m, " |");
     }
+    cb_sb_puts(m, "\n");
+  }
   cb_sb_puts(m, "\n## Plots\n\n");
   if (!d->nplots) {
     cb_sb_puts(m, "There are no plots: run concbench plot ");
@@ -270,6 +327,12 @@ static void write_md(const doc *d, cb_sbuf *m) {
     cb_sb_puts(m, " |\n");
   }
   cb_sb_puts(m, "\n## Method\n\n");
+  method_text(R, &mt);
+  cb_sb_puts(m, "- **speedups**: ");
+  cb__sb_md(m, mt.p ? mt.p : "");
+  cb_sb_puts(m, "\n");
+  m->oom |= mt.oom;
+  cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(m, "- **command**: ");
     cb__sb_md(m, d->command);
@@ -292,13 +355,22 @@ static void write_md(const doc *d, cb_sbuf *m) {
 static void write_html(const doc *d, cb_sbuf *h) {
   const cb__report *R = d->R;
   char cells[NCOL][256], cap[200], colbuf[64];
+  cb_sbuf mt = { 0 };
   cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
   cb__sb_html(h, d->title);
   cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
   cb__sb_html(h, d->title);
-  cb_sb_puts(h, "</h1>\n<p>");
+  cb_sb_puts(h, "</h1>\n");
+  if (d->head->n) cb_sb_puts(h, "<ul class=\"headline\">\n");
+  for (size_t i = 0; i < d->head->n; i++) {
+    cb_sb_puts(h, "<li>");
+    cb__sb_html(h, d->head->v[i]);
+    cb_sb_puts(h, "</li>\n");
+  }
+  if (d->head->n) cb_sb_puts(h, "</ul>\n");
+  cb_sb_puts(h, "<h2>All findings</h2>\n<p>");
   cb__sb_html(h, d->summary);
-  cb_sb_puts(h, "</p>\n<h2>Findings</h2>\n<ul>\n");
+  cb_sb_puts(h, "</p>\n<ul>\n");
   for (size_t i = 0; i < d->find->n; i++) {
     cb_sb_puts(h, "<li>");
     cb__sb_html(h, d->find->v[i]);
@@ -313,17 +385,16 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_puts(h, "</th>");
   }
   cb_sb_puts(h, "</tr></thead>\n<tbody>\n");
-  for (size_t gi = 0; gi < R->ng; gi++)
-    for (size_t i = 0; i < R->g[gi].n; i++) {
-      case_cells(&R->g[gi], R->g[gi].c[i], cells);
-      cb_sb_puts(h, "<tr class=\"case\">");
-      for (int k = 0; k < NCOL; k++) {
-        cb_sb_puts(h, col_left[k] ? "<td class=\"l\">" : "<td>");
-        cb__sb_html(h, cells[k]);
-        cb_sb_puts(h, "</td>");
-      }
-      cb_sb_puts(h, "</tr>\n");
+  for (size_t i = 0; i < d->nrows; i++) {
+    case_cells(d->rows[i].g, d->rows[i].c, cells);
+    cb_sb_puts(h, d->rows[i].g ? "<tr class=\"case\">" : "<tr class=\"case skipped\">");
+    for (int k = 0; k < NCOL; k++) {
+      cb_sb_puts(h, col_left[k] || (!d->rows[i].g && k == 4) ? "<td class=\"l\">" : "<td>");
+      cb__sb_html(h, cells[k]);
+      cb_sb_puts(h, "</td>");
     }
+    cb_sb_puts(h, "</tr>\n");
+  }
   cb_sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
   if (!d->nplots) {
     cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
@@ -349,7 +420,12 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb__sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
     cb_sb_puts(h, "</td></tr>\n");
   }
-  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n");
+  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n<dt>speedups</dt><dd>");
+  method_text(R, &mt);
+  cb__sb_html(h, mt.p ? mt.p : "");
+  cb_sb_puts(h, "</dd>\n");
+  h->oom |= mt.oom;
+  cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(h, "<dt>command</dt><dd><code>");
     cb__sb_html(h, d->command);
@@ -376,8 +452,10 @@ int cb_report_write(const char *dir, char *err, size_t len, char *md_path, char 
   cb__slist find = { 0 };
   cb_sbuf title = { 0 }, summary = { 0 }, cmd = { 0 }, md = { 0 }, html = { 0 };
   plotfile *plots = NULL;
-  size_t nplots = 0, nenv = 0;
+  size_t nplots = 0, nenv = 0, nrows = 0;
   cb__kv *env = NULL;
+  trow *rows = NULL;
+  cb__slist head = { 0 };
   int rc = cb_results_read(dir, &r, err, len);
   if (rc < 0) return rc;
   R.r = &r;
@@ -389,13 +467,14 @@ int cb_report_write(const char *dir, char *err, size_t len, char *md_path, char 
     goto cleanup;
   }
   rc = -ENOMEM;
-  if (cb__report_group(&R) < 0 || cb__findings(&R, &find) < 0 || plots_find(r.dir, &plots, &nplots) < 0 ||
-      cb__env_kvs(&r, &env, &nenv) < 0)
+  if (cb__report_group(&R) < 0 || cb__headline(&R, &head) < 0 || cb__findings(&R, &find) < 0 ||
+      plots_find(r.dir, &plots, &nplots) < 0 || cb__env_kvs(&r, &env, &nenv) < 0 || !(rows = table_rows(&R, &nrows)))
     goto cleanup;
   cb__title_text(&R, &title);
   cb__summary_text(&R, &summary);
   cb__command_text(&r, &cmd);
-  doc d = { &R, title.p ? title.p : "", summary.p ? summary.p : "", &find, plots, nplots, env, nenv, cmd.p };
+  doc d = { &R, title.p ? title.p : "", summary.p ? summary.p : "", &head, &find, plots, nplots, env, nenv, cmd.p,
+            rows, nrows };
   write_md(&d, &md);
   write_html(&d, &html);
   if (title.oom || summary.oom || cmd.oom || md.oom || html.oom) goto cleanup;
@@ -414,6 +493,8 @@ cleanup:
   if (rc == -ENOMEM) snprintf(err, len, "report: out of memory");
   cb__kvs_free(env, nenv);
   free(plots);
+  free(rows);
+  cb__sl_free(&head);
   cb_sb_free(&title);
   cb_sb_free(&summary);
   cb_sb_free(&cmd);

@@ -4,20 +4,27 @@
 #include "table.h"
 #include "rows.h"
 
-/* The baseline's row of the same workload, parameters and tasks: at the same concurrency if the
- * run has one, else, for a serial baseline (sync runs one task at a time whatever the
- * concurrency), at any. */
+/* The baseline's row of the same workload and parameters, whatever its tasks (cases sized by time
+ * run different numbers): at the same concurrency if the run has one, else, for a serial baseline
+ * (sync runs one task at a time whatever the concurrency), at any. */
 static const cb_case *base_of(const cb_plan *plan, const cb_case *c) {
   const cb_case *any = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *s = &plan->cases[i];
-    if (s->nreps && s->wl == c->wl && s->tasks == c->tasks && (s->be->flags & CB_BACKEND_BASELINE) &&
+    if (s->nreps && s->wl == c->wl && (s->be->flags & CB_BACKEND_BASELINE) &&
         strcmp(s->params_str, c->params_str) == 0) {
       if (s->conc == c->conc) return s;
       if (!any && (s->be->flags & CB_BACKEND_SERIAL)) any = s;
     }
   }
   return any;
+}
+
+/* The baseline's median wall over c's, or, when they ran different numbers of tasks, c's
+ * throughput over the baseline's. */
+static double speedup(uint64_t base_tasks, double base_wall, uint64_t tasks, double wall) {
+  if (base_tasks == tasks || !base_tasks || !tasks) return base_wall / wall;
+  return ((double)tasks / wall) / ((double)base_tasks / base_wall);
 }
 
 /* The speedup column's head: "vs_sync", after the plan's baseline. */
@@ -39,16 +46,22 @@ void cb_table_print(FILE *out, const cb_plan *plan, const cb_row *rows) {
   const cb_case *prev = NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
-    if (!c->nreps) continue;
+    if (!c->nreps && !c->skipped[0]) continue;
     const cb_row r = rows[i];
     if (prev && (prev->wl != c->wl || strcmp(prev->params_str, c->params_str) != 0 || prev->conc != c->conc))
       fputc('\n', out);
     prev = c;
+    if (!c->nreps) {
+      fprintf(out, "%-8s %-10s %6llu %6u %-28.28s skipped: %s\n", c->wl->name, c->be->name,
+              (unsigned long long)c->tasks, c->conc, c->params_str, c->skipped);
+      continue;
+    }
     char speed[16] = "-";
     const cb_case *s = base_of(plan, c);
     if (s) {
       const cb_row sr = rows[s - plan->cases];
-      if (r.wall.median > 0) snprintf(speed, sizeof speed, "%.2fx", sr.wall.median / r.wall.median);
+      if (r.wall.median > 0 && sr.wall.median > 0)
+        snprintf(speed, sizeof speed, "%.2fx", speedup(s->tasks, sr.wall.median, c->tasks, r.wall.median));
     }
     double cv = 100 * r.cv;
     char flags[128];

@@ -59,8 +59,13 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
     snprintf(c->params[c->nparams].name, sizeof c->params[0].name, "%s", it->string);
     c->params[c->nparams++].value = it->valuedouble;
   }
+  /* A case the machine could not run: its reason, and no figures to require. */
+  const cJSON *sk = cJSON_GetObjectItemCaseSensitive(o, "skipped");
+  if (cJSON_IsString(sk) && sk->valuestring && sk->valuestring[0])
+    snprintf(c->skipped, sizeof c->skipped, "%s", sk->valuestring);
+  const int skipped = c->skipped[0] != '\0';
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "wall_s");
-  if (!cJSON_IsObject(w)) BAD("has no wall_s");
+  if (!cJSON_IsObject(w) && !skipped) BAD("has no wall_s");
   c->wall_median = num(w, "median");
   c->wall_mean = num(w, "mean");
   c->wall_stddev = num(w, "stddev");
@@ -69,13 +74,13 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   c->wall_cv = num(w, "cv");
   c->ci_lo = num(w, "ci95_lo");
   c->ci_hi = num(w, "ci95_hi");
-  if (!(c->wall_median >= 0)) BAD("has no valid median wall time");
+  if (!skipped && !(c->wall_median >= 0)) BAD("has no valid median wall time");
   const cJSON *reps = cJSON_GetObjectItemCaseSensitive(o, "repetitions");
-  if (!cJSON_IsArray(reps)) BAD("has no repetitions");
-  int nr = cJSON_GetArraySize(reps);
-  if (nr < 1 || nr > MAX_REPS) BAD("has no repetitions");
-  if (!(c->wall = calloc((size_t)nr, sizeof *c->wall))) return -ENOMEM;
-  cJSON_ArrayForEach(it, reps) {
+  if (!skipped && !cJSON_IsArray(reps)) BAD("has no repetitions");
+  int nr = skipped ? 0 : cJSON_GetArraySize(reps);
+  if (!skipped && (nr < 1 || nr > MAX_REPS)) BAD("has no repetitions");
+  if (nr && !(c->wall = calloc((size_t)nr, sizeof *c->wall))) return -ENOMEM;
+  for (it = nr ? reps->child : NULL; it; it = it->next) {
     double ws = num(it, "wall_s");
     if (!(ws >= 0 && ws < 1e9)) BAD("has a repetition without a valid wall_s");
     c->wall[c->reps++] = ws;
@@ -100,7 +105,7 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   c->efficiency = num(o, "efficiency");
   c->rate_target = num(o, "rate_target");
   c->rate_achieved = num(o, "rate_achieved");
-  if (str(o, "checksum", c->checksum, sizeof c->checksum)) BAD("has no checksum");
+  if (str(o, "checksum", c->checksum, sizeof c->checksum) && !skipped) BAD("has no checksum");
   const cJSON *fl = cJSON_GetObjectItemCaseSensitive(o, "flags");
   size_t off = 0;
   if (!cJSON_IsArray(fl)) fl = NULL;

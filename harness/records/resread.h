@@ -34,6 +34,8 @@ typedef struct cb_rworkload {
 /* One case of a results file. Figures absent from the file are NAN. */
 typedef struct cb_rcase {
   char workload[32], backend[32];
+  char skipped[200];     /* why the machine could not run it ("needs 20001 processes, limit 4096"),
+                            or "" when measured; a skipped case has reps 0, wall NULL, NAN figures */
   char params_str[256];
   cb_rparam params[CB_MAX_PARAMS];
   unsigned nparams;

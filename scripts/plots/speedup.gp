@@ -5,7 +5,9 @@ load 'common.gp'
 file = datadir.'/speedup.dat'
 groups = datadir.'/speedup_groups.dat'
 
-set title "Speedup over ".baseline.", per workload (higher is better)\n".baseline."'s median wall time / the backend's, at each workload's highest concurrency c (".baseline." runs one task at a time at any c)" noenhanced
+# The explanation in two short lines: one line of it ran past the right edge of the 900-pixel canvas.
+set title "Speedup over ".baseline.", per workload (higher is better)\n".baseline."'s median wall time / the backend's (their throughputs' ratio when tasks differ)\nat each workload's highest concurrency c; ".baseline." runs one task at a time at any c" noenhanced
+set tmargin 6.5
 set ylabel 'speedup over '.baseline.' (times faster'.(logy ? ', log scale)' : ')')
 if (logy) { set logscale y }
 set format y '%g×'
