@@ -76,7 +76,6 @@ typedef struct cb_case {
   cb_params params;
   char params_str[256];  /* "delay_ms=20;..." every parameter, defaults included */
   char id[320];          /* a file name for the case: crawl-uv-n100-c10-delay_ms=20 */
-  char skipped[200];     /* why the machine cannot run it, or "": a skipped case has no repetitions */
   uint64_t tasks;
   uint32_t conc;         /* as asked; rows keep it so they line up across backends */
   uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */
