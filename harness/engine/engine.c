@@ -170,14 +170,21 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
   return 0;
 }
 
-/* One round over the cases order[0..n), in that order. 0 to go on, -1 to end the run (status set). */
-static int run_round(cb_engine *e, round_state *rs, const size_t *order, size_t n, int warm) {
+/* Has the run used up its budget for adaptive rounds? */
+static int over_budget(const cb_engine *e, const round_state *rs) {
+  return e->plan->budget_s > 0 && (double)(cb_now_ns() - rs->started) / 1e9 > e->plan->budget_s;
+}
+
+/* One round over the cases order[0..n), in that order; an adaptive round (extra) ends early once
+ * the budget is spent. 0 to go on, 1 when the budget ended it, -1 to end the run (status set). */
+static int run_round(cb_engine *e, round_state *rs, const size_t *order, size_t n, int warm, int extra) {
   cb_plan *plan = e->plan;
   for (size_t k = 0; k < n; k++) {
     if (e->stop || cb_interrupted) {
       e->status = CB_ENGINE_STOPPED;
       return -1;
     }
+    if (extra && over_budget(e, rs)) return 1;
     cb_case *c = &plan->cases[order[k]];
     tell(e, rs, CB_ENGINE_REP_START, c, warm, NULL, NULL);
     if (ensure_server(e, c) != 0) {
@@ -282,20 +289,26 @@ cb_engine_status cb_engine_run(cb_engine *e) {
   for (unsigned w = 0; w < e->o.warmup && rc == 0; w++) {
     n = select_round(e, 0, order);
     shuffle(order, n, plan->seed, w);
-    rc = run_round(e, &rs, order, n, 1);
+    rc = run_round(e, &rs, order, n, 1, 0);
   }
   /* Stopped during the warm-ups: nothing counted, nothing to write. */
   for (unsigned r = 0; rc == 0; r++) {
     if (!(n = select_round(e, r, order))) break;
     if (r >= plan->reps) {
-      if (plan->budget_s > 0 && (double)(cb_now_ns() - rs.started) / 1e9 > plan->budget_s) {
+      if (over_budget(e, &rs)) {
         budget_spent = 1;
         break;
       }
       rs.total += n;
     }
     shuffle(order, n, plan->seed, e->o.warmup + r);
-    rc = run_round(e, &rs, order, n, 0);
+    rc = run_round(e, &rs, order, n, 0, r >= plan->reps);
+    if (rc == 1) {
+      budget_spent = 1;
+      rc = 0;
+      if (write_results(e, r, 0) != 0) e->status = CB_ENGINE_FAILED;
+      break;
+    }
     /* Whatever has been measured is on disk after every round, an interrupted one included. */
     if (write_results(e, r, 0) != 0) {
       e->status = CB_ENGINE_FAILED;
