@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <uv.h>
 #include "backend.h"
 #include "clock.h"
@@ -13,10 +15,17 @@
 #define UV_DEFAULT_STACK (256u * 1024)
 #define CONN_MIN_BUF (64u * 1024)
 
-/* The loop, and the one timer that stands for every deadline of the scheduler's coroutines. */
+/* The loop, and the one timer that stands for every deadline of the scheduler's coroutines: a
+ * timerfd watched by the loop (nanoseconds, as exact as nanosleep), or, only when timerfd_create
+ * fails, a libuv timer (whole milliseconds, rounded up). */
 typedef struct uvb {
   uv_loop_t loop;
   uv_idle_t idle;          /* runs woken coroutines from the loop, not from another coroutine */
+  int tfd;                 /* the timerfd, or -1 */
+  int precise;             /* deadlines go to tfd; 0: to timer, the fallback */
+  uv_poll_t poll;          /* watches tfd; started only while a deadline is armed */
+  int polling;
+  int64_t tfd_at;          /* the deadline tfd is set to, 0 when disarmed or gone off */
   uv_timer_t timer;
   cb_sched sched;
 } uvb;
@@ -44,6 +53,30 @@ static void sched_ready(cb_sched *s) {
   uv_idle_start(&b->idle, on_idle);
 }
 
+static void poll_off(uvb *b) {
+  if (b->polling) uv_poll_stop(&b->poll);
+  b->polling = 0;
+}
+
+/* The timerfd is readable: it went off, unless the deadline was moved since (timerfd_settime
+ * clears the count, and the read finds nothing: the new deadline is armed, nothing to do). */
+static void on_tfd(uv_poll_t *p, int status, int events) {
+  uvb *b = p->data;
+  uint64_t count;
+  if (status < 0) {
+    b->precise = 0;            /* the poll failed (never seen): the libuv timer from now on */
+    poll_off(b);
+  } else if (read(b->tfd, &count, sizeof count) < 0 && (errno == EAGAIN || errno == EINTR)) {
+    return;
+  }
+  /* Gone off. A one-shot timerfd is disarmed now; the scheduler arms it again for the next
+   * deadline, if any, from the expiry. The poll stays started only then: stopping and restarting
+   * it per expiry would cost two epoll_ctl. */
+  b->tfd_at = 0;
+  cb_sched_expire(&b->sched, cb_now_ns());
+  if (!b->tfd_at) poll_off(b);
+}
+
 static void on_timer(uv_timer_t *t) {
   uvb *b = t->data;
   cb_sched_expire(&b->sched, cb_now_ns());
@@ -58,10 +91,27 @@ static uint64_t timeout_until(uvb *b, int64_t deadline) {
   return left <= 0 ? 0 : (uint64_t)((left + 999999) / 1000000);
 }
 
-/* The scheduler's earliest deadline moved: one libuv timer for all of them. Stopped when there is
- * none, so a finished run leaves nothing to keep the loop alive. */
+/* tfd set to deadline (0: disarmed, and a count left from before cleared) and watched while it
+ * is set. 0, or -1 when the kernel or libuv refused (not seen: a valid fd and time). */
+static int arm_tfd(uvb *b, int64_t deadline) {
+  struct itimerspec its = { .it_value = { .tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000 } };
+  if (timerfd_settime(b->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) return -1;
+  b->tfd_at = deadline;
+  if (!deadline) poll_off(b);
+  else if (!b->polling) b->polling = uv_poll_start(&b->poll, UV_READABLE, on_tfd) == 0;
+  return deadline && !b->polling ? -1 : 0;
+}
+
+/* The scheduler's earliest deadline moved: one timer for all of them. The timerfd takes the
+ * deadline as it is (CLOCK_MONOTONIC ns, absolute: one passed already fires at once). Stopped when
+ * there is none, so a finished run leaves nothing to keep the loop alive. */
 static void sched_arm(cb_sched *s, int64_t deadline) {
   uvb *b = s->cfg.arg;
+  if (b->precise) {
+    if (arm_tfd(b, deadline) == 0) return;
+    b->precise = 0;            /* refused: the libuv timer from now on, rather than never a wake */
+    poll_off(b);
+  }
   if (!deadline) uv_timer_stop(&b->timer);
   else uv_timer_start(&b->timer, on_timer, timeout_until(b, deadline), 0);
 }
@@ -300,6 +350,15 @@ static int run_loop(cb_job *job, const cb_io *io) {
   b.idle.data = &b;
   uv_timer_init(&b.loop, &b.timer);
   b.timer.data = &b;
+  /* The precise timer. The libuv timer is only the fallback, for when timerfd_create (or libuv's
+   * poll of it) fails: a kernel without timerfd, no descriptor left. */
+  b.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (b.tfd >= 0 && uv_poll_init(&b.loop, &b.poll, b.tfd) != 0) {
+    close(b.tfd);
+    b.tfd = -1;
+  }
+  b.precise = b.tfd >= 0;
+  b.poll.data = &b;
   cb_sched_cfg cfg = { .job = job, .io = io, .n = n, .hists = 0, .ops = &uv_sched_ops, .arg = &b,
                        .stack_size = job->stack_size ? job->stack_size : UV_DEFAULT_STACK };
   if ((rc = cb_sched_init(&b.sched, &cfg)) == 0) {
@@ -311,6 +370,7 @@ static int run_loop(cb_job *job, const cb_io *io) {
   /* Whatever is still open (connections a worker kept, handles of a failed start) closes here. */
   uv_walk(&b.loop, walk_close, NULL);
   uv_run(&b.loop, UV_RUN_DEFAULT);
+  if (b.tfd >= 0) close(b.tfd);          /* after its poll handle was closed, as libuv asks */
   cb_sched_free(&b.sched);
   if (uv_loop_close(&b.loop) != 0 && rc == 0) {
     rc = -EBUSY;
