@@ -102,6 +102,39 @@ static int parse_shard(const char *s, run_opts *o) {
   return 0;
 }
 
+/* The options of sizing by time and adaptive repetitions: -1 to go on, or 2 after saying why. */
+static int parse_sizing_opt(int ch, cb_run_cfg *cfg, run_opts *o) {
+  char err[512];
+  uint64_t v;
+#define BAD() do { cb_errorf("run: %s", err); return 2; } while (0)
+  switch (ch) {
+    case O_TARGET:
+      if (cb_cfg_number("--target", optarg, 0.001, 3600, &o->target_s, err, sizeof err) != 0) BAD();
+      break;
+    case O_CI: {
+      char buf[32];
+      size_t n = strlen(optarg);
+      int pct = n && optarg[n - 1] == '%';
+      snprintf(buf, sizeof buf, "%.*s", (int)(pct ? n - 1 : n), optarg);
+      if (cb_cfg_number("--ci", buf, 0.0001, pct ? 100 : 1, &cfg->ci, err, sizeof err) != 0) BAD();
+      if (pct) cfg->ci /= 100;
+      o->ci_given = 1;
+      break;
+    }
+    case O_BUDGET:
+      if (cb_cfg_number("--budget", optarg, 0, 86400, &cfg->budget_s, err, sizeof err) != 0) BAD();
+      o->budget_given = 1;
+      break;
+    case O_MAX_REPS:
+      if (cb_cfg_count("--max-reps", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
+      cfg->reps_max = (unsigned)v;
+      o->max_reps_given = 1;
+      break;
+  }
+#undef BAD
+  return -1;
+}
+
 /* One option into cfg and o: -1 to go on, else the exit status (0 after --help, 2 after saying
  * what is wrong). */
 static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tasks_given) {
@@ -135,28 +168,8 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       }
       o->reps_given = 1;
       break;
-    case O_TARGET:
-      if (cb_cfg_number("--target", optarg, 0.001, 3600, &o->target_s, err, sizeof err) != 0) BAD();
-      break;
-    case O_CI: {
-      char buf[32];
-      size_t n = strlen(optarg);
-      int pct = n && optarg[n - 1] == '%';
-      snprintf(buf, sizeof buf, "%.*s", (int)(pct ? n - 1 : n), optarg);
-      if (cb_cfg_number("--ci", buf, 0.0001, pct ? 100 : 1, &cfg->ci, err, sizeof err) != 0) BAD();
-      if (pct) cfg->ci /= 100;
-      o->ci_given = 1;
-      break;
-    }
-    case O_BUDGET:
-      if (cb_cfg_number("--budget", optarg, 0, 86400, &cfg->budget_s, err, sizeof err) != 0) BAD();
-      o->budget_given = 1;
-      break;
-    case O_MAX_REPS:
-      if (cb_cfg_count("--max-reps", optarg, 1, CB_MAX_REPS, &v, err, sizeof err) != 0) BAD();
-      cfg->reps_max = (unsigned)v;
-      o->max_reps_given = 1;
-      break;
+    case O_TARGET: case O_CI: case O_BUDGET: case O_MAX_REPS:
+      return parse_sizing_opt(ch, cfg, o);
     case 'p': {
       const char *eq = strchr(optarg, '=');
       char name[64];

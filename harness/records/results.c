@@ -84,6 +84,57 @@ static void models_json(cJSON *root, const cb_plan *plan) {
   }
 }
 
+/* Every repetition's own figures, with whether it is an outlier. */
+static cJSON *reps_json(const cb_case *c) {
+  char hx[17];
+  cJSON *reps = cJSON_CreateArray();
+  double *wall = calloc(c->nreps ? c->nreps : 1, sizeof *wall);
+  unsigned char *out = calloc(c->nreps ? c->nreps : 1, 1);
+  if (wall && out && c->nreps >= 3) {
+    for (unsigned i = 0; i < c->nreps; i++) wall[i] = c->reps[i].wall_s;
+    cb_outliers_mad(wall, c->nreps, 3.5, out);
+  }
+  for (unsigned i = 0; i < c->nreps; i++) {
+    const cb_sample *s = &c->reps[i];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddNumberToObject(x, "wall_s", s->wall_s);
+    if (out) cJSON_AddBoolToObject(x, "outlier", out[i]);
+    cJSON_AddNumberToObject(x, "cpu_user_s", s->user_s);
+    cJSON_AddNumberToObject(x, "cpu_sys_s", s->sys_s);
+    cJSON_AddNumberToObject(x, "peak_rss_kib", (double)s->peak_rss_kib);
+    cJSON_AddNumberToObject(x, "ctx_voluntary", (double)s->ctx_voluntary);
+    cJSON_AddNumberToObject(x, "ctx_involuntary", (double)s->ctx_involuntary);
+    cJSON_AddNumberToObject(x, "peak_threads", s->peak_threads);
+    cJSON_AddNumberToObject(x, "peak_procs", s->peak_procs);
+    cJSON_AddNumberToObject(x, "peak_fds", s->peak_fds);
+    cJSON_AddNumberToObject(x, "workers", s->workers);
+    cJSON_AddNumberToObject(x, "done", (double)s->done);
+    cJSON_AddNumberToObject(x, "errors", (double)s->errors);
+    cJSON_AddStringToObject(x, "checksum", hex64(s->checksum, hx));
+    cJSON_AddNumberToObject(x, "p50_ms", s->p50_ms);
+    cJSON_AddNumberToObject(x, "p90_ms", s->p90_ms);
+    cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
+    cJSON_AddNumberToObject(x, "p999_ms", s->p999_ms);
+    cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
+    if (c->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
+    cJSON_AddNumberToObject(x, "load1", s->load1);
+    cJSON_AddNumberToObject(x, "server_cpu_s", s->server_cpu_s);
+    if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
+    cJSON_AddNumberToObject(x, "not_found", (double)s->not_found);
+    if (s->nmetrics) {
+      cJSON *mx = cJSON_AddObjectToObject(x, "metrics");
+      for (unsigned k = 0; k < s->nmetrics; k++) cJSON_AddNumberToObject(mx, s->metrics[k].name, s->metrics[k].value);
+    }
+    cJSON_AddNumberToObject(x, "status", s->status);
+    if (s->timed_out) cJSON_AddBoolToObject(x, "timed_out", 1);
+    if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
+    cJSON_AddItemToArray(reps, x);
+  }
+  free(wall);
+  free(out);
+  return reps;
+}
+
 static cJSON *case_json(const cb_case *c, const cb_row *row) {
   const cb_row r = *row;
   char hx[17];
@@ -163,51 +214,7 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
   cJSON_AddBoolToObject(o, "checksum_stable", r.checksum_stable);
   if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
     cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
-  cJSON *reps = cJSON_AddArrayToObject(o, "repetitions");
-  double *wall = calloc(c->nreps ? c->nreps : 1, sizeof *wall);
-  unsigned char *out = calloc(c->nreps ? c->nreps : 1, 1);
-  if (wall && out && c->nreps >= 3) {
-    for (unsigned i = 0; i < c->nreps; i++) wall[i] = c->reps[i].wall_s;
-    cb_outliers_mad(wall, c->nreps, 3.5, out);
-  }
-  for (unsigned i = 0; i < c->nreps; i++) {
-    const cb_sample *s = &c->reps[i];
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddNumberToObject(x, "wall_s", s->wall_s);
-    if (out) cJSON_AddBoolToObject(x, "outlier", out[i]);
-    cJSON_AddNumberToObject(x, "cpu_user_s", s->user_s);
-    cJSON_AddNumberToObject(x, "cpu_sys_s", s->sys_s);
-    cJSON_AddNumberToObject(x, "peak_rss_kib", (double)s->peak_rss_kib);
-    cJSON_AddNumberToObject(x, "ctx_voluntary", (double)s->ctx_voluntary);
-    cJSON_AddNumberToObject(x, "ctx_involuntary", (double)s->ctx_involuntary);
-    cJSON_AddNumberToObject(x, "peak_threads", s->peak_threads);
-    cJSON_AddNumberToObject(x, "peak_procs", s->peak_procs);
-    cJSON_AddNumberToObject(x, "peak_fds", s->peak_fds);
-    cJSON_AddNumberToObject(x, "workers", s->workers);
-    cJSON_AddNumberToObject(x, "done", (double)s->done);
-    cJSON_AddNumberToObject(x, "errors", (double)s->errors);
-    cJSON_AddStringToObject(x, "checksum", hex64(s->checksum, hx));
-    cJSON_AddNumberToObject(x, "p50_ms", s->p50_ms);
-    cJSON_AddNumberToObject(x, "p90_ms", s->p90_ms);
-    cJSON_AddNumberToObject(x, "p99_ms", s->p99_ms);
-    cJSON_AddNumberToObject(x, "p999_ms", s->p999_ms);
-    cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
-    if (c->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
-    cJSON_AddNumberToObject(x, "load1", s->load1);
-    cJSON_AddNumberToObject(x, "server_cpu_s", s->server_cpu_s);
-    if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
-    cJSON_AddNumberToObject(x, "not_found", (double)s->not_found);
-    if (s->nmetrics) {
-      cJSON *mx = cJSON_AddObjectToObject(x, "metrics");
-      for (unsigned k = 0; k < s->nmetrics; k++) cJSON_AddNumberToObject(mx, s->metrics[k].name, s->metrics[k].value);
-    }
-    cJSON_AddNumberToObject(x, "status", s->status);
-    if (s->timed_out) cJSON_AddBoolToObject(x, "timed_out", 1);
-    if (s->err[0]) cJSON_AddStringToObject(x, "note", s->err);
-    cJSON_AddItemToArray(reps, x);
-  }
-  free(wall);
-  free(out);
+  cJSON_AddItemToObject(o, "repetitions", reps_json(c));
   return o;
 }
 
