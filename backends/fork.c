@@ -1,5 +1,6 @@
 /* fork.c: pre-forked worker processes claiming tasks from a counter in MAP_SHARED memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,14 +12,28 @@
 #include "backend.h"
 #include "procfs.h"
 
-static void child_main(cb_job *job, uint32_t worker, pid_t parent) {
+/* Block until every write end of the pipe whose read end is fd is closed: by a worker that
+ * reached the point, or by the kernel for one that died. Nothing is ever written. */
+static void wait_all_closed(int fd) {
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR) {}
+}
+
+/* The pool's memory is counted once, at its fullest: a worker that has no task left reads its own
+ * PSS and then waits, alive, until every worker has read its own and the parent its own; only
+ * then do they exit. So every figure is read while all the pool is alive, each shared page split
+ * among all its sharers. Read at each exit instead, later ones would see fewer sharers and count
+ * the shared pages over again. A pipe is the barrier: each closes its write end once it has read,
+ * and waits for end-of-file; a worker that crashed has its end closed by the kernel, so none
+ * hangs. Reading before the wait, not after, overlaps the reads with the others' last tasks. */
+static void child_main(cb_job *job, uint32_t worker, pid_t parent, const int read_barrier[2]) {
   /* Die with the parent rather than outlive it; the check closes the race with an early exit. */
   if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
   cb_ctx ctx = { .io = &cb_io_blocking, .job = job, .worker = worker, .ops = cb_job_ops(job, worker) };
   cb_job_work(job, &ctx);
-  /* Our proportional share of memory (shared pages split among their sharers): the parent adds
-   * every worker's, so the pool's footprint is counted once. */
   atomic_fetch_add(&job->sh->children_pss_kib, cb_proc_pss_kib(0));
+  close(read_barrier[1]);
+  wait_all_closed(read_barrier[0]);
   _exit(0);
 }
 
@@ -26,15 +41,22 @@ static int fork_run(cb_job *job) {
   uint32_t n = cb_job_workers(job), started = 0;
   int rc = 0;
   pid_t parent = getpid();
+  int barrier[2];
   pid_t *pids = calloc(n ? n : 1, sizeof *pids);
   if (!pids) {
     snprintf(job->err, sizeof job->err, "out of memory for %u process records", n);
     return -ENOMEM;
   }
+  if (pipe2(barrier, O_CLOEXEC) != 0) {
+    rc = -errno;
+    free(pids);
+    snprintf(job->err, sizeof job->err, "could not make the workers' barrier pipe: %s", strerror(-rc));
+    return rc;
+  }
   fflush(NULL);          /* children must not flush our buffers again */
   for (; started < n; started++) {
     pid_t pid = fork();
-    if (pid == 0) child_main(job, started, parent);
+    if (pid == 0) child_main(job, started, parent, barrier);
     if (pid < 0) {
       rc = -errno;
       snprintf(job->err, sizeof job->err,
@@ -44,6 +66,14 @@ static int fork_run(cb_job *job) {
     }
     pids[started] = pid;
   }
+  /* Our own share, read while the workers are all alive (they wait for us). */
+  uint64_t rss = 0, pss = 0;
+  if (cb_proc_mem_kib(0, &rss, &pss) == 0) {
+    atomic_store(&job->sh->parent_rss_kib, rss);
+    atomic_store(&job->sh->parent_pss_kib, pss);
+  }
+  close(barrier[1]);
+  close(barrier[0]);
   job->workers = started;
 
   /* Reap every child. One that crashed left its task unfinished: the summary counts it as an

@@ -15,6 +15,8 @@
 #include "registry.h"
 #include "clock.h"
 #include "runner.h"
+#include "procfs.h"
+#include "rows.h"
 #include "testutil.h"
 
 static double no_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) { return 0; }
@@ -132,6 +134,114 @@ static void threads_are_counted(void **state) {
   assert_int_equal(s.peak_procs, 1);
 }
 
+/* A pool of fork workers that share nearly all their pages with the process that forked them:
+ * the tree's memory counts those pages once, so it stays far below the workers' RSS summed (and
+ * below what adding each worker's PSS at its exit gave: the shared pages again and again). */
+static void fork_pool_counts_shared_pages_once(void **state) {
+  cb_params p = { .v = { 50 } };
+  cb_case c = { .wl = &napper, .be = cb_backend_find("fork"), .params = p, .tasks = 64, .conc = 64, .eff_conc = 64 };
+  snprintf(c.id, sizeof c.id, "nap-fork");
+  cb_measure_env env = { 0 };
+  cb_sample s;
+  assert_int_equal(cb_runner_measure(&c, &env, &s), 0);
+  assert_int_equal(s.status, 0);
+  assert_int_equal(s.errors, 0);
+  uint64_t rss = 0, pss = 0;
+  assert_int_equal(cb_proc_mem_kib(0, &rss, &pss), 0);   /* about what each worker maps */
+  print_message("fork x64 napping: peak %llu KiB; this process's Rss %llu KiB\n", (unsigned long long)s.peak_rss_kib,
+                (unsigned long long)rss);
+  assert_true(s.peak_rss_kib > 0);
+  /* Each worker holds little of its own (its stack, a few written pages: under 64 KiB). */
+  assert_true(s.peak_rss_kib < 2 * rss + 64 * 64);
+  assert_true(s.peak_rss_kib < 64 * rss / 4);
+  free(c.lat);
+  free(c.svc);
+  for (int k = 0; k < CB_OP_KINDS; k++) free(c.ops[k]);
+}
+
+/* The /proc readers the measurement rests on. */
+static void procfs_readers(void **state) {
+  uint64_t r0 = 0, p0 = 0, r1 = 0, p1 = 0;
+  assert_int_equal(cb_proc_mem_kib(0, &r0, &p0), 0);
+  assert_true(r0 > 0 && p0 > 0 && p0 <= r0);
+  assert_int_equal(cb_proc_mem_kib(getpid(), NULL, NULL), 0);
+  /* 8 MiB touched, our own: Rss and Pss both grow by about as much. */
+  size_t len = 8u << 20;
+  volatile unsigned char *m = malloc(len);
+  assert_non_null(m);
+  for (size_t i = 0; i < len; i += 4096) m[i] = 1;
+  assert_int_equal(cb_proc_mem_kib(0, &r1, &p1), 0);
+  assert_true(r1 >= r0 + 7 * 1024);
+  assert_true(p1 >= p0 + 7 * 1024);
+  free((void *)m);
+  assert_int_equal(cb_proc_pss_kib(999999999), 0);
+  assert_true(cb_proc_mem_kib(999999999, NULL, NULL) < 0);
+
+  assert_int_equal(cb_proc_state(getpid()), 'R');
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  assert_true(child > 0);
+  char st = 0;
+  for (int i = 0; i < 200 && (st = cb_proc_state(child)) != 'Z'; i++) usleep(5000);
+  assert_int_equal(st, 'Z');           /* exited, not yet reaped */
+  assert_int_equal(waitpid(child, NULL, 0), child);
+  assert_int_equal(cb_proc_state(child), 0);
+
+  /* Busy time of the machine: at least what we spin ourselves (less a tick or two per CPU). */
+  double b0, s0, b1, s1;
+  assert_int_equal(cb_proc_cpu_busy_s(&b0, &s0), 0);
+  double c0 = cb_proc_cpu_s(getpid());
+  int64_t until = cb_now_ns() + 300000000;
+  while (cb_now_ns() < until) {}
+  double c1 = cb_proc_cpu_s(getpid());
+  assert_int_equal(cb_proc_cpu_busy_s(&b1, &s1), 0);
+  assert_true(s0 >= 0 && s1 >= s0 && s0 <= b0);
+  print_message("spun %.3f s; machine busy %.3f s\n", c1 - c0, b1 - b0);
+  assert_true(b1 - b0 >= (c1 - c0) - 0.05);
+}
+
+/* Disturbed: others took over a quarter of a core on average, or a tenth of the case's own CPU
+ * when that is more; not for a tick's worth. */
+static void disturbed_rule(void **state) {
+  cb_sample s = { .wall_s = 1.0, .user_s = 1.5, .sys_s = 0.5 };
+  assert_false(cb_runner_disturbed(&s, 2));
+  s.others_cpu_s = 0.01;
+  assert_false(cb_runner_disturbed(&s, 2));
+  s.others_cpu_s = 0.2;
+  assert_false(cb_runner_disturbed(&s, 2));
+  s.others_cpu_s = 0.5;
+  assert_true(cb_runner_disturbed(&s, 2));
+  s.others_cpu_s = 1.0;                   /* two hogs beside a case on two cores: one core's worth */
+  assert_true(cb_runner_disturbed(&s, 2));
+  /* A case that keeps 32 cores busy: 10% of its CPU is 3.2 s; 2 s of others does not count. */
+  cb_sample big = { .wall_s = 1.0, .user_s = 32.0, .others_cpu_s = 2.0 };
+  assert_false(cb_runner_disturbed(&big, 64));
+  big.others_cpu_s = 4.0;
+  assert_true(cb_runner_disturbed(&big, 64));
+  cb_sample none = { .others_cpu_s = 5.0 };
+  assert_false(cb_runner_disturbed(&none, 2));   /* no wall time: nothing was measured */
+}
+
+/* The row's busy flag: set when a kept repetition was marked busy, and only then. */
+static void busy_flag_from_repetitions(void **state) {
+  cb_sample reps[3] = { { .wall_s = 1.0 }, { .wall_s = 1.0 }, { .wall_s = 1.0 } };
+  cb_case c = { .wl = &napper, .be = cb_backend_find("threads"), .tasks = 1, .conc = 1, .eff_conc = 1, .cores = 2,
+                .reps = reps, .nreps = 3 };
+  cb_row r;
+  char flags[128];
+  cb_row_of(&c, 1, &r);
+  assert_false(r.flags & CB_FLAG_BUSY);
+  reps[1].others_cpu_s = 0.9;             /* measured, but not kept as busy: no flag */
+  cb_row_of(&c, 1, &r);
+  assert_false(r.flags & CB_FLAG_BUSY);
+  reps[2].busy = 1;
+  cb_row_of(&c, 1, &r);
+  assert_true(r.flags & CB_FLAG_BUSY);
+  cb_flags_format(r.flags, flags, sizeof flags);
+  assert_non_null(strstr(flags, "busy"));
+  assert_null(strstr(flags, "load"));
+}
+
 static int count_fds(void) {
   int n = 0;
   DIR *d = opendir("/proc/self/fd");
@@ -180,6 +290,10 @@ int main(void) {
     cmocka_unit_test(open_loop_latency_counts_the_wait),
     cmocka_unit_test(fork_children_memory_is_seen),
     cmocka_unit_test(threads_are_counted),
+    cmocka_unit_test(fork_pool_counts_shared_pages_once),
+    cmocka_unit_test(procfs_readers),
+    cmocka_unit_test(disturbed_rule),
+    cmocka_unit_test(busy_flag_from_repetitions),
     cmocka_unit_test(no_descriptor_leaks_across_cases),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

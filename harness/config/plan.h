@@ -57,8 +57,12 @@ typedef struct cb_sample {
   uint64_t checksum;
   double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;   /* task latency from the intended start */
   double rate_achieved;  /* completions per second (open loop) */
-  double load1;          /* the 1-minute load average when it started */
   double server_cpu_s;   /* CPU the target server used meanwhile */
+  /* Interference: busy CPU time of the whole machine (/proc/stat) while the backend ran, less
+   * the CPU of the measurement's process tree, of the runner and of the target server: what
+   * other processes (and the kernel, and other virtual machines: steal) took meanwhile. */
+  double others_cpu_s;
+  double steal_s;        /* the hypervisor's steal time over the same span, all CPUs, part of others */
   uint32_t peak_threads, peak_procs, peak_fds;   /* over the measurement's process tree */
   double unit_s;         /* compute unit calibrated just before the run (cpu work only), or 0 */
   uint64_t not_found;
@@ -67,6 +71,7 @@ typedef struct cb_sample {
   uint32_t nmetrics;
   cb_metric metrics[8];  /* the workload's own figures (names are static strings) */
   uint8_t timed_out;     /* stopped by --case-timeout: wall_s is how long it ran */
+  uint8_t busy;          /* kept although disturbed (cb_runner_disturbed) after every retry */
   char err[256];
 } cb_sample;
 

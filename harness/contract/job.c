@@ -33,7 +33,8 @@ int cb_job_init(cb_job *job, const cb_workload *wl, const cb_params *p, uint64_t
   atomic_init(&job->sh->next, 0);
   job->nops = cb_job_workers(job) ? cb_job_workers(job) : 1;
   job->ops_len = job->nops * sizeof(cb_op_hists);
-  if (!(job->ops = shm(job->ops_len))) {
+  job->ops_used_len = job->nops * sizeof *job->ops_used;
+  if (!(job->ops = shm(job->ops_len)) || !(job->ops_used = shm(job->ops_used_len))) {
     int e = -errno;
     cb_job_free(job);
     return e;
@@ -44,15 +45,24 @@ int cb_job_init(cb_job *job, const cb_workload *wl, const cb_params *p, uint64_t
 void cb_job_free(cb_job *job) {
   if (job->sh) munmap(job->sh, job->sh_len);
   if (job->ops) munmap(job->ops, job->ops_len);
+  if (job->ops_used) munmap(job->ops_used, job->ops_used_len);
   job->sh = NULL;
   job->ops = NULL;
+  job->ops_used = NULL;
 }
 
 void cb_job_reset(cb_job *job) {
   memset(job->sh->rec, 0, job->ntasks * sizeof(cb_task_rec));
   atomic_store(&job->sh->next, 0);
   atomic_store(&job->sh->children_pss_kib, 0);
-  for (uint32_t w = 0; w < job->nops; w++) job->ops[w].used = 0;
+  atomic_store(&job->sh->parent_rss_kib, 0);
+  atomic_store(&job->sh->parent_pss_kib, 0);
+  /* Zeroed as a fresh mapping is, which first use counts on (cb__op_record). */
+  for (uint32_t w = 0; w < job->nops; w++) {
+    for (int k = 0; k < CB_OP_KINDS; k++)
+      if (job->ops_used[w] & (1u << k)) memset(&job->ops[w].h[k], 0, sizeof job->ops[w].h[k]);
+    job->ops_used[w] = 0;
+  }
   job->workers = 0;
   job->err[0] = '\0';
 }
@@ -82,9 +92,12 @@ void cb__op_record(cb_ctx *ctx, int kind, int64_t t0) {
   cb_op_hists *o = ctx->ops;
   if (!o) return;
   int64_t d = cb_now_ns() - t0;
-  if (!(o->used & (1u << kind))) {
-    cb_hist_init(&o->h[kind]);
-    o->used |= 1u << kind;
+  uint32_t *used = &ctx->job->ops_used[o - ctx->job->ops];
+  if (!(*used & (1u << kind))) {
+    /* Zero already (a fresh mapping, or cb_job_reset): what cb_hist_init would do, without
+     * writing its 16 KiB, so only the pages the worker records into become its memory. */
+    o->h[kind].min_ns = UINT64_MAX;
+    *used |= 1u << kind;
   }
   cb_hist_record(&o->h[kind], d > 0 ? (uint64_t)d : 0);
 }
@@ -144,6 +157,6 @@ void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat
     for (int k = 0; k < CB_OP_KINDS; k++) cb_hist_init(&ops[k]);
     for (uint32_t w = 0; w < job->nops; w++)
       for (int k = 0; k < CB_OP_KINDS; k++)
-        if (job->ops[w].used & (1u << k)) cb_hist_merge(&ops[k], &job->ops[w].h[k]);
+        if (job->ops_used[w] & (1u << k)) cb_hist_merge(&ops[k], &job->ops[w].h[k]);
   }
 }

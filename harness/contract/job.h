@@ -21,15 +21,17 @@ typedef struct cb_task_rec {
 
 typedef struct cb_shared {
   _Atomic uint64_t next; /* next unclaimed task */
-  _Atomic uint64_t children_pss_kib;   /* fork workers' PSS when they finished, summed */
+  /* Memory of a process tree (fork): every worker's PSS, summed, each read while all of them were
+   * still alive (so a shared page is split among all its sharers and counted once), and the Rss
+   * and Pss of the process that forked them, read at that same moment (0: not taken). */
+  _Atomic uint64_t children_pss_kib;
+  _Atomic uint64_t parent_rss_kib, parent_pss_kib;
   cb_task_rec rec[];
 } cb_shared;
 
 /* One worker's latency histograms by operation kind, initialised on first use: a worker is a
  * thread or a process (all of uv's coroutines share their loop's), so recording takes no lock. */
 typedef struct cb_op_hists {
-  uint32_t used;         /* bit k: h[k] is initialised */
-  uint32_t pad;
   cb_hist h[CB_OP_KINDS];
 } cb_op_hists;
 
@@ -43,8 +45,12 @@ typedef struct cb_job {
   cb_shared *sh;
   size_t sh_len;
   cb_op_hists *ops;      /* one per worker (MAP_SHARED, touched only where used) */
+  /* One word per worker, bit k: its ops h[k] is in use. Apart from the histograms, so that
+   * finding the used ones touches a page or two, not a page of every histogram (MAP_SHARED
+   * memory read is memory taken, and the run's memory is measured). */
+  uint32_t *ops_used;
   uint32_t nops;
-  size_t ops_len;
+  size_t ops_len, ops_used_len;
   double rate;           /* open loop: task i starts at t0 + i / rate; 0 = closed loop */
   int64_t t0_ns;         /* when the run started */
   uint32_t workers;            /* threads, processes or coroutines actually started */

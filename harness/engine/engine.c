@@ -145,17 +145,42 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
                          .case_timeout_s = e->o.case_timeout_s };
   cb_sample scratch_s, *s = warm ? &scratch_s : &c->reps[c->nreps];
   int rc;
-  if (warm) {
-    /* Measured like the others, then dropped: nothing of it reaches the results. */
+  /* Measured into a scratch case, so that only a kept repetition's latencies reach c. A warm-up is
+   * measured like the others, then dropped. A counted one that other processes disturbed (they
+   * took CPU meanwhile: cb_runner_disturbed) is measured again, up to twice; still disturbed, the
+   * last is kept and marked busy. */
+  for (int attempt = 0;; attempt++) {
     cb_case scratch = *c;
     scratch.lat = scratch.svc = NULL;
     memset(scratch.ops, 0, sizeof scratch.ops);
     rc = cb_runner_measure(&scratch, &env, s);
+    int again = 0;
+    if (rc == 0 && !warm) {
+      int disturbed = s->status == 0 && !s->timed_out && cb_runner_disturbed(s, c->cores);
+      again = disturbed && s->errors == 0 && attempt < 2 && !cb_interrupted && !e->stop;
+      s->busy = disturbed && !again;
+      if (!again) {
+        /* Kept: its latencies join the case's (the first are taken as they are). */
+        cb_hist **src[2 + CB_OP_KINDS] = { &scratch.lat, &scratch.svc }, **dst[2 + CB_OP_KINDS] = { &c->lat, &c->svc };
+        for (int k = 0; k < CB_OP_KINDS; k++) {
+          src[2 + k] = &scratch.ops[k];
+          dst[2 + k] = &c->ops[k];
+        }
+        for (int k = 0; k < 2 + CB_OP_KINDS; k++) {
+          if (!*src[k]) continue;
+          if (!*dst[k]) *dst[k] = *src[k];
+          else {
+            cb_hist_merge(*dst[k], *src[k]);
+            free(*src[k]);
+          }
+          *src[k] = NULL;
+        }
+      }
+    }
     free(scratch.lat);
     free(scratch.svc);
     for (int k = 0; k < CB_OP_KINDS; k++) free(scratch.ops[k]);
-  } else {
-    rc = cb_runner_measure(c, &env, s);
+    if (!again) break;
   }
   if (rc != 0) return rc;
   char how[96], note[512];

@@ -73,17 +73,23 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
     cb_job_free(&job);
     return;
   }
-  double la[1];
-  out->load1 = getloadavg(la, 1) == 1 ? la[0] : -1;
   /* Calibrated here, next to the run, since a shared machine's speed drifts over minutes. */
   double unit_s = c->wl->kind != CB_KIND_IO ? cb_calibrate_unit() : 0;
   job.rate = c->rate;
+  double busy0 = 0, busy1 = 0, steal0 = 0, steal1 = 0;
+  int busy_ok = cb_proc_cpu_busy_s(&busy0, &steal0) == 0;
   getrusage(RUSAGE_SELF, &r0);
   job.t0_ns = cb_now_ns();
   rc = c->be->run(&job);
   int64_t t1 = cb_now_ns();
   getrusage(RUSAGE_SELF, &r1);
   getrusage(RUSAGE_CHILDREN, &rch);   /* fork's workers, reaped by run() */
+  busy_ok = busy_ok && cb_proc_cpu_busy_s(&busy1, &steal1) == 0;
+  /* Our own Rss and Pss: at the moment fork's workers were all alive, or else now, the backend
+   * done. Rss less Pss is what the pages we share with others (the runner we were forked from,
+   * the libraries, fork's workers) weigh beyond our share of them. */
+  uint64_t self_rss = atomic_load(&job.sh->parent_rss_kib), self_pss = atomic_load(&job.sh->parent_pss_kib);
+  if (!self_rss && cb_proc_mem_kib(0, &self_rss, &self_pss) != 0) self_rss = self_pss = 0;
   if (c->wl->metrics) out->nmetrics = c->wl->metrics(job.state, out->metrics, 8);
   int trc = c->wl->teardown ? c->wl->teardown(job.state) : 0;
 
@@ -97,7 +103,16 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   out->wall_s = (double)(t1 - job.t0_ns) / 1e9;
   out->user_s = tv_s(r1.ru_utime) - tv_s(r0.ru_utime) + tv_s(rch.ru_utime);
   out->sys_s = tv_s(r1.ru_stime) - tv_s(r0.ru_stime) + tv_s(rch.ru_stime);
-  out->peak_rss_kib = (uint64_t)r1.ru_maxrss + atomic_load(&job.sh->children_pss_kib);
+  /* The peak as the kernel counts a tree's memory, each shared page split among its sharers: our
+   * own peak Rss less the shared pages' parts others carry, plus fork's workers' PSS read while
+   * all were alive. */
+  uint64_t maxrss = (uint64_t)r1.ru_maxrss, shared = self_rss > self_pss ? self_rss - self_pss : 0;
+  out->peak_rss_kib = (maxrss > shared ? maxrss - shared : self_pss) + atomic_load(&job.sh->children_pss_kib);
+  if (busy_ok) {
+    out->steal_s = steal1 >= steal0 ? steal1 - steal0 : 0;
+    /* The runner takes its own CPU and the server's off in turn (cb_runner_measure). */
+    out->others_cpu_s = busy1 - busy0 - out->user_s - out->sys_s;
+  }
   out->ctx_voluntary = (uint64_t)(r1.ru_nvcsw - r0.ru_nvcsw + rch.ru_nvcsw);
   out->ctx_involuntary = (uint64_t)(r1.ru_nivcsw - r0.ru_nivcsw + rch.ru_nivcsw);
   out->done = s.done;
@@ -146,7 +161,8 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
 /* One look at the tree: the measurement process and its children (fork's workers). */
 static void watch(pid_t root, cb_sample *pk) {
   char path[64], buf[65536];
-  uint32_t threads = 0, procs = 0, fds = 0;
+  static pid_t seen[sizeof buf / 2];
+  uint32_t threads = 0, procs = 0, fds = 0, nseen = 0;
   long long t = cb_proc_status_field(root, "Threads:");
   if (t < 0) return;
   threads += (uint32_t)t;
@@ -168,13 +184,22 @@ static void watch(pid_t root, cb_sample *pk) {
         threads += (uint32_t)ct;
         procs++;
         fds += cb_proc_count_fds((pid_t)child);
-        mem += cb_proc_pss_kib((pid_t)child);
+        uint64_t m = cb_proc_pss_kib((pid_t)child);
+        mem += m;
+        if (m && nseen < sizeof seen / sizeof seen[0]) seen[nseen++] = (pid_t)child;
       }
     }
   }
   if (threads > pk->peak_threads) pk->peak_threads = threads;
   if (procs > pk->peak_procs) pk->peak_procs = procs;
   if (fds > pk->peak_fds) pk->peak_fds = fds;
+  /* The sum holds only if no process of it left while we read: the pages it shared went to the
+   * others, read later with larger shares, and the pages would count twice (fork's workers all
+   * leave at once at the end). */
+  for (uint32_t i = 0; i < nseen; i++) {
+    char st = cb_proc_state(seen[i]);
+    if (st == 0 || st == 'Z' || st == 'X') return;
+  }
   if (mem > pk->peak_rss_kib) pk->peak_rss_kib = mem;
 }
 
@@ -232,6 +257,8 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
   double server0 = env->target && env->target->pid > 0 ? cb_proc_cpu_s(env->target->pid) : -1;
+  struct rusage self0, self1;
+  getrusage(RUSAGE_SELF, &self0);
   int64_t started = cb_now_ns();
   fflush(NULL);
   pid_t pid = fork();
@@ -276,6 +303,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   if (got == -ETIME || (got != 1 && cb_interrupted)) kill(-pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  getrusage(RUSAGE_SELF, &self1);
   if (got != 1) {
     /* Its workers must be gone before anyone cleans up after them (a fork worker could still be
      * writing into the run's temporary directory): the group is killed, and as the subreaper
@@ -304,9 +332,9 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
       snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
                WEXITSTATUS(status));
   }
-  /* Two views of the tree's peak: the measurement process's own peak plus each worker's PSS as it
-   * ended, and the largest sum of PSS the runner saw while it watched. Both can only miss; keep
-   * the larger. */
+  /* Two views of the tree's peak, both in PSS: the measurement process's own reckoning (its peak,
+   * plus fork's workers read while all were alive), and the largest sum the runner saw while it
+   * watched (a peak in the middle of the run). Both can only miss; keep the larger. */
   if (pk.peak_rss_kib > out->peak_rss_kib) out->peak_rss_kib = pk.peak_rss_kib;
   out->peak_threads = pk.peak_threads;
   out->peak_procs = pk.peak_procs;
@@ -315,5 +343,26 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     double server1 = cb_proc_cpu_s(env->target->pid);
     out->server_cpu_s = server1 >= server0 ? server1 - server0 : 0;
   }
+  /* Others' CPU: the measurement process counted the machine's busy time while the backend ran,
+   * less its tree's CPU meanwhile; off come ours (watching the tree) and the server's, both taken
+   * over the whole repetition, so at most a little too much. */
+  double mine = tv_s(self1.ru_utime) - tv_s(self0.ru_utime) + tv_s(self1.ru_stime) - tv_s(self0.ru_stime);
+  double others = out->others_cpu_s - mine - out->server_cpu_s;
+  out->others_cpu_s = others > 0 ? others : 0;
+  if (out->steal_s > out->others_cpu_s) out->others_cpu_s = out->steal_s;
   return 0;
+}
+
+int cb_runner_disturbed(const cb_sample *s, unsigned cores) {
+  if (s->wall_s <= 0) return 0;
+  /* A quarter of a core on average over the run: the kernel's threads, interrupts and this
+   * runner's own wake-ups stay far below it (a few ms a second), one other busy process does not.
+   * Or a tenth of the case's own CPU when that is more: a case that keeps many cores busy is little
+   * moved by a quarter of one. Plus a tick per CPU (up to 4), since /proc/stat counts whole ticks
+   * and a short case's figure is off by as much. */
+  unsigned c = cores ? cores : 1;
+  double slack = (c < 4 ? c : 4) / (double)sysconf(_SC_CLK_TCK);
+  double own = s->user_s + s->sys_s, limit = 0.25 * s->wall_s;
+  if (0.10 * own > limit) limit = 0.10 * own;
+  return s->others_cpu_s > limit + slack;
 }

@@ -26,6 +26,11 @@ typedef struct cb_measure_env {
  * is killed and reaped), or another negative error when no process could be started. */
 int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out);
 
+/* 1 when other processes took enough CPU while s ran to disturb it (s->others_cpu_s above a
+ * quarter of a core on average over its wall time, or a tenth of its own CPU time when that is
+ * more, plus a tick's slack per CPU up to 4, since /proc/stat counts whole ticks); cores: the machine's. */
+int cb_runner_disturbed(const cb_sample *s, unsigned cores);
+
 /* The measurement itself, in the calling process: used by the measurement child, and by tests. */
 void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out);
 

@@ -117,7 +117,9 @@ static cJSON *reps_json(const cb_case *c) {
     cJSON_AddNumberToObject(x, "p999_ms", s->p999_ms);
     cJSON_AddNumberToObject(x, "max_ms", s->max_ms);
     if (c->rate > 0) cJSON_AddNumberToObject(x, "rate_achieved", s->rate_achieved);
-    cJSON_AddNumberToObject(x, "load1", s->load1);
+    cJSON_AddNumberToObject(x, "others_cpu_s", s->others_cpu_s);
+    cJSON_AddNumberToObject(x, "steal_s", s->steal_s);
+    cJSON_AddBoolToObject(x, "busy", s->busy);
     cJSON_AddNumberToObject(x, "server_cpu_s", s->server_cpu_s);
     if (s->unit_s > 0) cJSON_AddNumberToObject(x, "compute_unit_ns", s->unit_s * 1e9);
     cJSON_AddNumberToObject(x, "not_found", (double)s->not_found);
@@ -276,11 +278,11 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   cJSON_AddStringToObject(meth, "latency",
     "per task from its intended start (the open-loop slot, or the start in closed loop), HDR-style histogram (<= 0.78% error), merged over repetitions; service time from the actual start");
   cJSON_AddStringToObject(meth, "peak_rss_kib",
-    "the larger of: the measurement process's peak RSS plus each fork worker's PSS as it finished; and the largest sum of PSS over the process tree the runner saw, looking every 10 ms or more (shared pages counted once)");
+    "PSS, each shared page split among its sharers, so the tree's pages count once: the larger of the measurement process's peak RSS less what its shared pages weigh beyond its share (its Rss - Pss, read while fork's workers were all alive, or after the run), plus each fork worker's PSS read while all the workers were still alive (they wait for each other at the end); and the largest sum of PSS over the process tree the runner saw, looking every 10 ms or more (a look during which a process left is not counted)");
   cJSON_AddStringToObject(meth, "ideal_s",
     "lower bound on wall time for the case at the backend's effective concurrency (1 for sync): sleep ceil(N/C)*delay, cpu N*w/min(C,cores), w from the fastest compute-unit calibration of the run");
   cJSON_AddStringToObject(meth, "flags",
-    "cv: CV over 10%; errors: failed tasks; load: load average above half the cores at the start; server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores; timeout: a repetition was stopped by --case-timeout (its wall_s is the time it ran)");
+    "cv: CV over 10%; errors: failed tasks; busy: a repetition stayed disturbed when measured again, twice: other processes took CPU while it ran (the machine's busy time from /proc/stat, steal included, less the CPU of the run's own processes and of the target server) above a quarter of a core on average, or a tenth of the case's own CPU when that is more (each repetition's others_cpu_s, steal_s and busy are under its repetitions); server: the target server used over 90% of a core; cpu>cores: CPU work at more concurrency than cores; timeout: a repetition was stopped by --case-timeout (its wall_s is the time it ran)");
   models_json(root, plan);
   cJSON *cases = cJSON_AddArrayToObject(root, "cases");
   for (size_t i = 0; i < plan->n; i++)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "rows.h"
 
-const char *const cb_flag_names[CB_NFLAGS] = { "cv", "errors", "load", "server", "cpu>cores", "timeout" };
+const char *const cb_flag_names[CB_NFLAGS] = { "cv", "errors", "busy", "server", "cpu>cores", "timeout" };
 
 void cb_flags_format(unsigned flags, char *buf, size_t len) {
   size_t off = 0;
@@ -43,12 +43,12 @@ void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
   r->checksum_stable = 1;
   if (!tmp || !wall || !out) goto cleanup;
   int have = 0;
-  double load = 0;
+  int busy = 0;
   for (unsigned i = 0; i < n; i++) {
     const cb_sample *s = &c->reps[i];
     wall[i] = s->wall_s;
     r->errors += s->errors;
-    if (s->load1 > load) load = s->load1;
+    busy |= s->busy;
     if (s->errors == 0 && s->status == 0) {
       if (have && s->checksum != r->checksum) r->checksum_stable = 0;
       if (!have) r->checksum = s->checksum;
@@ -90,7 +90,7 @@ void cb_row_of(const cb_case *c, uint64_t seed, cb_row *r) {
   if (r->errors) r->flags |= CB_FLAG_ERRORS;
   for (unsigned i = 0; i < c->nreps; i++)
     if (c->reps[i].timed_out) r->flags |= CB_FLAG_TIMEOUT;
-  if (c->cores && load > c->cores / 2.0) r->flags |= CB_FLAG_LOAD;
+  if (busy) r->flags |= CB_FLAG_BUSY;
   if (r->wall.median > 0 && r->server_cpu_s / r->wall.median > 0.9) r->flags |= CB_FLAG_SERVER;
   /* CPU work beyond the cores: a case that computes at all, as its workload says. */
   int computes = c->wl->computes ? c->wl->computes(&c->params) : c->wl->kind != CB_KIND_IO;

@@ -10,7 +10,7 @@
 enum {
   CB_FLAG_CV = 1u << 0,          /* wall time varied by more than 10% between repetitions */
   CB_FLAG_ERRORS = 1u << 1,      /* some tasks failed */
-  CB_FLAG_LOAD = 1u << 2,        /* the machine was busy (load average > cores / 2) at the start */
+  CB_FLAG_BUSY = 1u << 2,        /* other processes took CPU during a repetition, still after retries (cb_sample.busy) */
   CB_FLAG_SERVER = 1u << 3,      /* the target server used over 90% of a core: it may be the bottleneck */
   CB_FLAG_OVERSUB = 1u << 4,     /* CPU work asked at more concurrency than there are cores */
   CB_FLAG_TIMEOUT = 1u << 5,     /* a repetition was stopped by --case-timeout */
