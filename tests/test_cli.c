@@ -76,6 +76,33 @@ static void list(void **state) {
   assert_non_null(strstr(c->cmd.so, "work"));
 }
 
+/* A suite goes on without what the machine cannot give: fork at c=500 under a process limit of
+ * 50 is skipped, its row says why, and the run still ends well (an ad-hoc run refuses it: below). */
+static void suite_skips_beyond_limits(void **state) {
+  cli *c = *state;
+  char suite[128], path[256];
+  tu_need_bin(c->bin);
+  snprintf(suite, sizeof suite, "%s/s.ini", c->dir);
+  tu_write_text(suite, "[suite]\nreps = 1\nwarmup = 0\n[group s]\nworkload = sleep\nbackends = fork\n"
+                       "tasks = 500\nconcurrency = 500\nparam.delay_ms = 1\n");
+  c->opts.nproc = 50;
+  TU_RUN(c, "run", suite, "--no-report", "-o", "@OUT");
+  c->opts.nproc = 0;
+  tu_expect_exit(&c->cmd, 0);
+  tu_expect_in(c->cmd.so, "skipped: -c 500 on fork needs 500 processes");
+  tu_csv t;
+  tu_csv_results(&t, c->out);
+  assert_int_equal(t.nrows, 1);
+  assert_string_equal(tu_csv_get(&t, 0, "flags"), "skip");
+  assert_string_equal(tu_csv_get(&t, 0, "wall_median_s"), "");
+  tu_csv_free(&t);
+  snprintf(path, sizeof path, "%s/results.json", c->out);
+  char *json = tu_read_file(path, NULL);
+  tu_expect_in(json, "\"skipped\":\t\"-c 500 on fork needs 500 processes");
+  tu_expect_in(json, "ulimit -u");
+  free(json);
+}
+
 /* ---- bad input: exit 2, one line on stderr, no results directory ------------------------ */
 
 /* why: a word the message must contain when the reason matters (which limit), or NULL. */
@@ -310,6 +337,7 @@ int main(void) {
     T(bad_option),
     T(bad_command),
     T(bad_fork_beyond_nproc),
+    T(suite_skips_beyond_limits),
     T(bad_threads_beyond_nproc),
     T(bad_uv_beyond_max_map_count),
     T(bad_list_option),
