@@ -55,6 +55,7 @@ void cb_job_reset(cb_job *job) {
   memset(job->sh->rec, 0, job->ntasks * sizeof(cb_task_rec));
   atomic_store(&job->sh->next, 0);
   atomic_store(&job->sh->children_pss_kib, 0);
+  atomic_store(&job->sh->children_sampled, 0);
   atomic_store(&job->sh->parent_rss_kib, 0);
   atomic_store(&job->sh->parent_pss_kib, 0);
   /* Zeroed as a fresh mapping is, which first use counts on (cb__op_record). */

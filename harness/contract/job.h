@@ -25,6 +25,7 @@ typedef struct cb_shared {
    * still alive (so a shared page is split among all its sharers and counted once), and the Rss
    * and Pss of the process that forked them, read at that same moment (0: not taken). */
   _Atomic uint64_t children_pss_kib;
+  _Atomic uint64_t children_sampled;   /* how many workers added their PSS to children_pss_kib */
   _Atomic uint64_t parent_rss_kib, parent_pss_kib;
   cb_task_rec rec[];
 } cb_shared;

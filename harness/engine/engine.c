@@ -137,6 +137,11 @@ static int ensure_server(cb_engine *e, const cb_case *c) {
   return cb_target_start(&e->target, &so, e->err, sizeof e->err);
 }
 
+/* Has the run used up its budget for adaptive rounds? */
+static int over_budget(const cb_engine *e, const round_state *rs) {
+  return e->plan->budget_s > 0 && (double)(cb_now_ns() - rs->started) / 1e9 > e->plan->budget_s;
+}
+
 /* One repetition of c: counted into c->reps, or a warm-up measured and dropped. 0, -EINTR, or
  * another negative error when no measurement process could start. */
 static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm) {
@@ -157,7 +162,9 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
     int again = 0;
     if (rc == 0 && !warm) {
       int disturbed = s->status == 0 && !s->timed_out && cb_runner_disturbed(s, c->cores);
-      again = disturbed && s->errors == 0 && attempt < 2 && !cb_interrupted && !e->stop;
+      /* Past the budget, a disturbed repetition is kept (flagged) rather than measured again: a
+       * busy machine must not make the run three times as long. */
+      again = disturbed && s->errors == 0 && attempt < 2 && !cb_interrupted && !e->stop && !over_budget(e, rs);
       s->busy = disturbed && !again;
       if (!again) {
         /* Kept: its latencies join the case's (the first are taken as they are). */
@@ -193,11 +200,6 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
   }
   if (!warm) c->nreps++;
   return 0;
-}
-
-/* Has the run used up its budget for adaptive rounds? */
-static int over_budget(const cb_engine *e, const round_state *rs) {
-  return e->plan->budget_s > 0 && (double)(cb_now_ns() - rs->started) / 1e9 > e->plan->budget_s;
 }
 
 /* One round over the cases order[0..n), in that order; an adaptive round (extra) ends early once
