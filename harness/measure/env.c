@@ -1,4 +1,5 @@
 /* env.c: the machine a run is measured on: cores, calibration, and the environment record. */
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,21 +18,32 @@
 
 const char *cb_git_rev(void) { return CB_GIT_REV; }
 
+/* The calibration that sizes work (mixed's compute per task, CPU cases' task counts) on a grid of
+ * 2% steps: two runs on one machine calibrate a few percent apart, and without the grid would do
+ * different work per task, so their times per task would differ by as much. */
+static double quantize(double unit_s) {
+  if (!(unit_s > 0)) return unit_s;
+  double step = log(1.02);
+  return exp(round(log(unit_s) / step) * step);
+}
+
 void cb_machine_probe(cb_machine *m, int calibrate) {
   cpu_set_t set;
   memset(m, 0, sizeof *m);
   m->cores = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set)
                                                           : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
   if (m->cores == 0) m->cores = 1;
-  if (calibrate) m->unit_s = cb_calibrate_unit();
+  if (calibrate) m->unit_s = quantize(cb_calibrate_unit());
 }
 
 double cb_calibrate_unit(void) {
-  /* The fastest of several short trials: the unit's cost on an undisturbed core. */
-  const uint64_t units = 200;
+  /* The fastest of many short trials: the unit's cost on an undisturbed core (about 30 ms in all,
+   * long enough for the core to leave a low-power state, short enough that some trial runs
+   * without interruption). */
+  const uint64_t units = 400;
   double best = 1e9;
   volatile uint64_t sink = 0;
-  for (int t = 0; t < 9; t++) {
+  for (int t = 0; t < 40; t++) {
     int64_t t0 = cb_now_ns();
     sink += cb_hash_chain((uint64_t)t, units);
     double s = (double)(cb_now_ns() - t0) / 1e9;
