@@ -158,35 +158,56 @@ void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_samp
 
 /* ---- the runner's side: watching the tree, reading the report ---- */
 
-/* One look at the tree: the measurement process and its children (fork's workers). */
-/* How many of a tree's child processes one look reads in full. */
+/* How many of a tree's child processes a full look reads. */
 #define WATCH_SAMPLES 64
 
-static void watch(pid_t root, cb_sample *pk) {
-  char path[64], buf[65536];
-  static pid_t kids[sizeof buf / 2], seen[WATCH_SAMPLES + 1];
-  uint32_t nkids = 0, nseen = 0;
-  long long t = cb_proc_status_field(root, "Threads:");
-  if (t < 0) return;
-  uint64_t threads = (uint64_t)t, fds = cb_proc_count_fds(root), mem = cb_proc_pss_kib(root);
+/* What the runner keeps between looks at the tree. */
+typedef struct watcher {
+  int64_t next, next_full;     /* when to look again: the process count, and everything */
+  double kid_threads, kid_fds; /* per child process, from the last full look */
+} watcher;
+
+/* The measurement process's children (fork's workers) into kids; how many. The file is read to
+ * its end: with thousands of children it is longer than a page, and one read returns a page. */
+static uint32_t children(pid_t root, pid_t *kids, uint32_t max) {
+  static char buf[1 << 17];
+  char path[64];
+  size_t len = 0;
+  uint32_t n = 0;
   snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)root, (int)root);
   int f = open(path, O_RDONLY | O_CLOEXEC);
-  if (f >= 0) {
-    ssize_t n = read(f, buf, sizeof buf - 1);
-    close(f);
-    buf[n > 0 ? n : 0] = '\0';
-    for (char *p = buf, *end; *p && nkids < sizeof kids / sizeof kids[0]; p = end) {
-      long child = strtol(p, &end, 10);
-      if (end == p) break;
-      kids[nkids++] = (pid_t)child;
-    }
+  if (f < 0) return 0;
+  for (ssize_t r; len < sizeof buf - 1 && (r = read(f, buf + len, sizeof buf - 1 - len)) != 0;) {
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) break;
+    len += (size_t)r;
   }
-  /* Reading a process's PSS walks its page tables: 10,000 fork workers would take the runner
-   * seconds a look, and slow the very workers it measures. A sample spread over the workers
-   * (they run the same code on the same data) stands for all of them, scaled up. */
+  close(f);
+  buf[len] = '\0';
+  for (char *p = buf, *end; *p && n < max; p = end) {
+    long child = strtol(p, &end, 10);
+    if (end == p) break;
+    kids[n++] = (pid_t)child;
+  }
+  return n;
+}
+
+/* One look at the tree: the measurement process and its children. A quick look counts the
+ * processes and scales the threads and descriptors per child the last full look found; a full
+ * look also reads them, and the memory, of a sample of the children. Reading a process's PSS walks
+ * its page tables: 10,000 fork workers read one by one would take the runner seconds a look, and
+ * slow the very workers it measures, so a sample spread over them (they run the same code on the
+ * same data) stands for all of them, scaled up. */
+static void watch(pid_t root, cb_sample *pk, watcher *w, int full) {
+  static pid_t kids[1 << 16], seen[WATCH_SAMPLES + 1];
+  uint32_t nseen = 0;
+  long long t = cb_proc_status_field(root, "Threads:");
+  if (t < 0) return;
+  uint32_t nkids = children(root, kids, sizeof kids / sizeof kids[0]);
+  uint64_t threads = (uint64_t)t, fds = cb_proc_count_fds(root), mem = full ? cb_proc_pss_kib(root) : 0;
   uint32_t stride = nkids > WATCH_SAMPLES ? nkids / WATCH_SAMPLES : 1, sampled = 0;
   uint64_t kthreads = 0, kfds = 0, kmem = 0;
-  for (uint32_t i = 0; i < nkids; i += stride) {
+  for (uint32_t i = 0; full && i < nkids; i += stride) {
     long long ct = cb_proc_status_field(kids[i], "Threads:");
     if (ct < 0) continue;
     uint64_t m = cb_proc_pss_kib(kids[i]);
@@ -197,13 +218,16 @@ static void watch(pid_t root, cb_sample *pk) {
     if (m && nseen < sizeof seen / sizeof seen[0]) seen[nseen++] = kids[i];
   }
   if (sampled) {
-    threads += kthreads * nkids / sampled;
-    fds += kfds * nkids / sampled;
+    w->kid_threads = (double)kthreads / sampled;
+    w->kid_fds = (double)kfds / sampled;
     mem += kmem * nkids / sampled;
   }
+  threads += (uint64_t)(w->kid_threads * nkids + 0.5);
+  fds += (uint64_t)(w->kid_fds * nkids + 0.5);
   if (threads > pk->peak_threads) pk->peak_threads = (uint32_t)threads;
   if (1 + nkids > pk->peak_procs) pk->peak_procs = 1 + nkids;
   if (fds > pk->peak_fds) pk->peak_fds = (uint32_t)fds;
+  if (!full) return;
   /* The sum holds only if no process of it left while we read: the pages it shared went to the
    * others, read later with larger shares, and the pages would count twice (fork's workers all
    * leave at once at the end). */
@@ -216,8 +240,7 @@ static void watch(pid_t root, cb_sample *pk) {
 
 /* Read len bytes, watching the tree meanwhile. 1 when all came, 0 at an early end, -ETIME past
  * the deadline (0 = none), -errno. */
-static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *pk, int64_t *next_watch,
-                         int64_t deadline) {
+static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *pk, watcher *w, int64_t deadline) {
   char *p = buf;
   size_t got = 0;
   struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -225,17 +248,20 @@ static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *
     /* A signal that came between two polls interrupted none of them: look every time round. */
     if (cb_interrupted) return -EINTR;
     int64_t now = cb_now_ns();
-    if (now >= *next_watch) {
-      int64_t t0 = now;
-      watch(child, pk);
+    if (now >= w->next) {
+      int full = now >= w->next_full;
+      watch(child, pk, w, full);
       /* Every 10 ms, or rarer when looking costs (many processes, thousands of descriptors): at
-       * most ~5% of a core, so the runner never takes much from what it measures. */
-      int64_t cost = cb_now_ns() - t0, period = cost * 20;
+       * most ~5% of a core, so the runner never takes much from what it measures. A full look
+       * costs more, and is rarer by as much. */
+      int64_t cost = cb_now_ns() - now, period = cost * 20;
       if (period < 10000000) period = 10000000;
-      *next_watch = cb_now_ns() + period;
+      if (full) w->next_full = cb_now_ns() + period;
+      else w->next = cb_now_ns() + period;
+      if (full && w->next < cb_now_ns() + 10000000) w->next = cb_now_ns() + 10000000;
     }
     if (deadline && cb_now_ns() >= deadline) return -ETIME;
-    int64_t until = deadline && deadline < *next_watch ? deadline : *next_watch;
+    int64_t until = deadline && deadline < w->next ? deadline : w->next;
     int ms = (int)((until - cb_now_ns()) / 1000000) + 1;
     int r = poll(&pf, 1, ms);
     if (r < 0 && errno == EINTR) {
@@ -293,14 +319,14 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   close(fds[1]);
   setpgid(pid, pid);  /* both sides, so the group exists whichever runs first */
   cb_sample pk = { 0 };
-  int64_t next_watch = cb_now_ns();
+  watcher w = { .next = cb_now_ns(), .next_full = cb_now_ns() };
   int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
-  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &next_watch, deadline);
+  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &w, deadline);
   uint32_t nh = 0;
-  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &next_watch, deadline) == 1 && nh <= 2 + CB_OP_KINDS) {
+  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &w, deadline) == 1 && nh <= 2 + CB_OP_KINDS) {
     hist_msg *m = malloc(sizeof *m);
     for (uint32_t i = 0; m && i < nh; i++) {
-      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &next_watch, deadline) != 1) break;
+      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &w, deadline) != 1) break;
       if (m->kind == HIST_LAT) merge_into(&c->lat, &m->h);
       else if (m->kind == HIST_SVC) merge_into(&c->svc, &m->h);
       else if (m->kind >= 0 && m->kind < CB_OP_KINDS) merge_into(&c->ops[m->kind], &m->h);
