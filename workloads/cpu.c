@@ -3,9 +3,9 @@
 
 enum { P_WORK };
 
-/* About 15 ms of one core per task on the reference machines (2 cores, x86-64, 2.2 to 2.8 ns a
+/* About 15 ms of one core per task on the reference machines (2 cores, x86-64, 1.4 to 1.6 ns a
  * round): long enough that 16 tasks are measurable (over 0.2 s) on the faster ones. */
-#define CPU_DEFAULT_WORK 6500
+#define CPU_DEFAULT_WORK 10000
 
 static const cb_param_spec cpu_params[] = {
   [P_WORK] = { .name = "work", .unit = "units", .def = CPU_DEFAULT_WORK, .min = 0, .max = 1e9, .integer = 1,
