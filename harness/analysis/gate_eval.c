@@ -6,10 +6,6 @@
 #include "gate_eval.h"
 #include "rows.h"
 
-static int matches(const cb_case *c, const cb_backend *be, const cb_workload *w) {
-  return c->be == be && c->wl == w;
-}
-
 /* The row of backend be for case c's workload and parameters at concurrency conc; a serial
  * backend's row stands for any concurrency. The same task count is preferred; cases sized by time
  * have their own, and the speedup is then a ratio of throughputs. */
@@ -45,13 +41,13 @@ int cb_gate_eval(const cb_gate *g, const cb_plan *plan, const cb_row *rows, doub
   msg[0] = '\0';
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *a = &plan->cases[i];
-    if (!a->nreps || !matches(a, g->a, g->w)) continue;
+    if (!a->nreps || !cb_gate_matches(a, g->a, g->w)) continue;
     /* One figure per parameter set: at c=N, or at the highest concurrency a ran it at. */
     uint32_t conc = g->conc;
     if (!conc)
       for (size_t j = 0; j < plan->n; j++) {
         const cb_case *o = &plan->cases[j];
-        if (o->nreps && matches(o, g->a, g->w) && strcmp(o->params_str, a->params_str) == 0 && o->conc > conc)
+        if (o->nreps && cb_gate_matches(o, g->a, g->w) && strcmp(o->params_str, a->params_str) == 0 && o->conc > conc)
           conc = o->conc;
       }
     if (a->conc != conc) continue;

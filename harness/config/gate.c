@@ -77,7 +77,7 @@ syntax:
   return -1;
 }
 
-static int matches(const cb_case *c, const cb_backend *be, const cb_workload *w) {
+int cb_gate_matches(const cb_case *c, const cb_backend *be, const cb_workload *w) {
   return c->be == be && c->wl == w;
 }
 
@@ -85,8 +85,8 @@ int cb_gate_check(const cb_gate *g, const cb_plan *plan, char *err, size_t len) 
   int have_a = 0, have_b = g->b == NULL;
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
-    have_a |= matches(c, g->a, g->w) && (!g->conc || c->conc == g->conc);
-    if (g->b) have_b |= matches(c, g->b, g->w);
+    have_a |= cb_gate_matches(c, g->a, g->w) && (!g->conc || c->conc == g->conc);
+    if (g->b) have_b |= cb_gate_matches(c, g->b, g->w);
   }
   if (!have_a || !have_b) {
     snprintf(err, len, "gate '%s' needs %s%s%s on %s%s, which this run does not measure; add them (-b, -w, -c) or drop the gate",

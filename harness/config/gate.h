@@ -25,6 +25,9 @@ typedef struct cb_gate {
  * errors(A,W[,c=N]); then >=, >, <=, < or == and a number. 0, or -1 with why in err. */
 int cb_gate_parse(const char *text, cb_gate *g, char *err, size_t len);
 
+/* Is case c one of backend be on workload w (a side of a gate)? */
+int cb_gate_matches(const cb_case *c, const cb_backend *be, const cb_workload *w);
+
 /* Does the plan measure what g needs? 0, or -1 with why. Checked before anything runs. */
 int cb_gate_check(const cb_gate *g, const cb_plan *plan, char *err, size_t len);
 

@@ -115,7 +115,6 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
             uint64_t n = cb_plan_size(wl, &c.params, c.eff_conc, cfg->target_s, m);
             c.tasks = n ? n : cfg->tasks;
             c.sized = n != 0;
-            c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
           }
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
           snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,

@@ -28,14 +28,12 @@ static int check_plan(cb_engine *e) {
   cb_plan *plan = e->plan;
   cb_capacity_raise_nofile();
   for (size_t i = 0; i < plan->n; i++) {
-    const cb_case *c = &plan->cases[i];
-    int seen = 0;
-    for (size_t j = 0; j < i && !seen; j++) seen = plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc;
-    if (seen) {
+    const cb_case *c = &plan->cases[i], *same = NULL;
+    for (size_t j = 0; j < i && !same; j++)
+      if (plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc) same = &plan->cases[j];
+    if (same) {
       /* The same backend at the same concurrency: the same verdict. */
-      for (size_t j = 0; j < i; j++)
-        if (plan->cases[j].be == c->be && plan->cases[j].eff_conc == c->eff_conc)
-          memcpy(plan->cases[i].skipped, plan->cases[j].skipped, sizeof plan->cases[i].skipped);
+      memcpy(plan->cases[i].skipped, same->skipped, sizeof plan->cases[i].skipped);
     } else if (cb_capacity_check(c, e->err, sizeof e->err) != 0) {
       if (!e->o.skip_impossible) return -1;
       /* A suite goes on without what this machine cannot give; the row says why. */
