@@ -359,9 +359,7 @@ static int emfile_check(void *arg) {
     cb_measure_env env = { .target = &t };
     cb_sample s;
     int rc = cb_runner_measure(&c, &env, &s);
-    free(c.lat);
-    free(c.svc);
-    for (int k = 0; k < CB_OP_KINDS; k++) free(c.ops[k]);
+    cb_case_free_hists(&c);
     int emfile = 0;
     char kinds[256] = "";
     size_t used = 0;

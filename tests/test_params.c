@@ -5,7 +5,6 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
-#include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -588,7 +587,7 @@ static void plan_sleep_matrix(void **state) {
         /* Room for every repetition, none taken yet. */
         assert_int_equal(cs->nreps, 0);
         assert_non_null(cs->reps);
-        assert_true(malloc_usable_size(cs->reps) >= cfg.reps * sizeof(cb_sample));
+        assert_true(cb_keep_size(cs->reps) >= cfg.reps * sizeof(cb_sample));
         for (unsigned r = 0; r < cfg.reps; r++) {
           assert_int_equal(cs->reps[r].status, 0);
           assert_int_equal(cs->reps[r].done, 0);

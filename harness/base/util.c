@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +105,29 @@ int cb_mkdirs(const char *path) {
   struct stat st;
   if (stat(buf, &st) != 0) return -errno;
   return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* The mapping's length sits in front of the block, a cache line of header. */
+#define KEEP_HDR 64
+
+void *cb_keep_alloc(size_t len) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), total = (len + KEEP_HDR + page - 1) / page * page;
+  if (len > SIZE_MAX - KEEP_HDR - page) return NULL;
+  void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  madvise(m, total, MADV_DONTFORK);   /* best effort: without it, only slower forks */
+  *(size_t *)m = total;
+  return (char *)m + KEEP_HDR;
+}
+
+size_t cb_keep_size(const void *p) {
+  return *(const size_t *)((const char *)p - KEEP_HDR) - KEEP_HDR;
+}
+
+void cb_keep_free(void *p) {
+  if (!p) return;
+  char *m = (char *)p - KEEP_HDR;
+  munmap(m, *(size_t *)m);
 }
 
 int cb_write_all(int fd, const void *buf, size_t len) {

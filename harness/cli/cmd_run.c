@@ -408,7 +408,7 @@ static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m
     size_t k = 0;
     for (size_t i = 0; i < plan->n; i++) {
       if (i % o->nshards == o->shard - 1) plan->cases[k++] = plan->cases[i];
-      else free(plan->cases[i].reps);
+      else cb_keep_free(plan->cases[i].reps);
     }
     plan->n = k;
     if (!k) {

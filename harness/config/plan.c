@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plan.h"
+#include "util.h"
 
 /* Values of parameter k of wl for this run: the -p list, or the default alone. */
 static int pvals(const cb_run_cfg *cfg, const cb_workload *wl, unsigned k, const double **vals) {
@@ -130,7 +131,8 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
   }
   cb_plan_ideals(plan, m);
   for (size_t i = first; i < plan->n; i++) {
-    plan->cases[i].reps = calloc(plan->reps_max > plan->reps ? plan->reps_max : plan->reps ? plan->reps : 1, sizeof(cb_sample));
+    unsigned room = plan->reps_max > plan->reps ? plan->reps_max : plan->reps ? plan->reps : 1;
+    plan->cases[i].reps = cb_keep_alloc(room * sizeof(cb_sample));
     if (!plan->cases[i].reps) goto oom;
   }
   return 0;
@@ -160,13 +162,20 @@ void cb_plan_learn(cb_plan *plan, cb_machine *m) {
   cb_plan_ideals(plan, m);
 }
 
+void cb_case_free_hists(cb_case *c) {
+  cb_keep_free(c->lat);
+  cb_keep_free(c->svc);
+  c->lat = c->svc = NULL;
+  for (int k = 0; k < CB_OP_KINDS; k++) {
+    cb_keep_free(c->ops[k]);
+    c->ops[k] = NULL;
+  }
+}
+
 void cb_plan_free(cb_plan *plan) {
   for (size_t i = 0; i < plan->n; i++) {
-    cb_case *c = &plan->cases[i];
-    free(c->reps);
-    free(c->lat);
-    free(c->svc);
-    for (int k = 0; k < CB_OP_KINDS; k++) free(c->ops[k]);
+    cb_keep_free(plan->cases[i].reps);
+    cb_case_free_hists(&plan->cases[i]);
   }
   free(plan->cases);
   memset(plan, 0, sizeof *plan);

@@ -119,6 +119,8 @@ void cb_plan_policy(cb_plan *plan, const cb_run_cfg *cfg);
 /* Append cfg's cases to a plan (a suite's groups, one after another). */
 int  cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m);
 void cb_plan_free(cb_plan *plan);
+/* Free a case's merged latencies (lat, svc, ops; kept memory: cb_keep_alloc) and set them NULL. */
+void cb_case_free_hists(cb_case *c);
 /* 0 when backend be has every call workload wl uses (and the timer an open loop needs), else -1
  * with one line in err (when given) naming what is missing. cb_cfg_check asks it of every pair
  * before anything runs; cb_plan_add refuses, -ENOTSUP, a case that fails it. */

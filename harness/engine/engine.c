@@ -176,15 +176,13 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
           if (!*dst[k]) *dst[k] = *src[k];
           else {
             cb_hist_merge(*dst[k], *src[k]);
-            free(*src[k]);
+            cb_keep_free(*src[k]);
           }
           *src[k] = NULL;
         }
       }
     }
-    free(scratch.lat);
-    free(scratch.svc);
-    for (int k = 0; k < CB_OP_KINDS; k++) free(scratch.ops[k]);
+    cb_case_free_hists(&scratch);
     if (!again) break;
   }
   if (rc != 0) return rc;

@@ -2,6 +2,9 @@
  * the runner watches the process tree's threads, processes and descriptors. */
 #include <dirent.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -282,7 +285,7 @@ static int read_watching(int fd, void *buf, size_t len, pid_t child, cb_sample *
 
 static void merge_into(cb_hist **dst, const cb_hist *src) {
   if (!*dst) {
-    if (!(*dst = malloc(sizeof **dst))) return;
+    if (!(*dst = cb_keep_alloc(sizeof **dst))) return;
     cb_hist_init(*dst);
   }
   cb_hist_merge(*dst, src);
@@ -308,6 +311,9 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     /* The measurement process: dies with the runner, takes signals the default way, and its
      * fork workers die with it in turn. */
     close(fds[0]);
+#ifdef __GLIBC__
+    malloc_trim(0);   /* the runner's freed heap: pages each fork worker would copy again */
+#endif
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     setpgid(0, 0);    /* a group of its own with its workers: the runner can end them all at once */
