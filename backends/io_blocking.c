@@ -98,6 +98,8 @@ static ssize_t blocking_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int
 
 static void blocking_close(cb_ctx *ctx, cb_conn *c) {
   if (!c) return;
+  struct linger reset = { .l_onoff = 1, .l_linger = 0 };   /* no TIME_WAIT: see cb_tcp_close */
+  setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   close(c->fd);
   free(c);
 }

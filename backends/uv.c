@@ -199,7 +199,8 @@ static void conn_close(cb_conn *c) {
   if (c->closing) return;
   c->closing = 1;
   c->waiter = NULL;
-  uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+  /* A reset, no TIME_WAIT (see cb_tcp_close); where libuv cannot (no socket yet), a plain close. */
+  if (uv_tcp_close_reset(&c->tcp, on_conn_close) != 0) uv_close((uv_handle_t *)&c->tcp, on_conn_close);
 }
 
 static int uv_io_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
