@@ -51,7 +51,7 @@ int cb_cmd_plot(int argc, char **argv) {
   if (rc) {
     cb_results_free(&r);
     cb_errorf("plot: %s", err);
-    return rc == -EINTR ? 128 + cb_interrupted : 1;
+    return rc == -EINTR ? 128 + cb_interrupted : rc == -EXDEV ? 2 : 1;
   }
   printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
   cb_results_free(&r);

@@ -74,6 +74,11 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
     snprintf(err, len, "%s: path too long", dir);
     return -ENAMETOOLONG;
   }
+  /* A plots folder that links out of the run's directory would have plots written elsewhere. */
+  if (cb_path_inside(dir, p.dir) == 0) {
+    snprintf(err, len, "%s is a link out of %s; remove it, and plot makes a folder there", p.dir, dir);
+    return -EXDEV;
+  }
   if ((rc = cb_mkdirs(p.data))) {
     snprintf(err, len, "cannot create %s: %s", p.data, strerror(-rc));
     return rc;

@@ -258,10 +258,11 @@ int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen)
   if (S_ISDIR(st.st_mode)) snprintf(file, sizeof file, "%s/results.json", path);
   else snprintf(file, sizeof file, "%s", path);
   size_t len;
-  char *text = cb_read_file(file, &len);
+  char why[160];
+  char *text = cb_read_regular(file, CB_RESULTS_MAX_BYTES, &len, why, sizeof why);
   if (!text) {
     int e = errno ? errno : EIO;
-    snprintf(err, errlen, "%s: %s", file, strerror(e));
+    snprintf(err, errlen, "%s: %s", file, why);
     return -e;
   }
   int rc = cb_results_parse(text, len, file, out, err, errlen);
