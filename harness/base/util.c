@@ -27,6 +27,23 @@ int cb_parse_u64(const char *s, uint64_t *out) {
 
 int cb_parse_double(const char *s, double *out) {
   if (!s || !*s || isspace((unsigned char)*s)) return -1;
+  /* Decimal only: [sign] digits [. digits] [e [sign] digits], with a digit before or after the
+   * point. strtod alone also takes 0x10, inf and nan, which no one means as a delay. */
+  const char *q = s + (*s == '-' || *s == '+');
+  size_t whole = strspn(q, "0123456789"), frac = 0;
+  q += whole;
+  if (*q == '.') {
+    frac = strspn(q + 1, "0123456789");
+    q += 1 + frac;
+  }
+  if (whole + frac == 0) return -1;
+  if (*q == 'e' || *q == 'E') {
+    q += 1 + (q[1] == '-' || q[1] == '+');
+    size_t ex = strspn(q, "0123456789");
+    if (!ex) return -1;
+    q += ex;
+  }
+  if (*q) return -1;
   errno = 0;
   char *end;
   double v = strtod(s, &end);
