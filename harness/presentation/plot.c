@@ -62,6 +62,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   char logtmp[PATH_MAX + 32], logpath[PATH_MAX + 32];
   int rc = 0;
   *count = 0;
+  err[0] = '\0';
   /* Before anything is written: without gnuplot the results stay as they were. */
   if (cb__find_gnuplot(p.gnuplot, sizeof p.gnuplot) != 0) {
     snprintf(err, len, "%s", no_gnuplot);
@@ -111,6 +112,8 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   int prc = publish(&p);
   if (!rc) rc = prc;
   *count = (int)p.nout;
+  if (!rc && p.skipped[0])
+    snprintf(err, len, "left out for want of a single value to draw (a figure missing from every case): %s", p.skipped);
 cleanup:
   /* The log survives either way (it says why a plot failed); partial outputs do not. */
   if (p.logfd >= 0) {
