@@ -1036,6 +1036,39 @@ static void cli_serves_and_stops(void **state) {
   proc_end(&p);
 }
 
+/* Listening on every interface: the URL line gives the address as it is written in a URL
+ * (IPv6 in brackets), and one warning line on stderr says the server is reachable from the
+ * network. Loopback (above) prints nothing on stderr. */
+static void cli_any_address_warns(void **state) {
+  (void)state;
+  static const char *const hosts[] = { "0.0.0.0", "::" };
+  static const char *const want[] = { "serving http://0.0.0.0:", "serving http://[::]:" };
+  for (size_t k = 0; k < 2; k++) {
+    const char *const args[] = { "serve", "--port", "0", "--host", hosts[k], NULL };
+    proc p;
+    char line[256], err[4096];
+    proc_start(&p, args);
+    if (read_line(p.out, line, sizeof line, 10000) != 0) {
+      kill(p.pid, SIGKILL);
+      tu_wait_exit(p.pid, 1000);
+      read_all(p.err, err, sizeof err, 100);
+      proc_end(&p);
+      /* A machine without IPv6 cannot listen on ::; that is not what this test is about. */
+      if (k == 1) continue;
+      fail_msg("serve --host %s printed no URL line; stderr: %s", hosts[k], err);
+    }
+    if (strncmp(line, want[k], strlen(want[k])) != 0) fail_msg("serve --host %s: '%s', want '%s...'", hosts[k], line, want[k]);
+    kill(p.pid, SIGINT);
+    assert_int_equal(tu_wait_exit(p.pid, STOP_TIMEOUT_MS), 0);
+    read_all(p.err, err, sizeof err, 1000);
+    proc_end(&p);
+    size_t len = strlen(err);
+    if (strncmp(err, "concbench: serve: warning: ", 27) != 0 || !strstr(err, "reachable from the network") ||
+        strchr(err, '\n') != err + len - 1)
+      fail_msg("serve --host %s: stderr is not one warning line: '%s'", hosts[k], err);
+  }
+}
+
 static void cli_bad_usage(void **state) {
   srv *s = *state;
   char busy[16];
@@ -1054,6 +1087,9 @@ static void cli_bad_usage(void **state) {
     { "serve", "--fault-rate", "-0.1", NULL },
     { "serve", "--fault-rate", "nan", NULL },
     { "serve", "--host", "", NULL },
+    { "serve", "--host", "999.1.1.1", NULL },   /* not an address: bad usage, never asked of DNS */
+    { "serve", "--host", "1.2.3.4.5", NULL },
+    { "serve", "--host", "::g", NULL },
     { "serve", "extra", NULL },
   };
   char out[4096], err[4096];
@@ -1127,6 +1163,7 @@ int main(void) {
     cmocka_unit_test(closed_clients_are_freed),
     cmocka_unit_test(sigterm_stops_cleanly),
     cmocka_unit_test(cli_serves_and_stops),
+    cmocka_unit_test(cli_any_address_warns),
     cmocka_unit_test(cli_bad_usage),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

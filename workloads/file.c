@@ -98,6 +98,13 @@ static int file_teardown(void *vst) {
   return rc;
 }
 
+/* Each task deletes its file before the next starts on its worker, so at most conc files are
+ * there at once; a block each is added for what the file system keeps beside the data. */
+static uint64_t file_disk_bytes(const cb_params *p, uint64_t n, uint32_t conc) {
+  uint64_t live = n < conc ? n : conc;
+  return live * ((uint64_t)p->v[P_BYTES] + 4096);
+}
+
 const cb_workload cb_workload_file = {
   .name = "file",
   .summary = "each task writes `bytes` to its own file, fsyncs, reads back, checks, deletes",
@@ -109,4 +116,5 @@ const cb_workload cb_workload_file = {
   .setup = file_setup,
   .task = file_task,
   .teardown = file_teardown,
+  .disk_bytes = file_disk_bytes,
 };

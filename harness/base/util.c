@@ -27,6 +27,23 @@ int cb_parse_u64(const char *s, uint64_t *out) {
 
 int cb_parse_double(const char *s, double *out) {
   if (!s || !*s || isspace((unsigned char)*s)) return -1;
+  /* Decimal only: [sign] digits [. digits] [e [sign] digits], with a digit before or after the
+   * point. strtod alone also takes 0x10, inf and nan, which no one means as a delay. */
+  const char *q = s + (*s == '-' || *s == '+');
+  size_t whole = strspn(q, "0123456789"), frac = 0;
+  q += whole;
+  if (*q == '.') {
+    frac = strspn(q + 1, "0123456789");
+    q += 1 + frac;
+  }
+  if (whole + frac == 0) return -1;
+  if (*q == 'e' || *q == 'E') {
+    q += 1 + (q[1] == '-' || q[1] == '+');
+    size_t ex = strspn(q, "0123456789");
+    if (!ex) return -1;
+    q += ex;
+  }
+  if (*q) return -1;
   errno = 0;
   char *end;
   double v = strtod(s, &end);
@@ -205,25 +222,98 @@ void cb_errorf(const char *fmt, ...) {
   dprintf(STDERR_FILENO, "concbench: %s\n", line);
 }
 
-char *cb_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap);
-  while (b) {
-    n += fread(b + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *nb = realloc(b, cap *= 2);
-    if (!nb) { free(b); b = NULL; errno = ENOMEM; }
-    else b = nb;
+int cb_path_inside(const char *dir, const char *path) {
+  char *d = realpath(dir, NULL), *p = realpath(path, NULL);
+  int rc = -errno;
+  if (d && p) {
+    size_t dl = strlen(d);
+    /* "/" is the one resolved path that ends in a slash. */
+    if (dl == 1) dl = 0;
+    rc = strncmp(p, d, dl) == 0 && (p[dl] == '\0' || p[dl] == '/');
   }
-  int bad = ferror(f);
-  fclose(f);
-  if (b && bad) { free(b); b = NULL; errno = EIO; }
-  if (!b) return NULL;
+  free(d);
+  free(p);
+  return rc;
+}
+
+/* Says in why what kind of file st is, for a refusal. */
+static const char *file_kind(mode_t m) {
+  if (S_ISDIR(m)) return "is a directory";
+  if (S_ISFIFO(m)) return "is a FIFO (named pipe)";
+  if (S_ISCHR(m)) return "is a character device";
+  if (S_ISBLK(m)) return "is a block device";
+  if (S_ISSOCK(m)) return "is a socket";
+  return "is not a regular file";
+}
+
+static void size_words(uint64_t b, char *buf, size_t len) {
+  if (b >= (1ull << 30)) snprintf(buf, len, "%.1f GiB", (double)b / (1ull << 30));
+  else if (b >= (1ull << 20)) snprintf(buf, len, "%.1f MiB", (double)b / (1ull << 20));
+  else if (b >= (1ull << 10)) snprintf(buf, len, "%.1f KiB", (double)b / (1ull << 10));
+  else snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+}
+
+char *cb_read_regular(const char *path, size_t max, size_t *len, char *why, size_t whylen) {
+  char dummy[160];
+  if (!why) why = dummy, whylen = sizeof dummy;
+  why[0] = '\0';
+  /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. open follows a
+   * symbolic link (users link their results), and fstat then sees what it leads to, so a link
+   * to /dev/zero is refused as the device it is. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(why, whylen, "%s", strerror(e));
+    errno = e;
+    return NULL;
+  }
+  struct stat st;
+  int e = 0;
+  char *b = NULL;
+  size_t n = 0;
+  if (fstat(fd, &st) != 0) {
+    e = errno;
+    snprintf(why, whylen, "%s", strerror(e));
+  } else if (!S_ISREG(st.st_mode)) {
+    e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    snprintf(why, whylen, "%s, not a regular file", file_kind(st.st_mode));
+  } else if ((uint64_t)st.st_size > max) {
+    char has[32], cap[32];
+    size_words((uint64_t)st.st_size, has, sizeof has);
+    size_words(max, cap, sizeof cap);
+    e = EFBIG;
+    snprintf(why, whylen, "is %s, more than the %s such a file may be", has, cap);
+  } else if (!(b = malloc((size_t)st.st_size + 1))) {
+    e = ENOMEM;
+    snprintf(why, whylen, "%s", strerror(e));
+  } else {
+    /* Exactly the size fstat gave: a file that grows meanwhile is read as it was. */
+    size_t want = (size_t)st.st_size;
+    while (n < want) {
+      ssize_t r = read(fd, b + n, want - n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        e = errno;
+        snprintf(why, whylen, "%s", strerror(e));
+        break;
+      }
+      if (r == 0) break;
+      n += (size_t)r;
+    }
+  }
+  close(fd);
+  if (e) {
+    free(b);
+    errno = e;
+    return NULL;
+  }
   b[n] = '\0';
   if (len) *len = n;
   return b;
+}
+
+char *cb_read_file(const char *path, size_t *len) {
+  return cb_read_regular(path, CB_READ_MAX, len, NULL, 0);
 }
 
 int cb_read_text(const char *path, char *buf, size_t len) {

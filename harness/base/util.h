@@ -22,6 +22,10 @@ void cb_results_dirname(const char *prefix, char *buf, size_t len);
 /* rm -rf, without following symbolic links. 0 or -errno. */
 int cb_rmtree(const char *path);
 
+/* Whether path, its links resolved, is dir or lies within it (dir's links resolved too): 1 yes,
+ * 0 no, -errno when either cannot be resolved. So a DIR/plots that links out of DIR is seen. */
+int cb_path_inside(const char *dir, const char *path);
+
 /* mkdir -p. 0 or -errno. */
 int cb_mkdirs(const char *path);
 
@@ -48,8 +52,16 @@ size_t cb_keep_size(const void *p);
 /* The one-line error convention: "concbench: <message>" on stderr. */
 void cb_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A whole file in a malloc'ed buffer with a NUL after it; *len (if given) its size.
- * NULL with errno set when it cannot be read. */
+/* A whole regular file of at most max bytes in a malloc'ed buffer with a NUL after it; *len (if
+ * given) its size. Every file a user names is read through it: anything but a regular file (a
+ * directory, a FIFO, a device, a socket, or a symbolic link to one) is refused without blocking
+ * or reading, and so is a file over max, before a byte is read. NULL with errno set (EISDIR,
+ * EINVAL for other special files, EFBIG over max) and, when why is given, a phrase for after the
+ * path: "is a FIFO (named pipe), not a regular file", "is 3.0 GiB, more than the 512.0 MiB such
+ * a file may be", or the open error. */
+char *cb_read_regular(const char *path, size_t max, size_t *len, char *why, size_t whylen);
+/* The same with the default cap, CB_READ_MAX. */
+#define CB_READ_MAX ((size_t)1 << 30)
 char *cb_read_file(const char *path, size_t *len);
 
 /* Read a small text file (e.g. under /proc) into buf; trailing newline stripped. 0 or -errno. */

@@ -51,8 +51,9 @@ int cb_cmd_plot(int argc, char **argv) {
   if (rc) {
     cb_results_free(&r);
     cb_errorf("plot: %s", err);
-    return rc == -EINTR ? 128 + cb_interrupted : 1;
+    return rc == -EINTR ? 128 + cb_interrupted : rc == -EXDEV ? 2 : 1;
   }
+  if (err[0]) cb_errorf("plot: %s", err);
   printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
   cb_results_free(&r);
   return 0;

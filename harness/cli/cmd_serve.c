@@ -1,4 +1,5 @@
 /* cmd_serve.c: `concbench serve`: the target HTTP server on its own, for curl, wrk or any client. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static const char serve_usage[] =
   "  -q, --quiet            no URL line\n"
   "  -h, --help             this text\n"
   "\n"
-  "Exit status: 0 stopped by a signal, 1 cannot listen, 2 bad usage.\n"
+  "Exit status: 0 stopped by a signal, 1 cannot listen, 2 bad usage (a host that is not an address).\n"
   "Example: concbench serve --port 8080 & wrk -t1 -c100 -d5s http://127.0.0.1:8080/bytes/64\n";
 
 static int parse_count(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
@@ -115,6 +116,8 @@ int cb_cmd_serve(int argc, char **argv) {
     cb_errorf("serve: unexpected argument '%s'; options take the form --port 8080 (concbench serve --help)", argv[optind]);
     return 2;
   }
-  /* cb_server_run says why on stderr when it cannot listen. */
-  return cb_server_run(&o, -1) == 0 ? 0 : 1;
+  /* cb_server_run says why on stderr when it cannot listen; an address that is not one (999.1.1.1)
+   * is bad usage; one that is not this machine's cannot be listened on, as a port in use. */
+  int rc = cb_server_run(&o, -1);
+  return rc == 0 ? 0 : rc == -EINVAL ? 2 : 1;
 }

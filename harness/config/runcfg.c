@@ -32,6 +32,13 @@ static int split(const char *what, const char *list, char *buf, size_t blen, cha
   return n < 0 ? -1 : n;
 }
 
+/* A list that names one value twice would run the same cases twice, which merge and compare
+ * then refuse or half-use: refused here, worded as a suite's repeated group is. */
+static int twice(const char *what, const char *item, const char *list, char *err, size_t len) {
+  snprintf(err, len, "%s '%s' appears twice in '%s'; give each value once", what, item, list);
+  return -1;
+}
+
 int cb_cfg_backends(cb_run_cfg *cfg, const char *list, char *err, size_t len) {
   char buf[1024], *items[CB_MAX_LIST];
   int n = split("backends", list, buf, sizeof buf, items, err, len);
@@ -45,6 +52,8 @@ int cb_cfg_backends(cb_run_cfg *cfg, const char *list, char *err, size_t len) {
         off += (size_t)snprintf(err + off, len - off, "%s%s", x == cb_backends() ? "" : ", ", (*x)->name);
       return -1;
     }
+    for (int k = 0; k < cfg->nbe; k++)
+      if (cfg->be[k] == b) return twice("backend", items[i], list, err, len);
     cfg->be[cfg->nbe++] = b;
   }
   return 0;
@@ -63,6 +72,8 @@ int cb_cfg_workloads(cb_run_cfg *cfg, const char *list, char *err, size_t len) {
         off += (size_t)snprintf(err + off, len - off, "%s%s", x == cb_workloads() ? "" : ", ", (*x)->name);
       return -1;
     }
+    for (int k = 0; k < cfg->nwl; k++)
+      if (cfg->wl[k] == w) return twice("workload", items[i], list, err, len);
     cfg->wl[cfg->nwl++] = w;
   }
   return 0;
@@ -125,6 +136,8 @@ int cb_cfg_concurrency(cb_run_cfg *cfg, const char *list, char *err, size_t len)
   for (int i = 0; i < n; i++) {
     uint64_t v;
     if (cb_cfg_count("concurrency", items[i], 1, CB_MAX_CONC, &v, err, len) != 0) return -1;
+    for (int k = 0; k < cfg->nconc; k++)
+      if (cfg->conc[k] == v) return twice("concurrency", items[i], list, err, len);
     cfg->conc[cfg->nconc++] = (uint32_t)v;
   }
   return 0;
@@ -154,6 +167,9 @@ int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *er
     if (cb_parse_double(items[i], &ps->vals[i]) != 0) {
       snprintf(err, len, "%s=%s: '%s' is not a number", name, values, items[i]);
       return -1;
+    } else {
+      for (int k = 0; k < i; k++)
+        if (ps->vals[k] == ps->vals[i]) return twice(what, items[i], values, err, len);
     }
   snprintf(ps->name, sizeof ps->name, "%s", name);
   ps->n = n;

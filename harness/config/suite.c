@@ -312,9 +312,10 @@ cleanup:
 
 int cb_suite_load(const char *path, int quick, cb_suite *s, char *err, size_t len) {
   size_t n;
-  char *text = cb_read_file(path, &n);
+  char why[160];
+  char *text = cb_read_regular(path, CB_SUITE_MAX_BYTES, &n, why, sizeof why);
   if (!text) {
-    snprintf(err, len, "cannot read the suite file %s: %s", path, strerror(errno));
+    snprintf(err, len, "cannot read the suite file %s: %s", path, why);
     return -1;
   }
   if (memchr(text, '\0', n)) {

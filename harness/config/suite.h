@@ -32,7 +32,9 @@ extern const char cb_default_suite[];
 /* Parse a suite from text (name is used in messages); quick selects the groups marked quick and
  * their quick.* settings. 0, or -1 with "NAME:LINE: what is wrong" in err. */
 int cb_suite_parse(const char *text, const char *name, int quick, cb_suite *s, char *err, size_t len);
-/* The same from a file. */
+/* The same from a file: a regular file of at most CB_SUITE_MAX_BYTES (a FIFO, a device or a
+ * directory is refused for what it is). */
+#define CB_SUITE_MAX_BYTES ((size_t)4 << 20)
 int cb_suite_load(const char *path, int quick, cb_suite *s, char *err, size_t len);
 
 #endif

@@ -98,6 +98,9 @@ typedef struct cb_workload {
   int (*computes)(const cb_params *p);
   /* How a serial backend (sync) orders the work, when that is not plain task order. */
   const char *serial_note;
+  /* Optional (CB_WL_TMPDIR): the most bytes n tasks run conc at a time keep in the temporary
+   * directory at once, checked against its free space before the case runs. */
+  uint64_t (*disk_bytes)(const cb_params *p, uint64_t n, uint32_t conc);
 } cb_workload;
 
 #endif

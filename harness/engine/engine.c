@@ -23,6 +23,12 @@ static int fail(cb_engine *e, const char *fmt, ...) {
   return -1;
 }
 
+/* Where the run's temporary directory goes: $TMPDIR, else /tmp. */
+static const char *tmp_base(void) {
+  const char *base = getenv("TMPDIR");
+  return base && *base ? base : "/tmp";
+}
+
 /* What the machine cannot give, refused before anything runs or is written. */
 static int check_plan(cb_engine *e) {
   cb_plan *plan = e->plan;
@@ -37,6 +43,12 @@ static int check_plan(cb_engine *e) {
     } else if (cb_capacity_check(c, e->err, sizeof e->err) != 0) {
       if (!e->o.skip_impossible) return -1;
       /* A suite goes on without what this machine cannot give; the row says why. */
+      snprintf(plan->cases[i].skipped, sizeof plan->cases[i].skipped, "%.*s", (int)sizeof plan->cases[i].skipped - 1, e->err);
+      e->err[0] = '\0';
+    }
+    /* The disk, per case: the room it needs follows its parameters, not only its backend. */
+    if (!plan->cases[i].skipped[0] && cb_capacity_disk(c, tmp_base(), e->err, sizeof e->err) != 0) {
+      if (!e->o.skip_impossible) return -1;
       snprintf(plan->cases[i].skipped, sizeof plan->cases[i].skipped, "%.*s", (int)sizeof plan->cases[i].skipped - 1, e->err);
       e->err[0] = '\0';
     }
@@ -67,8 +79,7 @@ static int make_dirs(cb_engine *e) {
     if ((rc = cb_mkdirs(odir)) != 0) return fail(e, "cannot create %s: %s", odir, strerror(-rc));
   }
   if (tmp) {
-    const char *base = getenv("TMPDIR");
-    if (!base || !*base) base = "/tmp";
+    const char *base = tmp_base();
     snprintf(e->tmpdir, sizeof e->tmpdir, "%s/concbench-%d-XXXXXX", base, (int)getpid());
     if (!mkdtemp(e->tmpdir)) {
       e->tmpdir[0] = '\0';

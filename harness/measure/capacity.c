@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "capacity.h"
 #include "util.h"
@@ -140,4 +141,32 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
     return -1;
   }
   return 0;
+}
+
+static void bytes_words(unsigned long long b, char *buf, size_t len) {
+  if (b >= (1ull << 30)) snprintf(buf, len, "%.1f GiB", (double)b / (1ull << 30));
+  else snprintf(buf, len, "%.1f MiB", (double)b / (1ull << 20));
+}
+
+int cb_capacity_disk_fits(unsigned long long need, unsigned long long avail, const char *dir, const char *what,
+                          char *err, size_t len) {
+  if (need <= avail) return 0;
+  char n[32], a[32];
+  bytes_words(need, n, sizeof n);
+  bytes_words(avail, a, sizeof a);
+  snprintf(err, len, "%s writes up to %s at once in %s, but only %s is free there; lower -c or bytes, "
+           "or set TMPDIR to a directory with more room", what, n, dir, a);
+  return -1;
+}
+
+int cb_capacity_disk(const cb_case *c, const char *dir, char *err, size_t len) {
+  if (!c->wl->disk_bytes || !(c->wl->flags & CB_WL_TMPDIR)) return 0;
+  unsigned long long need = c->wl->disk_bytes(&c->params, c->tasks, c->eff_conc);
+  struct statvfs vs;
+  /* A directory whose room cannot be known is left to fail, if it must, as it writes. */
+  if (!need || statvfs(dir, &vs) != 0) return 0;
+  unsigned long long avail = (unsigned long long)vs.f_bavail * (vs.f_frsize ? vs.f_frsize : vs.f_bsize);
+  char what[400];
+  snprintf(what, sizeof what, "%s on %s, -c %u, %s", c->wl->name, c->be->name, c->conc, c->params_str);
+  return cb_capacity_disk_fits(need, avail, dir, what, err, len);
 }

@@ -12,6 +12,16 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len);
  * processes"), lower is advice before "raise it" ("lower -c or ", or ""). 0, or -1 with err set. */
 int cb_capacity_tasks(unsigned long long tasks, const char *what, const char *lower, char *err, size_t len);
 
+/* Room on the disk for what the case's tasks write at once into dir (the directory its workload
+ * writes to; nothing to check when it writes nothing there). 0, or -1 with one line in err
+ * giving the figures: what it needs, what is free, where. */
+int cb_capacity_disk(const cb_case *c, const char *dir, char *err, size_t len);
+/* The verdict of cb_capacity_disk on figures already known (tests give a free space of their
+ * own): need bytes against avail free in dir; what begins the refusal ("file on threads, -c 100,
+ * bytes=1000000"). 0 or -1 with err set. */
+int cb_capacity_disk_fits(unsigned long long need, unsigned long long avail, const char *dir, const char *what,
+                          char *err, size_t len);
+
 /* Kernel tasks (threads) running now: all of them, and those of our real user (what
  * RLIMIT_NPROC counts). */
 void cb_capacity_count_tasks(long long *all, long long *mine);

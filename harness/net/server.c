@@ -52,6 +52,8 @@ static void raise_nofile(void) {
 
 static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss) {
   struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+  /* What looks like an address is one or is wrong: 999.1.1.1 is refused, not asked of DNS. */
+  if (host[strspn(host, "0123456789.")] == '\0' || strchr(host, ':')) hints.ai_flags |= AI_NUMERICHOST;
   struct addrinfo *ai = NULL;
   int rc = getaddrinfo(host, NULL, &hints, &ai);
   if (rc != 0) return rc;
@@ -133,9 +135,12 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
   /* A peer that closes while we write must give EPIPE, not kill the process. */
   sigaction(SIGPIPE, &ign, &old_pipe);
 
+  /* An IPv6 address in brackets, so the port stands apart: [::]:8080. */
+  const char *lb = strchr(host, ':') ? "[" : "", *rb = *lb ? "]" : "";
   if ((gai = resolve(host, o->port, &ss)) != 0) {
-    cb_errorf("serve: cannot listen on %s:%u: %s", host, o->port, gai_strerror(gai));
-    rc = UV_EINVAL;
+    cb_errorf("serve: cannot listen on %s%s%s:%u: %s; give an address of this machine, e.g. --host 127.0.0.1", lb,
+              host, rb, o->port, gai_strerror(gai));
+    rc = gai == EAI_AGAIN || gai == EAI_SYSTEM || gai == EAI_MEMORY ? UV_EAI_AGAIN : UV_EINVAL;
     goto restore;
   }
   if ((rc = uv_loop_init(&srv->loop)) != 0) {
@@ -149,8 +154,9 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
   rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
   if (rc == 0) rc = uv_listen((uv_stream_t *)&srv->listener, BACKLOG, on_connection);
   if (rc != 0) {
-    cb_errorf("serve: cannot listen on %s:%u: %s%s", host, o->port, uv_strerror(rc),
-              rc == UV_EADDRINUSE ? " (choose another --port, or 0 for any free one)" : "");
+    cb_errorf("serve: cannot listen on %s%s%s:%u: %s%s", lb, host, rb, o->port, uv_strerror(rc),
+              rc == UV_EADDRINUSE ? " (choose another --port, or 0 for any free one)"
+              : rc == UV_EADDRNOTAVAIL ? "; give an address of this machine, e.g. --host 127.0.0.1" : "");
     goto stop;
   }
 
@@ -165,6 +171,12 @@ int cb_server_run(const cb_server_opts *o, int ready_fd) {
       snprintf(srv->authority, sizeof srv->authority, "%s:%u", ip, port);
     }
   }
+
+  /* Every interface: anyone who can reach the machine can load it, and ask it for faults. */
+  if ((ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+      (ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)))
+    cb_errorf("serve: warning: listening on every interface (%s): the server is reachable from the network; "
+              "--host 127.0.0.1 keeps it to this machine", srv->authority);
 
   uv_signal_init(&srv->loop, &srv->sigint);
   uv_signal_init(&srv->loop, &srv->sigterm);

@@ -30,7 +30,7 @@ typedef struct cb_server_opts {
 /* Listen, then serve until SIGINT or SIGTERM. Once listening, writes the bound port as a decimal
  * line to ready_fd (when >= 0) and, unless quiet, prints "serving http://HOST:PORT/" on stdout.
  * Returns 0 after a clean stop, or a negative error (with a one-line message on stderr) when it
- * cannot listen. */
+ * cannot listen: -EINVAL when host is not an address, -EADDRNOTAVAIL when not this machine's. */
 int cb_server_run(const cb_server_opts *o, int ready_fd);
 
 #endif

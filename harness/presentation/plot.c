@@ -62,6 +62,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   char logtmp[PATH_MAX + 32], logpath[PATH_MAX + 32];
   int rc = 0;
   *count = 0;
+  err[0] = '\0';
   /* Before anything is written: without gnuplot the results stay as they were. */
   if (cb__find_gnuplot(p.gnuplot, sizeof p.gnuplot) != 0) {
     snprintf(err, len, "%s", no_gnuplot);
@@ -73,6 +74,11 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
       cb__fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-XXXXXX", dir) || strlen(p.tmp) + 16 >= sizeof logtmp) {
     snprintf(err, len, "%s: path too long", dir);
     return -ENAMETOOLONG;
+  }
+  /* A plots folder that links out of the run's directory would have plots written elsewhere. */
+  if (cb_path_inside(dir, p.dir) == 0) {
+    snprintf(err, len, "%s is a link out of %s; remove it, and plot makes a folder there", p.dir, dir);
+    return -EXDEV;
   }
   if ((rc = cb_mkdirs(p.data))) {
     snprintf(err, len, "cannot create %s: %s", p.data, strerror(-rc));
@@ -106,6 +112,8 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   int prc = publish(&p);
   if (!rc) rc = prc;
   *count = (int)p.nout;
+  if (!rc && p.skipped[0])
+    snprintf(err, len, "left out for want of a single value to draw (a figure missing from every case): %s", p.skipped);
 cleanup:
   /* The log survives either way (it says why a plot failed); partial outputs do not. */
   if (p.logfd >= 0) {

@@ -12,7 +12,8 @@ int cb_plot(const char *dir, char *err, size_t len);
 
 /* The same from results already read, into r->dir/plots; *count is how many plots were drawn
  * (each as PNG and SVG). An interrupt (cb_interrupted) stops it with -EINTR; the plots finished
- * by then are kept. */
+ * by then are kept. On success err is empty, or names the plots left out for want of any
+ * value to draw (results without peak memory), for the caller to say in one line. */
 int cb_plot_results(const struct cb_results *r, int *count, char *err, size_t len);
 
 #endif

@@ -27,7 +27,7 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
   char sub[512], concs[512] = "", vars[PLOT_VARS];
   uint32_t seen[64];
   unsigned nseen = 0;
-  int rc = 0, hasideal = 0, blocks = 0;
+  int rc = 0, hasideal = 0, blocks = 0, points = 0;
   double ylo = INFINITY, yhi = 0;   /* what the wall plot's log axis must hold */
   size_t lo = 0, co = 0;
   cb__fmt(name, sizeof name, "%s_%s", series_kinds[kind].prefix, g->name);   /* sized to fit */
@@ -63,6 +63,9 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
         cb__sb_num(&b, c->peak_rss_kib / 1024.0);
         cb__sb_num(&b, c->peak_rss_kib);
       }
+      /* A point gnuplot can draw: memory on a linear axis from 0, the others on log axes. */
+      double y = kind == SERIES_MEMORY ? c->peak_rss_kib : c->wall_median;
+      points += isfinite(y) && (kind == SERIES_MEMORY ? y >= 0 : y > 0);
       if (kind != SERIES_MEMORY) cb_sb_printf(&b, " %llu", (unsigned long long)c->tasks);
       cb_sb_printf(&b, "\n");
       /* The concurrencies become the x tics: 1 2 4 reads better than decades. */
@@ -78,6 +81,13 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
   for (unsigned i = 0; i < nseen && co + 12 < sizeof concs; i++)
     co += (size_t)snprintf(concs + co, sizeof concs - co, "%s%u", i ? " " : "", seen[i]);
   if (!lo) goto cleanup;
+  if (!points) {
+    /* gnuplot fails on a plot without a single point (results without peak_rss_kib): left out,
+     * and named in the one line plot prints about it. */
+    size_t sl = strlen(p->skipped);
+    snprintf(p->skipped + sl, sizeof p->skipped - sl, "%s%s", sl ? ", " : "", name);
+    goto cleanup;
+  }
   if ((rc = cb__write_data(p, file, &b))) goto cleanup;
   cb__describe(p, g, sub, sizeof sub);
   if (!(yhi > 0)) ylo = yhi = 1;

@@ -187,6 +187,7 @@ typedef struct cb__plotter {
   int logfd;
   char *err;
   size_t errlen;
+  char skipped[512];           /* plots left out for want of a single point: "memory_sleep ..." */
 } cb__plotter;
 
 /* snprintf that says when it cut: 0, or -ENAMETOOLONG. Paths and gnuplot arguments are never

@@ -174,6 +174,8 @@ static int plots_find(const char *dir, plotfile **out, size_t *n) {
   *out = NULL;
   *n = 0;
   snprintf(path, sizeof path, "%s/plots", dir);
+  /* A plots folder that is a link out of the run's directory is not the run's: none embedded. */
+  if (cb_path_inside(dir, path) != 1) return 0;
   DIR *d = opendir(path);
   if (!d) return 0;
   struct dirent *e;
@@ -211,12 +213,9 @@ static int embed_image(cb_sbuf *h, const char *dir, const char *name, int png, c
   char path[4400];
   size_t len;
   snprintf(path, sizeof path, "%s/plots/%s.%s", dir, name, png ? "png" : "svg");
-  unsigned char *data = (unsigned char *)cb_read_file(path, &len);
+  /* Regular files within the cap only: a link to /dev/zero or a FIFO is refused unread. */
+  unsigned char *data = (unsigned char *)cb_read_regular(path, MAX_PLOT_BYTES, &len, NULL, 0);
   if (!data) return -(errno ? errno : EIO);
-  if (len > MAX_PLOT_BYTES) {
-    free(data);
-    return -EFBIG;
-  }
   cb_sb_printf(h, "<img alt=\"");
   cb__sb_html(h, alt);
   cb_sb_printf(h, "\" src=\"data:image/%s;base64,", png ? "png" : "svg+xml");

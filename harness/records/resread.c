@@ -2,6 +2,7 @@
  * Written for untrusted input: a truncated or corrupt file is an error with a reason. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,28 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   c->efficiency = num(o, "efficiency");
   c->rate_target = num(o, "rate_target");
   c->rate_achieved = num(o, "rate_achieved");
+  /* Figures beyond any measurement (1e308 s, a negative memory, a median of no time at all)
+   * would only break the plots and the statistics: the field is named. A figure may be missing
+   * (NaN), then what needs it is left out. */
+  static const struct { const char *key; size_t off; double lo, hi; } figs[] = {
+#define FIG(k, f, lo, hi) { k, offsetof(cb_rcase, f), lo, hi }
+    FIG("wall_s.mean", wall_mean, 0, 1e9), FIG("wall_s.min", wall_min, 0, 1e9), FIG("wall_s.max", wall_max, 0, 1e9),
+    FIG("wall_s.stddev", wall_stddev, 0, 1e9), FIG("cpu_user_s", cpu_user_s, 0, 1e12), FIG("cpu_sys_s", cpu_sys_s, 0, 1e12),
+    FIG("peak_rss_kib", peak_rss_kib, 0, 1e12), FIG("server_cpu_s", server_cpu_s, 0, 1e12), FIG("p50_ms", p50_ms, 0, 1e12),
+    FIG("p90_ms", p90_ms, 0, 1e12), FIG("p99_ms", p99_ms, 0, 1e12), FIG("p999_ms", p999_ms, 0, 1e12),
+    FIG("max_ms", max_ms, 0, 1e12), FIG("ideal_s", ideal_s, 0, 1e12), FIG("errors", errors, 0, 1e12),
+#undef FIG
+  };
+  for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++) {
+    double v = *(const double *)((const char *)c + figs[k].off);
+    if (!isnan(v) && !(v >= figs[k].lo && v <= figs[k].hi)) {
+      char what[160];
+      snprintf(what, sizeof what, "has %s %g, beyond what any run measures (%g to %g)", figs[k].key, v, figs[k].lo, figs[k].hi);
+      BAD(what);
+    }
+  }
+  if (!skipped && !(c->wall_median > 0 && c->wall_median < 1e9))
+    BAD("has a median wall time (wall_s.median) of no time or beyond 1e9 s: not a measurement");
   if (str(o, "checksum", c->checksum, sizeof c->checksum) && !skipped) BAD("has no checksum");
   const cJSON *fl = cJSON_GetObjectItemCaseSensitive(o, "flags");
   size_t off = 0;
@@ -258,10 +281,11 @@ int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen)
   if (S_ISDIR(st.st_mode)) snprintf(file, sizeof file, "%s/results.json", path);
   else snprintf(file, sizeof file, "%s", path);
   size_t len;
-  char *text = cb_read_file(file, &len);
+  char why[160];
+  char *text = cb_read_regular(file, CB_RESULTS_MAX_BYTES, &len, why, sizeof why);
   if (!text) {
     int e = errno ? errno : EIO;
-    snprintf(err, errlen, "%s: %s", file, strerror(e));
+    snprintf(err, errlen, "%s: %s", file, why);
     return -e;
   }
   int rc = cb_results_parse(text, len, file, out, err, errlen);

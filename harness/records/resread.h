@@ -76,6 +76,9 @@ typedef struct cb_results {
   size_t nworkloads;
 } cb_results;
 
+/* The largest results file read (results.json, and results.csv when copied): a regular file
+ * only, refused beyond this before a byte is read. */
+#define CB_RESULTS_MAX_BYTES ((size_t)512 << 20)
 /* Read DIR/results.json, or the file itself when path names one. 0, or a negative error with a
  * one-line reason in err ("results.json: case 3 has no wall_s"). */
 int  cb_results_read(const char *path, cb_results *out, char *err, size_t len);

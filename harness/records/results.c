@@ -9,6 +9,7 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "results.h"
+#include "resread.h"
 #include "columns.h"
 #include "env.h"
 #include "util.h"
@@ -229,7 +230,7 @@ int cb_results_copy(const char *dir, const char *to) {
   for (size_t i = 0; rc == 0 && i < 2; i++) {
     snprintf(from, sizeof from, "%s/%s", dir, names[i]);
     snprintf(dst[i], sizeof dst[i], "%s/%s", to, names[i]);
-    if (!(text[i] = cb_read_file(from, &lens[i]))) rc = -errno;
+    if (!(text[i] = cb_read_regular(from, CB_RESULTS_MAX_BYTES, &lens[i], NULL, 0))) rc = -errno;
   }
   if (rc == 0) {
     const char *paths[] = { dst[0], dst[1] };
