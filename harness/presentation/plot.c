@@ -61,6 +61,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   cb__plotter p = { .r = r, .logfd = -1, .err = err, .errlen = len };
   char logtmp[PATH_MAX + 32], logpath[PATH_MAX + 32];
   int rc = 0;
+  cb_guard guard = CB_GUARD_NONE;
   *count = 0;
   /* Before anything is written: without gnuplot the results stay as they were. */
   if (cb__find_gnuplot(p.gnuplot, sizeof p.gnuplot) != 0) {
@@ -81,6 +82,13 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   if (!mkdtemp(p.tmp)) {
     rc = -errno;
     snprintf(err, len, "cannot create a directory in %s: %s", p.dir, strerror(errno));
+    return rc;
+  }
+  /* Partial plots must not stay when this process is killed (kill -9 included), and a killed
+   * process cannot remove them itself: a watcher removes the directory once we are gone. */
+  if ((rc = cb_guard_start(&guard, p.tmp)) != 0) {
+    snprintf(err, len, "cannot start the process that removes %s: %s", p.tmp, strerror(-rc));
+    cb_rmtree(p.tmp);
     return rc;
   }
   snprintf(p.tmpname, sizeof p.tmpname, "%s", strrchr(p.tmp, '/') + 1);
@@ -116,6 +124,7 @@ cleanup:
     }
   }
   cb_rmtree(p.tmp);
+  cb_guard_end(&guard);
   cb__free_env(&p);
   free(p.sel);
   free(p.outputs);
