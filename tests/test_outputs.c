@@ -464,6 +464,10 @@ static void kill9_plot_leaves_nothing(void **state) {
   assert_int_equal(chmod(fake, 0755), 0);
   snprintf(path_env, sizeof path_env, "PATH=%s:/usr/bin:/bin", bin);
   const char *const env[] = { path_env, NULL };
+  /* What a plot killed with its watcher would leave: swept as plot starts. */
+  char stale[PATH_MAX + 64];
+  snprintf(stale, sizeof stale, "%s/.tmp-%d-old", plots, (int)dead_pid());
+  assert_int_equal(cb_mkdirs(stale), 0);
   c->opts.env = env;
   tu_cli_spawn(c, TU_ARGS("plot", d));
   c->opts.env = NULL;

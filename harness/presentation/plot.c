@@ -71,7 +71,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   if ((rc = cb__find_scripts(&p))) return rc;
   /* The longest path below is the temporary directory's log. */
   if (cb__fmt(p.dir, sizeof p.dir, "%s/plots", dir) || cb__fmt(p.data, sizeof p.data, "%s/plots/data", dir) ||
-      cb__fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-XXXXXX", dir) || strlen(p.tmp) + 16 >= sizeof logtmp) {
+      cb__fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-%d-XXXXXX", dir, (int)getpid()) || strlen(p.tmp) + 16 >= sizeof logtmp) {
     snprintf(err, len, "%s: path too long", dir);
     return -ENAMETOOLONG;
   }
@@ -79,6 +79,8 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
     snprintf(err, len, "cannot create %s: %s", p.data, strerror(-rc));
     return rc;
   }
+  /* What a plot killed with its watcher left (its owner's PID is in the name). */
+  cb_sweep_orphans(p.dir, ".tmp-");
   if (!mkdtemp(p.tmp)) {
     rc = -errno;
     snprintf(err, len, "cannot create a directory in %s: %s", p.dir, strerror(errno));
