@@ -1,16 +1,20 @@
 /* util.c: number parsing, lists, atomic file writes and error lines shared by the commands. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
@@ -333,4 +337,140 @@ long long cb_read_ll(const char *path, long long def) {
   errno = 0;
   long long v = strtoll(buf, &end, 10);
   return (errno || end == buf) ? def : v;
+}
+
+int cb_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cb_dir_lock(const char *dir, long *holder) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/%s", dir, CB_DIR_LOCK) >= (int)sizeof path) return -ENAMETOOLONG;
+  *holder = 0;
+  for (int tries = 0; tries < 100; tries++) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      char buf[32] = "";
+      ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+      if (n > 0) { buf[n] = '\0'; *holder = strtol(buf, NULL, 10); }
+      close(fd);
+      return e == EWOULDBLOCK ? -EWOULDBLOCK : -e;
+    }
+    /* The holder before us removes the file as it lets go: a lock on a file no longer at path
+     * holds nothing, so take the one that is there now. */
+    struct stat sf, sp;
+    if (fstat(fd, &sf) == 0 && stat(path, &sp) == 0 && sf.st_dev == sp.st_dev && sf.st_ino == sp.st_ino) {
+      char buf[32];
+      int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+      if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) { /* the PID is only for messages */ }
+      return fd;
+    }
+    close(fd);
+  }
+  return -EAGAIN;
+}
+
+void cb_dir_unlock(const char *dir, int fd) {
+  char path[PATH_MAX];
+  if (fd < 0) return;
+  if (snprintf(path, sizeof path, "%s/%s", dir, CB_DIR_LOCK) < (int)sizeof path) unlink(path);
+  close(fd);
+}
+
+int cb_probe_writable(const char *dir) {
+  char path[PATH_MAX];
+  static const char block[512];
+  if (snprintf(path, sizeof path, "%s/.concbench-probe-XXXXXX", dir) >= (int)sizeof path) return -ENAMETOOLONG;
+  int fd = mkstemp(path);
+  if (fd < 0) return -errno;
+  /* Some bytes too, not only a name: a full disk often still has room for an empty file. */
+  int rc = cb_write_all(fd, block, sizeof block);
+  if (close(fd) != 0 && !rc) rc = -errno;
+  unlink(path);
+  return rc;
+}
+
+const char *cb_write_advice(int err) {
+  switch (err) {
+  case EROFS: return "choose another -o, on a file system mounted read-write";
+  case EACCES: case EPERM: return "choose another -o that you may write to, or change the directory's permissions";
+  case ENOSPC: case EDQUOT: return "free some space or choose another -o";
+  default: return "choose another -o";
+  }
+}
+
+int cb_guard_start(cb_guard *g, const char *path) {
+  int p[2];
+  g->fd = -1;
+  g->pid = 0;
+  if (pipe2(p, O_CLOEXEC) != 0) return -errno;
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = -errno;
+    close(p[0]);
+    close(p[1]);
+    return e;
+  }
+  if (pid == 0) {
+    /* The owner's child, so that an owner that ends normally reaps it; after a kill -9 it is
+     * handed to init (or a subreaper), which does. */
+    setsid();   /* out of the terminal's process group: Ctrl-C is for the owner, not for it */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    /* Only the pipe's read end stays open: the watcher must hold no lock, socket or output of
+     * the owner (a reader of the owner's stdout would wait for it). */
+    int in = open("/dev/null", O_RDWR);
+    if (in >= 0) { dup2(in, 0); dup2(in, 1); dup2(in, 2); }
+    if (dup2(p[0], 3) != 3) _exit(1);
+    if (close_range(4, ~0u, 0) != 0)
+      for (int fd = 4; fd < 65536; fd++) close(fd);
+    char c;
+    while (read(3, &c, 1) < 0 && errno == EINTR) {}
+    cb_rmtree(path);
+    _exit(0);
+  }
+  close(p[0]);
+  g->fd = p[1];
+  g->pid = (int)pid;
+  return 0;
+}
+
+void cb_guard_end(cb_guard *g) {
+  if (g->fd >= 0) close(g->fd);
+  /* The owner has removed the path itself: the watcher, waiting for processes that may still
+   * hold the pipe, is not needed any more. */
+  if (g->pid > 0) {
+    kill((pid_t)g->pid, SIGKILL);
+    while (waitpid((pid_t)g->pid, NULL, 0) < 0 && errno == EINTR) {}
+  }
+  g->fd = -1;
+  g->pid = 0;
+}
+
+void cb_sweep_orphans(const char *base, const char *prefix) {
+  DIR *d = opendir(base);
+  if (!d) return;
+  size_t plen = strlen(prefix);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, prefix, plen) != 0) continue;
+    char *end;
+    long pid = strtol(e->d_name + plen, &end, 10);
+    if (pid <= 0 || *end != '-' || pid == (long)getpid()) continue;
+    /* A PID reused by another process keeps the directory: never remove a live owner's. */
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char path[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/%s", base, e->d_name) >= (int)sizeof path) continue;
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+    cb_rmtree(path);
+  }
+  closedir(d);
 }

@@ -69,4 +69,39 @@ int cb_read_text(const char *path, char *buf, size_t len);
 /* First integer in a /proc-style file, or def. */
 long long cb_read_ll(const char *path, long long def);
 
+/* Do a and b name the same file (device and inode, after symbolic links)? 0 when either is
+ * missing. Names differ for one file (./a, a/, links), so outputs are checked against inputs so. */
+int cb_same_file(const char *a, const char *b);
+
+/* The lock a command holds on a results directory while it writes there: flock on
+ * DIR/.concbench.lock, which holds the holder's PID. Returns the lock's descriptor (>= 0); or
+ * -EWOULDBLOCK with *holder the PID of the process that holds it (0 if unknown); or -errno. */
+#define CB_DIR_LOCK ".concbench.lock"
+int cb_dir_lock(const char *dir, long *holder);
+/* Removes the lock file and lets the lock go. */
+void cb_dir_unlock(const char *dir, int fd);
+
+/* Can files be written in dir? A small temporary file is created, written and removed. 0 or -errno. */
+int cb_probe_writable(const char *dir);
+/* What to do when an output cannot be written for err (a positive errno): read-only file system,
+ * permission and no space told apart. */
+const char *cb_write_advice(int err);
+
+/* A watcher process that removes path (rm -rf) once the guard's descriptor is closed in every
+ * process that holds it: when the owner and the processes it forked are gone, however they end
+ * (a kill -9 included, which no process can clean up after by itself). The watcher ignores the
+ * terminal's signals. An owner that ends normally removes path itself, then cb_guard_end stops
+ * and reaps the watcher, so nothing outlives it. */
+typedef struct cb_guard {
+  int fd;       /* the pipe's write end (close-on-exec), or -1 */
+  int pid;      /* the watcher, or 0 */
+} cb_guard;
+#define CB_GUARD_NONE { -1, 0 }
+/* 0 or -errno (then g is CB_GUARD_NONE). */
+int cb_guard_start(cb_guard *g, const char *path);
+void cb_guard_end(cb_guard *g);
+/* Remove what a killed owner left: directories base/<prefix><PID>-* whose PID is no longer a
+ * process. Best effort. */
+void cb_sweep_orphans(const char *base, const char *prefix);
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "export.h"
+#include "results.h"
 #include "util.h"
 
 static const char export_usage[] =
@@ -22,7 +23,8 @@ static const char export_usage[] =
   "\n"
   "options:\n"
   "  -f, --format F        googlebenchmark, csv or md\n"
-  "  -o, --output FILE     write FILE (atomically) instead of standard output\n"
+  "  -o, --output FILE     write FILE (atomically) instead of standard output; never the\n"
+  "                        input itself (exit 2)\n"
   "      --aggregates-only googlebenchmark: only the mean, median, stddev and cv entries (as\n"
   "                        --benchmark_report_aggregates_only); a case of one repetition keeps it\n"
   "\n"
@@ -73,6 +75,11 @@ int cb_cmd_export(int argc, char **argv) {
   }
   if (out_path && !*out_path) {
     cb_errorf("export: -o needs a file name");
+    return 2;
+  }
+  /* Before anything is read: an output over the input would leave neither. */
+  if (out_path && cb_results_is_input(out_path, argv[optind])) {
+    cb_errorf("export: the output %s is the input %s itself; write to another file", out_path, argv[optind]);
     return 2;
   }
   return cb_export(argv[optind], fmt, aggregates_only, out_path);

@@ -53,7 +53,9 @@ static const char run_usage[] =
   "      --quick              a suite's quick form (the default suite in about 30 s)\n"
   "      --report             plots and report after an ad-hoc run too\n"
   "      --no-report          no plots and no report after a suite\n"
-  "  -o, --output DIR         where results go (default results/<timestamp>/)\n"
+  "  -o, --output DIR         where results go (default results/<timestamp>/); held (locked) while\n"
+  "                           the run writes there, so a second run into it is refused (exit 2)\n"
+  "      --replace            replace the results DIR already holds (refused without it)\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
   "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv and uv-offload (default 4)\n"
   "      --gate EXPR          a check on this run's rows, e.g. 'speedup(uv,sync,sleep)>=10',\n"
@@ -84,10 +86,11 @@ typedef struct run_opts {
   unsigned shard, nshards;   /* --shard i/n: 1-based; 0 = no sharding */
   const char *baseline;      /* --save-baseline NAME */
   double case_timeout;       /* --case-timeout S, or 0 */
+  int replace;               /* --replace: -o may hold an earlier run's results */
 } run_opts;
 
 enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS };
+       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE };
 
 /* --shard I/N: 0, or -1 when it is not that. */
 static int parse_shard(const char *s, run_opts *o) {
@@ -238,6 +241,7 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       if (cb_cfg_number("--case-timeout", optarg, 0.001, 86400, &o->case_timeout, err, sizeof err) != 0) BAD();
       break;
     case O_QUICK: o->quick = 1; break;
+    case O_REPLACE: o->replace = 1; break;
     case O_REPORT: o->report = 1; break;
     case O_NOREPORT: o->no_report = 1; break;
     case 'q': cfg->quiet = o->quiet = 1; break;
@@ -277,6 +281,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "ci", required_argument, NULL, O_CI },
     { "budget", required_argument, NULL, O_BUDGET },
     { "max-reps", required_argument, NULL, O_MAX_REPS },
+    { "replace", no_argument, NULL, O_REPLACE },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -517,6 +522,7 @@ int cb_cmd_run(int argc, char **argv) {
   run_view view = { .tty = isatty(STDERR_FILENO) && !cfg.quiet, .verbose = o.verbose };
   cb_engine_opts eo = { .outdir = cfg.outdir, .warmup = cfg.warmup, .stack_size = cfg.stack_size,
                         .case_timeout_s = o.case_timeout, .argc = argc, .argv = argv, .skip_impossible = is_suite,
+                        .replace = o.replace,
                         .progress = on_progress, .arg = &view };
   prepared = 1;
   if (cb_engine_prepare(&e, &plan, &m, &eo) != 0) {

@@ -61,14 +61,44 @@ static int check_plan(cb_engine *e) {
   return 0;
 }
 
+/* The results directory: created, found writable (before anything is measured, with advice that
+ * tells a read-only file system, a permission and a full disk apart), locked for the whole run
+ * (the caller's plots and report included: cb_engine_free lets go), and not one that holds
+ * another run's results unless asked. 0, or -1 with e->err. */
+static int take_outdir(cb_engine *e) {
+  long holder = 0;
+  int rc;
+  if ((rc = cb_mkdirs(e->outdir)) != 0)
+    return fail(e, "cannot create the results directory %s: %s; %s", e->outdir, strerror(-rc), cb_write_advice(-rc));
+  if ((rc = cb_probe_writable(e->outdir)) != 0)
+    return fail(e, "cannot write in the results directory %s: %s; %s", e->outdir, strerror(-rc), cb_write_advice(-rc));
+  if ((e->lockfd = cb_dir_lock(e->outdir, &holder)) == -EWOULDBLOCK) {
+    e->lockfd = -1;
+    if (holder > 0)
+      return fail(e, "%s is in use by another concbench (PID %ld); wait for it to end, or choose another -o", e->outdir, holder);
+    return fail(e, "%s is in use by another concbench; wait for it to end, or choose another -o", e->outdir);
+  }
+  if (e->lockfd < 0) {
+    rc = e->lockfd;
+    e->lockfd = -1;
+    return fail(e, "cannot lock the results directory %s: %s; %s", e->outdir, strerror(-rc), cb_write_advice(-rc));
+  }
+  if (!e->o.replace && cb_results_exist(e->outdir))
+    return fail(e, "%s already holds results (results.json or results.csv); choose another -o, or pass --replace to replace them",
+                e->outdir);
+  return 0;
+}
+
 /* The results directory, DIR/output when a workload writes there, and one private temporary
- * directory for the run (removed by cb_engine_free however the run ends). */
+ * directory for the run. The temporary directory is removed by cb_engine_free when the run ends;
+ * a runner killed with SIGKILL cannot, so a watcher process (cb_guard_start) removes it once
+ * the runner and its measurement processes are gone, and each run sweeps what a killed one's
+ * watcher could not (its name carries the owner's PID). */
 static int make_dirs(cb_engine *e) {
   int rc, output = 0, tmp = 0;
   if (e->o.outdir) snprintf(e->outdir, sizeof e->outdir, "%s", e->o.outdir);
   else cb_results_dirname("", e->outdir, sizeof e->outdir);
-  if ((rc = cb_mkdirs(e->outdir)) != 0)
-    return fail(e, "cannot create the results directory %s: %s", e->outdir, strerror(-rc));
+  if (take_outdir(e) != 0) return -1;
   for (size_t i = 0; i < e->plan->n; i++) {
     output |= (e->plan->cases[i].wl->flags & CB_WL_OUTPUT) != 0;
     tmp |= (e->plan->cases[i].wl->flags & CB_WL_TMPDIR) != 0;
@@ -80,18 +110,23 @@ static int make_dirs(cb_engine *e) {
   }
   if (tmp) {
     const char *base = tmp_base();
+    cb_sweep_orphans(base, "concbench-");
     snprintf(e->tmpdir, sizeof e->tmpdir, "%s/concbench-%d-XXXXXX", base, (int)getpid());
     if (!mkdtemp(e->tmpdir)) {
       e->tmpdir[0] = '\0';
       return fail(e, "cannot create a temporary directory in %s: %s; set TMPDIR to a writable directory", base,
                   strerror(errno));
     }
+    if ((rc = cb_guard_start(&e->tmpguard, e->tmpdir)) != 0)
+      return fail(e, "cannot start the process that removes %s after the run: %s", e->tmpdir, strerror(-rc));
   }
   return 0;
 }
 
 int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb_engine_opts *o) {
   memset(e, 0, sizeof *e);
+  e->tmpguard = (cb_guard)CB_GUARD_NONE;
+  e->lockfd = -1;
   e->plan = plan;
   e->m = *m;
   e->unit_s = m->unit_s;
@@ -114,6 +149,9 @@ void cb_engine_free(cb_engine *e) {
   cb_target_stop(&e->target);
   if (e->tmpdir[0]) cb_rmtree(e->tmpdir);
   e->tmpdir[0] = '\0';
+  cb_guard_end(&e->tmpguard);
+  cb_dir_unlock(e->outdir, e->lockfd);
+  e->lockfd = -1;
   free(e->rows);
   e->rows = NULL;
 }
@@ -302,9 +340,8 @@ static int write_results(cb_engine *e, unsigned r, int last) {
   int rc = cb_results_write(e->outdir, e->plan, e->rows, &e->m, e->o.argc, e->o.argv, last ? "complete" : "partial");
   if (rc == 0) return 0;
   if (e->status == CB_ENGINE_FAILED) return -1;   /* the first failure is the one to tell */
-  return fail(e, "cannot write results to %s: %s; %s", e->outdir, strerror(-rc),
-              r ? "the previous round's results there are intact; free some space or choose another -o"
-                : "free some space or choose another -o");
+  return fail(e, "cannot write results to %s: %s; %s%s", e->outdir, strerror(-rc),
+              r ? "the previous round's results there are intact; " : "", cb_write_advice(-rc));
 }
 
 cb_engine_status cb_engine_run(cb_engine *e) {

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "rows.h"
 #include "target.h"
+#include "util.h"
 
 typedef enum cb_engine_status {
   CB_ENGINE_READY,       /* prepared, not yet run */
@@ -42,6 +43,7 @@ typedef struct cb_engine_opts {
   double case_timeout_s;       /* a repetition running longer is stopped and recorded so; 0 = none */
   int skip_impossible;         /* a case beyond the machine's limits is skipped (its row says why)
                                   instead of refusing the run: suites do this */
+  int replace;                 /* an existing results directory may be replaced (run --replace) */
   int argc;                    /* the command, recorded in results.json */
   char **argv;
   /* Optional: called on every event; without it, notes go to stderr as they come. */
@@ -58,6 +60,8 @@ typedef struct cb_engine {
   cb_row *rows;                /* rows[i] of plan->cases[i], computed after every round */
   char outdir[PATH_MAX];
   char tmpdir[PATH_MAX];       /* the run's private temporary directory, or "" */
+  cb_guard tmpguard;           /* the watcher that removes tmpdir after a kill -9 of the run */
+  int lockfd;                  /* the lock held on outdir until cb_engine_free, or -1 */
   cb_target target;
   volatile sig_atomic_t stop;  /* set by cb_engine_stop: honoured between repetitions */
   cb_engine_status status;
@@ -66,7 +70,8 @@ typedef struct cb_engine {
 } cb_engine;
 
 /* Check that the machine can give what the plan asks (limits, all-at-once workloads), then create
- * the results directory and the run's temporary directory. Nothing is measured yet. 0, or -1
+ * the results directory (refused when another run holds it, it cannot be written, or it holds
+ * results and o->replace is 0), lock it, and create the run's temporary directory. Nothing is measured yet. 0, or -1
  * with e->err saying what is wrong and how to fix it (a usage error: exit status 2). plan and m
  * stay the caller's; cb_engine_free must follow in both cases. */
 int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb_engine_opts *o);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
+#include "procfs.h"
 #include "presentation_int.h"
 #include "signals.h"
 
@@ -119,13 +120,15 @@ int cb__run_gnuplot(cb__plotter *p, const char *script, const char *name, const 
   if (cb_interrupted > 0) return -EINTR;     /* the plots left are not drawn */
   dprintf(p->logfd, "== gnuplot -e \"%s\" %s\n", e, spath);
   char *argv[] = { "gnuplot", "-e", e, spath, NULL };
-  pid_t pid = fork();
+  pid_t parent = getpid(), pid = fork();
   if (pid < 0) {
     rc = -errno;
     snprintf(p->err, p->errlen, "cannot start gnuplot: %s", strerror(errno));
     return rc;
   }
   if (pid == 0) {
+    /* gnuplot ends with its caller, a kill -9 of report or plot included. */
+    if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
     int in = open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(p->logfd, 1) < 0 || dup2(p->logfd, 2) < 0 || chdir(p->dir) != 0) _exit(126);
     execve(p->gnuplot, argv, p->envp);

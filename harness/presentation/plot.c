@@ -61,6 +61,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   cb__plotter p = { .r = r, .logfd = -1, .err = err, .errlen = len };
   char logtmp[PATH_MAX + 32], logpath[PATH_MAX + 32];
   int rc = 0;
+  cb_guard guard = CB_GUARD_NONE;
   *count = 0;
   err[0] = '\0';
   /* Before anything is written: without gnuplot the results stay as they were. */
@@ -71,7 +72,7 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   if ((rc = cb__find_scripts(&p))) return rc;
   /* The longest path below is the temporary directory's log. */
   if (cb__fmt(p.dir, sizeof p.dir, "%s/plots", dir) || cb__fmt(p.data, sizeof p.data, "%s/plots/data", dir) ||
-      cb__fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-XXXXXX", dir) || strlen(p.tmp) + 16 >= sizeof logtmp) {
+      cb__fmt(p.tmp, sizeof p.tmp, "%s/plots/.tmp-%d-XXXXXX", dir, (int)getpid()) || strlen(p.tmp) + 16 >= sizeof logtmp) {
     snprintf(err, len, "%s: path too long", dir);
     return -ENAMETOOLONG;
   }
@@ -84,9 +85,18 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
     snprintf(err, len, "cannot create %s: %s", p.data, strerror(-rc));
     return rc;
   }
+  /* What a plot killed with its watcher left (its owner's PID is in the name). */
+  cb_sweep_orphans(p.dir, ".tmp-");
   if (!mkdtemp(p.tmp)) {
     rc = -errno;
     snprintf(err, len, "cannot create a directory in %s: %s", p.dir, strerror(errno));
+    return rc;
+  }
+  /* Partial plots must not stay when this process is killed (kill -9 included), and a killed
+   * process cannot remove them itself: a watcher removes the directory once we are gone. */
+  if ((rc = cb_guard_start(&guard, p.tmp)) != 0) {
+    snprintf(err, len, "cannot start the process that removes %s: %s", p.tmp, strerror(-rc));
+    cb_rmtree(p.tmp);
     return rc;
   }
   snprintf(p.tmpname, sizeof p.tmpname, "%s", strrchr(p.tmp, '/') + 1);
@@ -124,6 +134,7 @@ cleanup:
     }
   }
   cb_rmtree(p.tmp);
+  cb_guard_end(&guard);
   cb__free_env(&p);
   free(p.sel);
   free(p.outputs);

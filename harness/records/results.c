@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "results.h"
@@ -219,6 +220,26 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
     cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
   cJSON_AddItemToObject(o, "repetitions", reps_json(c));
   return o;
+}
+
+int cb_results_exist(const char *dir) {
+  static const char *const names[] = { "results.json", "results.csv" };
+  char path[4096];
+  struct stat st;
+  for (size_t i = 0; i < 2; i++)
+    if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) < (int)sizeof path && lstat(path, &st) == 0) return 1;
+  return 0;
+}
+
+int cb_results_is_input(const char *out, const char *in) {
+  char in_json[4096], out_json[4096];
+  struct stat st;
+  if (cb_same_file(out, in)) return 1;
+  /* The file a reader reads: DIR/results.json, or the file given. */
+  if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) snprintf(in_json, sizeof in_json, "%s/results.json", in);
+  else snprintf(in_json, sizeof in_json, "%s", in);
+  snprintf(out_json, sizeof out_json, "%s/results.json", out);
+  return cb_same_file(out, in_json) || cb_same_file(out_json, in_json);
 }
 
 int cb_results_copy(const char *dir, const char *to) {

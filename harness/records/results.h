@@ -13,5 +13,10 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
 
 /* Copy DIR's results.csv and results.json to TO (created), each atomically. 0 or -errno. */
 int cb_results_copy(const char *dir, const char *to);
+/* Does dir hold a run's results (results.json or results.csv, as any kind of file)? */
+int cb_results_exist(const char *dir);
+/* Would writing the results directory (or file) out replace the input in (a results directory
+ * or a results.json)? Compared by device and inode, so other spellings and links count. */
+int cb_results_is_input(const char *out, const char *in);
 
 #endif
