@@ -295,8 +295,16 @@ static void run_replaces_only_when_asked(void **state) {
   tu_expect_in(c->cmd.se, "--replace");
   expect_same(json, want, len);
   free(want);
+  /* A report of the earlier results does not stay beside the new ones. */
+  char md[PATH_MAX + 16];
+  snprintf(md, sizeof md, "%s/report.md", c->out);
+  FILE *f = fopen(md, "w");
+  assert_non_null(f);
+  fputs("# the earlier run\n", f);
+  fclose(f);
   TU_RUN(c, SMALL_RUN, "--replace");
   tu_expect_exit(&c->cmd, 0);
+  assert_int_equal(access(md, F_OK), -1);
 }
 
 static void run_refuses_a_held_dir(void **state) {

@@ -338,6 +338,17 @@ static int write_results(cb_engine *e, unsigned r, int last) {
     cb_rows_compute(e->plan, e->rows);
   }
   int rc = cb_results_write(e->outdir, e->plan, e->rows, &e->m, e->o.argc, e->o.argv, last ? "complete" : "partial");
+  if (rc == 0 && e->o.replace && !e->replaced) {
+    /* The earlier run's results are gone now: so go its report and plots, which would describe
+     * them beside ours (this run draws its own at the end, if it draws any). */
+    static const char *const stale[] = { "report.md", "report.html", "plots" };
+    char path[PATH_MAX + 16];
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+      snprintf(path, sizeof path, "%s/%s", e->outdir, stale[i]);
+      cb_rmtree(path);
+    }
+    e->replaced = 1;
+  }
   if (rc == 0) return 0;
   if (e->status == CB_ENGINE_FAILED) return -1;   /* the first failure is the one to tell */
   return fail(e, "cannot write results to %s: %s; %s%s", e->outdir, strerror(-rc),

@@ -62,6 +62,7 @@ typedef struct cb_engine {
   char tmpdir[PATH_MAX];       /* the run's private temporary directory, or "" */
   cb_guard tmpguard;           /* the watcher that removes tmpdir after a kill -9 of the run */
   int lockfd;                  /* the lock held on outdir until cb_engine_free, or -1 */
+  int replaced;                /* --replace: the earlier run's report and plots removed */
   cb_target target;
   volatile sig_atomic_t stop;  /* set by cb_engine_stop: honoured between repetitions */
   cb_engine_status status;
