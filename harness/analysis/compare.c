@@ -10,6 +10,8 @@
 #include "resread.h"
 #include "stats.h"
 #include "util.h"
+#include "escape.h"
+#include "sbuf.h"
 
 #define RESAMPLES 10000
 #define LEVEL 0.95
@@ -276,9 +278,17 @@ cleanup:
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
-static void case_label(const cb_rcase *c, char *buf, size_t len) {
+/* A case's label as read from the file (raw: escape it for where it goes). */
+static void raw_label(const cb_rcase *c, char *buf, size_t len) {
   snprintf(buf, len, "%s/%s c=%u n=%llu%s%s", c->workload, c->backend, c->conc,
            (unsigned long long)c->tasks, c->params_str[0] ? " " : "", c->params_str);
+}
+
+/* The label for a terminal: the names' control characters shown, not sent. */
+static void case_label(const cb_rcase *c, char *buf, size_t len) {
+  char raw[512];
+  raw_label(c, raw, sizeof raw);
+  cb_term(raw, buf, len);
 }
 
 /* A pair's label: the base case's, and when the runs sized it differently, both task counts
@@ -330,9 +340,15 @@ typedef struct cmp_out {
 
 static void run_line(FILE *f, const char *what, const cb_results *r) {
   const cJSON *date = cJSON_GetObjectItemCaseSensitive(r->env, "date");
-  fprintf(f, "%s %s (rev %s, %u cores, %s%s%s)\n", what, r->path, r->git_revision[0] ? r->git_revision : "?",
-          r->cores, r->build_type[0] ? r->build_type : "?", cJSON_IsString(date) ? ", " : "",
-          cJSON_IsString(date) ? date->valuestring : "");
+  cb_sbuf l = { 0 };
+  cb_sb_printf(&l, "%s %s (rev %s, %u cores, %s%s%s)", what, r->path, r->git_revision[0] ? r->git_revision : "?",
+               r->cores, r->build_type[0] ? r->build_type : "?", cJSON_IsString(date) ? ", " : "",
+               cJSON_IsString(date) && date->valuestring ? date->valuestring : "");
+  cb_sbuf shown = { 0 };
+  cb_sb_term(&shown, l.p);
+  fprintf(f, "%s\n", shown.p ? shown.p : what);
+  cb_sb_free(&l);
+  cb_sb_free(&shown);
 }
 
 static void summary_line(FILE *f, const cmp_out *o) {
@@ -344,7 +360,7 @@ static void summary_line(FILE *f, const cmp_out *o) {
 }
 
 static void print_table(FILE *f, const cmp_out *o) {
-  char label[512], tb[32], tn[32], ratio[64], p[32];
+  char label[2048], tb[32], tn[32], ratio[64], p[32];
   int w = 4;
   for (size_t i = 0; i < o->npairs; i++) {
     case_label(o->pairs[i].b, label, sizeof label);
@@ -377,20 +393,19 @@ static void print_table(FILE *f, const cmp_out *o) {
   summary_line(f, o);
 }
 
-/* A case label inside a markdown table cell: a pipe would end the cell. */
+/* A case label inside a markdown table cell: escaped, so a pipe, a newline or markup in a name
+ * cannot break the table. */
 static void md_label(const cb_rcase *c, char *buf, size_t len) {
   char raw[512];
-  size_t k = 0;
-  case_label(c, raw, sizeof raw);
-  for (const char *s = raw; *s && k + 3 < len; s++) {
-    if (*s == '|') buf[k++] = '\\';
-    buf[k++] = *s;
-  }
-  buf[k] = '\0';
+  cb_sbuf b = { 0 };
+  raw_label(c, raw, sizeof raw);
+  cb_sb_md(&b, raw);
+  snprintf(buf, len, "%s", b.p ? b.p : "");
+  cb_sb_free(&b);
 }
 
 static void print_md(FILE *f, const cmp_out *o) {
-  char label[1100], tb[32], tn[32], ratio[64], p[32];
+  char label[2048], tb[32], tn[32], ratio[64], p[32];
   fprintf(f, "**concbench compare**: %zu regressed, %zu improved, %zu unchanged, %zu only in base, "
           "%zu only in new (threshold %g%%, alpha %g)\n\n", o->nreg, o->nimp, o->nunch, o->nonly_b,
           o->nonly_n, o->cfg->threshold * 100, o->cfg->alpha);
@@ -404,19 +419,19 @@ static void print_md(FILE *f, const cmp_out *o) {
     fmt_ratio(c, ratio, sizeof ratio);
     fmt_p(c->p, p, sizeof p);
     int bold = c->verdict != V_UNCHANGED;
-    fprintf(f, "| `%s` | %s | %s | %s | %s | %s%s%s |\n", label, tb, tn, ratio, p, bold ? "**" : "",
+    fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |\n", label, tb, tn, ratio, p, bold ? "**" : "",
             verdict_word(c), bold ? "**" : "");
   }
   int head = 0;
   for (size_t i = 0; i < o->b->n; i++)
     if (o->match_b[i] < 0) {
       md_label(&o->b->cases[i], label, sizeof label);
-      fprintf(f, "%s- only in base: `%s`\n", head++ ? "" : "\n", label);
+      fprintf(f, "%s- only in base: %s\n", head++ ? "" : "\n", label);
     }
   for (size_t j = 0; j < o->n->n; j++)
     if (!o->used_n[j]) {
       md_label(&o->n->cases[j], label, sizeof label);
-      fprintf(f, "%s- only in new: `%s`\n", head++ ? "" : "\n", label);
+      fprintf(f, "%s- only in new: %s\n", head++ ? "" : "\n", label);
     }
   if (o->note[0]) fprintf(f, "\n> note: %s (%zu of %zu cases)\n", o->note, o->nundecidable, o->npairs);
 }
@@ -621,7 +636,7 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
   }
   for (size_t i = 0; i < o.npairs; i++) {
     const cmp_pair *c = &pairs[i];
-    char label[512], tb[32], tn[32], p[32];
+    char label[2048], tb[32], tn[32], p[32];
     if (c->verdict != V_REGRESSED) continue;
     pair_label(c, label, sizeof label);
     fmt_time(c->mb, tb, sizeof tb);

@@ -11,6 +11,7 @@
 #include "columns.h"
 #include "resread.h"
 #include "util.h"
+#include "escape.h"
 
 /* What must agree for the cases to be comparable rows of one table. */
 static const char *const env_keys[] = { "cores", "cpu_model", "build_type", "compiler", "git_revision", "git_dirty" };
@@ -287,7 +288,9 @@ int cb_merge(const char *out_dir, char *const *names, size_t nin, int force) {
     goto cleanup;
   }
   if (ndiff) cb_errorf("merge: merged despite different environments (--force): %s", l.s);
-  printf("merged %zu cases from %zu inputs into %s/results.json and %s/results.csv\n", merged.n, nin, out_dir, out_dir);
+  char shown[PATH_MAX * 2];
+  cb_term(out_dir, shown, sizeof shown);
+  printf("merged %zu cases from %zu inputs into %s/results.json and %s/results.csv\n", merged.n, nin, shown, shown);
   status = 0;
 cleanup:
   for (size_t i = 0; in && i < nin; i++) cb_results_free(&in[i]);

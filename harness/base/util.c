@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
+#include "escape.h"
 
 int cb_parse_u64(const char *s, uint64_t *out) {
   if (!s || !isdigit((unsigned char)*s)) return -1;
@@ -201,8 +202,10 @@ void cb_errorf(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  /* One write, so the line stays whole beside other processes' output. */
-  dprintf(STDERR_FILENO, "concbench: %s\n", line);
+  /* Names and paths in it may come from a crafted file: its control characters are shown, not
+   * sent to the terminal. One write, so the line stays whole beside other processes' output. */
+  char shown[2048];
+  dprintf(STDERR_FILENO, "concbench: %s\n", cb_term(line, shown, sizeof shown));
 }
 
 char *cb_read_file(const char *path, size_t *len) {

@@ -7,6 +7,7 @@
 #include "resread.h"
 #include "signals.h"
 #include "util.h"
+#include "escape.h"
 
 static const char plot_usage[] =
   "usage: concbench plot DIR\n"
@@ -53,7 +54,9 @@ int cb_cmd_plot(int argc, char **argv) {
     cb_errorf("plot: %s", err);
     return rc == -EINTR ? 128 + cb_interrupted : 1;
   }
-  printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
+  char shown[sizeof r.dir * 4];   /* the path shown, not sent raw to a terminal */
+  cb_term(r.dir, shown, sizeof shown);
+  printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", shown, count, shown);
   cb_results_free(&r);
   return 0;
 }
