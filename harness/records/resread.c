@@ -115,8 +115,12 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   const cJSON *lat = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "latency"), "task");
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(lat, "buckets");
   if (cJSON_IsString(b) && b->valuestring) {
-    if (!(c->lat = malloc(sizeof *c->lat))) return -ENOMEM;
-    if (cb_hist_decode(c->lat, b->valuestring) != 0) BAD("has a malformed latency histogram");
+    cb_hist *h = malloc(sizeof *h);
+    if (!h) return -ENOMEM;
+    int bad = cb_hist_decode(h, b->valuestring) != 0;
+    free(h);
+    if (bad) BAD("has a malformed latency histogram");
+    c->lat_buckets = b->valuestring;
   }
 #undef BAD
   return 0;
@@ -278,7 +282,6 @@ int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen)
 void cb_results_free(cb_results *r) {
   for (size_t i = 0; i < r->n; i++) {
     free(r->cases[i].wall);
-    free(r->cases[i].lat);
   }
   free(r->cases);
   free(r->backends);
@@ -296,6 +299,11 @@ const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const
       return c;
   }
   return NULL;
+}
+
+int cb_rcase_hist(const cb_rcase *c, cb_hist *h) {
+  if (!c->lat_buckets) return -ENOENT;
+  return cb_hist_decode(h, c->lat_buckets) == 0 ? 0 : -EINVAL;
 }
 
 double cb_rcase_param(const cb_rcase *c, const char *name) {
