@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hist.h"
+#include "strmap.h"
 #include "workload.h"
 
 struct cJSON;
@@ -76,6 +77,9 @@ typedef struct cb_results {
   size_t nbackends;
   cb_rworkload *workloads;
   size_t nworkloads;
+  cb_strmap bmap, wmap;       /* backends and workloads by name (their index) */
+  size_t *cindex, ncindex;    /* cases by key: a hash table of index + 1 (0 empty), ncindex a power
+                                 of two, for cb_results_find */
 } cb_results;
 
 /* Read DIR/results.json, or the file itself when path names one. 0, or a negative error with a
