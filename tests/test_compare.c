@@ -21,6 +21,7 @@
 
 /* The ratio interval compare and the report share. */
 #include "compare.h"
+#include "sbuf.h"
 #include "resread.h"
 
 typedef struct fx {
@@ -855,6 +856,55 @@ static void ratio_ci_many_reps(void **state) {
   free(n);
 }
 
+/* A results text of n cases named by fmt (%zu the case), each with reps repetitions. */
+static char *crafted_text(size_t n, const char *befmt, unsigned reps) {
+  cb_sbuf b = { 0 };
+  cb_sb_puts(&b, "{\"concbench\":\"0\",\"environment\":{},\"status\":\"complete\",\"cases\":[");
+  for (size_t i = 0; i < n; i++) {
+    char be[64];
+    snprintf(be, sizeof be, befmt, i);
+    cb_sb_printf(&b, "%s{\"workload\":\"sleep\",\"backend\":\"%s\",\"tasks\":%zu,\"concurrency\":1,"
+                 "\"params_str\":\"\",\"wall_s\":{\"median\":1},\"checksum\":\"0\",\"repetitions\":[",
+                 i ? "," : "", be, 1 + i);
+    for (unsigned k = 0; k < reps; k++) cb_sb_printf(&b, "%s{\"wall_s\":1}", k ? "," : "");
+    cb_sb_puts(&b, "]}");
+  }
+  cb_sb_puts(&b, "]}");
+  assert_false(b.oom);
+  return b.p;
+}
+
+/* Crafted sizes are refused with a line saying which bound; within them, cases are found by key. */
+static void reader_bounds(void **state) {
+  (void)state;
+  cb_results r;
+  char err[512];
+  char *t = crafted_text(2000, "be%zu", 1);
+  assert_int_equal(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err), -EINVAL);
+  tu_expect_in(err, "more than the 1024 of each concbench reads");
+  free(t);
+  t = crafted_text(1, "sync", 100001);
+  assert_true(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err) < 0);
+  tu_expect_in(err, "case 0 has more repetitions than the 100000 concbench reads");
+  free(t);
+  /* 1,000 backends: read, and each case found by its key (the first of a key when twice). */
+  t = crafted_text(1000, "be%zu", 3);
+  assert_int_equal(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err), 0);
+  assert_int_equal(r.nbackends, 1000);
+  for (size_t i = 0; i < r.n; i++) {
+    char be[64];
+    snprintf(be, sizeof be, "be%zu", i);
+    assert_ptr_equal(cb_results_find(&r, "sleep", be, "", 1), &r.cases[i]);
+    assert_ptr_equal(cb_results_backend(&r, be), r.cases[i].be);
+    assert_string_equal(r.cases[i].be->name, be);
+  }
+  assert_null(cb_results_find(&r, "sleep", "be0", "", 2));
+  assert_null(cb_results_find(&r, "sleep", "be1000", "", 1));
+  assert_null(cb_results_backend(&r, "be1000"));
+  cb_results_free(&r);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(ratio_ci_unit),
@@ -875,6 +925,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(bad_options, fx_setup, fx_teardown),
     cmocka_unit_test(match_20000),
     cmocka_unit_test(ratio_ci_many_reps),
+    cmocka_unit_test(reader_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
