@@ -557,10 +557,12 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
     else cb_errorf("compare: %s", err);
     goto cleanup;
   }
+  cb_results_shed(&b);   /* so the two files' trees are never in memory together */
   if (cb_results_read(cur, &n, err, sizeof err) != 0) {
     cb_errorf("compare: %s", err);
     goto cleanup;
   }
+  cb_results_shed(&n);
   if (check_compatible(&b, &n, &cfg) != 0) goto cleanup;
   /* An interrupted run still compares (its finished repetitions), but say so. */
   if (strcmp(b.status, "partial") == 0) cb_errorf("compare: warning: BASE %s is a partial (interrupted) run", b.path);

@@ -339,6 +339,15 @@ int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen)
   return rc;
 }
 
+void cb_results_shed(cb_results *r) {
+  if (!r->root) return;
+  for (size_t i = 0; i < r->n; i++) {
+    r->cases[i].json = NULL;
+    r->cases[i].lat_buckets = NULL;
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(r->root, "cases");
+}
+
 void cb_results_free(cb_results *r) {
   for (size_t i = 0; i < r->n; i++) {
     free(r->cases[i].wall);

@@ -88,6 +88,10 @@ int  cb_results_read(const char *path, cb_results *out, char *err, size_t len);
 /* The same from text already in memory (fuzzing, tests); name is used in messages. */
 int  cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen);
 void cb_results_free(cb_results *r);
+/* Frees the parsed cases' JSON once their figures are read, for a reader that needs no more of
+ * them (compare): the tree is most of a file's memory, 9 times its size. Each case's json and
+ * lat_buckets become NULL; the rest of r stays. */
+void cb_results_shed(cb_results *r);
 
 /* The case of r with this workload, backend, parameters and concurrency, or NULL. */
 const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
