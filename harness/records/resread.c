@@ -286,7 +286,7 @@ int cb_results_parse(const char *text, size_t len, const char *name, cb_results 
   }
   int n = cJSON_GetArraySize(cases);
   if (n > MAX_CASES) {
-    snprintf(err, errlen, "%s: %d cases, more than the %d concbench reads; split the run (merge joins shards of up to that)",
+    snprintf(err, errlen, "%s: %d cases, more than the %d concbench reads in one file; is it a results file concbench wrote?",
              name, n, MAX_CASES);
     goto fail;
   }
