@@ -354,7 +354,11 @@ int cb_fuzz_results(const uint8_t *data, size_t size) {
       while (strcmp(c->params[first].name, c->params[j].name) != 0) first++;
       CHECK("results", cb_rcase_param(c, c->params[j].name) == c->params[first].value, "a parameter that cb_rcase_param does not find");
     }
-    if (c->lat) check_hist(c->lat);
+    if (c->lat_buckets) {
+      static cb_hist h;
+      CHECK("results", cb_rcase_hist(c, &h) == 0, "a histogram that read but does not decode");
+      check_hist(&h);
+    }
     if (i < MAX_COMPARED) {
       compare_cases(c, c);
       compare_cases(c, &r->cases[(i + 1) % r->n]);

@@ -21,6 +21,8 @@
 
 /* The ratio interval compare and the report share. */
 #include "compare.h"
+#include "sbuf.h"
+#include "resread.h"
 
 typedef struct fx {
   tu_cli cli;            /* CB_BIN compare (CB_BASELINES unset), a fresh temporary directory, the last run */
@@ -606,11 +608,11 @@ static void format_md(void **state) {
   TU_RUN(&f->cli, "--format", "md", f->base, f->cur);
   tu_expect_exit(&f->cli.cmd, 1);
   tu_expect_in(f->cli.cmd.so, "\n| case | base median | new median | ratio [95% CI] | p | verdict |\n|:-----|-----:|-----:|-----:|-----:|:-----|\n");
-  assert_int_equal(tu_count(f->cli.cmd.so, "\n| `"), NCASES);
-  tu_expect_in(f->cli.cmd.so, "| `" MOVED "` | 100.900 ms | 131.170 ms | 1.300 [");
+  assert_int_equal(tu_count(f->cli.cmd.so, "\n| "), NCASES + 1);   /* the rows and the header */
+  tu_expect_in(f->cli.cmd.so, "| " MOVED " | 100.900 ms | 131.170 ms | 1.300 [");
   tu_expect_in(f->cli.cmd.so, "| **regressed** |\n");
   /* Every row has the header's seven pipes. */
-  for (const char *p = strstr(f->cli.cmd.so, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+  for (const char *p = strstr(f->cli.cmd.so, "\n| "); p; p = strstr(p + 1, "\n| ")) {
     size_t n = 0, len = strcspn(p + 1, "\n");
     for (size_t k = 0; k < len; k++) n += p[1 + k] == '|';
     assert_int_equal(n, 7);
@@ -757,6 +759,152 @@ static void ratio_ci_unit(void **state) {
   assert_int_equal(cb_ratio_ci(NULL, 10, n, 10, 0.95, 100, 1, &r, &lo, &hi), -EINVAL);
 }
 
+/* ---- matching at scale ---------------------------------------------------------------------- */
+
+#define NMATCH 20000
+
+static void set_case(cb_rcase *c, int wl, int be, const char *ps, uint32_t conc, uint64_t tasks, int timed) {
+  snprintf(c->workload, sizeof c->workload, "w%d", wl);
+  snprintf(c->backend, sizeof c->backend, "b%d", be);
+  snprintf(c->params_str, sizeof c->params_str, "%s", ps);
+  c->conc = conc;
+  c->tasks = tasks;
+  c->sized_by_time = timed;
+}
+
+/* 20,000 cases against the same shuffled, some sized anew by time (other tasks), some with new
+ * parameters, plus cases on one side only and an ambiguous pair: every case finds its own
+ * partner (by sorting: the quadratic scans took minutes here), nothing else pairs. */
+static void match_20000(void **state) {
+  (void)state;
+  size_t nb = NMATCH + 104, nn = NMATCH + 104;
+  cb_results *b = calloc(1, sizeof *b), *n = calloc(1, sizeof *n);
+  long *want = malloc(nb * sizeof *want), *got = malloc(nb * sizeof *got);
+  size_t *perm = malloc(NMATCH * sizeof *perm);
+  unsigned char *used = malloc(nn);
+  assert_true(b && n && want && got && perm && used);
+  b->cases = calloc(nb, sizeof *b->cases);
+  n->cases = calloc(nn, sizeof *n->cases);
+  assert_true(b->cases && n->cases);
+  b->n = nb;
+  n->n = nn;
+  cb_rng g;
+  cb_rng_seed(&g, 20000);
+  for (size_t i = 0; i < NMATCH; i++) perm[i] = i;
+  for (size_t i = NMATCH - 1; i > 0; i--) {
+    size_t j = (size_t)cb_rng_below(&g, i + 1), t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  char ps[64];
+  for (size_t i = 0; i < NMATCH; i++) {
+    int timed = i % 10 == 3, retuned = i % 10 == 7;
+    snprintf(ps, sizeof ps, "k=%zu", i);
+    set_case(&b->cases[i], (int)(i % 3), (int)(i % 4), ps, 1 + (uint32_t)(i % 7), 1000 + i, timed);
+    /* New case perm[i] is base case i's partner. */
+    if (retuned) snprintf(ps, sizeof ps, "k=%zu,x=1", i);
+    set_case(&n->cases[perm[i]], (int)(i % 3), (int)(i % 4), ps, 1 + (uint32_t)(i % 7), timed ? 900000 + i : 1000 + i, timed);
+    want[i] = (long)perm[i];
+  }
+  /* 100 on each side only, and two of one loose key on each side (ambiguous: left unpaired). */
+  for (size_t i = 0; i < 100; i++) {
+    set_case(&b->cases[NMATCH + i], 0, 0, "only", 1, 5000000 + i, 0);
+    set_case(&n->cases[NMATCH + i], 0, 0, "only", 1, 6000000 + i, 0);
+    want[NMATCH + i] = -1;
+  }
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(ps, sizeof ps, "a=%zu", i);
+    set_case(&b->cases[NMATCH + 100 + i], 1, 1, ps, 2, i < 2 ? 7000000 : 7000001, 0);
+    snprintf(ps, sizeof ps, "z=%zu", i);
+    set_case(&n->cases[NMATCH + 100 + i], 1, 1, ps, 2, i < 2 ? 7000000 : 7000001, 0);
+    want[NMATCH + 100 + i] = -1;
+  }
+  assert_int_equal(cb__compare_match(b, n, got, used), 0);
+  size_t paired = 0;
+  for (size_t i = 0; i < nb; i++) {
+    if (got[i] != want[i]) fail_msg("base case %zu paired with %ld, not %ld", i, got[i], want[i]);
+    paired += got[i] >= 0;
+  }
+  assert_int_equal(paired, NMATCH);
+  for (size_t j = 0; j < nn; j++) assert_int_equal(used[j], j < NMATCH);
+  free(b->cases);
+  free(n->cases);
+  free(b);
+  free(n);
+  free(want);
+  free(got);
+  free(perm);
+  free(used);
+}
+
+/* A case of 30,000 repetitions a side: the interval is bounded work (thinned to 1,000 values),
+ * reproducible, and still around the ratio. */
+static void ratio_ci_many_reps(void **state) {
+  (void)state;
+  size_t k = 30000;
+  double *b = malloc(k * sizeof *b), *n = malloc(k * sizeof *n), r, lo, hi, r2, lo2, hi2;
+  assert_true(b && n);
+  for (size_t i = 0; i < k; i++) {
+    b[i] = 1.0 + (double)((i * 7919) % 1000) / 10000.0;
+    n[i] = 1.2 * (1.0 + (double)((i * 104729) % 1000) / 10000.0);
+  }
+  assert_int_equal(cb_ratio_ci(b, k, n, k, 0.95, 10000, 1, &r, &lo, &hi), 0);
+  assert_int_equal(cb_ratio_ci(b, k, n, k, 0.95, 10000, 1, &r2, &lo2, &hi2), 0);
+  assert_true(r == r2 && lo == lo2 && hi == hi2);
+  if (!(lo <= r && r <= hi && lo > 1.18 && hi < 1.22)) fail_msg("ratio %g, CI [%g, %g]", r, lo, hi);
+  free(b);
+  free(n);
+}
+
+/* A results text of n cases named by fmt (%zu the case), each with reps repetitions. */
+static char *crafted_text(size_t n, const char *befmt, unsigned reps) {
+  cb_sbuf b = { 0 };
+  cb_sb_puts(&b, "{\"concbench\":\"0\",\"environment\":{},\"status\":\"complete\",\"cases\":[");
+  for (size_t i = 0; i < n; i++) {
+    char be[64];
+    snprintf(be, sizeof be, befmt, i);
+    cb_sb_printf(&b, "%s{\"workload\":\"sleep\",\"backend\":\"%s\",\"tasks\":%zu,\"concurrency\":1,"
+                 "\"params_str\":\"\",\"wall_s\":{\"median\":1},\"checksum\":\"0\",\"repetitions\":[",
+                 i ? "," : "", be, 1 + i);
+    for (unsigned k = 0; k < reps; k++) cb_sb_printf(&b, "%s{\"wall_s\":1}", k ? "," : "");
+    cb_sb_puts(&b, "]}");
+  }
+  cb_sb_puts(&b, "]}");
+  assert_false(b.oom);
+  return b.p;
+}
+
+/* Crafted sizes are refused with a line saying which bound; within them, cases are found by key. */
+static void reader_bounds(void **state) {
+  (void)state;
+  cb_results r;
+  char err[512];
+  char *t = crafted_text(2000, "be%zu", 1);
+  assert_int_equal(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err), -EINVAL);
+  tu_expect_in(err, "more than the 1024 of each concbench reads");
+  free(t);
+  t = crafted_text(1, "sync", 100001);
+  assert_true(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err) < 0);
+  tu_expect_in(err, "case 0 has more repetitions than the 100000 concbench reads");
+  free(t);
+  /* 1,000 backends: read, and each case found by its key (the first of a key when twice). */
+  t = crafted_text(1000, "be%zu", 3);
+  assert_int_equal(cb_results_parse(t, strlen(t), "x.json", &r, err, sizeof err), 0);
+  assert_int_equal(r.nbackends, 1000);
+  for (size_t i = 0; i < r.n; i++) {
+    char be[64];
+    snprintf(be, sizeof be, "be%zu", i);
+    assert_ptr_equal(cb_results_find(&r, "sleep", be, "", 1), &r.cases[i]);
+    assert_ptr_equal(cb_results_backend(&r, be), r.cases[i].be);
+    assert_string_equal(r.cases[i].be->name, be);
+  }
+  assert_null(cb_results_find(&r, "sleep", "be0", "", 2));
+  assert_null(cb_results_find(&r, "sleep", "be1000", "", 1));
+  assert_null(cb_results_backend(&r, "be1000"));
+  cb_results_free(&r);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(ratio_ci_unit),
@@ -775,6 +923,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(format_md, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(baseline_name, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(bad_options, fx_setup, fx_teardown),
+    cmocka_unit_test(match_20000),
+    cmocka_unit_test(ratio_ci_many_reps),
+    cmocka_unit_test(reader_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

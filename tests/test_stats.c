@@ -657,6 +657,49 @@ static void mann_whitney_large_exact_near_normal(void **state) {
   assert_close(p, 2.0 / 51.0);
 }
 
+/* The selections give what sorting gives, for every size and percentile; v is only reordered. */
+static void selection_matches_sorting(void **state) {
+  (void)state;
+  cb_rng g;
+  double v[301], w[301];
+  cb_rng_seed(&g, 7);
+  for (int t = 0; t < 400; t++) {
+    size_t n = 1 + (size_t)cb_rng_below(&g, 300);
+    for (size_t i = 0; i < n; i++) v[i] = (double)cb_rng_below(&g, 50) / 7.0;   /* ties too */
+    double pct = (double)cb_rng_below(&g, 1001) / 10.0;
+    memcpy(w, v, n * sizeof *v);
+    assert_true(cb_percentile_inplace(w, n, pct) == cb_percentile(v, n, pct));
+    memcpy(w, v, n * sizeof *v);
+    assert_true(cb_median_inplace(w, n) == cb_median(v, n));
+  }
+}
+
+/* Past CB_BOOT_MAX_REPS a sample is thinned to its evenly spaced quantiles; below, copied. */
+static void boot_thin_bounds(void **state) {
+  (void)state;
+  size_t n = 30000, m = 0;
+  double *v = malloc(n * sizeof *v);
+  assert_non_null(v);
+  for (size_t i = 0; i < n; i++) v[i] = (double)((i * 7919) % n);   /* 0..n-1, shuffled */
+  double *t = cb_boot_thin(v, n, &m);
+  assert_non_null(t);
+  assert_int_equal(m, CB_BOOT_MAX_REPS);
+  for (size_t i = 1; i < m; i++) assert_true(t[i] > t[i - 1]);
+  assert_true(fabs(cb_median(t, m) - cb_median(v, n)) <= (double)n / (double)m);
+  free(t);
+  t = cb_boot_thin(v, 500, &m);
+  assert_int_equal(m, 500);
+  assert_memory_equal(t, v, 500 * sizeof *v);
+  free(t);
+  /* The interval of 30,000 repetitions: reproducible, around the median, and computed. */
+  double lo, hi, lo2, hi2;
+  cb_bootstrap_median_ci(v, n, 0.95, 10000, 3, &lo, &hi);
+  cb_bootstrap_median_ci(v, n, 0.95, 10000, 3, &lo2, &hi2);
+  assert_true(lo == lo2 && hi == hi2);
+  assert_true(lo < hi && lo <= cb_median(v, n) && cb_median(v, n) <= hi);
+  free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(median_odd),
@@ -683,6 +726,8 @@ int main(void) {
     cmocka_unit_test(mann_whitney_ties_normal),
     cmocka_unit_test(mann_whitney_exact_vs_recurrence),
     cmocka_unit_test(mann_whitney_large_exact_near_normal),
+    cmocka_unit_test(selection_matches_sorting),
+    cmocka_unit_test(boot_thin_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,9 +10,15 @@
 #include "resread.h"
 #include "stats.h"
 #include "util.h"
+#include "escape.h"
+#include "sbuf.h"
 
 #define RESAMPLES 10000
 #define LEVEL 0.95
+/* Values drawn by all of a comparison's bootstraps together (about 2 s here): past it, each case
+ * gets fewer resamples, down to MIN_RESAMPLES, so 20,000 cases cost what 4,000 do. */
+#define DRAW_BUDGET 200000000.0
+#define MIN_RESAMPLES 1000
 
 
 
@@ -31,27 +37,6 @@ typedef struct cmp_pair {
 /* ---- the bootstrap ---------------------------------------------------------------------------- */
 
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Median of w[0..n), n > 0, reordering w: insertion sort for the usual few repetitions (20,000
- * medians per case), qsort beyond. */
-static double median_inplace(double *w, size_t n) {
-  if (n <= 32) {
-    for (size_t i = 1; i < n; i++) {
-      double x = w[i];
-      size_t j = i;
-      for (; j > 0 && w[j - 1] > x; j--) w[j] = w[j - 1];
-      w[j] = x;
-    }
-  } else {
-    qsort(w, n, sizeof *w, cmp_double);
-  }
-  return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
-}
-
 /* num/den for times: 0/0 is no change, x/0 unbounded. */
 static double ratio_of(double num, double den) {
   if (den > 0) return num / den;
@@ -60,30 +45,37 @@ static double ratio_of(double num, double den) {
 
 int cb_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
                          unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi) {
-  double *wb = NULL, *wn = NULL, *r = NULL;
+  double *tb = NULL, *tn = NULL, *wb = NULL, *wn = NULL, *r = NULL;
+  size_t mb = 0, mn = 0;
   int rc = 0;
   cb_rng g;
   if (!base || !cur || nb == 0 || nn == 0 || !(level > 0 && level < 1)) return -EINVAL;
   *ratio = ratio_of(cb_median(cur, nn), cb_median(base, nb));
   *lo = *hi = *ratio;
   if (resamples == 0) return 0;
+  /* Each side thinned to at most CB_BOOT_MAX_REPS values: a case's cost is bounded whatever its
+   * repetitions (30,000 of them took compare 100 s). */
+  tb = cb_boot_thin(base, nb, &mb);
+  tn = cb_boot_thin(cur, nn, &mn);
   wb = malloc(nb * sizeof *wb);
   wn = malloc(nn * sizeof *wn);
   r = malloc(resamples * sizeof *r);
-  if (!wb || !wn || !r) {
+  if (!tb || !tn || !wb || !wn || !r) {
     rc = -ENOMEM;
     goto cleanup;
   }
   cb_rng_seed(&g, seed);
   for (unsigned k = 0; k < resamples; k++) {
-    for (size_t i = 0; i < nb; i++) wb[i] = base[cb_rng_below(&g, nb)];
-    for (size_t i = 0; i < nn; i++) wn[i] = cur[cb_rng_below(&g, nn)];
-    r[k] = ratio_of(median_inplace(wn, nn), median_inplace(wb, nb));
+    for (size_t i = 0; i < mb; i++) wb[i] = tb[cb_rng_below(&g, mb)];
+    for (size_t i = 0; i < mn; i++) wn[i] = tn[cb_rng_below(&g, mn)];
+    r[k] = ratio_of(cb_median_inplace(wn, mn), cb_median_inplace(wb, mb));
   }
-  qsort(r, resamples, sizeof *r, cmp_double);
-  *lo = cb_percentile(r, resamples, 50.0 * (1 - level));
-  *hi = cb_percentile(r, resamples, 100.0 - 50.0 * (1 - level));
+  /* Two selections instead of sorting the resamples (which was most of compare's time). */
+  *lo = cb_percentile_inplace(r, resamples, 50.0 * (1 - level));
+  *hi = cb_percentile_inplace(r, resamples, 100.0 - 50.0 * (1 - level));
 cleanup:
+  free(tb);
+  free(tn);
   free(wb);
   free(wn);
   free(r);
@@ -117,7 +109,7 @@ static double *per_task(const double *v, size_t n, uint64_t tasks) {
   return o;
 }
 
-static int judge(cmp_pair *c, const cb_compare_cfg *cfg) {
+static int judge(cmp_pair *c, const cb_compare_cfg *cfg, unsigned resamples) {
   const cb_rcase *b = c->b, *n = c->n;
   const double *wb = b->wall, *wn = n->wall;
   double *tb = NULL, *tn = NULL;
@@ -128,7 +120,7 @@ static int judge(cmp_pair *c, const cb_compare_cfg *cfg) {
     wb = tb = per_task(b->wall, b->reps, b->tasks);
     wn = tn = per_task(n->wall, n->reps, n->tasks);
   }
-  int rc = !wb || !wn ? -ENOMEM : cb_ratio_ci(wb, b->reps, wn, n->reps, LEVEL, RESAMPLES, cfg->seed, &c->ratio, &c->lo, &c->hi);
+  int rc = !wb || !wn ? -ENOMEM : cb_ratio_ci(wb, b->reps, wn, n->reps, LEVEL, resamples, cfg->seed, &c->ratio, &c->lo, &c->hi);
   if (rc == 0) {
     c->mb = cb_median(wb, b->reps);
     c->mn = cb_median(wn, n->reps);
@@ -170,6 +162,36 @@ static int ptr_cmp(const void *a, const void *b) {
   return d ? d : (x > y) - (x < y);
 }
 
+/* The key of a case sized by time: tasks left out. */
+static int timed_key_cmp(const cb_rcase *x, const cb_rcase *y) {
+  int d;
+  if ((d = strcmp(x->workload, y->workload)) != 0) return d;
+  if ((d = strcmp(x->backend, y->backend)) != 0) return d;
+  if ((d = strcmp(x->params_str, y->params_str)) != 0) return d;
+  return x->conc != y->conc ? (x->conc < y->conc ? -1 : 1) : 0;
+}
+
+/* The key of a case whose parameters may have changed: parameters left out. */
+static int loose_key_cmp(const cb_rcase *x, const cb_rcase *y) {
+  int d;
+  if ((d = strcmp(x->workload, y->workload)) != 0) return d;
+  if ((d = strcmp(x->backend, y->backend)) != 0) return d;
+  if (x->conc != y->conc) return x->conc < y->conc ? -1 : 1;
+  return x->tasks != y->tasks ? (x->tasks < y->tasks ? -1 : 1) : 0;
+}
+
+static int timed_cmp(const void *a, const void *b) {
+  const cb_rcase *x = *(const cb_rcase *const *)a, *y = *(const cb_rcase *const *)b;
+  int d = timed_key_cmp(x, y);
+  return d ? d : (x > y) - (x < y);
+}
+
+static int loose_cmp(const void *a, const void *b) {
+  const cb_rcase *x = *(const cb_rcase *const *)a, *y = *(const cb_rcase *const *)b;
+  int d = loose_key_cmp(x, y);
+  return d ? d : (x > y) - (x < y);
+}
+
 static const cb_rcase **sorted_ptrs(const cb_results *r) {
   const cb_rcase **p = malloc((r->n ? r->n : 1) * sizeof *p);
   if (!p) return NULL;
@@ -180,7 +202,7 @@ static const cb_rcase **sorted_ptrs(const cb_results *r) {
 
 /* match_b[i] = the index in n of base case i's partner or -1; used_n[j] = 1 when new case j has
  * one. A sort and a merge: suites reach thousands of cases. */
-static int match_cases(const cb_results *b, const cb_results *n, long *match_b, unsigned char *used_n) {
+int cb__compare_match(const cb_results *b, const cb_results *n, long *match_b, unsigned char *used_n) {
   const cb_rcase **pb = sorted_ptrs(b), **pn = sorted_ptrs(n);
   int rc = 0;
   if (!pb || !pn) {
@@ -202,44 +224,50 @@ static int match_cases(const cb_results *b, const cb_results *n, long *match_b, 
   }
   /* A case sized by time that each run sized differently (CPU work, sized from a calibration):
    * the same workload, backend, parameters and concurrency, with another task count. A case whose
-   * tasks were given is another case when they differ. */
-  for (size_t i = 0; i < b->n; i++) {
-    if (match_b[i] >= 0 || !b->cases[i].sized_by_time) continue;
-    const cb_rcase *x = &b->cases[i];
-    for (size_t j = 0; j < n->n; j++) {
-      const cb_rcase *y = &n->cases[j];
-      if (used_n[j] || !y->sized_by_time || strcmp(y->workload, x->workload) || strcmp(y->backend, x->backend) ||
-          y->conc != x->conc || strcmp(y->params_str, x->params_str))
-        continue;
-      match_b[i] = (long)j;
-      used_n[j] = 1;
-      break;
+   * tasks were given is another case when they differ. Sorted by that key and by position, so
+   * each base case takes the first free new one, as a scan would, in n log n. */
+  size_t kb = 0, kn = 0;
+  for (size_t i = 0; i < b->n; i++)
+    if (match_b[i] < 0 && b->cases[i].sized_by_time) pb[kb++] = &b->cases[i];
+  for (size_t j = 0; j < n->n; j++)
+    if (!used_n[j] && n->cases[j].sized_by_time) pn[kn++] = &n->cases[j];
+  qsort(pb, kb, sizeof *pb, timed_cmp);
+  qsort(pn, kn, sizeof *pn, timed_cmp);
+  for (size_t i = 0, j = 0; i < kb && j < kn;) {
+    int d = timed_key_cmp(pb[i], pn[j]);
+    if (d < 0) i++;
+    else if (d > 0) j++;
+    else {
+      match_b[pb[i] - b->cases] = pn[j] - n->cases;
+      used_n[pn[j] - n->cases] = 1;
+      i++;
+      j++;
     }
   }
   /* A case whose parameters changed between the runs (the same benchmark, retuned or made slower
    * on purpose) still pairs up when it is the only one of its workload, backend, concurrency and
-   * tasks left on each side; the output says its parameters differ. */
-  for (size_t i = 0; i < b->n; i++) {
-    if (match_b[i] >= 0) continue;
-    const cb_rcase *x = &b->cases[i];
-    long cand = -1;
-    int nb = 0, nn = 0;
-    for (size_t k = 0; k < b->n; k++) {
-      const cb_rcase *y = &b->cases[k];
-      nb += match_b[k] < 0 && !strcmp(y->workload, x->workload) && !strcmp(y->backend, x->backend) &&
-            y->conc == x->conc && y->tasks == x->tasks;
-    }
-    for (size_t j = 0; j < n->n; j++) {
-      const cb_rcase *y = &n->cases[j];
-      if (used_n[j] || strcmp(y->workload, x->workload) || strcmp(y->backend, x->backend) || y->conc != x->conc ||
-          y->tasks != x->tasks)
-        continue;
-      nn++;
-      cand = (long)j;
-    }
-    if (nb == 1 && nn == 1) {
-      match_b[i] = cand;
-      used_n[cand] = 1;
+   * tasks left on each side; the output says its parameters differ. Groups by sorting again. */
+  kb = kn = 0;
+  for (size_t i = 0; i < b->n; i++)
+    if (match_b[i] < 0) pb[kb++] = &b->cases[i];
+  for (size_t j = 0; j < n->n; j++)
+    if (!used_n[j]) pn[kn++] = &n->cases[j];
+  qsort(pb, kb, sizeof *pb, loose_cmp);
+  qsort(pn, kn, sizeof *pn, loose_cmp);
+  for (size_t i = 0, j = 0; i < kb && j < kn;) {
+    int d = loose_key_cmp(pb[i], pn[j]);
+    if (d < 0) i++;
+    else if (d > 0) j++;
+    else {
+      size_t ei = i + 1, ej = j + 1;
+      while (ei < kb && loose_key_cmp(pb[ei], pb[i]) == 0) ei++;
+      while (ej < kn && loose_key_cmp(pn[ej], pn[j]) == 0) ej++;
+      if (ei - i == 1 && ej - j == 1) {
+        match_b[pb[i] - b->cases] = pn[j] - n->cases;
+        used_n[pn[j] - n->cases] = 1;
+      }
+      i = ei;
+      j = ej;
     }
   }
 cleanup:
@@ -250,9 +278,17 @@ cleanup:
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
-static void case_label(const cb_rcase *c, char *buf, size_t len) {
+/* A case's label as read from the file (raw: escape it for where it goes). */
+static void raw_label(const cb_rcase *c, char *buf, size_t len) {
   snprintf(buf, len, "%s/%s c=%u n=%llu%s%s", c->workload, c->backend, c->conc,
            (unsigned long long)c->tasks, c->params_str[0] ? " " : "", c->params_str);
+}
+
+/* The label for a terminal: the names' control characters shown, not sent. */
+static void case_label(const cb_rcase *c, char *buf, size_t len) {
+  char raw[512];
+  raw_label(c, raw, sizeof raw);
+  cb_term(raw, buf, len);
 }
 
 /* A pair's label: the base case's, and when the runs sized it differently, both task counts
@@ -298,26 +334,33 @@ typedef struct cmp_out {
   const long *match_b;
   const unsigned char *used_n;
   size_t nreg, nimp, nunch, nonly_b, nonly_n, nundecidable, nskipped;
+  unsigned resamples;        /* per case: RESAMPLES, fewer past DRAW_BUDGET */
   char note[256];            /* the too-few-repetitions note, or "" */
 } cmp_out;
 
 static void run_line(FILE *f, const char *what, const cb_results *r) {
   const cJSON *date = cJSON_GetObjectItemCaseSensitive(r->env, "date");
-  fprintf(f, "%s %s (rev %s, %u cores, %s%s%s)\n", what, r->path, r->git_revision[0] ? r->git_revision : "?",
-          r->cores, r->build_type[0] ? r->build_type : "?", cJSON_IsString(date) ? ", " : "",
-          cJSON_IsString(date) ? date->valuestring : "");
+  cb_sbuf l = { 0 };
+  cb_sb_printf(&l, "%s %s (rev %s, %u cores, %s%s%s)", what, r->path, r->git_revision[0] ? r->git_revision : "?",
+               r->cores, r->build_type[0] ? r->build_type : "?", cJSON_IsString(date) ? ", " : "",
+               cJSON_IsString(date) && date->valuestring ? date->valuestring : "");
+  cb_sbuf shown = { 0 };
+  cb_sb_term(&shown, l.p);
+  fprintf(f, "%s\n", shown.p ? shown.p : what);
+  cb_sb_free(&l);
+  cb_sb_free(&shown);
 }
 
 static void summary_line(FILE *f, const cmp_out *o) {
   fprintf(f, "%zu regressed, %zu improved, %zu unchanged; %zu only in base, %zu only in new",
           o->nreg, o->nimp, o->nunch, o->nonly_b, o->nonly_n);
   if (o->nskipped) fprintf(f, "; %zu skipped (not measured in one run or both)", o->nskipped);
-  fprintf(f, " (threshold %g%%, alpha %g, %d resamples, seed %llu)\n", o->cfg->threshold * 100, o->cfg->alpha,
-          RESAMPLES, (unsigned long long)o->cfg->seed);
+  fprintf(f, " (threshold %g%%, alpha %g, %u resamples, seed %llu)\n", o->cfg->threshold * 100, o->cfg->alpha,
+          o->resamples, (unsigned long long)o->cfg->seed);
 }
 
 static void print_table(FILE *f, const cmp_out *o) {
-  char label[512], tb[32], tn[32], ratio[64], p[32];
+  char label[2048], tb[32], tn[32], ratio[64], p[32];
   int w = 4;
   for (size_t i = 0; i < o->npairs; i++) {
     case_label(o->pairs[i].b, label, sizeof label);
@@ -350,20 +393,19 @@ static void print_table(FILE *f, const cmp_out *o) {
   summary_line(f, o);
 }
 
-/* A case label inside a markdown table cell: a pipe would end the cell. */
+/* A case label inside a markdown table cell: escaped, so a pipe, a newline or markup in a name
+ * cannot break the table. */
 static void md_label(const cb_rcase *c, char *buf, size_t len) {
   char raw[512];
-  size_t k = 0;
-  case_label(c, raw, sizeof raw);
-  for (const char *s = raw; *s && k + 3 < len; s++) {
-    if (*s == '|') buf[k++] = '\\';
-    buf[k++] = *s;
-  }
-  buf[k] = '\0';
+  cb_sbuf b = { 0 };
+  raw_label(c, raw, sizeof raw);
+  cb_sb_md(&b, raw);
+  snprintf(buf, len, "%s", b.p ? b.p : "");
+  cb_sb_free(&b);
 }
 
 static void print_md(FILE *f, const cmp_out *o) {
-  char label[1100], tb[32], tn[32], ratio[64], p[32];
+  char label[2048], tb[32], tn[32], ratio[64], p[32];
   fprintf(f, "**concbench compare**: %zu regressed, %zu improved, %zu unchanged, %zu only in base, "
           "%zu only in new (threshold %g%%, alpha %g)\n\n", o->nreg, o->nimp, o->nunch, o->nonly_b,
           o->nonly_n, o->cfg->threshold * 100, o->cfg->alpha);
@@ -377,19 +419,19 @@ static void print_md(FILE *f, const cmp_out *o) {
     fmt_ratio(c, ratio, sizeof ratio);
     fmt_p(c->p, p, sizeof p);
     int bold = c->verdict != V_UNCHANGED;
-    fprintf(f, "| `%s` | %s | %s | %s | %s | %s%s%s |\n", label, tb, tn, ratio, p, bold ? "**" : "",
+    fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |\n", label, tb, tn, ratio, p, bold ? "**" : "",
             verdict_word(c), bold ? "**" : "");
   }
   int head = 0;
   for (size_t i = 0; i < o->b->n; i++)
     if (o->match_b[i] < 0) {
       md_label(&o->b->cases[i], label, sizeof label);
-      fprintf(f, "%s- only in base: `%s`\n", head++ ? "" : "\n", label);
+      fprintf(f, "%s- only in base: %s\n", head++ ? "" : "\n", label);
     }
   for (size_t j = 0; j < o->n->n; j++)
     if (!o->used_n[j]) {
       md_label(&o->n->cases[j], label, sizeof label);
-      fprintf(f, "%s- only in new: `%s`\n", head++ ? "" : "\n", label);
+      fprintf(f, "%s- only in new: %s\n", head++ ? "" : "\n", label);
     }
   if (o->note[0]) fprintf(f, "\n> note: %s (%zu of %zu cases)\n", o->note, o->nundecidable, o->npairs);
 }
@@ -426,7 +468,7 @@ static char *render_json(const cmp_out *o) {
   cJSON_AddNumberToObject(s, "threshold", o->cfg->threshold);
   cJSON_AddNumberToObject(s, "alpha", o->cfg->alpha);
   cJSON_AddNumberToObject(s, "seed", (double)o->cfg->seed);
-  cJSON_AddNumberToObject(s, "resamples", RESAMPLES);
+  cJSON_AddNumberToObject(s, "resamples", o->resamples);
   cJSON_AddNumberToObject(s, "confidence", LEVEL);
   cJSON_AddNumberToObject(s, "regressed_above", 1 + o->cfg->threshold);
   cJSON_AddNumberToObject(s, "improved_below", 1 / (1 + o->cfg->threshold));
@@ -515,10 +557,12 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
     else cb_errorf("compare: %s", err);
     goto cleanup;
   }
+  cb_results_shed(&b);   /* so the two files' trees are never in memory together */
   if (cb_results_read(cur, &n, err, sizeof err) != 0) {
     cb_errorf("compare: %s", err);
     goto cleanup;
   }
+  cb_results_shed(&n);
   if (check_compatible(&b, &n, &cfg) != 0) goto cleanup;
   /* An interrupted run still compares (its finished repetitions), but say so. */
   if (strcmp(b.status, "partial") == 0) cb_errorf("compare: warning: BASE %s is a partial (interrupted) run", b.path);
@@ -527,7 +571,7 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
   pairs = calloc(b.n ? b.n : 1, sizeof *pairs);
   match_b = malloc((b.n ? b.n : 1) * sizeof *match_b);
   used_n = malloc(n.n ? n.n : 1);
-  if (!pairs || !match_b || !used_n || match_cases(&b, &n, match_b, used_n) != 0) {
+  if (!pairs || !match_b || !used_n || cb__compare_match(&b, &n, match_b, used_n) != 0) {
     cb_errorf("compare: out of memory");
     goto cleanup;
   }
@@ -547,7 +591,18 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
     if (strcmp(c->b->params_str, c->n->params_str) != 0)
       cb_errorf("compare: note: %s/%s c=%u: parameters differ: %s in base, %s in new", c->b->workload, c->b->backend,
                 c->b->conc, c->b->params_str, c->n->params_str);
-    if ((rc = judge(c, &cfg)) != 0) {
+  }
+  /* One resample count for every case, from what all of them together would draw. */
+  double draws = 0;
+  for (size_t i = 0; i < o.npairs; i++)
+    draws += (double)(pairs[i].b->reps < CB_BOOT_MAX_REPS ? pairs[i].b->reps : CB_BOOT_MAX_REPS) +
+             (double)(pairs[i].n->reps < CB_BOOT_MAX_REPS ? pairs[i].n->reps : CB_BOOT_MAX_REPS);
+  o.resamples = RESAMPLES;
+  if (draws * RESAMPLES > DRAW_BUDGET)
+    o.resamples = DRAW_BUDGET / draws < MIN_RESAMPLES ? MIN_RESAMPLES : (unsigned)(DRAW_BUDGET / draws);
+  for (size_t i = 0; i < o.npairs; i++) {
+    cmp_pair *c = &pairs[i];
+    if ((rc = judge(c, &cfg, o.resamples)) != 0) {
       cb_errorf("compare: %s", rc == -ENOMEM ? "out of memory" : "a case has no repetitions");
       goto cleanup;
     }
@@ -583,7 +638,7 @@ int cb_compare(const cb_compare_cfg *cfgp, const char *base, const char *cur) {
   }
   for (size_t i = 0; i < o.npairs; i++) {
     const cmp_pair *c = &pairs[i];
-    char label[512], tb[32], tn[32], p[32];
+    char label[2048], tb[32], tn[32], p[32];
     if (c->verdict != V_REGRESSED) continue;
     pair_label(c, label, sizeof label);
     fmt_time(c->mb, tb, sizeof tb);

@@ -27,4 +27,10 @@ int cb_compare(const cb_compare_cfg *cfg, const char *base, const char *cur);
 int cb_ratio_ci(const double *base, size_t nb, const double *cur, size_t nn, double level,
                 unsigned resamples, uint64_t seed, double *ratio, double *lo, double *hi);
 
+/* Internal (tests): pairs the cases of b and n by key, in n log n. match_b[i] = the index in n
+ * of base case i's partner or -1; used_n[j] = 1 when new case j has one. 0 or -ENOMEM. */
+struct cb_results;
+int cb__compare_match(const struct cb_results *b, const struct cb_results *n, long *match_b,
+                      unsigned char *used_n);
+
 #endif

@@ -13,6 +13,7 @@
 #include "resread.h"
 #include "stats.h"
 #include "util.h"
+#include "escape.h"
 #include "sbuf.h"
 
 /* Google Benchmark's time unit for every entry: compare.py prints times as integers, so
@@ -256,10 +257,11 @@ static void md_unit(double s, double *scale, const char **unit, int *dec) {
   else { *scale = 1e6; *unit = "µs"; *dec = 1; }
 }
 
+/* A cell from the data: escaped, so a name cannot end the row or the cell, or inject markup. */
 static void md_cell(cb_sbuf *b, const char *s) {
-  cb_sb_printf(b, " ");
-  for (; *s; s++) cb_sb_printf(b, *s == '|' ? "\\|" : "%c", *s);
-  cb_sb_printf(b, " |");
+  cb_sb_put(b, " ", 1);
+  cb_sb_md(b, s);
+  cb_sb_put(b, " |", 2);
 }
 
 static char *md_table(const cb_results *r, char *err, size_t len) {

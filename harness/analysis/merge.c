@@ -11,6 +11,7 @@
 #include "columns.h"
 #include "resread.h"
 #include "util.h"
+#include "escape.h"
 
 /* What must agree for the cases to be comparable rows of one table. */
 static const char *const env_keys[] = { "cores", "cpu_model", "build_type", "compiler", "git_revision", "git_dirty" };
@@ -141,8 +142,10 @@ static cJSON *source_json(const cb_results *r, const char *name, const unsigned 
 }
 
 /* The merged results.json: the first input's top level (its environment, method, command), the
- * status "complete" only when every input is, merged_from, and every case in input order. */
-static char *merged_json(const cb_results *in, char *const *names, size_t nin, const unsigned char *differs) {
+ * status "complete" only when every input is, merged_from, and every case in input order. The
+ * cases are moved out of the inputs' trees, not copied (a copy doubled merge's memory): the inputs
+ * are only to be freed after this. */
+static char *merged_json(cb_results *in, char *const *names, size_t nin, const unsigned char *differs) {
   cJSON *root = cJSON_CreateObject();
   const cJSON *it;
   int complete = 1;
@@ -152,11 +155,17 @@ static char *merged_json(const cb_results *in, char *const *names, size_t nin, c
     if (strcmp(it->string, "status") == 0) {
       cJSON_AddStringToObject(root, "status", complete ? "complete" : "partial");
     } else if (strcmp(it->string, "cases") == 0) {
+      if (cJSON_GetObjectItemCaseSensitive(root, "cases")) continue;   /* a second "cases" key */
       cJSON *from = cJSON_AddArrayToObject(root, "merged_from");
       for (size_t i = 0; i < nin; i++) cJSON_AddItemToArray(from, source_json(&in[i], names[i], &differs[i * NENV]));
       cJSON *cases = cJSON_AddArrayToObject(root, "cases");
       for (size_t i = 0; i < nin; i++)
-        for (size_t j = 0; j < in[i].n; j++) cJSON_AddItemToArray(cases, cJSON_Duplicate(in[i].cases[j].json, 1));
+        for (size_t j = 0; j < in[i].n; j++) {
+          cJSON *c = cJSON_DetachItemViaPointer(cJSON_GetObjectItemCaseSensitive(in[i].root, "cases"),
+                                                (cJSON *)in[i].cases[j].json);
+          in[i].cases[j].json = NULL;
+          cJSON_AddItemToArray(cases, c);
+        }
     } else {
       cJSON_AddItemToObject(root, it->string, cJSON_Duplicate(it, 1));
     }
@@ -258,6 +267,9 @@ int cb_merge(const char *out_dir, char *const *names, size_t nin, int force) {
     cb_errorf("merge: out of memory");
     goto cleanup;
   }
+  /* The inputs' trees are no longer needed: freed before the merged file is read back, so the
+   * two are never in memory at once. */
+  for (size_t i = 0; i < nin; i++) cb_results_free(&in[i]);
   size_t jl = strlen(json);
   char *grown = realloc(json, jl + 2);
   if (!grown) {
@@ -276,7 +288,9 @@ int cb_merge(const char *out_dir, char *const *names, size_t nin, int force) {
     goto cleanup;
   }
   if (ndiff) cb_errorf("merge: merged despite different environments (--force): %s", l.s);
-  printf("merged %zu cases from %zu inputs into %s/results.json and %s/results.csv\n", merged.n, nin, out_dir, out_dir);
+  char shown[PATH_MAX * 2];
+  cb_term(out_dir, shown, sizeof shown);
+  printf("merged %zu cases from %zu inputs into %s/results.json and %s/results.csv\n", merged.n, nin, shown, shown);
   status = 0;
 cleanup:
   for (size_t i = 0; in && i < nin; i++) cb_results_free(&in[i]);

@@ -21,6 +21,19 @@ double cb_median(const double *v, size_t n);
  * untouched; 0 when n is 0; NaN when memory runs out. */
 double cb_percentile(const double *v, size_t n, double pct);
 
+/* The median, and the percentile as cb_percentile gives it, of w[0..n) in O(n) by selection:
+ * w is reordered. 0 when n is 0. */
+double cb_median_inplace(double *w, size_t n);
+double cb_percentile_inplace(double *w, size_t n, double pct);
+
+/* Bootstraps resample at most this many values per sample, so a case of 30,000 repetitions costs
+ * what one of 1,000 does. */
+#define CB_BOOT_MAX_REPS 1000
+/* v[0..n) as a bootstrap resamples it, in a new array of *m values: a copy when n <=
+ * CB_BOOT_MAX_REPS, else the CB_BOOT_MAX_REPS evenly spaced quantiles of v (its interval is then
+ * that of 1,000 repetitions, a little wider). NULL when memory runs out. */
+double *cb_boot_thin(const double *v, size_t n, size_t *m);
+
 /* Median absolute deviation: median of |v[i] - median(v)|, raw (not scaled by 1.4826). 0 when
  * n is 0; NaN when memory runs out. */
 double cb_mad(const double *v, size_t n);
@@ -33,7 +46,8 @@ int cb_outliers_mad(const double *v, size_t n, double k, unsigned char *flags);
 
 /* Percentile-bootstrap confidence interval of the median at `level` (0.95 for 95%): `resamples`
  * resamples of n drawn with replacement by a PRNG (xoshiro256**) seeded from `seed`, so the
- * same inputs and seed always give the same interval. n = 1 gives lo = hi = v[0]; n = 0 gives
+ * same inputs and seed always give the same interval; samples beyond CB_BOOT_MAX_REPS are thinned
+ * (cb_boot_thin). n = 1 gives lo = hi = v[0]; n = 0 gives
  * 0, 0; resamples = 0 gives the sample median twice; NaN, NaN when memory runs out. */
 void cb_bootstrap_median_ci(const double *v, size_t n, double level, unsigned resamples,
                             uint64_t seed, double *lo, double *hi);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
+#include "escape.h"
 
 int cb_parse_u64(const char *s, uint64_t *out) {
   if (!s || !isdigit((unsigned char)*s)) return -1;
@@ -222,8 +223,10 @@ void cb_errorf(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  /* One write, so the line stays whole beside other processes' output. */
-  dprintf(STDERR_FILENO, "concbench: %s\n", line);
+  /* Names and paths in it may come from a crafted file: its control characters are shown, not
+   * sent to the terminal. One write, so the line stays whole beside other processes' output. */
+  char shown[2048];
+  dprintf(STDERR_FILENO, "concbench: %s\n", cb_term(line, shown, sizeof shown));
 }
 
 int cb_path_inside(const char *dir, const char *path) {

@@ -7,6 +7,7 @@
 #include "resread.h"
 #include "signals.h"
 #include "util.h"
+#include "escape.h"
 
 static const char plot_usage[] =
   "usage: concbench plot DIR\n"
@@ -54,7 +55,9 @@ int cb_cmd_plot(int argc, char **argv) {
     return rc == -EINTR ? 128 + cb_interrupted : rc == -EXDEV ? 2 : 1;
   }
   if (err[0]) cb_errorf("plot: %s", err);
-  printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", r.dir, count, r.dir);
+  char shown[sizeof r.dir * 4];   /* the path shown, not sent raw to a terminal */
+  cb_term(r.dir, shown, sizeof shown);
+  printf("plots: %s/plots (%d plots, each as .png and .svg; data in %s/plots/data)\n", shown, count, shown);
   cb_results_free(&r);
   return 0;
 }

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "report.h"
 #include "util.h"
+#include "escape.h"
 
 static const char report_usage[] =
   "usage: concbench report DIR\n"
@@ -44,6 +45,7 @@ int cb_cmd_report(int argc, char **argv) {
     cb_errorf("report: %s", err);
     return 2;
   }
-  printf("%s\n%s\n", md, html);
+  char smd[sizeof md * 4], shtml[sizeof html * 4];   /* paths shown, not sent raw to a terminal */
+  printf("%s\n%s\n", cb_term(md, smd, sizeof smd), cb_term(html, shtml, sizeof shtml));
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "compare.h"
 #include "presentation_int.h"
+#include "strmap.h"
 
 int cb__has_flag(const char *flags, const char *f) {
   size_t fl = strlen(f);
@@ -44,7 +45,48 @@ int cb__group_is_cpu(const cb__group *g) {
   return g->kind == CB_KIND_CPU || (g->kind == CB_KIND_MIXED && g->sweep == 0);
 }
 
-static void group_names(const cb_results *r, cb__group *g) {
+/* param_varies, once per workload and parameter: groups times cases was quadratic in a file of
+ * thousands of groups. Keys "workload\037name" malloc'ed, answers in ans[value]. */
+typedef struct varies_cache {
+  cb_strmap map;
+  char **keys;
+  int *ans;
+  size_t n, cap;
+} varies_cache;
+
+static int varies_cached(varies_cache *vc, const cb_results *r, const char *wl, const char *name) {
+  char key[128];
+  snprintf(key, sizeof key, "%s\037%s", wl, name);
+  long i = cb_strmap_get(&vc->map, key);
+  if (i >= 0) return vc->ans[i];
+  int v = param_varies(r, wl, name);
+  if (vc->n == vc->cap) {
+    size_t cap = vc->cap ? 2 * vc->cap : 16;
+    char **k = realloc(vc->keys, cap * sizeof *k);
+    if (k) vc->keys = k;
+    int *a = realloc(vc->ans, cap * sizeof *a);
+    if (a) vc->ans = a;
+    if (!k || !a) return v;   /* no room to remember: answered all the same */
+    vc->cap = cap;
+  }
+  if (!(vc->keys[vc->n] = strdup(key))) return v;
+  vc->ans[vc->n] = v;
+  if (cb_strmap_put(&vc->map, vc->keys[vc->n], vc->n) != 0) {
+    free(vc->keys[vc->n]);
+    return v;
+  }
+  vc->n++;
+  return v;
+}
+
+static void varies_free(varies_cache *vc) {
+  for (size_t i = 0; i < vc->n; i++) free(vc->keys[i]);
+  free(vc->keys);
+  free(vc->ans);
+  cb_strmap_free(&vc->map);
+}
+
+static void group_names(const cb_results *r, cb__group *g, varies_cache *vc) {
   const cb_rcase *c = g->c[0];
   size_t lo = 0, fo = 0, ro = 0;
   int nl = 0, nf = 0;
@@ -55,7 +97,7 @@ static void group_names(const cb_results *r, cb__group *g) {
     int fr = g->w->sweep[0] && strcmp(p->name, g->w->sweep) == 0;
     if (!fr && ro < sizeof g->rest)
       ro += (size_t)snprintf(g->rest + ro, sizeof g->rest - ro, "%s=%.17g;", p->name, p->value);
-    if (!param_varies(r, g->wl, p->name)) continue;
+    if (!varies_cached(vc, r, g->wl, p->name)) continue;
     if (lo < sizeof g->label)
       lo += (size_t)snprintf(g->label + lo, sizeof g->label - lo, "%s%s=%g", nl++ ? ", " : " (", p->name, p->value);
     if (!fr && fo < sizeof g->family)
@@ -93,23 +135,40 @@ int cb__report_group(cb__report *R) {
   R->seed = cJSON_IsNumber(seed) && seed->valuedouble >= 0 && seed->valuedouble < 1.8e19 ? (uint64_t)seed->valuedouble : 1;
   R->base = cb__baseline_of(r);
   R->loop = cb__loop_of(r);
+  cb_strmap gmap = { 0 };
+  varies_cache vc = { 0 };
+  char **gkeys = NULL;
+  size_t gcap = 0;
+  int rc = -ENOMEM;
   for (size_t i = 0; i < r->n; i++) {
     const cb_rcase *c = &r->cases[i];
     if (c->skipped[0]) {
       const cb_rcase **ns = realloc(R->skip, (R->nskip + 1) * sizeof *ns);
-      if (!ns) return -ENOMEM;
+      if (!ns) goto oom;
       R->skip = ns;
       R->skip[R->nskip++] = c;
       continue;
     }
-    if (add_name(&R->wls, &R->nwl, c->workload) || add_name(&R->bes, &R->nbe, c->backend)) return -ENOMEM;
-    cb__group *g = NULL;
-    for (size_t k = 0; k < R->ng && !g; k++)
-      if (strcmp(R->g[k].wl, c->workload) == 0 && strcmp(R->g[k].params, c->params_str) == 0) g = &R->g[k];
+    if (add_name(&R->wls, &R->nwl, c->workload) || add_name(&R->bes, &R->nbe, c->backend)) goto oom;
+    /* The group by its key, hashed: a scan of the groups was quadratic in files of many. */
+    char key[sizeof c->workload + sizeof c->params_str + 2];
+    snprintf(key, sizeof key, "%s\037%s", c->workload, c->params_str);
+    long gi = cb_strmap_get(&gmap, key);
+    cb__group *g = gi >= 0 ? &R->g[gi] : NULL;
     if (!g) {
-      cb__group *ng = realloc(R->g, (R->ng + 1) * sizeof *ng);
-      if (!ng) return -ENOMEM;
-      R->g = ng;
+      if (R->ng == gcap) {
+        gcap = gcap ? 2 * gcap : 16;
+        cb__group *ng = realloc(R->g, gcap * sizeof *ng);
+        char **nk = realloc(gkeys, gcap * sizeof *nk);
+        if (ng) R->g = ng;
+        if (nk) gkeys = nk;
+        if (!ng || !nk) goto oom;
+      }
+      if (!(gkeys[R->ng] = strdup(key))) goto oom;
+      if (cb_strmap_put(&gmap, gkeys[R->ng], R->ng) != 0) {
+        free(gkeys[R->ng]);
+        goto oom;
+      }
       g = &R->g[R->ng++];
       memset(g, 0, sizeof *g);
       g->wl = c->workload;
@@ -118,10 +177,16 @@ int cb__report_group(cb__report *R) {
       g->kind = c->wl->kind;
       g->sweep = cb__sweep_value(c);
     }
-    if (add_case(g, c)) return -ENOMEM;
+    if (add_case(g, c)) goto oom;
   }
-  for (size_t k = 0; k < R->ng; k++) group_names(r, &R->g[k]);
-  return 0;
+  for (size_t k = 0; k < R->ng; k++) group_names(r, &R->g[k], &vc);
+  rc = 0;
+oom:
+  for (size_t k = 0; k < R->ng && gkeys; k++) free(gkeys[k]);
+  free(gkeys);
+  cb_strmap_free(&gmap);
+  varies_free(&vc);
+  return rc;
 }
 
 void cb__report_free(cb__report *R) {

@@ -104,10 +104,13 @@ cleanup:
 /* The task latency spectrum of c: from its histogram, else from the spectrum results.json
  * keeps beside it. Returns the number of points. */
 static size_t spectrum_of(const cb_rcase *c, cb_hist_point *pts, size_t max) {
-  if (c->lat) {
-    size_t n = cb_hist_spectrum(c->lat, pts, max);
+  cb_hist *h = c->lat_buckets ? malloc(sizeof *h) : NULL;
+  if (h && cb_rcase_hist(c, h) == 0) {
+    size_t n = cb_hist_spectrum(h, pts, max);
+    free(h);
     return n < max ? n : max;
   }
+  free(h);
   const cJSON *lat = cJSON_GetObjectItemCaseSensitive(c->json, "latency");
   const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lat, "task"), "spectrum"), *it;
   size_t n = 0;

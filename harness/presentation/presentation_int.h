@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "resread.h"
+#include "escape.h"
 #include "sbuf.h"
 
 /* ---- roles: what part a backend plays, read from its flags, never from its name (roles.c) ---- */
@@ -29,8 +30,6 @@ double cb__sweep_value(const cb_rcase *c);
 
 /* ---- text for people (text.c) ------------------------------------------------------------------ */
 
-void cb__sb_html(cb_sbuf *b, const char *s);
-void cb__sb_md(cb_sbuf *b, const char *s);
 void cb__sb_base64(cb_sbuf *b, const unsigned char *d, size_t n);
 void cb__sb_join(cb_sbuf *b, const char *const *items, size_t n);
 void cb__fmt_x(double x, char *buf, size_t len);

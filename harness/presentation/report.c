@@ -217,7 +217,7 @@ static int embed_image(cb_sbuf *h, const char *dir, const char *name, int png, c
   unsigned char *data = (unsigned char *)cb_read_regular(path, MAX_PLOT_BYTES, &len, NULL, 0);
   if (!data) return -(errno ? errno : EIO);
   cb_sb_printf(h, "<img alt=\"");
-  cb__sb_html(h, alt);
+  cb_sb_html(h, alt);
   cb_sb_printf(h, "\" src=\"data:image/%s;base64,", png ? "png" : "svg+xml");
   cb__sb_base64(h, data, len);
   cb_sb_puts(h, "\">");
@@ -266,27 +266,27 @@ static void write_md(const doc *d, cb_sbuf *m) {
   char cells[NCOL][256], cap[200], colbuf[64];
   cb_sbuf mt = { 0 };
   cb_sb_puts(m, "# ");
-  cb__sb_md(m, d->title);
+  cb_sb_md(m, d->title);
   cb_sb_puts(m, "\n\n");
   for (size_t i = 0; i < d->head->n; i++) {
     cb_sb_puts(m, "- ");
-    cb__sb_md(m, d->head->v[i]);
+    cb_sb_md(m, d->head->v[i]);
     cb_sb_puts(m, "\n");
   }
   cb_sb_puts(m, d->head->n ? "\n## All findings\n\n" : "## All findings\n\n");
-  cb__sb_md(m, d->summary);
+  cb_sb_md(m, d->summary);
   cb_sb_puts(m, "\n\n");
   for (size_t i = 0; i < d->find->n; i++) {
     cb_sb_puts(m, "- ");
-    cb__sb_md(m, d->find->v[i]);
+    cb_sb_md(m, d->find->v[i]);
     cb_sb_puts(m, "\n");
   }
   cb_sb_puts(m, "\n## Results\n\n");
-  table_intro(R, m, cb__sb_md);
+  table_intro(R, m, cb_sb_md);
   cb_sb_puts(m, "\n\n|");
   for (int k = 0; k < NCOL; k++) {
     cb_sb_puts(m, " ");
-    cb__sb_md(m, col_name(R, k, colbuf, sizeof colbuf));
+    cb_sb_md(m, col_name(R, k, colbuf, sizeof colbuf));
     cb_sb_puts(m, " |");
   }
   cb_sb_puts(m, "\n|");
@@ -297,7 +297,7 @@ static void write_md(const doc *d, cb_sbuf *m) {
     cb_sb_puts(m, "|");
     for (int k = 0; k < NCOL; k++) {
       cb_sb_puts(m, " ");
-      cb__sb_md(m, cells[k]);
+      cb_sb_md(m, cells[k]);
       cb_sb_puts(m, " |");
     }
     cb_sb_puts(m, "\n");
@@ -305,14 +305,14 @@ static void write_md(const doc *d, cb_sbuf *m) {
   cb_sb_puts(m, "\n## Plots\n\n");
   if (!d->nplots) {
     cb_sb_puts(m, "There are no plots: run concbench plot ");
-    cb__sb_md(m, R->dir);
+    cb_sb_md(m, R->dir);
     cb_sb_puts(m, " (needs gnuplot-nox), then concbench report again.\n\n");
   }
   for (size_t i = 0; i < d->nplots; i++) {
     const plotfile *p = &d->plots[i];
     plot_caption(R, p->name, cap, sizeof cap);
     cb_sb_puts(m, "![");
-    cb__sb_md(m, cap);
+    cb_sb_md(m, cap);
     cb_sb_printf(m, "](plots/%s.%s)", p->name, p->png ? "png" : "svg");
     if (p->png && p->svg) cb_sb_printf(m, " ([SVG](plots/%s.svg))", p->name);
     cb_sb_puts(m, "\n\n");
@@ -320,21 +320,21 @@ static void write_md(const doc *d, cb_sbuf *m) {
   cb_sb_puts(m, "## Environment\n\n| | |\n| :--- | :--- |\n");
   for (size_t i = 0; i < d->nenv; i++) {
     cb_sb_puts(m, "| ");
-    cb__sb_md(m, d->env[i].label);
+    cb_sb_md(m, d->env[i].label);
     cb_sb_puts(m, " | ");
-    cb__sb_md(m, d->env[i].value.p ? d->env[i].value.p : "");
+    cb_sb_md(m, d->env[i].value.p ? d->env[i].value.p : "");
     cb_sb_puts(m, " |\n");
   }
   cb_sb_puts(m, "\n## Method\n\n");
   method_text(R, &mt);
   cb_sb_puts(m, "- **speedups**: ");
-  cb__sb_md(m, mt.p ? mt.p : "");
+  cb_sb_md(m, mt.p ? mt.p : "");
   cb_sb_puts(m, "\n");
   m->oom |= mt.oom;
   cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(m, "- **command**: ");
-    cb__sb_md(m, d->command);
+    cb_sb_md(m, d->command);
     cb_sb_puts(m, "\n");
   }
   const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
@@ -342,9 +342,9 @@ static void write_md(const doc *d, cb_sbuf *m) {
     cb_sbuf v = { 0 };
     cb__json_text(NULL, it, &v);
     cb_sb_puts(m, "- **");
-    cb__sb_md(m, it->string ? it->string : "");
+    cb_sb_md(m, it->string ? it->string : "");
     cb_sb_puts(m, "**: ");
-    cb__sb_md(m, v.p ? v.p : "");
+    cb_sb_md(m, v.p ? v.p : "");
     cb_sb_puts(m, "\n");
     m->oom |= v.oom;
     cb_sb_free(&v);
@@ -356,31 +356,31 @@ static void write_html(const doc *d, cb_sbuf *h) {
   char cells[NCOL][256], cap[200], colbuf[64];
   cb_sbuf mt = { 0 };
   cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-  cb__sb_html(h, d->title);
+  cb_sb_html(h, d->title);
   cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
-  cb__sb_html(h, d->title);
+  cb_sb_html(h, d->title);
   cb_sb_puts(h, "</h1>\n");
   if (d->head->n) cb_sb_puts(h, "<ul class=\"headline\">\n");
   for (size_t i = 0; i < d->head->n; i++) {
     cb_sb_puts(h, "<li>");
-    cb__sb_html(h, d->head->v[i]);
+    cb_sb_html(h, d->head->v[i]);
     cb_sb_puts(h, "</li>\n");
   }
   if (d->head->n) cb_sb_puts(h, "</ul>\n");
   cb_sb_puts(h, "<h2>All findings</h2>\n<p>");
-  cb__sb_html(h, d->summary);
+  cb_sb_html(h, d->summary);
   cb_sb_puts(h, "</p>\n<ul>\n");
   for (size_t i = 0; i < d->find->n; i++) {
     cb_sb_puts(h, "<li>");
-    cb__sb_html(h, d->find->v[i]);
+    cb_sb_html(h, d->find->v[i]);
     cb_sb_puts(h, "</li>\n");
   }
   cb_sb_puts(h, "</ul>\n<h2>Results</h2>\n<p>");
-  table_intro(R, h, cb__sb_html);
+  table_intro(R, h, cb_sb_html);
   cb_sb_puts(h, "</p>\n<table>\n<thead><tr>");
   for (int k = 0; k < NCOL; k++) {
     cb_sb_printf(h, "<th%s>", col_left[k] ? " class=\"l\"" : "");
-    cb__sb_html(h, col_name(R, k, colbuf, sizeof colbuf));
+    cb_sb_html(h, col_name(R, k, colbuf, sizeof colbuf));
     cb_sb_puts(h, "</th>");
   }
   cb_sb_puts(h, "</tr></thead>\n<tbody>\n");
@@ -389,7 +389,7 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_puts(h, d->rows[i].g ? "<tr class=\"case\">" : "<tr class=\"case skipped\">");
     for (int k = 0; k < NCOL; k++) {
       cb_sb_puts(h, col_left[k] || (!d->rows[i].g && k == 4) ? "<td class=\"l\">" : "<td>");
-      cb__sb_html(h, cells[k]);
+      cb_sb_html(h, cells[k]);
       cb_sb_puts(h, "</td>");
     }
     cb_sb_puts(h, "</tr>\n");
@@ -397,7 +397,7 @@ static void write_html(const doc *d, cb_sbuf *h) {
   cb_sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
   if (!d->nplots) {
     cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
-    cb__sb_html(h, R->dir);
+    cb_sb_html(h, R->dir);
     cb_sb_puts(h, " (needs gnuplot-nox), then concbench report again.</p>\n");
   }
   for (size_t i = 0; i < d->nplots; i++) {
@@ -408,26 +408,26 @@ static void write_html(const doc *d, cb_sbuf *h) {
     if (rc < 0 && p->png && p->svg) rc = embed_image(h, R->r->dir, p->name, 0, cap);
     if (rc < 0) cb_sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
     cb_sb_puts(h, "<figcaption>");
-    cb__sb_html(h, cap);
+    cb_sb_html(h, cap);
     cb_sb_puts(h, "</figcaption></figure>\n");
   }
   cb_sb_puts(h, "<h2>Environment</h2>\n<table>\n<tbody>\n");
   for (size_t i = 0; i < d->nenv; i++) {
     cb_sb_puts(h, "<tr><th class=\"l\">");
-    cb__sb_html(h, d->env[i].label);
+    cb_sb_html(h, d->env[i].label);
     cb_sb_puts(h, "</th><td class=\"l\">");
-    cb__sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
+    cb_sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
     cb_sb_puts(h, "</td></tr>\n");
   }
   cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n<dt>speedups</dt><dd>");
   method_text(R, &mt);
-  cb__sb_html(h, mt.p ? mt.p : "");
+  cb_sb_html(h, mt.p ? mt.p : "");
   cb_sb_puts(h, "</dd>\n");
   h->oom |= mt.oom;
   cb_sb_free(&mt);
   if (d->command) {
     cb_sb_puts(h, "<dt>command</dt><dd><code>");
-    cb__sb_html(h, d->command);
+    cb_sb_html(h, d->command);
     cb_sb_puts(h, "</code></dd>\n");
   }
   const cJSON *meth = cJSON_GetObjectItemCaseSensitive(R->r->root, "method"), *it;
@@ -435,9 +435,9 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sbuf v = { 0 };
     cb__json_text(NULL, it, &v);
     cb_sb_puts(h, "<dt>");
-    cb__sb_html(h, it->string ? it->string : "");
+    cb_sb_html(h, it->string ? it->string : "");
     cb_sb_puts(h, "</dt><dd>");
-    cb__sb_html(h, v.p ? v.p : "");
+    cb_sb_html(h, v.p ? v.p : "");
     cb_sb_puts(h, "</dd>\n");
     h->oom |= v.oom;
     cb_sb_free(&v);

@@ -1,4 +1,4 @@
-/* text.c: words and numbers for people: text escaped for HTML and markdown, ratios, durations, sizes, lists, and the list of sentences. */
+/* text.c: words and numbers for people: base64, ratios, durations, sizes, lists, and the list of sentences. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -6,33 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "presentation_int.h"
-
-/* Text from the data, made safe for HTML text and attribute values. */
-void cb__sb_html(cb_sbuf *b, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': cb_sb_puts(b, "&amp;"); break;
-    case '<': cb_sb_puts(b, "&lt;"); break;
-    case '>': cb_sb_puts(b, "&gt;"); break;
-    case '"': cb_sb_puts(b, "&quot;"); break;
-    case '\'': cb_sb_puts(b, "&#39;"); break;
-    default: cb_sb_put(b, s, 1);
-    }
-  }
-}
-
-/* Text from the data in markdown: the characters that would start markup or end a table cell
- * are escaped; a newline would end the line, so it becomes a space. Intraword underscores are
- * left alone (CommonMark does not emphasise them), so io_fraction stays readable. */
-void cb__sb_md(cb_sbuf *b, const char *s) {
-  for (; *s; s++) {
-    if (*s == '\n' || *s == '\r') cb_sb_put(b, " ", 1);
-    else {
-      if (strchr("\\`*[]<|", *s)) cb_sb_put(b, "\\", 1);
-      cb_sb_put(b, s, 1);
-    }
-  }
-}
 
 void cb__sb_base64(cb_sbuf *b, const unsigned char *d, size_t n) {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -12,8 +12,13 @@
 #include "registry.h"
 #include "util.h"
 
-#define MAX_CASES 1000000
+/* Bounds on what one file may hold, so a crafted one is refused in a line rather than read for
+ * minutes into gigabytes: a suite has thousands of cases and tens of repetitions. */
+#define MAX_CASES 200000
 #define MAX_REPS 100000
+#define CB__STR2(x) #x
+#define CB__STR(x) CB__STR2(x)
+#define MAX_NAMES 1024
 
 static double num(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -79,7 +84,8 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   const cJSON *reps = cJSON_GetObjectItemCaseSensitive(o, "repetitions");
   if (!skipped && !cJSON_IsArray(reps)) BAD("has no repetitions");
   int nr = skipped ? 0 : cJSON_GetArraySize(reps);
-  if (!skipped && (nr < 1 || nr > MAX_REPS)) BAD("has no repetitions");
+  if (!skipped && nr < 1) BAD("has no repetitions");
+  if (!skipped && nr > MAX_REPS) BAD("has more repetitions than the " CB__STR(MAX_REPS) " concbench reads");
   if (nr && !(c->wall = calloc((size_t)nr, sizeof *c->wall))) return -ENOMEM;
   for (it = nr ? reps->child : NULL; it; it = it->next) {
     double ws = num(it, "wall_s");
@@ -138,23 +144,67 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   const cJSON *lat = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "latency"), "task");
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(lat, "buckets");
   if (cJSON_IsString(b) && b->valuestring) {
-    if (!(c->lat = malloc(sizeof *c->lat))) return -ENOMEM;
-    if (cb_hist_decode(c->lat, b->valuestring) != 0) BAD("has a malformed latency histogram");
+    cb_hist *h = malloc(sizeof *h);
+    if (!h) return -ENOMEM;
+    int bad = cb_hist_decode(h, b->valuestring) != 0;
+    free(h);
+    if (bad) BAD("has a malformed latency histogram");
+    c->lat_buckets = b->valuestring;
   }
 #undef BAD
   return 0;
 }
 
 const cb_rbackend *cb_results_backend(const cb_results *r, const char *name) {
-  for (size_t i = 0; i < r->nbackends; i++)
-    if (strcmp(r->backends[i].name, name) == 0) return &r->backends[i];
-  return NULL;
+  long i = cb_strmap_get(&r->bmap, name);
+  return i < 0 ? NULL : &r->backends[i];
 }
 
 const cb_rworkload *cb_results_workload(const cb_results *r, const char *name) {
-  for (size_t i = 0; i < r->nworkloads; i++)
-    if (strcmp(r->workloads[i].name, name) == 0) return &r->workloads[i];
-  return NULL;
+  long i = cb_strmap_get(&r->wmap, name);
+  return i < 0 ? NULL : &r->workloads[i];
+}
+
+/* A backend or workload added to r's list and its map; the names stay put (the lists are
+ * allocated whole beforehand). */
+static int add_backend(cb_results *r) {
+  if (cb_strmap_put(&r->bmap, r->backends[r->nbackends].name, r->nbackends) == -ENOMEM) return -ENOMEM;
+  r->nbackends++;
+  return 0;
+}
+
+static int add_workload(cb_results *r) {
+  if (cb_strmap_put(&r->wmap, r->workloads[r->nworkloads].name, r->nworkloads) == -ENOMEM) return -ENOMEM;
+  r->nworkloads++;
+  return 0;
+}
+
+static uint64_t case_hash(const char *workload, const char *backend, const char *params_str, uint32_t conc) {
+  uint64_t h = cb_hash(CB_HASH_INIT, workload, strlen(workload) + 1);
+  h = cb_hash(h, backend, strlen(backend) + 1);
+  h = cb_hash(h, params_str, strlen(params_str) + 1);
+  return cb_hash(h, &conc, sizeof conc);
+}
+
+static int case_is(const cb_rcase *c, const char *workload, const char *backend, const char *params_str, uint32_t conc) {
+  return c->conc == conc && strcmp(c->workload, workload) == 0 && strcmp(c->backend, backend) == 0 &&
+         strcmp(c->params_str, params_str) == 0;
+}
+
+/* The cases by key, the first of each key kept (cb_results_find gives the first in the file). */
+static int index_cases(cb_results *r) {
+  size_t cap = 16;
+  while (cap < r->n * 2) cap *= 2;
+  if (!(r->cindex = calloc(cap, sizeof *r->cindex))) return -ENOMEM;
+  r->ncindex = cap;
+  for (size_t i = 0; i < r->n; i++) {
+    const cb_rcase *c = &r->cases[i];
+    size_t j = case_hash(c->workload, c->backend, c->params_str, c->conc) & (cap - 1);
+    for (; r->cindex[j]; j = (j + 1) & (cap - 1))
+      if (case_is(&r->cases[r->cindex[j] - 1], c->workload, c->backend, c->params_str, c->conc)) break;
+    if (!r->cindex[j]) r->cindex[j] = i + 1;
+  }
+  return 0;
 }
 
 /* The "backends" and "workloads" the file describes, then any its cases name that it does not
@@ -177,7 +227,7 @@ static int read_models(cb_results *out, const char *name, char *err, size_t errl
     str(it, "extends", b->extends, sizeof b->extends);
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(it, "flags"))
       if (cJSON_IsString(f)) b->flags |= cb_backend_flag_parse(f->valuestring);
-    out->nbackends++;
+    if (add_backend(out)) goto oom;
   }
   cJSON_ArrayForEach(it, ws) {
     cb_rworkload *w = &out->workloads[out->nworkloads];
@@ -186,21 +236,22 @@ static int read_models(cb_results *out, const char *name, char *err, size_t errl
     w->kind = str(it, "kind", kind, sizeof kind) == 0 && cb_kind_parse(kind) >= 0 ? cb_kind_parse(kind) : CB_KIND_IO;
     str(it, "sweep", w->sweep, sizeof w->sweep);
     w->has_ideal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "ideal"));
-    out->nworkloads++;
+    if (add_workload(out)) goto oom;
   }
   for (size_t i = 0; i < out->n; i++) {
     cb_rcase *c = &out->cases[i];
     if (!cb_results_backend(out, c->backend)) {
-      cb_rbackend *b = &out->backends[out->nbackends++];
+      cb_rbackend *b = &out->backends[out->nbackends];
       const cb_backend *t = cb_backend_find(c->backend);
       snprintf(b->name, sizeof b->name, "%s", c->backend);
       if (t) {
         b->flags = t->flags;
         snprintf(b->extends, sizeof b->extends, "%s", t->extends ? t->extends : "");
       }
+      if (add_backend(out)) goto oom;
     }
     if (!cb_results_workload(out, c->workload)) {
-      cb_rworkload *w = &out->workloads[out->nworkloads++];
+      cb_rworkload *w = &out->workloads[out->nworkloads];
       const cb_workload *t = cb_workload_find(c->workload);
       snprintf(w->name, sizeof w->name, "%s", c->workload);
       w->has_ideal = isfinite(c->ideal_s);
@@ -208,13 +259,25 @@ static int read_models(cb_results *out, const char *name, char *err, size_t errl
         w->kind = (int)t->kind;
         snprintf(w->sweep, sizeof w->sweep, "%s", t->sweep ? t->sweep : "");
       }
+      if (add_workload(out)) goto oom;
     }
   }
   for (size_t i = 0; i < out->n; i++) {
     out->cases[i].be = cb_results_backend(out, out->cases[i].backend);
     out->cases[i].wl = cb_results_workload(out, out->cases[i].workload);
   }
+  /* concbench has a handful of backends and workloads: thousands are a crafted file, and the
+   * report's per-backend findings would cost backends times cases. */
+  if (out->nbackends > MAX_NAMES || out->nworkloads > MAX_NAMES) {
+    snprintf(err, errlen, "%s: names %zu backends and %zu workloads, more than the %d of each concbench reads; "
+             "is it a results file concbench wrote?", name, out->nbackends, out->nworkloads, MAX_NAMES);
+    return -EINVAL;
+  }
+  if (index_cases(out)) goto oom;
   return 0;
+oom:
+  snprintf(err, errlen, "%s: out of memory", name);
+  return -ENOMEM;
 }
 
 int cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen) {
@@ -246,7 +309,8 @@ int cb_results_parse(const char *text, size_t len, const char *name, cb_results 
   }
   int n = cJSON_GetArraySize(cases);
   if (n > MAX_CASES) {
-    snprintf(err, errlen, "%s: too many cases", name);
+    snprintf(err, errlen, "%s: %d cases, more than the %d concbench reads in one file; is it a results file concbench wrote?",
+             name, n, MAX_CASES);
     goto fail;
   }
   if (!(out->cases = calloc(n ? (size_t)n : 1, sizeof *out->cases))) {
@@ -299,27 +363,41 @@ int cb_results_read(const char *path, cb_results *out, char *err, size_t errlen)
   return rc;
 }
 
+void cb_results_shed(cb_results *r) {
+  if (!r->root) return;
+  for (size_t i = 0; i < r->n; i++) {
+    r->cases[i].json = NULL;
+    r->cases[i].lat_buckets = NULL;
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(r->root, "cases");
+}
+
 void cb_results_free(cb_results *r) {
   for (size_t i = 0; i < r->n; i++) {
     free(r->cases[i].wall);
-    free(r->cases[i].lat);
   }
   free(r->cases);
   free(r->backends);
   free(r->workloads);
+  free(r->cindex);
+  cb_strmap_free(&r->bmap);
+  cb_strmap_free(&r->wmap);
   cJSON_Delete(r->root);
   memset(r, 0, sizeof *r);
 }
 
 const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
                                 const char *params_str, uint32_t conc) {
-  for (size_t i = 0; i < r->n; i++) {
-    const cb_rcase *c = &r->cases[i];
-    if (strcmp(c->workload, workload) == 0 && strcmp(c->backend, backend) == 0 &&
-        strcmp(c->params_str, params_str) == 0 && c->conc == conc)
-      return c;
-  }
+  if (!r->ncindex) return NULL;
+  size_t mask = r->ncindex - 1;
+  for (size_t j = case_hash(workload, backend, params_str, conc) & mask; r->cindex[j]; j = (j + 1) & mask)
+    if (case_is(&r->cases[r->cindex[j] - 1], workload, backend, params_str, conc)) return &r->cases[r->cindex[j] - 1];
   return NULL;
+}
+
+int cb_rcase_hist(const cb_rcase *c, cb_hist *h) {
+  if (!c->lat_buckets) return -ENOENT;
+  return cb_hist_decode(h, c->lat_buckets) == 0 ? 0 : -EINVAL;
 }
 
 double cb_rcase_param(const cb_rcase *c, const char *name) {

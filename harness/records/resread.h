@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hist.h"
+#include "strmap.h"
 #include "workload.h"
 
 struct cJSON;
@@ -53,7 +54,9 @@ typedef struct cb_rcase {
   double rate_target, rate_achieved;   /* NAN in closed-loop runs */
   char checksum[17];
   char flags[128];       /* "cv;load" */
-  cb_hist *lat;          /* the task latency histogram, when the file has its buckets, else NULL */
+  const char *lat_buckets;   /* the task latency histogram's encoding (checked on reading), or NULL:
+                                cb_rcase_hist decodes it. Kept encoded: decoded, it is 16 KiB a case,
+                                and 20,000 cases took 330 MB for a figure only the plots read */
   const struct cJSON *json;   /* the case's object, for what is not above (owned by cb_results) */
   const cb_rbackend *be;      /* its backend and workload as the file describes them; never NULL */
   const cb_rworkload *wl;
@@ -74,6 +77,9 @@ typedef struct cb_results {
   size_t nbackends;
   cb_rworkload *workloads;
   size_t nworkloads;
+  cb_strmap bmap, wmap;       /* backends and workloads by name (their index) */
+  size_t *cindex, ncindex;    /* cases by key: a hash table of index + 1 (0 empty), ncindex a power
+                                 of two, for cb_results_find */
 } cb_results;
 
 /* The largest results file read (results.json, and results.csv when copied): a regular file
@@ -85,6 +91,10 @@ int  cb_results_read(const char *path, cb_results *out, char *err, size_t len);
 /* The same from text already in memory (fuzzing, tests); name is used in messages. */
 int  cb_results_parse(const char *text, size_t len, const char *name, cb_results *out, char *err, size_t errlen);
 void cb_results_free(cb_results *r);
+/* Frees the parsed cases' JSON once their figures are read, for a reader that needs no more of
+ * them (compare): the tree is most of a file's memory, 9 times its size. Each case's json and
+ * lat_buckets become NULL; the rest of r stays. */
+void cb_results_shed(cb_results *r);
 
 /* The case of r with this workload, backend, parameters and concurrency, or NULL. */
 const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const char *backend,
@@ -92,6 +102,8 @@ const cb_rcase *cb_results_find(const cb_results *r, const char *workload, const
 /* The file's description of a backend or workload by name, or NULL. */
 const cb_rbackend *cb_results_backend(const cb_results *r, const char *name);
 const cb_rworkload *cb_results_workload(const cb_results *r, const char *name);
+/* c's task latency histogram into h: 0, or -ENOENT when the file has none. */
+int cb_rcase_hist(const cb_rcase *c, cb_hist *h);
 /* The value of parameter name in c, or NAN. */
 double cb_rcase_param(const cb_rcase *c, const char *name);
 
