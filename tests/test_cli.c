@@ -11,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "cb.h"
+#include "env.h"
 #include "job.h"
+#include "table.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -45,6 +48,43 @@ static void version(void **state) {
   TU_RUN(c, "--version");
   tu_expect_exit(&c->cmd, 0);
   assert_non_null(strstr(c->cmd.so, "concbench"));
+  /* The version and the revision it was built from, "concbench 0.1.0 (abc123)". */
+  char want[128];
+  snprintf(want, sizeof want, "concbench %s (%s)\n", CB_VERSION, cb_git_rev());
+  assert_string_equal(c->cmd.so, want);
+  /* Every spelling a user tries says the same. */
+  static const char *const other[] = { "-V", "-v", "version" };
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+    TU_RUN(c, other[i]);
+    tu_expect_exit(&c->cmd, 0);
+    if (strcmp(c->cmd.so, want) != 0) fail_msg("concbench %s printed '%s', want '%s'", other[i], c->cmd.so, want);
+  }
+}
+
+/* The top-level help's command descriptions start in one column. */
+static void help_aligned(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  TU_RUN(c, "--help");
+  tu_expect_exit(&c->cmd, 0);
+  const char *p = strstr(c->cmd.so, "commands:\n");
+  assert_non_null(p);
+  p += strlen("commands:\n");
+  int col = -1, n = 0;
+  while (*p == ' ') {
+    const char *nl = strchr(p, '\n');
+    assert_non_null(nl);
+    const char *q = p;
+    while (*q == ' ') q++;
+    while (q < nl && *q != ' ') q++;             /* the command */
+    while (q < nl && *q == ' ') q++;             /* the gap */
+    if (col < 0) col = (int)(q - p);
+    if ((int)(q - p) != col) fail_msg("a description starts at column %d, not %d: %.*s", (int)(q - p), col, (int)(nl - p), p);
+    n++;
+    p = nl + 1;
+  }
+  assert_true(n >= 10);
+  assert_non_null(strstr(c->cmd.so, "  version "));
 }
 
 static void help(void **state) {
@@ -74,6 +114,106 @@ static void list(void **state) {
   /* Parameters are listed too. */
   assert_non_null(strstr(c->cmd.so, "delay_ms"));
   assert_non_null(strstr(c->cmd.so, "work"));
+  /* As people write numbers: 67108864, not 6.71089e+07; no empty unit before a range. */
+  for (const char *p = c->cmd.so; *p; p++)
+    if ((*p == 'e' || *p == 'E') && p > c->cmd.so && p[-1] >= '0' && p[-1] <= '9' && (p[1] == '+' || p[1] == '-') &&
+        p[2] >= '0' && p[2] <= '9')
+      fail_msg("list prints an exponent: %.30s", p - 8 > c->cmd.so ? p - 8 : c->cmd.so);
+  tu_expect_not_in(c->cmd.so, "(, ");
+  tu_expect_in(c->cmd.so, "-p bytes=1024  (bytes, 0..67108864)");
+  tu_expect_in(c->cmd.so, "-p seed=1  (0..4294967295)");
+  tu_expect_in(c->cmd.so, "-p io_fraction=0.5  (0..1)");
+}
+
+/* -p is --param in run; serve gives its port only the long --port and says so when given -p. */
+static void serve_port_option(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  TU_RUN(c, "serve", "-p", "0");
+  tu_expect_usage_error(&c->cmd);
+  tu_expect_in(c->cmd.se, "--port");
+  TU_RUN(c, "serve", "--help");
+  tu_expect_exit(&c->cmd, 0);
+  tu_expect_not_in(c->cmd.so, "-p,");
+  tu_expect_in(c->cmd.so, "--port P");
+}
+
+/* params wider than the table's column wrap at a ';' onto a line of their own, never within a
+ * name=value. */
+static void table_wrap(void **state) {
+  (void)state;
+  const char *s = "producers=2;consumers=5;items=20;maxsize=5;delay_ms=10";
+  assert_int_equal(cb_table_wrap(s, 100), strlen(s));
+  assert_int_equal(cb_table_wrap(s, 36), strlen("producers=2;consumers=5;items=20;"));
+  assert_int_equal(cb_table_wrap(s, 12), strlen("producers=2;"));
+  /* One name=value wider than the column is kept whole. */
+  assert_int_equal(cb_table_wrap(s, 5), strlen("producers=2;"));
+  assert_int_equal(cb_table_wrap("delay_ms=5", 4), strlen("delay_ms=5"));
+  assert_int_equal(cb_table_wrap("", 4), 0);
+}
+
+static void table_keeps_params_whole(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  TU_RUN(c, "run", "-w", "queue", "-b", "sync", "-c", "7", "-r", "1", "--warmup", "0", "-p", "items=2",
+         "-p", "delay_ms=0", "-o", "@OUT");
+  tu_expect_exit(&c->cmd, 0);
+  /* The params, 49 characters, come out as whole name=value pieces, in order. */
+  const char *want[] = { "producers=2;", "consumers=5;", "items=2;", "maxsize=5;", "delay_ms=0" };
+  const char *p = c->cmd.so;
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    const char *q = strstr(p, want[i]);
+    if (!q) fail_msg("the table does not show '%s' whole:\n%s", want[i], c->cmd.so);
+    if (q > c->cmd.so && q[-1] != ' ' && q[-1] != ';') fail_msg("'%s' follows '%c':\n%s", want[i], q[-1], c->cmd.so);
+    p = q + strlen(want[i]);
+  }
+}
+
+/* A run straight under a directory named results points results/latest at itself (a relative
+ * link, replaced atomically); elsewhere nothing is linked, and a real results/latest is left. */
+static void latest_link(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  char a[PATH_MAX], b[PATH_MAX], link[PATH_MAX], got[PATH_MAX], other[PATH_MAX];
+  snprintf(a, sizeof a, "%s/results/a", c->dir);
+  snprintf(b, sizeof b, "%s/results/b", c->dir);
+  snprintf(link, sizeof link, "%s/results/latest", c->dir);
+  snprintf(other, sizeof other, "%s/elsewhere/latest", c->dir);
+  const char *dirs[] = { a, b };
+  for (int i = 0; i < 2; i++) {
+    TU_RUN(c, "run", "-w", "sleep", "-b", "sync", "-n", "2", "-c", "1", "-p", "delay_ms=1", "-r", "1", "--warmup", "0",
+           "-q", "-o", dirs[i]);
+    tu_expect_exit(&c->cmd, 0);
+    ssize_t n = readlink(link, got, sizeof got - 1);
+    if (n < 0) {
+      fail_msg("no link %s after a run into %s: %s", link, dirs[i], strerror(errno));
+      return;
+    }
+    got[n] = 0;
+    assert_string_equal(got, i ? "b" : "a");
+  }
+  /* compare reads through it, as compare --help's example does. */
+  TU_RUN(c, "compare", a, link);
+  assert_true(c->cmd.status == 0 || c->cmd.status == 1);
+  char odir[PATH_MAX];
+  snprintf(odir, sizeof odir, "%s/elsewhere/c", c->dir);
+  TU_RUN(c, "run", "-w", "sleep", "-b", "sync", "-n", "2", "-c", "1", "-p", "delay_ms=1", "-r", "1", "--warmup", "0",
+         "-q", "-o", odir);
+  tu_expect_exit(&c->cmd, 0);
+  assert_false(tu_exists(other));
+  /* No temporary link is left beside it. */
+  snprintf(odir, sizeof odir, "%s/results", c->dir);
+  assert_int_equal(tu_dir_entries(odir, NULL), 3);
+  /* A directory of the user's own named latest is not replaced. */
+  assert_int_equal(unlink(link), 0);
+  assert_int_equal(mkdir(link, 0755), 0);
+  TU_RUN(c, "run", "-w", "sleep", "-b", "sync", "-n", "2", "-c", "1", "-p", "delay_ms=1", "-r", "1", "--warmup", "0",
+         "-q", "-o", a, "--replace");
+  tu_expect_exit(&c->cmd, 0);
+  struct stat st;
+  assert_int_equal(lstat(link, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  tu_expect_in(c->cmd.se, "not a symbolic link");
 }
 
 /* A suite goes on without what the machine cannot give: fork at c=500 under a process limit of
@@ -323,7 +463,12 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     T(version),
     T(help),
+    T(help_aligned),
     T(list),
+    T(serve_port_option),
+    cmocka_unit_test(table_wrap),
+    T(table_keeps_params_whole),
+    T(latest_link),
     T(bad_backend),
     T(bad_workload),
     T(bad_conc_zero),

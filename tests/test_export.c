@@ -224,6 +224,43 @@ static void test_gb_aggregates_only(void **state) {
   check_gb(f, f->cli.cmd.so, 1);
 }
 
+/* github-action-benchmark's customSmallerIsBetter: one entry per measured case, its median in
+ * seconds, unique names; no per-repetition duplicate and no cv dressed as a time. */
+static void test_benchmark_action(void **state) {
+  fx *f = *state;
+  tu_need_bin(f->cli.bin);
+  TU_RUN(&f->cli, "export", "--format", "benchmark-action", TU_FIXTURE);
+  tu_expect_exit(&f->cli.cmd, 0);
+  assert_string_equal(f->cli.cmd.se, "");
+  cJSON *root = cJSON_Parse(f->cli.cmd.so);
+  if (!cJSON_IsArray(root)) fail_msg("not a JSON array: %.200s", f->cli.cmd.so);
+  size_t measured = 0;
+  for (size_t i = 0; i < f->fix.n; i++) measured += f->fix.cases[i].reps > 0;
+  assert_true(measured > 0);
+  assert_int_equal((size_t)cJSON_GetArraySize(root), measured);
+  size_t k = 0;
+  for (size_t i = 0; i < f->fix.n; i++) {
+    const cb_rcase *c = &f->fix.cases[i];
+    if (!c->reps) continue;
+    const cJSON *e = cJSON_GetArrayItem(root, (int)k++);
+    char want[600];
+    expected_name(c, want, sizeof want);
+    assert_string_equal(cJSON_GetStringValue(get(e, "name")), want);
+    assert_string_equal(cJSON_GetStringValue(get(e, "unit")), "s");
+    assert_true(cJSON_IsNumber(get(e, "value")));
+    near(get(e, "value")->valuedouble, c->wall_median, want);
+    assert_true(cJSON_IsString(get(e, "extra")));
+    for (const cJSON *x = root->child; x != e; x = x->next)
+      if (strcmp(cJSON_GetStringValue(get(x, "name")), want) == 0) fail_msg("%s twice", want);
+  }
+  tu_expect_not_in(f->cli.cmd.so, "_cv\"");
+  tu_expect_not_in(f->cli.cmd.so, "repetition_index");
+  cJSON_Delete(root);
+  /* --aggregates-only belongs to googlebenchmark: refused here rather than ignored. */
+  TU_RUN(&f->cli, "export", "--format", "benchmark-action", "--aggregates-only", TU_FIXTURE);
+  tu_expect_usage_error(&f->cli.cmd);
+}
+
 static void test_gb_output_file(void **state) {
   fx *f = *state;
   char out[PATH_MAX];
@@ -466,6 +503,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_gb_schema, fx_setup, tu_resfx_teardown),
     cmocka_unit_test_setup_teardown(test_gb_aggregates_only, fx_setup, tu_resfx_teardown),
     cmocka_unit_test_setup_teardown(test_gb_output_file, fx_setup, tu_resfx_teardown),
+    cmocka_unit_test_setup_teardown(test_benchmark_action, fx_setup, tu_resfx_teardown),
     cmocka_unit_test_setup_teardown(test_csv, fx_setup, tu_resfx_teardown),
     cmocka_unit_test_setup_teardown(test_csv_fields, fx_setup, tu_resfx_teardown),
     cmocka_unit_test_setup_teardown(test_csv_equals_run, fx_setup, tu_resfx_teardown),

@@ -1,4 +1,5 @@
-/* export.c: a run's results as Google Benchmark JSON, results.csv or a markdown table. */
+/* export.c: a run's results as Google Benchmark JSON, github-action-benchmark JSON, results.csv or
+ * a markdown table. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -310,6 +311,48 @@ static char *md_table(const cb_results *r, char *err, size_t len) {
   return b.p;
 }
 
+/* ---- github-action-benchmark --------------------------------------------------------------- */
+
+/* Its customSmallerIsBetter format: one series per case, the median wall time, its interval as
+ * the range. A dashboard charts each entry as a series, so no repetition and no cv is one. */
+static char *action_json(const cb_results *r, char *err, size_t len) {
+  gname *names = calloc(r->n ? r->n : 1, sizeof *names);
+  cJSON *list = cJSON_CreateArray();
+  char *out = NULL;
+  if (!names || !list) goto done;
+  for (size_t i = 0; i < r->n; i++) {
+    const cb_rcase *c = &r->cases[i];
+    names[i].i = i;
+    snprintf(names[i].s, sizeof names[i].s, "%s/%s/c:%u%s%s", c->workload, c->backend, c->conc,
+             c->params_str[0] ? "/" : "", c->params_str);
+  }
+  if (uniquify(names, r->n, r, 0) || uniquify(names, r->n, r, 1)) goto done;
+  for (size_t i = 0; i < r->n; i++) {
+    const cb_rcase *c = &r->cases[i];
+    if (!c->reps || !isfinite(c->wall_median)) continue;   /* skipped: nothing measured */
+    cJSON *e = cJSON_CreateObject();
+    char range[64] = "", extra[256];
+    cJSON_AddStringToObject(e, "name", names[i].s);
+    cJSON_AddStringToObject(e, "unit", "s");
+    cJSON_AddNumberToObject(e, "value", c->wall_median);
+    if (isfinite(c->ci_lo) && isfinite(c->ci_hi)) {
+      snprintf(range, sizeof range, "%.6g..%.6g", c->ci_lo, c->ci_hi);
+      cJSON_AddStringToObject(e, "range", range);
+    }
+    snprintf(extra, sizeof extra, "median of %u repetitions%s%s; %llu tasks; cv %.1f%%%s%s", c->reps,
+             range[0] ? ", 95% CI " : "", range, (unsigned long long)c->tasks,
+             isfinite(c->wall_cv) ? 100 * c->wall_cv : 0, c->flags[0] ? "; flags " : "", c->flags);
+    cJSON_AddStringToObject(e, "extra", extra);
+    cJSON_AddItemToArray(list, e);
+  }
+  out = cJSON_Print(list);
+done:
+  if (!out) snprintf(err, len, "out of memory");
+  cJSON_Delete(list);
+  free(names);
+  return out;
+}
+
 /* ---- the command --------------------------------------------------------------------------- */
 
 int cb_export(const char *path, int fmt, int aggregates_only, const char *out_path) {
@@ -323,6 +366,7 @@ int cb_export(const char *path, int fmt, int aggregates_only, const char *out_pa
     return 2;
   }
   text = fmt == CB_EXPORT_GB ? gb_json(&r, aggregates_only, err, sizeof err)
+       : fmt == CB_EXPORT_ACTION ? action_json(&r, err, sizeof err)
        : fmt == CB_EXPORT_CSV ? cb_results_csv(&r, err, sizeof err)
        : md_table(&r, err, sizeof err);
   if (!text) {
@@ -330,7 +374,7 @@ int cb_export(const char *path, int fmt, int aggregates_only, const char *out_pa
     goto cleanup;
   }
   size_t len = strlen(text);
-  if (fmt == CB_EXPORT_GB) text[len++] = '\n';   /* replaces the terminator: end the file with a newline */
+  if (fmt == CB_EXPORT_GB || fmt == CB_EXPORT_ACTION) text[len++] = '\n';   /* replaces the terminator: end the file with a newline */
   if (out_path) {
     int rc = cb_write_atomic(out_path, text, len);
     if (rc < 0) {

@@ -342,6 +342,21 @@ long long cb_read_ll(const char *path, long long def) {
   return (errno || end == buf) ? def : v;
 }
 
+int cb_symlink_replace(const char *target, const char *linkpath) {
+  struct stat st;
+  if (lstat(linkpath, &st) == 0 && !S_ISLNK(st.st_mode)) return -EEXIST;
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", linkpath, (long)getpid()) >= (int)sizeof tmp) return -ENAMETOOLONG;
+  unlink(tmp);   /* one left by a killed process of the same PID */
+  if (symlink(target, tmp) != 0) return -errno;
+  if (rename(tmp, linkpath) != 0) {
+    int err = errno;
+    unlink(tmp);
+    return -err;
+  }
+  return 0;
+}
+
 int cb_same_file(const char *a, const char *b) {
   struct stat sa, sb;
   if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;

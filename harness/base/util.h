@@ -73,6 +73,11 @@ long long cb_read_ll(const char *path, long long def);
  * missing. Names differ for one file (./a, a/, links), so outputs are checked against inputs so. */
 int cb_same_file(const char *a, const char *b);
 
+/* Point the symbolic link linkpath at target (as given, so relative targets stay relative): a
+ * new link beside it renamed over the old one, so readers see the old link or the new one, never
+ * none. A linkpath that is something other than a symbolic link is left alone: -EEXIST. 0 or -errno. */
+int cb_symlink_replace(const char *target, const char *linkpath);
+
 /* The lock a command holds on a results directory while it writes there: flock on
  * DIR/.concbench.lock, which holds the holder's PID. Returns the lock's descriptor (>= 0); or
  * -EWOULDBLOCK with *holder the PID of the process that holds it (0 if unknown); or -errno. */

@@ -8,7 +8,7 @@
 #include "util.h"
 
 static const char export_usage[] =
-  "usage: concbench export --format googlebenchmark|csv|md [-o FILE] [--aggregates-only] DIR\n"
+  "usage: concbench export --format googlebenchmark|benchmark-action|csv|md [-o FILE] [--aggregates-only] DIR\n"
   "\n"
   "Writes a run's results (DIR/results.json, or that file itself) in another format:\n"
   "  googlebenchmark  Google Benchmark's JSON (--benchmark_format=json), for github-action-benchmark\n"
@@ -18,11 +18,15 @@ static const char export_usage[] =
   "                   repetition running every task, so real_time is its wall time and cpu_time\n"
   "                   its user+system CPU, in microseconds; tasks, items_per_second (tasks per\n"
   "                   wall second), peak_rss_kib, p50_ms, p99_ms, errors and efficiency as counters.\n"
+  "  benchmark-action github-action-benchmark's customSmallerIsBetter JSON (tool: customSmallerIsBetter),\n"
+  "                   what a dashboard wants: one entry per case, its median wall time in seconds, the\n"
+  "                   95% interval as its range; no repetitions and no cv, which a dashboard would\n"
+  "                   chart as series of their own. Named as above; skipped cases left out.\n"
   "  csv              results.csv, regenerated from results.json (merged or older files too)\n"
   "  md               a markdown table of the headline figures, one row per case\n"
   "\n"
   "options:\n"
-  "  -f, --format F        googlebenchmark, csv or md\n"
+  "  -f, --format F        googlebenchmark, benchmark-action, csv or md\n"
   "  -o, --output FILE     write FILE (atomically) instead of standard output; never the\n"
   "                        input itself (exit 2)\n"
   "      --aggregates-only googlebenchmark: only the mean, median, stddev and cv entries (as\n"
@@ -47,10 +51,11 @@ int cb_cmd_export(int argc, char **argv) {
     switch (ch) {
     case 'f':
       if (strcmp(optarg, "googlebenchmark") == 0) fmt = CB_EXPORT_GB;
+      else if (strcmp(optarg, "benchmark-action") == 0) fmt = CB_EXPORT_ACTION;
       else if (strcmp(optarg, "csv") == 0) fmt = CB_EXPORT_CSV;
       else if (strcmp(optarg, "md") == 0) fmt = CB_EXPORT_MD;
       else {
-        cb_errorf("export: unknown format '%s'; use googlebenchmark, csv or md", optarg);
+        cb_errorf("export: unknown format '%s'; use googlebenchmark, benchmark-action, csv or md", optarg);
         return 2;
       }
       break;
@@ -62,7 +67,11 @@ int cb_cmd_export(int argc, char **argv) {
     }
   }
   if (fmt < 0) {
-    cb_errorf("export: missing --format googlebenchmark, csv or md; usage: concbench export --format F [-o FILE] DIR");
+    cb_errorf("export: missing --format googlebenchmark, benchmark-action, csv or md; usage: concbench export --format F [-o FILE] DIR");
+    return 2;
+  }
+  if (aggregates_only && fmt != CB_EXPORT_GB) {
+    cb_errorf("export: --aggregates-only is for --format googlebenchmark (benchmark-action has only the medians)");
     return 2;
   }
   if (optind >= argc) {

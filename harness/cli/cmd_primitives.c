@@ -24,7 +24,8 @@ static const char prim_usage[] =
   "  create_join   start a coroutine, a thread or a process that does nothing; wait for its end\n"
   "  switch        one switch between two coroutines, two threads, two processes\n"
   "  idle_memory   memory held per idle coroutine, thread or process (1000 of each at once)\n"
-  "Each figure is the median of 7 trials (3 with --quick), the fastest beside it.\n"
+  "Each figure is the median of 7 trials (3 with --quick), the fastest beside it; one whose trials\n"
+  "vary by more than 10% (coefficient of variation) is flagged noisy, in the table and results.json.\n"
   "\n"
   "  -o, --output DIR   where results go (default results/primitives-<timestamp>/)\n"
   "      --quick        fewer and shorter trials (a few seconds); noisier figures\n"
@@ -68,8 +69,10 @@ static void table_print(FILE *out, const cb_prim_row *r) {
     fmt_num(v, sizeof v, r[i].value);
     fmt_num(mn, sizeof mn, r[i].min);
     snprintf(src, sizeof src, "%s", r[i].source_short ? r[i].source_short : r[i].source ? r[i].source : "-");
-    fprintf(out, "%-15s %-16s %9s %9s %-4s %9s  %s\n", r[i].primitive, r[i].model, v, mn, r[i].unit,
-            r[i].reference ? r[i].reference : "-", src);
+    char flag[48] = "";
+    if (r[i].noisy) snprintf(flag, sizeof flag, "  NOISY (cv %.1f%%)", 100 * r[i].cv);
+    fprintf(out, "%-15s %-16s %9s %9s %-4s %9s  %s%s\n", r[i].primitive, r[i].model, v, mn, r[i].unit,
+            r[i].reference ? r[i].reference : "-", src, flag);
   }
   char v[32];
   fmt_num(v, sizeof v, r[CB_PRIM_CREATE_PROC].parent_rss_kib / 1024);
@@ -81,6 +84,25 @@ static void table_print(FILE *out, const cb_prim_row *r) {
                "  (processes: this process's growth plus every child's RSS). thread = default stack (%.0f KiB),\n"
                "  thread-256k = 256 KiB stacks. Kernel stacks and page tables are in neither: see results.json.\n",
           r[CB_PRIM_MEM_THREAD].stack_kib);
+}
+
+/* One line on stderr naming the figures whose trials disagree, so a figure like a thread's
+ * create+join at 1994 us one run and 17 us the next is not taken at its word. */
+static void warn_noisy(const cb_prim_row *r, int quick) {
+  char list[1024] = "";
+  size_t off = 0;
+  int n = 0;
+  for (int i = 0; i < CB_PRIM_ROWS; i++) {
+    if (!r[i].noisy) continue;
+    if (off < sizeof list)
+      off += (size_t)snprintf(list + off, sizeof list - off, "%s%s %s (cv %.1f%%)", n ? ", " : "", r[i].primitive,
+                              r[i].model, 100 * r[i].cv);
+    n++;
+  }
+  if (!n) return;
+  fprintf(stderr, "concbench: primitives: %d figure(s) varied by more than %.0f%% across their trials, so their "
+                  "medians are noisy: %s; %s\n", n, 100 * CB_PRIM_NOISY_CV, list,
+          quick ? "run without --quick (7 longer trials), on a quieter machine" : "run again on a quieter machine");
 }
 
 static void csv_field(char **p, size_t *left, const char *s) {
@@ -149,6 +171,8 @@ static cJSON *json_of(const cb_prim_row *r, const prim_cfg *cfg, const cb_machin
     cJSON_AddNumberToObject(o, "min", x->min);
     cJSON_AddStringToObject(o, "unit", x->unit);
     cJSON_AddNumberToObject(o, "trials", x->n);
+    cJSON_AddNumberToObject(o, "cv", x->cv);
+    cJSON_AddBoolToObject(o, "noisy", x->noisy);
     cJSON *s = cJSON_AddArrayToObject(o, "samples");
     for (unsigned k = 0; k < x->n; k++) cJSON_AddItemToArray(s, cJSON_CreateNumber(x->samples[k]));
     if (x->reference) cJSON_AddStringToObject(o, "reference", x->reference);
@@ -294,6 +318,7 @@ int cb_cmd_primitives(int argc, char **argv) {
     goto cleanup;
   }
   if (!cfg.quiet) printf("\nresults: %s/results.csv and results.json\n", outdir);
+  warn_noisy(rows, cfg.quick);
   status = 0;
 cleanup:
   free(rows);

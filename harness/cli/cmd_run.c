@@ -50,7 +50,7 @@ static const char run_usage[] =
   "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
   "                           is timed from each task's slot, so stalls cannot hide\n"
   "      --seed N             seed of the bootstrap confidence intervals (default 1)\n"
-  "      --quick              a suite's quick form (the default suite in about 30 s)\n"
+  "      --quick              a suite's quick form (the default suite in about 60 s on 2 cores)\n"
   "      --report             plots and report after an ad-hoc run too\n"
   "      --no-report          no plots and no report after a suite\n"
   "  -o, --output DIR         where results go (default results/<timestamp>/); held (locked) while\n"
@@ -494,6 +494,36 @@ static int draw(const char *outdir, int quiet) {
   return status;
 }
 
+/* A run written straight under a directory named results (the default results/<timestamp>/
+ * included) refreshes results/latest, a relative link to it, so `compare --baseline main
+ * results/latest` names the last run. Elsewhere nothing is linked: -o is the user's own place. */
+static void link_latest(const char *outdir) {
+  char d[PATH_MAX];
+  size_t n = strlen(outdir);
+  if (n == 0 || n >= sizeof d) return;
+  memcpy(d, outdir, n + 1);
+  while (n > 1 && d[n - 1] == '/') d[--n] = 0;
+  char *slash = strrchr(d, '/');
+  const char *base = slash ? slash + 1 : d;
+  if (!slash) return;   /* -o NAME in the working directory: not under results/ */
+  *slash = 0;
+  const char *pslash = strrchr(d, '/');
+  const char *parent = pslash ? pslash + 1 : d;
+  if (strcmp(parent, "results") != 0 || strcmp(base, "latest") == 0 || strcmp(base, "baselines") == 0 ||
+      !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+    return;
+  char link[PATH_MAX + 16];
+  snprintf(link, sizeof link, "%s/latest", d);
+  int rc = cb_symlink_replace(base, link);
+  /* The run's results are written either way: a link that cannot be made is worth a line, not a
+   * failed run. */
+  if (rc == -EEXIST) {
+    fprintf(stderr, "concbench: run: %s is not a symbolic link, so it was left as it is\n", link);
+  } else if (rc != 0) {
+    fprintf(stderr, "concbench: run: cannot point %s at %s: %s\n", link, base, strerror(-rc));
+  }
+}
+
 /* Only a whole, passing run becomes a baseline. 0, or 1. */
 static int save_baseline(const char *outdir, const char *name, int quiet) {
   char bdir[PATH_MAX + 64];
@@ -542,6 +572,7 @@ int cb_cmd_run(int argc, char **argv) {
     fflush(stdout);
   }
   if (cb_answers_check(&plan, e.rows)) status = 1;
+  if (cb_results_exist(e.outdir)) link_latest(e.outdir);
   if (es == CB_ENGINE_COMPLETE) {
     if (decide_gates(&o, &e, cfg.quiet)) status = 1;
     if ((is_suite && !o.no_report) || o.report)

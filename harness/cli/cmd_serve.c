@@ -21,7 +21,8 @@ static const char serve_usage[] =
   "  ?fail=reset|500|stall      inject a fault into one request (after its delay)\n"
   "\n"
   "  -H, --host ADDR        address to listen on (default 127.0.0.1)\n"
-  "  -p, --port P           port, 0 for any free one (default 8080)\n"
+  "      --port P           port, 0 for any free one (default 8080); -p is --param in run,\n"
+  "                         so serve gives the port no short letter\n"
   "      --site-pages N     pages on the site (default 100)\n"
   "      --site-links K     links on each page (default 8)\n"
   "      --site-seed S      the site's seed (default 1)\n"
@@ -48,10 +49,10 @@ static int parse_count(const char *opt, const char *s, uint64_t lo, uint64_t hi,
 }
 
 int cb_cmd_serve(int argc, char **argv) {
-  enum { O_PAGES = 256, O_LINKS, O_SEED, O_RATE, O_FSEED };
+  enum { O_PORT = 256, O_PAGES, O_LINKS, O_SEED, O_RATE, O_FSEED };
   static const struct option opts[] = {
     { "host", required_argument, NULL, 'H' },
-    { "port", required_argument, NULL, 'p' },
+    { "port", required_argument, NULL, O_PORT },
     { "site-pages", required_argument, NULL, O_PAGES },
     { "site-links", required_argument, NULL, O_LINKS },
     { "site-seed", required_argument, NULL, O_SEED },
@@ -70,13 +71,13 @@ int cb_cmd_serve(int argc, char **argv) {
   int ch;
   optind = 1;
   opterr = 0;   /* our own one-line messages */
-  while ((ch = getopt_long(argc, argv, ":H:p:qh", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":H:qh", opts, NULL)) != -1) {
     switch (ch) {
     case 'H':
       if (!*optarg) { cb_errorf("serve: --host needs an address, e.g. --host 127.0.0.1"); return 2; }
       o.host = optarg;
       break;
-    case 'p':
+    case O_PORT:
       if (parse_count("--port", optarg, 0, 65535, &v) != 0) return 2;
       o.port = (uint16_t)v;
       break;
@@ -109,7 +110,13 @@ int cb_cmd_serve(int argc, char **argv) {
     case 'q': o.quiet = 1; break;
     case 'h': fputs(serve_usage, stdout); return 0;
     case ':': cb_errorf("serve: %s needs a value; see concbench serve --help", argv[optind - 1]); return 2;
-    default:  cb_errorf("serve: unknown option '%s'; see concbench serve --help", argv[optind - 1]); return 2;
+    default:
+      /* -p means --param everywhere else; say where the port went rather than "unknown". */
+      if (optopt == 'p') {
+        cb_errorf("serve: -p is not an option of serve (it is run's --param); give the port as --port P");
+        return 2;
+      }
+      cb_errorf("serve: unknown option '%s'; see concbench serve --help", argv[optind - 1]); return 2;
     }
   }
   if (optind < argc) {

@@ -12,15 +12,16 @@ static const char usage[] =
   "Compares concurrency models (sync, threads, fork, uv coroutines) on the same work.\n"
   "\n"
   "commands:\n"
-  "  list    the backends and workloads, with their parameters\n"
-  "  run     run cases and write results.csv and results.json\n"
-  "  serve   the target HTTP server, for curl, wrk or any client\n"
-  "  plot    draw a run's plots with gnuplot (PNG and SVG)\n"
-  "  report  write a run's report (report.md, report.html)\n"
+  "  list        the backends and workloads, with their parameters\n"
+  "  run         run cases and write results.csv and results.json\n"
+  "  serve       the target HTTP server, for curl, wrk or any client\n"
+  "  plot        draw a run's plots with gnuplot (PNG and SVG)\n"
+  "  report      write a run's report (report.md, report.html)\n"
   "  primitives  what a coroutine, a thread and a process cost: start, switch, idle memory\n"
-  "  compare BASE NEW  a run against a baseline: ratios, intervals, U tests; exit 1 on a regression\n"
-  "  export  a run's results as Google Benchmark JSON, CSV or a markdown table\n"
-  "  merge   join result directories (shards of one run) into one\n"
+  "  compare     a run against a baseline (BASE NEW): ratios, intervals, U tests; exit 1 on a regression\n"
+  "  export      a run's results as Google Benchmark JSON, github-action-benchmark JSON, CSV or markdown\n"
+  "  merge       join result directories (shards of one run) into one\n"
+  "  version     the version and the git revision it was built from (also --version, -V, -v)\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
 
@@ -34,7 +35,8 @@ int main(int argc, char **argv) {
     fputs(usage, stdout);
     return 0;
   }
-  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "-v") == 0 ||
+      strcmp(cmd, "version") == 0) {
     printf("concbench %s (%s)\n", CB_VERSION, cb_git_rev());
     return 0;
   }
@@ -51,6 +53,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "compare") == 0) return cb_cmd_compare(argc - 1, argv + 1);
   if (strcmp(cmd, "export") == 0) return cb_cmd_export(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cb_cmd_merge(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report, primitives, compare, export and merge (concbench --help)", cmd);
+  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report, primitives, compare, export, merge and version (concbench --help)", cmd);
   return 2;
 }

@@ -449,6 +449,17 @@ static int measure_steps(cb__prim_ctx *P, cb_prim_row *r, cb_prim_progress_fn pr
   return 0;
 }
 
+int cb_prim_noisy(const double *samples, unsigned n, double *cv) {
+  double c = 0;
+  if (n >= 2) {
+    cb_stats st;
+    cb_stats_of(samples, n, &st);
+    if (st.mean != 0) c = st.stddev / (st.mean < 0 ? -st.mean : st.mean);
+  }
+  if (cv) *cv = c;
+  return c > CB_PRIM_NOISY_CV;
+}
+
 int cb_prim_measure(const cb_prim_cfg *cfg, cb_prim_row *r, cb_prim_progress_fn progress, void *arg,
                     char *err, size_t len) {
   cb__prim_ctx *P = calloc(1, sizeof *P);
@@ -473,6 +484,7 @@ int cb_prim_measure(const cb_prim_cfg *cfg, cb_prim_row *r, cb_prim_progress_fn 
     r[i].min = r[i].samples[0];
     for (unsigned k = 1; k < r[i].n; k++)
       if (r[i].samples[k] < r[i].min) r[i].min = r[i].samples[k];
+    r[i].noisy = cb_prim_noisy(r[i].samples, r[i].n, &r[i].cv);
   }
 cleanup:
   free(P);

@@ -8,6 +8,9 @@
 #define CB_PRIM_MAX_TRIALS 7
 #define CB_PRIM_IDLE_UNITS 1000u
 #define CB_PRIM_SMALL_STACK (256u * 1024u)   /* the project's default coroutine and thread stack */
+/* A figure whose trials vary by more than this coefficient of variation is flagged noisy, as a
+ * run flags a case (cv above 10%): its median may be far from what the machine does at rest. */
+#define CB_PRIM_NOISY_CV 0.10
 
 typedef struct cb_prim_cfg {
   unsigned trials;         /* per figure, at most CB_PRIM_MAX_TRIALS */
@@ -26,6 +29,8 @@ typedef struct cb_prim_row {
   double samples[CB_PRIM_MAX_TRIALS];
   unsigned n;
   double value, min;
+  double cv;               /* stddev / mean of the trials; 0 with fewer than two */
+  int noisy;               /* cv above CB_PRIM_NOISY_CV */
   uint64_t ops;            /* operations per timed trial; 0 for memory rows */
   unsigned units;          /* idle units per memory trial; 0 for time rows */
   double kernel_kib[CB_PRIM_MAX_TRIALS];   /* memory rows: system KernelStack + PageTables growth per unit */
@@ -43,6 +48,10 @@ enum {
   CB_PRIM_RSS_CORO, CB_PRIM_RSS_THREAD, CB_PRIM_RSS_THREAD_SMALL, CB_PRIM_RSS_PROC,
   CB_PRIM_ROWS
 };
+
+/* Whether n trials vary too much to trust their median: 1 when cv (set in *cv when given) is
+ * above CB_PRIM_NOISY_CV, 0 otherwise and with fewer than two trials. */
+int cb_prim_noisy(const double *samples, unsigned n, double *cv);
 
 /* Called before each of the steps of cb_prim_measure: step 1..total, and what it measures. */
 typedef void (*cb_prim_progress_fn)(void *arg, int step, int total, const char *what);
