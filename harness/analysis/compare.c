@@ -202,17 +202,12 @@ static const cb_rcase **sorted_ptrs(const cb_results *r) {
 
 /* match_b[i] = the index in n of base case i's partner or -1; used_n[j] = 1 when new case j has
  * one. A sort and a merge: suites reach thousands of cases. */
-int cb__compare_match(const cb_results *b, const cb_results *n, long *match_b, unsigned char *used_n) {
-  const cb_rcase **pb = sorted_ptrs(b), **pn = sorted_ptrs(n);
-  int rc = 0;
-  if (!pb || !pn) {
-    rc = -ENOMEM;
-    goto cleanup;
-  }
-  for (size_t i = 0; i < b->n; i++) match_b[i] = -1;
-  memset(used_n, 0, n->n ? n->n : 1);
-  for (size_t i = 0, j = 0; i < b->n && j < n->n;) {
-    int d = key_cmp(pb[i], pn[j]);
+/* Walk two lists sorted by cmp side by side, pairing the cases that compare equal, in order. */
+static void pair_sorted(const cb_results *b, const cb_results *n, const cb_rcase **pb, size_t kb,
+                        const cb_rcase **pn, size_t kn, int (*cmp)(const cb_rcase *, const cb_rcase *),
+                        long *match_b, unsigned char *used_n) {
+  for (size_t i = 0, j = 0; i < kb && j < kn;) {
+    int d = cmp(pb[i], pn[j]);
     if (d < 0) i++;
     else if (d > 0) j++;
     else {
@@ -222,6 +217,18 @@ int cb__compare_match(const cb_results *b, const cb_results *n, long *match_b, u
       j++;
     }
   }
+}
+
+int cb__compare_match(const cb_results *b, const cb_results *n, long *match_b, unsigned char *used_n) {
+  const cb_rcase **pb = sorted_ptrs(b), **pn = sorted_ptrs(n);
+  int rc = 0;
+  if (!pb || !pn) {
+    rc = -ENOMEM;
+    goto cleanup;
+  }
+  for (size_t i = 0; i < b->n; i++) match_b[i] = -1;
+  memset(used_n, 0, n->n ? n->n : 1);
+  pair_sorted(b, n, pb, b->n, pn, n->n, key_cmp, match_b, used_n);
   /* A case sized by time that each run sized differently (CPU work, sized from a calibration):
    * the same workload, backend, parameters and concurrency, with another task count. A case whose
    * tasks were given is another case when they differ. Sorted by that key and by position, so
@@ -233,17 +240,7 @@ int cb__compare_match(const cb_results *b, const cb_results *n, long *match_b, u
     if (!used_n[j] && n->cases[j].sized_by_time) pn[kn++] = &n->cases[j];
   qsort(pb, kb, sizeof *pb, timed_cmp);
   qsort(pn, kn, sizeof *pn, timed_cmp);
-  for (size_t i = 0, j = 0; i < kb && j < kn;) {
-    int d = timed_key_cmp(pb[i], pn[j]);
-    if (d < 0) i++;
-    else if (d > 0) j++;
-    else {
-      match_b[pb[i] - b->cases] = pn[j] - n->cases;
-      used_n[pn[j] - n->cases] = 1;
-      i++;
-      j++;
-    }
-  }
+  pair_sorted(b, n, pb, kb, pn, kn, timed_key_cmp, match_b, used_n);
   /* A case whose parameters changed between the runs (the same benchmark, retuned or made slower
    * on purpose) still pairs up when it is the only one of its workload, backend, concurrency and
    * tasks left on each side; the output says its parameters differ. Groups by sorting again. */
