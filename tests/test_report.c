@@ -1,4 +1,5 @@
 /* test_report.c: cmocka tests of `concbench report`: the headline and findings recomputed from the fixture, the table, throughput ratios, skipped cases, embedded plots, the mixed crossover, bad input. */
+#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -551,6 +552,50 @@ static void plots_embedded(void **state) {
   assert_null(strstr(f->md, "notes"));
 }
 
+/* Every plot drawn is in the report, those of a parameter with a decimal value too
+ * (wall_mixed_io_fraction-0.5): a real run sweeping io_fraction, plotted and reported. */
+static void every_plot_reported(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  tu_need_bin(f->cli.bin);
+  if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    print_message("gnuplot is not installed (apt-get install gnuplot-nox); skipping\n");
+    skip();
+  }
+  snprintf(p, sizeof p, "%s/run", f->cli.dir);
+  const char *const args[] = { "run", "-w", "mixed", "-b", "sync,threads,uv", "-n", "4", "-c", "1,2", "-p",
+                               "io_fraction=0,0.5", "-p", "task_ms=2", "-r", "1", "--warmup", "0", "-q",
+                               "--report", "-o", p, NULL };
+  tu_cli_run(&f->cli, args);
+  tu_expect_exit(&f->cli.cmd, 0);
+  char *md, *html;
+  snprintf(p, sizeof p, "%s/run/report.md", f->cli.dir);
+  assert_non_null(md = cb_read_file(p, NULL));
+  snprintf(p, sizeof p, "%s/run/report.html", f->cli.dir);
+  assert_non_null(html = cb_read_file(p, NULL));
+  snprintf(p, sizeof p, "%s/run/plots", f->cli.dir);
+  DIR *d = opendir(p);
+  assert_non_null(d);
+  struct dirent *e;
+  int npng = 0, decimal = 0;
+  while ((e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    if (l < 5 || strcmp(e->d_name + l - 4, ".png") != 0) continue;
+    char want[PATH_MAX];
+    npng++;
+    decimal += strstr(e->d_name, "0.5") != NULL;
+    snprintf(want, sizeof want, "](plots/%s)", e->d_name);
+    if (!strstr(md, want)) fail_msg("report.md leaves out plots/%s", e->d_name);
+    snprintf(want, sizeof want, "id=\"plot-%.*s\"", (int)(l - 4), e->d_name);
+    if (!strstr(html, want)) fail_msg("report.html leaves out plots/%s", e->d_name);
+  }
+  closedir(d);
+  assert_true(decimal >= 1);
+  assert_int_equal((int)tu_count(html, "<img "), npng);
+  free(md);
+  free(html);
+}
+
 /* Names from the data are escaped in the HTML. */
 static void html_escaped(void **state) {
   fx *f = *state;
@@ -688,6 +733,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(unknown_names, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(sized_busy_skipped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(plots_embedded, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(every_plot_reported, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(html_escaped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(corrupt_results, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(missing_results, fx_setup, fx_teardown),

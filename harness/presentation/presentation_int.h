@@ -197,6 +197,9 @@ void cb__sb_num(cb_sbuf *b, double v);
 /* Names from results.json made safe for file names and gnuplot strings (and extra's characters). */
 void cb__safe_chars(char *dst, size_t len, const char *src, const char *extra);
 void cb__safe_name(char *dst, size_t len, const char *src);
+/* 1 when the first n characters of name could be a plot's name as the plotter makes them
+ * (cb__safe_name's characters, not starting with '.'), so the report shows every plot drawn. */
+int cb__plot_name_ok(const char *name, size_t n);
 /* Free text for titles: spaces and punctuation too; ';' becomes ','. */
 void cb__safe_text(char *dst, size_t len, const char *src);
 int cb__write_data(cb__plotter *p, const char *file, cb_sbuf *b);
