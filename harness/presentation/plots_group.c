@@ -63,9 +63,13 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
         cb__sb_num(&b, c->peak_rss_kib / 1024.0);
         cb__sb_num(&b, c->peak_rss_kib);
       }
-      /* A point gnuplot can draw: memory on a linear axis from 0, the others on log axes. */
+      /* A point gnuplot can draw: every axis is a log one now, memory's too. */
       double y = kind == SERIES_MEMORY ? c->peak_rss_kib : c->wall_median;
-      points += isfinite(y) && (kind == SERIES_MEMORY ? y >= 0 : y > 0);
+      points += isfinite(y) && y > 0;
+      if (kind == SERIES_MEMORY && y > 0 && isfinite(y)) {
+        if (y / 1024 < ylo) ylo = y / 1024;
+        if (y / 1024 > yhi) yhi = y / 1024;
+      }
       if (kind != SERIES_MEMORY) cb_sb_printf(&b, " %llu", (unsigned long long)c->tasks);
       cb_sb_printf(&b, "\n");
       /* The concurrencies become the x tics: 1 2 4 reads better than decades. */
@@ -81,6 +85,9 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
   for (unsigned i = 0; i < nseen && co + 12 < sizeof concs; i++)
     co += (size_t)snprintf(concs + co, sizeof concs - co, "%s%u", i ? " " : "", seen[i]);
   if (!lo) goto cleanup;
+  /* One concurrency only (mixed at c=8 in the suites): a line against concurrency says nothing
+   * there; the crossover plot shows the group against its sweep axis instead. Left out quietly. */
+  if (nseen == 1) goto cleanup;
   if (!points) {
     /* gnuplot fails on a plot without a single point (results without peak_rss_kib): left out,
      * and named in the one line plot prints about it. */
