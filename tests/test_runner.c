@@ -66,7 +66,7 @@ static void open_loop_latency_counts_the_wait(void **state) {
   const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 10, .conc = 1, .rate = 200 };
   tu_job_run(&job, tu_backend("sync"), &d, NULL);
   cb_job_summary s;
-  cb_job_summarize_hists(&job, &s, &lat, &svc, NULL);
+  cb_job_summarize_hists(&job, &s, &lat, &svc, NULL, NULL);
   const cb_task_rec *last = &job.sh->rec[9];
   /* The last slot is at 45 ms; it cannot start before 9 x 20 = 180 ms. */
   assert_true(last->start_ns - last->intended_ns >= 130 * 1000000ll);
