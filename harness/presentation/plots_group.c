@@ -219,10 +219,10 @@ int cb__plot_latency(cb__plotter *p, const cb__pgroup *g) {
     ymin = y0;
     ymax = y1;
     lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-    cb_sb_printf(&b, "%s# backend %s: %s\n", blocks++ ? "\n\n" : "", p->backends[bi], lat_keys[mode][0]);
+    cb_sb_printf(&b, "%s# backend %s\n# %s\n", blocks++ ? "\n\n" : "", p->backends[bi], lat_keys[mode][0]);
     cb_sb_puts(&b, one.p);
     cb_sb_free(&one);
-    cb_sb_printf(&b, "\n\n# backend %s: %s\n", p->backends[bi], nb2 ? lat_keys[mode][1] : lat_keys[mode][0]);
+    cb_sb_printf(&b, "\n\n# backend %s\n# %s\n", p->backends[bi], nb2 ? lat_keys[mode][1] : lat_keys[mode][0]);
     if (!nb2 || !lat_block(&b, bes, nb2, xcap, &ymin, &ymax)) lat_block(&b, pts, n, xcap, &ymin, &ymax);
   }
   if (!lo) goto cleanup;
