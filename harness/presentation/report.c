@@ -297,7 +297,7 @@ static const char css[] =
   "th{background:#eee}.l{text-align:left}tbody tr:nth-child(even){background:#f7f7f7}"
   "td.wrap{white-space:normal;min-width:12em}"
   "li{margin:.4em 0}.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:1em}"
-  "figure{margin:0;border:1px solid #eee;padding:.3em}img{width:100%;height:auto;display:block}"
+  "figure{margin:0;border:1px solid #eee;padding:.3em}figure.wide{grid-column:1/-1;max-width:900px}img{width:100%;height:auto;display:block}"
   "figcaption{font-size:.88em;color:#444;padding:.2em}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}"
   ".headline{font-size:1.1em}.headline li{margin:.6em 0}";
 
@@ -493,7 +493,8 @@ static void write_html(const doc *d, cb_sbuf *h) {
     }
     plot_caption(R, p->name, cap, sizeof cap);
     /* The name passed cb__plot_name_ok: it needs no quoting in an attribute. */
-    cb_sb_printf(h, "<figure id=\"plot-%s\">", p->name);
+    /* The speedup and the crossover are the headline's pictures: the grid's whole width. */
+    cb_sb_printf(h, "<figure id=\"plot-%s\"%s>", p->name, rk <= 1 ? " class=\"wide\"" : "");
     int rc = embed_image(h, R->r->dir, p->name, p->png, cap);
     if (rc < 0 && p->png && p->svg) rc = embed_image(h, R->r->dir, p->name, 0, cap);
     if (rc < 0) cb_sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
