@@ -2,6 +2,9 @@
 # Usage: cb_setup BUILD_DIR [cmake args...]
 
 CB_PACKAGES="cmake make gcc pkg-config libuv1-dev libcmocka-dev libcjson-dev libhttp-parser-dev libinih-dev gnuplot-nox"
+# Optional, for scripts/report-screenshot only (a look at report.html in headless Chromium): never
+# needed by the main job. Install with: cb_install $CB_OPTIONAL_PACKAGES
+CB_OPTIONAL_PACKAGES="chromium"
 
 cb_missing_packages() {
   local p missing=""

@@ -266,7 +266,7 @@ static void fixture_numbers(void **state) {
   assert_int_equal(n, 9);    /* threads, fork, uv x sleep, http, cpu */
   for (size_t i = 0; i < n; i++) {
     row *w = &rows[i];
-    assert_int_equal(w->nv, 6);
+    assert_int_equal(w->nv, 8);    /* and the speedup's 95% interval last */
     assert_int_equal(w->nw, 2);
     uint32_t conc = (uint32_t)w->v[5];
     assert_int_equal(conc, strcmp(w->words[0], "cpu") == 0 ? 4 : 100);
@@ -276,6 +276,18 @@ static void fixture_numbers(void **state) {
     expect_close(w->v[1], s->wall_median / c->wall_median, "speedup");
     expect_close(w->v[3], s->wall_median, "sync median");
     expect_close(w->v[4], c->wall_median, "backend median");
+    /* A bootstrap of the repetitions' ratios: around the speedup, and within its extremes. */
+    double lo = w->v[6], hi = w->v[7];
+    assert_true(lo > 0 && lo <= hi);
+    assert_true(lo <= w->v[1] * 1.0001 && hi >= w->v[1] * 0.9999);
+    double mn = INFINITY, mx = 0;
+    for (unsigned a = 0; a < s->reps; a++)
+      for (unsigned b = 0; b < c->reps; b++) {
+        double q = s->wall[a] / c->wall[b];
+        if (q < mn) mn = q;
+        if (q > mx) mx = q;
+      }
+    assert_true(lo >= mn * 0.9999 && hi <= mx * 1.0001);
   }
   free(rows);
 
@@ -404,12 +416,28 @@ static void mixed_crossover(void **state) {
   tu_need_bin(t->cli.bin);
   need_gnuplot();
   write_mixed_fixture(t);
+  /* What an earlier plot of other data drew, and a file of the user's. */
+  snprintf(path, sizeof path, "%s/plots", t->run);
+  assert_int_equal(cb_mkdirs(path), 0);
+  snprintf(path, sizeof path, "%s/plots/wall_mixed_io_fraction-0.5.png", t->run);
+  tu_write_text(path, "stale");
+  snprintf(path, sizeof path, "%s/plots/notes.txt", t->run);
+  tu_write_text(path, "mine");
   TU_RUN(&t->cli, t->run);
   tu_expect_exit(&t->cli.cmd, 0);
+  snprintf(path, sizeof path, "%s/plots/notes.txt", t->run);
+  assert_true(tu_exists(path));
   snprintf(path, sizeof path, "%s/plots", t->run);
   expect_plot(path, "crossover");
-  expect_plot(path, "wall_mixed_io_fraction-0.5");
   expect_plot(path, "speedup");
+  expect_plot(path, "latency_mixed_io_fraction-0.5");
+  /* One concurrency only: lines against concurrency would be single points, so those plots are
+   * left out (the crossover shows the sweep); and no stale one stays from an earlier plot. */
+  char stale[PATH_MAX + 64];
+  snprintf(stale, sizeof stale, "%s/wall_mixed_io_fraction-0.5.png", path);
+  assert_false(tu_exists(stale));
+  snprintf(stale, sizeof stale, "%s/memory_mixed_io_fraction-0.5.svg", path);
+  assert_false(tu_exists(stale));
   snprintf(path, sizeof path, "%s/results.json", t->run);
   assert_int_equal(cb_results_read(path, &r, err, sizeof err), 0);
   size_t n;
@@ -474,10 +502,10 @@ static void unknown_names(void **state) {
   tu_expect_exit(&t->cli.cmd, 0);
   snprintf(path, sizeof path, "%s/plots", t->run);
   expect_plot(path, "crossover");
-  expect_plot(path, "wall_blend_share-0.5");
+  expect_plot(path, "latency_blend_share-0.5");
   expect_plot(path, "speedup");
   /* pool2 has its bars, its lines and its crossover, beside the known backends. */
-  static const char *const files[] = { "speedup", "wall_sleep", "wall_blend_share-0.5", "crossover", "cputime" };
+  static const char *const files[] = { "speedup", "wall_sleep", "latency_blend_share-0.5", "crossover", "cputime" };
   for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
     size_t n, mine = 0;
     snprintf(path, sizeof path, "%s/plots/data/%s.dat", t->run, files[k]);

@@ -1,4 +1,5 @@
 /* test_report.c: cmocka tests of `concbench report`: the headline and findings recomputed from the fixture, the table, throughput ratios, skipped cases, embedded plots, the mixed crossover, bad input. */
+#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -246,7 +247,20 @@ static void fixture_io_findings(void **state) {
     snprintf(want, sizeof want, "On %s at c=%u,", io[w], C);
     finding(f->md, want, line, sizeof line);
     fmt_x(sync->wall_median / fast->wall_median, x, sizeof x);
-    snprintf(want, sizeof want, "%s finished %s faster than sync", fast->backend, x);
+    /* A backend whose median's interval overlaps the fastest's is as fast: no winner is named. */
+    int tie = 0;
+    for (size_t i = 0; i < r.n; i++) {
+      const cb_rcase *c = &r.cases[i];
+      if (strcmp(c->workload, io[w]) || c->conc != C || !strcmp(c->backend, "sync") || c == fast) continue;
+      if (c->ci_lo <= fast->ci_hi && fast->ci_lo <= c->ci_hi) {
+        tie = 1;
+        tu_expect_in(line, c->backend);
+      }
+    }
+    if (tie) snprintf(want, sizeof want, "ran as fast as each other (their 95%% intervals overlap): %s", x);
+    else snprintf(want, sizeof want, "%s finished %s faster than sync", fast->backend, x);
+    tu_expect_in(line, want);
+    snprintf(want, sizeof want, "On %s at c=%u, %s", io[w], C, fast->backend);
     tu_expect_in(line, want);
     for (size_t i = 0; i < r.n; i++) {
       const cb_rcase *c = &r.cases[i];
@@ -260,7 +274,8 @@ static void fixture_io_findings(void **state) {
     }
   }
   /* The fixture's own figures, to be sure the recomputation above looks at the right thing. */
-  tu_expect_in(finding(f->md, "On http at c=100,", line, sizeof line), "uv finished 61× faster than sync");
+  tu_expect_in(finding(f->md, "On http at c=100,", line, sizeof line),
+               "uv and threads ran as fast as each other (their 95% intervals overlap): 61× and 58× sync's speed");
   tu_expect_in(line, "a fifth of the memory of fork");
   cb_results_free(&r);
 }
@@ -278,6 +293,8 @@ static void fixture_cpu_finding(void **state) {
     for (size_t i = 0; i < r.n; i++) {
       const cb_rcase *c = &r.cases[i], *s;
       if (strcmp(c->workload, "cpu") || strcmp(c->backend, be[b]) || !(s = find(&r, "cpu", "sync", c->conc))) continue;
+      /* Above 1 at c=1 is noise, never a backend's best. */
+      if (c->conc == 1 && s->wall_median / c->wall_median > 1) continue;
       if (s->wall_median / c->wall_median > best) best = s->wall_median / c->wall_median;
     }
     fmt_x(best, x, sizeof x);
@@ -551,6 +568,50 @@ static void plots_embedded(void **state) {
   assert_null(strstr(f->md, "notes"));
 }
 
+/* Every plot drawn is in the report, those of a parameter with a decimal value too
+ * (wall_mixed_io_fraction-0.5): a real run sweeping io_fraction, plotted and reported. */
+static void every_plot_reported(void **state) {
+  fx *f = *state;
+  char p[PATH_MAX];
+  tu_need_bin(f->cli.bin);
+  if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    print_message("gnuplot is not installed (apt-get install gnuplot-nox); skipping\n");
+    skip();
+  }
+  snprintf(p, sizeof p, "%s/run", f->cli.dir);
+  const char *const args[] = { "run", "-w", "mixed", "-b", "sync,threads,uv", "-n", "4", "-c", "1,2", "-p",
+                               "io_fraction=0,0.5", "-p", "task_ms=2", "-r", "1", "--warmup", "0", "-q",
+                               "--report", "-o", p, NULL };
+  tu_cli_run(&f->cli, args);
+  tu_expect_exit(&f->cli.cmd, 0);
+  char *md, *html;
+  snprintf(p, sizeof p, "%s/run/report.md", f->cli.dir);
+  assert_non_null(md = cb_read_file(p, NULL));
+  snprintf(p, sizeof p, "%s/run/report.html", f->cli.dir);
+  assert_non_null(html = cb_read_file(p, NULL));
+  snprintf(p, sizeof p, "%s/run/plots", f->cli.dir);
+  DIR *d = opendir(p);
+  assert_non_null(d);
+  struct dirent *e;
+  int npng = 0, decimal = 0;
+  while ((e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    if (l < 5 || strcmp(e->d_name + l - 4, ".png") != 0) continue;
+    char want[PATH_MAX];
+    npng++;
+    decimal += strstr(e->d_name, "0.5") != NULL;
+    snprintf(want, sizeof want, "](plots/%s)", e->d_name);
+    if (!strstr(md, want)) fail_msg("report.md leaves out plots/%s", e->d_name);
+    snprintf(want, sizeof want, "id=\"plot-%.*s\"", (int)(l - 4), e->d_name);
+    if (!strstr(html, want)) fail_msg("report.html leaves out plots/%s", e->d_name);
+  }
+  closedir(d);
+  assert_true(decimal >= 1);
+  assert_int_equal((int)tu_count(html, "<img "), npng);
+  free(md);
+  free(html);
+}
+
 /* Names from the data are escaped in the HTML. */
 static void html_escaped(void **state) {
   fx *f = *state;
@@ -588,7 +649,7 @@ static void sized_busy_skipped(void **state) {
   fmt_x((100 / u->wall_median) / (50 / s->wall_median), x, sizeof x);
   const char *row = strstr(f->md, "| http | uv | 100 |");
   assert_true(row && strstr(row, x) && strstr(row, x) < strchr(row, '\n'));
-  tu_expect_in(finding(f->md, "On http at c=100, uv finished ", line, sizeof line), x);
+  tu_expect_in(finding(f->md, "On http at c=100, uv and threads ran as fast as each other ", line, sizeof line), x);
   tu_expect_in(line, " tasks/s against ");
   headline(f->md, lines);
   tu_expect_in(lines[0], "on http at c=100, uv ran ");
@@ -605,10 +666,87 @@ static void sized_busy_skipped(void **state) {
   finding(f->md, "1 case could not run on this machine and was skipped", line, sizeof line);
   tu_expect_in(line, "sleep fork c=20000 (delay_ms=10): needs 20001 processes, limit 4096.");
   /* Every other finding as without it, and no flag skip; the summary counts it apart. */
-  tu_expect_in(f->md, "\n- On sleep at c=100, uv finished 79× faster than sync");
+  tu_expect_in(f->md, "\n- On sleep at c=100, uv and threads ran as fast as each other (their 95% intervals overlap): 79× and 77×");
   tu_expect_in(f->md, "Flag load on 35 cases (");
   assert_null(strstr(f->md, "Flag skip"));
   tu_expect_in(f->md, ": 36 cases (and 1 skipped: the machine could not run it)");
+  cb_results_free(&r);
+}
+
+/* ---- ranking only what the data can rank --------------------------------------------------- */
+
+/* The fixture with each case's interval of the median set to its median ± rel of it, and the
+ * repetitions cut to reps (0: as they are). */
+static cJSON *fixture_with(double rel, int reps) {
+  cJSON *root = tu_load_json(TU_FIXTURE), *it;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "cases")) {
+    cJSON *w = cJSON_GetObjectItem(it, "wall_s");
+    double m = cJSON_GetObjectItem(w, "median")->valuedouble;
+    cJSON_ReplaceItemInObject(w, "ci95_lo", cJSON_CreateNumber(m * (1 - rel)));
+    cJSON_ReplaceItemInObject(w, "ci95_hi", cJSON_CreateNumber(m * (1 + rel)));
+    cJSON *rp = cJSON_GetObjectItem(it, "repetitions");
+    while (reps && cJSON_GetArraySize(rp) > reps) cJSON_DeleteItemFromArray(rp, 0);
+    if (reps) cJSON_ReplaceItemInObject(it, "reps", cJSON_CreateNumber(reps));
+  }
+  return root;
+}
+
+/* Intervals apart: the fastest is named and said to be faster. Overlapping: "as fast as each
+ * other", and "faster" is not said of them. */
+static void overlap_wording(void **state) {
+  fx *f = *state;
+  char line[2048];
+  cb_results r;
+  report_from(f, fixture_with(0.001, 0), &r);
+  /* uv 12.8 ms, threads 13.2 ms at ±0.1%: apart. */
+  tu_expect_in(finding(f->md, "On sleep at c=100,", line, sizeof line), "uv finished 79× faster than sync");
+  assert_null(strstr(line, "as fast as each other"));
+  cb_results_free(&r);
+  report_from(f, fixture_with(0.05, 0), &r);
+  /* At ±5% they overlap: neither is the faster. */
+  finding(f->md, "On sleep at c=100,", line, sizeof line);
+  tu_expect_in(line, "uv and threads ran as fast as each other (their 95% intervals overlap): 79× and 77× sync's speed");
+  assert_null(strstr(line, "faster"));
+  tu_expect_in(line, "fork 29×");    /* apart from them, so listed beside, not tied */
+  assert_null(strstr(f->md, "Too thin to rank"));
+  cb_results_free(&r);
+}
+
+/* Fewer than 3 repetitions: a finding up front says the data is too thin, and no backend is
+ * named the winner. */
+static void thin_data(void **state) {
+  fx *f = *state;
+  char line[2048];
+  cb_results r;
+  report_from(f, fixture_with(0.001, 2), &r);
+  tu_expect_in(f->md, "\n- Too thin to rank: some cases have only 2 repetitions");
+  finding(f->md, "On sleep at c=100,", line, sizeof line);
+  tu_expect_in(line, "2 repetitions are too few to rank the backends: against sync (1.011 s), ");
+  tu_expect_in(line, "uv ran 79× as fast");
+  tu_expect_in(line, "threads ran 77× as fast");
+  assert_null(strstr(line, "faster"));
+  cb_results_free(&r);
+}
+
+/* A speedup above 1 at c=1 is flagged as noise, and is no backend's best on CPU work. */
+static void c1_noise(void **state) {
+  fx *f = *state;
+  char line[2048];
+  cJSON *root = tu_load_json(TU_FIXTURE), *it;
+  cb_results r;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "cases")) {
+    if (strcmp(cJSON_GetObjectItem(it, "workload")->valuestring, "cpu") ||
+        strcmp(cJSON_GetObjectItem(it, "backend")->valuestring, "uv") ||
+        cJSON_GetObjectItem(it, "concurrency")->valuedouble != 1)
+      continue;
+    cJSON *w = cJSON_GetObjectItem(it, "wall_s");
+    cJSON_ReplaceItemInObject(w, "median", cJSON_CreateNumber(0.040770254 / 1.3));   /* sync's / 1.3 */
+  }
+  report_from(f, root, &r);
+  finding(f->md, "Noise, not a win: on cpu at c=1, ", line, sizeof line);
+  tu_expect_in(line, "uv measured 1.3× sync's speed; with one task at a time nothing can beat sync");
+  tu_expect_in(finding(f->md, "On cpu, ", line, sizeof line), "uv gives no speedup (0.97×)");
+  assert_null(strstr(line, "1.3×"));
   cb_results_free(&r);
 }
 
@@ -688,6 +826,10 @@ int main(void) {
     cmocka_unit_test_setup_teardown(unknown_names, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(sized_busy_skipped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(plots_embedded, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(every_plot_reported, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(overlap_wording, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(thin_data, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(c1_noise, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(html_escaped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(corrupt_results, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(missing_results, fx_setup, fx_teardown),

@@ -66,7 +66,7 @@ static void open_loop_latency_counts_the_wait(void **state) {
   const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 10, .conc = 1, .rate = 200 };
   tu_job_run(&job, tu_backend("sync"), &d, NULL);
   cb_job_summary s;
-  cb_job_summarize_hists(&job, &s, &lat, &svc, NULL);
+  cb_job_summarize_hists(&job, &s, &lat, &svc, NULL, NULL);
   const cb_task_rec *last = &job.sh->rec[9];
   /* The last slot is at 45 ms; it cannot start before 9 x 20 = 180 ms. */
   assert_true(last->start_ns - last->intended_ns >= 130 * 1000000ll);
@@ -75,6 +75,33 @@ static void open_loop_latency_counts_the_wait(void **state) {
   assert_true(cb_hist_percentile(&lat, 100) >= 150 * 1000000ull);
   assert_true(s.max_ms >= 150);
   cb_job_free(&job);
+}
+
+/* Closed loop, one task at a time: each task's service time is one nap, but its result comes
+ * after every task before it: the completion times (from the run's start) spread from one nap to
+ * all ten, as a user waiting for the results sees them. On threads at c=10 they all come at once. */
+static void closed_loop_completion_times(void **state) {
+  (void)state;
+  cb_params p = { .v = { 10 } };
+  static const char *const names[] = { "sync", "threads" };
+  for (int b = 0; b < 2; b++) {
+    cb_job job;
+    cb_hist lat, svc, done;
+    const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 10, .conc = 10 };
+    tu_job_run(&job, tu_backend(names[b]), &d, NULL);
+    cb_job_summary s;
+    cb_job_summarize_hists(&job, &s, &lat, &svc, &done, NULL);
+    assert_int_equal(done.count, 10);
+    /* Service: one 10 ms nap, whatever the backend. */
+    assert_true(cb_hist_percentile(&svc, 100) < 40 * 1000000ull);
+    if (b == 0) {
+      assert_true(cb_hist_percentile(&done, 100) >= 100 * 1000000ull);   /* the last after ten naps */
+      assert_true(cb_hist_percentile(&done, 10) < 40 * 1000000ull);      /* the first after one */
+    } else {
+      assert_true(cb_hist_percentile(&done, 100) < 60 * 1000000ull);     /* all after about one */
+    }
+    cb_job_free(&job);
+  }
 }
 
 /* Each task touches `p->v[0]` MiB of fresh memory and keeps it until the task ends. */
@@ -317,6 +344,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(open_loop_starts_on_schedule),
     cmocka_unit_test(open_loop_latency_counts_the_wait),
+    cmocka_unit_test(closed_loop_completion_times),
     cmocka_unit_test(fork_children_memory_is_seen),
     cmocka_unit_test(threads_are_counted),
     cmocka_unit_test(fork_pool_counts_shared_pages_once),

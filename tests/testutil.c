@@ -572,10 +572,9 @@ int tu_job_try(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_sum
     return rc;
   }
   job->state = d->state;
-  if (d->rate > 0) {
-    job->rate = d->rate;
-    job->t0_ns = cb_now_ns();
-  }
+  /* As the runner does: the run's start, for open-loop slots and closed-loop completion times. */
+  job->t0_ns = cb_now_ns();
+  if (d->rate > 0) job->rate = d->rate;
   rc = be->run(job);
   if (s) cb_job_summarize(job, s);
   return rc;

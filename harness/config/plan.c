@@ -165,7 +165,8 @@ void cb_plan_learn(cb_plan *plan, cb_machine *m) {
 void cb_case_free_hists(cb_case *c) {
   cb_keep_free(c->lat);
   cb_keep_free(c->svc);
-  c->lat = c->svc = NULL;
+  cb_keep_free(c->done);
+  c->lat = c->svc = c->done = NULL;
   for (int k = 0; k < CB_OP_KINDS; k++) {
     cb_keep_free(c->ops[k]);
     c->ops[k] = NULL;

@@ -93,8 +93,9 @@ typedef struct cb_case {
   cb_sample *reps;       /* room for the plan's reps_max */
   unsigned nreps;
   /* Latency over every repetition, merged: task (from the intended start), service (from the
-   * actual start) and each operation kind; NULL until something was recorded. */
-  cb_hist *lat, *svc;
+   * actual start), done (each result's time from the run's start) and each operation kind; NULL
+   * until something was recorded. */
+  cb_hist *lat, *svc, *done;
   cb_hist *ops[CB_OP_KINDS];
 } cb_case;
 

@@ -126,13 +126,15 @@ static void count_kind(cb_job_summary *out, int32_t code) {
   out->kinds[out->nkinds++].count = 1;
 }
 
-void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat, cb_hist *svc, cb_hist *ops) {
+void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat, cb_hist *svc, cb_hist *done,
+                            cb_hist *ops) {
   cb_hist own_lat, own_svc;
   memset(out, 0, sizeof *out);
   if (!lat) lat = &own_lat;
   if (!svc) svc = &own_svc;
   cb_hist_init(lat);
   cb_hist_init(svc);
+  if (done) cb_hist_init(done);
   int64_t last = job->t0_ns;
   for (uint64_t i = 0; i < job->ntasks; i++) {
     const cb_task_rec *r = &job->sh->rec[i];
@@ -142,6 +144,7 @@ void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat
       out->checksum += r->sum;
       cb_hist_record(lat, (uint64_t)(r->end_ns - r->intended_ns));
       cb_hist_record(svc, (uint64_t)(r->end_ns - r->start_ns));
+      if (done) cb_hist_record(done, r->end_ns > job->t0_ns ? (uint64_t)(r->end_ns - job->t0_ns) : 0);
       if (r->end_ns > last) last = r->end_ns;
     } else {
       out->errors++;

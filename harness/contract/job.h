@@ -101,10 +101,13 @@ uint64_t cb_job_work(cb_job *job, cb_ctx *ctx);
 
 /* Sums up the run; when lat and svc are given, fills them with the task latency (from the
  * intended start: coordinated omission cannot hide a stall) and the service time (from the actual
- * start), and merges every worker's histogram of kind k into ops[k] when ops is given. */
-void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat, cb_hist *svc, cb_hist *ops);
+ * start), done (when given) with each result's time from the run's start (t0_ns: what a user
+ * waiting for the results sees), and merges every worker's histogram of kind k into ops[k] when
+ * ops is given. */
+void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat, cb_hist *svc, cb_hist *done,
+                            cb_hist *ops);
 static inline void cb_job_summarize(const cb_job *job, cb_job_summary *out) {
-  cb_job_summarize_hists(job, out, NULL, NULL, NULL);
+  cb_job_summarize_hists(job, out, NULL, NULL, NULL, NULL);
 }
 
 /* The histograms of worker w (backends: threads and processes use their own; sync and uv use 0). */

@@ -203,7 +203,7 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
    * last is kept and marked busy. */
   for (int attempt = 0;; attempt++) {
     cb_case scratch = *c;
-    scratch.lat = scratch.svc = NULL;
+    scratch.lat = scratch.svc = scratch.done = NULL;
     memset(scratch.ops, 0, sizeof scratch.ops);
     rc = cb_runner_measure(&scratch, &env, s);
     int again = 0;
@@ -215,12 +215,13 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
       s->busy = disturbed && !again;
       if (!again) {
         /* Kept: its latencies join the case's (the first are taken as they are). */
-        cb_hist **src[2 + CB_OP_KINDS] = { &scratch.lat, &scratch.svc }, **dst[2 + CB_OP_KINDS] = { &c->lat, &c->svc };
+        cb_hist **src[3 + CB_OP_KINDS] = { &scratch.lat, &scratch.svc, &scratch.done },
+                **dst[3 + CB_OP_KINDS] = { &c->lat, &c->svc, &c->done };
         for (int k = 0; k < CB_OP_KINDS; k++) {
-          src[2 + k] = &scratch.ops[k];
-          dst[2 + k] = &c->ops[k];
+          src[3 + k] = &scratch.ops[k];
+          dst[3 + k] = &c->ops[k];
         }
-        for (int k = 0; k < 2 + CB_OP_KINDS; k++) {
+        for (int k = 0; k < 3 + CB_OP_KINDS; k++) {
           if (!*src[k]) continue;
           if (!*dst[k]) *dst[k] = *src[k];
           else {

@@ -35,7 +35,54 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     snprintf(tf, sizeof tf, "%.4g tasks/s", (double)fast->tasks / fast->wall_median);
     snprintf(ts, sizeof ts, "%.4g tasks/s", (double)base->tasks / base->wall_median);
   }
-  if (x >= 1) {
+  /* Backends whose intervals overlap the fastest's are as fast as it: none of them is named the
+   * winner. With too few repetitions no one is. */
+  int thin = fast->reps < REPORT_MIN_REPS || base->reps < REPORT_MIN_REPS, nties = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    const cb_rcase *c = g->c[i];
+    nties += c != fast && c->conc == C && !cb__is_baseline(c->be) && isfinite(cb__speedup(g, c)) && cb__overlap(c, fast);
+  }
+  if (x >= 1 && thin) {
+    cb_sb_printf(&s, "On %s at c=%u, %u repetition%s too few to rank the backends: against %s (%s), ", g->label, C,
+                 fast->reps < base->reps ? fast->reps : base->reps,
+                 (fast->reps < base->reps ? fast->reps : base->reps) == 1 ? " is" : "s are", base->backend, ts);
+    for (size_t i = 0, k = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c))) continue;
+      cb__fmt_x(cb__speedup(g, c), xs, sizeof xs);
+      cb_sb_printf(&s, "%s%s ran %s as fast", k++ ? ", " : "", c->backend, xs);
+    }
+    cb_sb_printf(&s, ". %s", fast->backend);
+  } else if (x >= 1 && nties) {
+    /* "uv-offload and uv ran as fast as each other (their 95% intervals overlap): 847× and 844× sync's speed" */
+    cb_sb_printf(&s, "On %s at c=%u, %s", g->label, C, fast->backend);
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c)) || !cb__overlap(c, fast))
+        continue;
+      cb_sb_printf(&s, "%s%s", ++k == (size_t)nties ? " and " : ", ", c->backend);
+    }
+    cb__fmt_x(x, xs, sizeof xs);
+    cb_sb_printf(&s, " ran as fast as each other (their 95%% intervals overlap): %s", xs);
+    k = 0;
+    for (size_t i = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c)) || !cb__overlap(c, fast))
+        continue;
+      cb__fmt_x(cb__speedup(g, c), xs, sizeof xs);
+      cb_sb_printf(&s, "%s%s", ++k == (size_t)nties ? " and " : ", ", xs);
+    }
+    cb_sb_printf(&s, " %s's speed (%s against %s", base->backend, tf, ts);
+    for (size_t i = 0, j = 0; i < g->n; i++) {
+      const cb_rcase *c = g->c[i];
+      if (c == fast || c->conc != C || cb__is_baseline(c->be) || !isfinite(cb__speedup(g, c)) || cb__overlap(c, fast))
+        continue;
+      cb__fmt_x(cb__speedup(g, c), xs, sizeof xs);
+      cb_sb_printf(&s, "%s%s %s", j++ ? ", " : "; ", c->backend, xs);
+    }
+    cb_sb_printf(&s, "). %s", fast->backend);
+  } else if (x >= 1) {
     cb__fmt_x(x, xs, sizeof xs);
     cb_sb_printf(&s, "On %s at c=%u, %s finished %s faster than %s (%s against %s", g->label, C, fast->backend, xs,
                  base->backend, tf, ts);
@@ -52,6 +99,8 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     cb_sb_printf(&s, "On %s at c=%u, no backend beat %s: the fastest, %s, took %s %s's time (%s against %s)",
                  g->label, C, base->backend, fast->backend, xs, base->backend, tf, ts);
   }
+  /* After a sentence that names several, the memory's subject is named afresh. */
+  int fresh = x >= 1 && (thin || nties);
   int k = 0;
   for (size_t i = 0; i < g->n; i++) {
     const cb_rcase *c = g->c[i];
@@ -59,7 +108,12 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     double r = fast->peak_rss_kib / c->peak_rss_kib;
     if (r < REPORT_MEM_DIFF && r > 1 / REPORT_MEM_DIFF) continue;
     cb__fmt_share(r, share, sizeof share);
-    cb_sb_printf(&s, "%s%s the memory of %s", k++ ? " and " : " and used ", share, c->backend);
+    cb_sb_printf(&s, "%s%s the memory of %s", k++ ? " and " : fresh ? " used " : " and used ", share, c->backend);
+  }
+  if (fresh && !k) {
+    /* No memory clause: the sentence ends before the subject that was to start it. */
+    s.len -= strlen(fast->backend) + 2;
+    s.p[s.len] = '\0';
   }
   cb_sb_puts(&s, ".");
   return cb__sl_push(out, &s);
@@ -98,6 +152,8 @@ static int cpu_best_of(const cb__report *R, const cb__group *g, cpu_best *B) {
     for (size_t i = 0; i < g->n; i++) {
       if (strcmp(g->c[i]->backend, R->bes[b]) != 0) continue;
       double x = cb__speedup(g, g->c[i]);
+      /* At c=1 nothing can beat the baseline: a speedup there is noise (rule_c1_noise). */
+      if (g->c[i]->conc == 1 && x > 1) continue;
       if (isfinite(x) && (isnan(bx) || x > bx)) {
         bx = x;
         bc = g->c[i]->conc;
@@ -173,6 +229,38 @@ cleanup:
   cb_sb_free(&s);
   cpu_best_free(&B);
   return rc;
+}
+
+/* At c=1 every backend runs one task at a time, as the baseline does: a speedup above 1 there
+ * is the repetitions' noise, flagged as such rather than reported as a win. */
+static int rule_c1_noise(const cb__report *R, const cb__group *g, cb__slist *out) {
+  cb_sbuf s = { 0 };
+  char xs[32];
+  int k = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    const cb_rcase *c = g->c[i];
+    double x = cb__speedup(g, c);
+    if (c->conc != 1 || cb__is_baseline(c->be) || !(x >= REPORT_BEAT_MARGIN)) continue;
+    cb__fmt_x(x, xs, sizeof xs);
+    if (!k++) cb_sb_printf(&s, "Noise, not a win: on %s at c=1, ", g->label);
+    else cb_sb_puts(&s, ", ");
+    cb_sb_printf(&s, "%s measured %s %s's speed", c->backend, xs, cb__base_name(R));
+  }
+  if (!k) return 0;
+  cb_sb_printf(&s, "; with one task at a time nothing can beat %s, so %s the spread of the repetitions.",
+               cb__base_name(R), k == 1 ? "this is" : "these are");
+  return cb__sl_push(out, &s);
+}
+
+/* Thin data: with fewer than REPORT_MIN_REPS repetitions a case, no finding can rank backends. */
+static int rule_thin(const cb__report *R, cb__slist *out) {
+  unsigned m = cb__min_reps(R);
+  if (!m || m >= REPORT_MIN_REPS) return 0;
+  cb_sbuf s = { 0 };
+  cb_sb_printf(&s, "Too thin to rank: some cases have only %u repetition%s (at least %d are needed to tell backends "
+               "apart, 5 for compare to decide), so the findings below give figures but name no winner there; run "
+               "with -r 5 or more.", m, m == 1 ? "" : "s", REPORT_MIN_REPS);
+  return cb__sl_push(out, &s);
 }
 
 /* Efficiency: the best and worst among concurrent backends (c > 1, neither serial nor the baseline). */
@@ -370,8 +458,9 @@ typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *ou
 /* The findings in the order a reader wants them: what wins, where it stops winning, how close
  * to the limit, what it costs, and what to distrust. */
 int cb__findings(const cb__report *R, cb__slist *out) {
-  static const group_rule rules[] = { rule_io_speedup, rule_cpu, cb__rule_crossover, cb__rule_recovery,
-                                      rule_efficiency, rule_near_ideal, rule_cost };
+  static const group_rule rules[] = { rule_io_speedup, rule_cpu, rule_c1_noise, cb__rule_crossover,
+                                      cb__rule_recovery, rule_efficiency, rule_near_ideal, rule_cost };
+  if (rule_thin(R, out) < 0) return -ENOMEM;
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
       if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;

@@ -62,18 +62,24 @@ static int crossover_of(const cb__report *R, const cb__group *const *f, size_t n
   uint32_t C = family_conc(f, n, rival, loop);
   size_t m = 0;
   if (!C) return 0;
+  int *beat = calloc(n, sizeof *beat);
+  if (!beat) return -ENOMEM;
   for (size_t k = 0; k < n; k++) {
     const cb_rcase *t = cb__gfind(f[k], rival, C), *u = cb__gfind(f[k], loop, C);
     if (!isfinite(cb__rate_ratio(u, t))) continue;
     fr[m] = f[k]->sweep;
-    x[m++] = cb__rate_ratio(u, t);   /* how many times faster the rival is */
+    x[m] = cb__rate_ratio(u, t);   /* how many times faster the rival is */
+    /* Beating needs the margin and intervals apart: overlapping ones are "as fast". */
+    beat[m] = x[m] > REPORT_BEAT_MARGIN && !cb__overlap(u, t);
+    m++;
   }
   size_t stop = m;
-  while (stop > 0 && !(x[stop - 1] > REPORT_BEAT_MARGIN)) stop--;
+  while (stop > 0 && !beat[stop - 1]) stop--;
+  free(beat);
   cb_sbuf s = { 0 };
   char xs[32];
   if (stop == 0) {
-    cb_sb_printf(&s, "On %s at c=%u, %s never beat %s by more than 5%% at any %s measured (%g to %g).",
+    cb_sb_printf(&s, "On %s at c=%u, %s never beat %s (by more than 5%%, intervals apart) at any %s measured (%g to %g).",
                  f[0]->family, C, rival, loop, axis, fr[0], fr[m - 1]);
   } else if (stop == m) {
     cb__fmt_x(x[m - 1], xs, sizeof xs);
@@ -86,7 +92,7 @@ static int crossover_of(const cb__report *R, const cb__group *const *f, size_t n
     /* A loop that is not parallel computes on its one thread: that is why it loses there. */
     if (!(R->loop->flags & CB_BACKEND_PARALLEL))
       cb_sb_printf(&s, ", because %s computes every task on its one thread", loop);
-    cb_sb_printf(&s, "; from %s %g on, %s is as fast (within 5%%) or faster.", axis, fr[stop], loop);
+    cb_sb_printf(&s, "; from %s %g on, %s is as fast (within 5%%, or intervals overlapping) or faster.", axis, fr[stop], loop);
   }
   return cb__sl_push(out, &s);
 }
@@ -137,7 +143,7 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
                        const cb_rbackend *var, cb__slist *out) {
   const char *loop = R->loop->name;
   uint32_t C = recovery_conc(f, n, loop, var->name);
-  const cb_rcase *bu = NULL;
+  const cb_rcase *bu = NULL, *bo = NULL;
   double bf = NAN, bx = 0;
   for (int pass = 0; pass < 2 && !bu && C; pass++)
     for (size_t k = 0; k < n; k++) {
@@ -148,6 +154,7 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
       if (!isfinite(x)) continue;
       if (!bu || x > bx) {
         bu = u;
+        bo = o;
         bx = x;
         bf = fk;
       }
@@ -165,8 +172,11 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
   cb__fmt_x(bx, xs, sizeof xs);
   cb_sbuf s = { 0 };
   cb_sb_printf(&s, "On %s at c=%u, with %s spent computing (%s %g), ", g->family, C, share, g->w->sweep, bf);
-  if (bx >= REPORT_BEAT_MARGIN)
+  if (bx >= REPORT_BEAT_MARGIN && !cb__overlap(bu, bo))
     cb_sb_printf(&s, "%s finishes %s faster than %s%s%s.", var->name, xs, loop, what[0] ? " by moving " : "", what);
+  else if (bx >= REPORT_BEAT_MARGIN)
+    cb_sb_printf(&s, "%s is as fast as %s (%s, but their 95%% intervals overlap)%s%s.", var->name, loop, xs,
+                 what[0] ? " although it moves " : "", what);
   else
     cb_sb_printf(&s, "%s is no faster than %s (%s)%s%s.", var->name, loop, xs, what[0] ? " although it moves " : "", what);
   return cb__sl_push(out, &s);
@@ -211,7 +221,8 @@ static int crossover_sentence(const cb__report *R, const cb__group *const *at, c
   size_t stop = m;
   char a[160], b[160];
   int rc;
-  while (stop > 0 && !(cb__rate_ratio(u[stop - 1], t[stop - 1]) > REPORT_BEAT_MARGIN)) stop--;
+  while (stop > 0 && !(cb__rate_ratio(u[stop - 1], t[stop - 1]) > REPORT_BEAT_MARGIN && !cb__overlap(u[stop - 1], t[stop - 1])))
+    stop--;
   /* The point that says it: where the rival stops winning, else the last it wins at, else the first. */
   size_t p = stop == 0 ? 0 : stop == m ? m - 1 : stop;
   snprintf(b, sizeof b, " as fast as %s", loop);
@@ -219,7 +230,7 @@ static int crossover_sentence(const cb__report *R, const cb__group *const *at, c
   cb_sbuf s = { 0 };
   cb_sb_printf(&s, "The crossover on %s at c=%u: ", at[0]->family, u[p]->conc);
   if (stop == 0) {
-    cb_sb_printf(&s, "%s never beat %s by more than 5%% at any %s measured (%g to %g); at %s %g it ran %s.",
+    cb_sb_printf(&s, "%s never beat %s (by more than 5%%, intervals apart) at any %s measured (%g to %g); at %s %g it ran %s.",
                  rival, loop, axis, at[0]->sweep, at[m - 1]->sweep, axis, at[0]->sweep, a);
   } else if (stop == m) {
     cb_sb_printf(&s, "%s beat %s at every %s measured, up to %g, where it ran %s.", rival, loop, axis,

@@ -251,6 +251,22 @@ int cb__rate_ratio_ci(const cb_rcase *ref, const cb_rcase *c, uint64_t seed, dou
   return rc;
 }
 
+int cb__overlap(const cb_rcase *a, const cb_rcase *b) {
+  if (!a || !b || !(a->ci_lo > 0) || !(b->ci_lo > 0) || !isfinite(a->ci_hi) || !isfinite(b->ci_hi) || !a->tasks ||
+      !b->tasks)
+    return 1;
+  double ta = a->tasks == b->tasks ? 1 : (double)a->tasks, tb = a->tasks == b->tasks ? 1 : (double)b->tasks;
+  return a->ci_lo / ta <= b->ci_hi / tb && b->ci_lo / tb <= a->ci_hi / ta;
+}
+
+unsigned cb__min_reps(const cb__report *R) {
+  unsigned m = 0;
+  for (size_t k = 0; k < R->ng; k++)
+    for (size_t i = 0; i < R->g[k].n; i++)
+      if (!m || R->g[k].c[i]->reps < m) m = R->g[k].c[i]->reps;
+  return m;
+}
+
 /* A run never has more tasks in flight than its tasks or its workers. */
 double cb__in_flight(const cb_rcase *c) {
   return (double)(c->tasks < c->eff_conc ? c->tasks : c->eff_conc);

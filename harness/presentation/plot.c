@@ -1,4 +1,5 @@
 /* plot.c: `concbench plot`'s work: a run's results as gnuplot data files under DIR/plots/data, drawn by the scripts of scripts/plots as PNG and SVG, published only once drawn. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +33,26 @@ static int publish(cb__plotter *p) {
       }
     }
   return 0;
+}
+
+/* The plots a previous `plot` drew and this one did not (a group now left out, a workload no
+ * longer run): removed, so the report never shows a figure of other data. Only names the plotter
+ * makes, as .png or .svg. */
+static void remove_stale(cb__plotter *p) {
+  DIR *d = opendir(p->dir);
+  struct dirent *e;
+  char path[PATH_MAX + PLOT_NAME];
+  if (!d) return;
+  while ((e = readdir(d))) {
+    const char *dot = strrchr(e->d_name, '.');
+    if (!dot || (strcmp(dot, ".png") != 0 && strcmp(dot, ".svg") != 0)) continue;
+    size_t bl = (size_t)(dot - e->d_name), k = 0;
+    if (!cb__plot_name_ok(e->d_name, bl)) continue;
+    while (k < p->nout && !(strncmp(p->outputs[k], e->d_name, bl) == 0 && p->outputs[k][bl] == '\0')) k++;
+    if (k < p->nout || cb__fmt(path, sizeof path, "%s/%s", p->dir, e->d_name)) continue;
+    unlink(path);
+  }
+  closedir(d);
 }
 
 /* A plot that fails does not stop the others: the first error is kept and returned. */
@@ -121,6 +142,8 @@ int cb_plot_results(const cb_results *r, int *count, char *err, size_t len) {
   rc = plot_all(&p);
   int prc = publish(&p);
   if (!rc) rc = prc;
+  /* Only after a complete plot: a failed one keeps what was there. */
+  if (!rc && cb_interrupted <= 0) remove_stale(&p);
   *count = (int)p.nout;
   if (!rc && p.skipped[0])
     snprintf(err, len, "left out for want of a single value to draw (a figure missing from every case): %s", p.skipped);

@@ -41,6 +41,17 @@ void cb__safe_name(char *dst, size_t len, const char *src) {
   cb__safe_chars(dst, len, src, NULL);
 }
 
+int cb__plot_name_ok(const char *name, size_t n) {
+  if (n == 0 || name[0] == '.') return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = name[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+          ch == '.'))
+      return 0;
+  }
+  return 1;
+}
+
 /* Free text for titles: as safe_name, with spaces and punctuation too; ';' becomes ','. */
 void cb__safe_text(char *dst, size_t len, const char *src) {
   size_t i = 0;

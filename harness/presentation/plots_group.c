@@ -63,9 +63,13 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
         cb__sb_num(&b, c->peak_rss_kib / 1024.0);
         cb__sb_num(&b, c->peak_rss_kib);
       }
-      /* A point gnuplot can draw: memory on a linear axis from 0, the others on log axes. */
+      /* A point gnuplot can draw: every axis is a log one now, memory's too. */
       double y = kind == SERIES_MEMORY ? c->peak_rss_kib : c->wall_median;
-      points += isfinite(y) && (kind == SERIES_MEMORY ? y >= 0 : y > 0);
+      points += isfinite(y) && y > 0;
+      if (kind == SERIES_MEMORY && y > 0 && isfinite(y)) {
+        if (y / 1024 < ylo) ylo = y / 1024;
+        if (y / 1024 > yhi) yhi = y / 1024;
+      }
       if (kind != SERIES_MEMORY) cb_sb_printf(&b, " %llu", (unsigned long long)c->tasks);
       cb_sb_printf(&b, "\n");
       /* The concurrencies become the x tics: 1 2 4 reads better than decades. */
@@ -81,6 +85,9 @@ int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind) {
   for (unsigned i = 0; i < nseen && co + 12 < sizeof concs; i++)
     co += (size_t)snprintf(concs + co, sizeof concs - co, "%s%u", i ? " " : "", seen[i]);
   if (!lo) goto cleanup;
+  /* One concurrency only (mixed at c=8 in the suites): a line against concurrency says nothing
+   * there; the crossover plot shows the group against its sweep axis instead. Left out quietly. */
+  if (nseen == 1) goto cleanup;
   if (!points) {
     /* gnuplot fails on a plot without a single point (results without peak_rss_kib): left out,
      * and named in the one line plot prints about it. */
@@ -101,10 +108,12 @@ cleanup:
 
 /* ---- per workload: the latency spectrum ------------------------------------------------- */
 
-/* The task latency spectrum of c: from its histogram, else from the spectrum results.json
- * keeps beside it. Returns the number of points. */
-static size_t spectrum_of(const cb_rcase *c, cb_hist_point *pts, size_t max) {
-  cb_hist *h = c->lat_buckets ? malloc(sizeof *h) : NULL;
+/* The spectrum of c's latency histogram key ("task", "service", "completion"): task's from its
+ * encoded histogram when the file has it, else from the spectrum results.json keeps. Returns the
+ * number of points (0: none). */
+static size_t spectrum_of(const cb_rcase *c, const char *key, cb_hist_point *pts, size_t max) {
+  if (!c) return 0;
+  cb_hist *h = strcmp(key, "task") == 0 && c->lat_buckets ? malloc(sizeof *h) : NULL;
   if (h && cb_rcase_hist(c, h) == 0) {
     size_t n = cb_hist_spectrum(h, pts, max);
     free(h);
@@ -112,7 +121,7 @@ static size_t spectrum_of(const cb_rcase *c, cb_hist_point *pts, size_t max) {
   }
   free(h);
   const cJSON *lat = cJSON_GetObjectItemCaseSensitive(c->json, "latency");
-  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lat, "task"), "spectrum"), *it;
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lat, key), "spectrum"), *it;
   size_t n = 0;
   if (!cJSON_IsArray(s)) return 0;
   cJSON_ArrayForEach(it, s) {
@@ -124,53 +133,109 @@ static size_t spectrum_of(const cb_rcase *c, cb_hist_point *pts, size_t max) {
   return n;
 }
 
+/* What a latency plot shows: closed loop, the time from the run's start to each result (what a
+ * user waiting for them sees: a serial model's last result comes late) beside each task's service
+ * time; open loop, the latency from each task's scheduled start beside its service time; files
+ * from before completion times were recorded, the service time alone. */
+enum { LAT_COMPLETION, LAT_OPEN, LAT_SERVICE };
+
+static const char *const lat_keys[][2] = {
+  [LAT_COMPLETION] = { "completion", "task" },
+  [LAT_OPEN] = { "task", "service" },
+  [LAT_SERVICE] = { "task", NULL },
+};
+
+static const char *const lat_what[] = {
+  [LAT_COMPLETION] = "time from the run's start to each task's result",
+  [LAT_OPEN] = "latency from each task's scheduled start (open loop)",
+  [LAT_SERVICE] = "service time of each task, start to end",
+};
+
+/* One block of the data file: the spectrum's rows (x = 1/(1-p), the max at xcap). */
+static size_t lat_block(cb_sbuf *b, const cb_hist_point *pts, size_t n, double xcap, double *ymin, double *ymax) {
+  size_t rows = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(pts[i].value_ms)) continue;
+    double x = pts[i].percentile < 100 ? 1.0 / (1.0 - pts[i].percentile / 100.0) : xcap;
+    cb_sb_printf(b, "%.9g %.9g %.9g\n", pts[i].percentile, x, pts[i].value_ms);
+    if (pts[i].value_ms < *ymin) *ymin = pts[i].value_ms;
+    if (pts[i].value_ms > *ymax) *ymax = pts[i].value_ms;
+    rows++;
+  }
+  return rows;
+}
+
 int cb__plot_latency(cb__plotter *p, const cb__pgroup *g) {
   cb_sbuf b = { 0 };
   char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 33] = "", sub[512], vars[PLOT_VARS];
-  cb_hist_point pts[CB_HIST_SPECTRUM_MAX];
+  cb_hist_point *pts = malloc(2 * CB_HIST_SPECTRUM_MAX * sizeof *pts), *bes;
   double xcap = 1, ymin = INFINITY, ymax = 0;
-  int rc = 0, blocks = 0;
+  int rc = 0, blocks = 0, mode = LAT_COMPLETION, open = 0, allcomp = 1, any = 0;
   size_t lo = 0;
+  if (!pts) {
+    snprintf(p->err, p->errlen, "plot: out of memory");
+    return -ENOMEM;
+  }
+  bes = pts + CB_HIST_SPECTRUM_MAX;
   cb__fmt(name, sizeof name, "latency_%s", g->name);   /* sized to fit */
   cb__fmt(file, sizeof file, "%s.dat", name);
+  for (unsigned bi = 0; bi < p->nb; bi++) {
+    const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
+    if (!c || !spectrum_of(c, "task", pts, CB_HIST_SPECTRUM_MAX)) continue;
+    any = 1;
+    open |= c->rate_target > 0;
+    allcomp &= spectrum_of(c, "completion", pts, CB_HIST_SPECTRUM_MAX) > 0;
+  }
+  if (!any) goto cleanup;   /* no histograms in this run */
+  mode = open ? LAT_OPEN : allcomp ? LAT_COMPLETION : LAT_SERVICE;
   /* 100% (the max) would sit at x = infinity: it is drawn at the largest finite x of the plot
    * instead, so every line ends at the same place, at its max. */
   for (unsigned bi = 0; bi < p->nb; bi++) {
     const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
-    size_t n = c ? spectrum_of(c, pts, CB_HIST_SPECTRUM_MAX) : 0;
-    for (size_t i = 0; i < n; i++)
-      if (pts[i].percentile < 100 && 1.0 / (1.0 - pts[i].percentile / 100.0) > xcap)
-        xcap = 1.0 / (1.0 - pts[i].percentile / 100.0);
-  }
-  cb_sb_printf(&b, "# %s: task latency spectrum of workload %s (%s) at concurrency %u, one block per backend (gnuplot index 0, 1, ...)\n",
-            name, g->workload, g->params_str, g->cmax);
-  cb_sb_printf(&b, "# percentile x=1/(1-percentile/100) latency_ms   (100%%, the max, is put at x=%.9g, the largest x below 100%%: its own is infinite)\n", xcap);
-  for (unsigned bi = 0; bi < p->nb; bi++) {
-    const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
-    size_t n = c ? spectrum_of(c, pts, CB_HIST_SPECTRUM_MAX) : 0, rows = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (!isfinite(pts[i].value_ms)) continue;
-      if (!rows++) {
-        lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
-        cb_sb_printf(&b, "%s# backend %s\n", blocks++ ? "\n\n" : "", p->backends[bi]);
-      }
-      double x = pts[i].percentile < 100 ? 1.0 / (1.0 - pts[i].percentile / 100.0) : xcap;
-      cb_sb_printf(&b, "%.9g %.9g %.9g\n", pts[i].percentile, x, pts[i].value_ms);
-      if (pts[i].value_ms < ymin) ymin = pts[i].value_ms;
-      if (pts[i].value_ms > ymax) ymax = pts[i].value_ms;
+    for (int k = 0; k < 2 && lat_keys[mode][k]; k++) {
+      size_t n = spectrum_of(c, lat_keys[mode][k], pts, CB_HIST_SPECTRUM_MAX);
+      for (size_t i = 0; i < n; i++)
+        if (pts[i].percentile < 100 && 1.0 / (1.0 - pts[i].percentile / 100.0) > xcap)
+          xcap = 1.0 / (1.0 - pts[i].percentile / 100.0);
     }
   }
-  if (!lo) goto cleanup;   /* no histograms in this run */
+  cb_sb_printf(&b, "# %s: %s, workload %s (%s) at concurrency %u; two blocks per backend (gnuplot index 2i, 2i+1): the %s, then %s\n",
+               name, lat_what[mode], g->workload, g->params_str, g->cmax, lat_keys[mode][0],
+               lat_keys[mode][1] ? (mode == LAT_COMPLETION ? "each task's service time (task)" : "each task's service time (service)")
+                                 : "the same again (no other histogram)");
+  cb_sb_printf(&b, "# percentile x=1/(1-percentile/100) ms   (100%%, the max, is put at x=%.9g, the largest x below 100%%: its own is infinite)\n", xcap);
+  for (unsigned bi = 0; bi < p->nb; bi++) {
+    const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
+    size_t n = spectrum_of(c, lat_keys[mode][0], pts, CB_HIST_SPECTRUM_MAX), nb2 = 0;
+    if (!n) continue;
+    if (lat_keys[mode][1]) nb2 = spectrum_of(c, lat_keys[mode][1], bes, CB_HIST_SPECTRUM_MAX);
+    /* A block with no finite point would be an empty index: the main one stands in for it. */
+    cb_sbuf one = { 0 };
+    double y0 = ymin, y1 = ymax;
+    if (!lat_block(&one, pts, n, xcap, &y0, &y1)) {
+      cb_sb_free(&one);
+      continue;
+    }
+    ymin = y0;
+    ymax = y1;
+    lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
+    cb_sb_printf(&b, "%s# backend %s\n# %s\n", blocks++ ? "\n\n" : "", p->backends[bi], lat_keys[mode][0]);
+    cb_sb_puts(&b, one.p);
+    cb_sb_free(&one);
+    cb_sb_printf(&b, "\n\n# backend %s\n# %s\n", p->backends[bi], nb2 ? lat_keys[mode][1] : lat_keys[mode][0]);
+    if (!nb2 || !lat_block(&b, bes, nb2, xcap, &ymin, &ymax)) lat_block(&b, pts, n, xcap, &ymin, &ymax);
+  }
+  if (!lo) goto cleanup;
   if ((rc = cb__write_data(p, file, &b))) goto cleanup;
   /* x to the next decade past the data, so the last percentile tick is labelled. */
   double xhi = 100;
   while (xhi < xcap * 1.0001 && xhi < 1e9) xhi *= 10;
   cb__describe(p, g, sub, sizeof sub);
-  cb__fmt(vars, sizeof vars, "backends='%s'; what='%s'; %s; conc=%u; xmax=%g; logy=%d",
-           list, g->label, sub, g->cmax, xhi, ymin > 0 && ymax / ymin > 30);
+  cb__fmt(vars, sizeof vars, "backends='%s'; what='%s'; %s; conc=%u; xmax=%g; logy=%d; mode=%d", list, g->label, sub,
+          g->cmax, xhi, ymin > 0 && ymax / ymin > 30, mode);
   rc = cb__run_gnuplot(p, "latency.gp", name, vars);
 cleanup:
   free(b.p);
+  free(pts);
   return rc;
 }
-

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 #include "backend.h"
 #include "presentation_int.h"
 
@@ -20,13 +21,19 @@ static void short_varying(const cb__pgroup *g, char *out, size_t len) {
   }
 }
 
+/* The bootstrap's seed: results.json's method.seed, as the report's intervals use. */
+static uint64_t plot_seed(const cb__plotter *p) {
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->r->root, "method"), "seed");
+  return cJSON_IsNumber(seed) && seed->valuedouble >= 0 && seed->valuedouble < 1.8e19 ? (uint64_t)seed->valuedouble : 1;
+}
+
 int cb__plot_speedup(cb__plotter *p) {
   cb_sbuf b = { 0 }, gb = { 0 };
   char list[PLOT_MAX_BACKENDS * 33] = "", vars[PLOT_VARS];
   uint32_t *conc = calloc(p->ng ? p->ng : 1, sizeof *conc);
   int *slot = calloc(p->ng ? p->ng : 1, sizeof *slot);
   int rc = 0, nslots = 0, used[PLOT_MAX_BACKENDS] = { 0 }, nused = 0;
-  double smin = INFINITY, smax = 0, base, med;
+  double smin = INFINITY, smax = 0, bmin = INFINITY, base, med;   /* bmin: the bars' own, for their labels */
   size_t lo = 0;
   if (!conc || !slot) { rc = -ENOMEM; snprintf(p->err, p->errlen, "plot: out of memory"); goto cleanup; }
   /* Which groups get a cluster, and which backends a bar anywhere (a backend keeps its place
@@ -44,7 +51,7 @@ int cb__plot_speedup(cb__plotter *p) {
   double w = 0.8 / nused;
   cb_sb_printf(&b, "# speedup: %s median wall / backend median wall (the ratio of throughputs, tasks / median wall, when their tasks differ), per workload at its highest concurrency (%s runs one task at a time at any concurrency); one block per backend (gnuplot index 0, 1, ...)\n",
                p->base, p->base);
-  cb_sb_printf(&b, "# x speedup half_width %s_median_s backend_median_s concurrency workload params\n", p->base);
+  cb_sb_printf(&b, "# x speedup half_width %s_median_s backend_median_s concurrency workload params ci95_lo ci95_hi (of the speedup: a bootstrap of both cases' repetitions, as the report's)\n", p->base);
   cb_sb_printf(&gb, "# speedup_groups: the clusters of speedup.dat: x workload varying_params concurrency\n");
   for (size_t k = 0; k < p->ng; k++) {
     if (slot[k] < 0) continue;
@@ -68,10 +75,24 @@ int cb__plot_speedup(cb__plotter *p) {
       cb__safe_name(wl, sizeof wl, g->workload);
       /* The parameters as results.json has them, so the row can be looked up there. */
       cb__safe_chars(ps, sizeof ps, g->params_str, "=;,");
-      cb_sb_printf(&b, "%.6f %.9g %.6f %.9g %.9g %u %s %s\n", slot[k] + (j - (nused - 1) / 2.0) * w, s, w / 2,
+      double x, clo = NAN, chi = NAN;
+      const cb_rcase *bc = cb__base_at(p, g->workload, g->params_str, conc[k]);
+      const cb_rcase *cc = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, conc[k]);
+      if (cb__rate_ratio_ci(bc, cc, plot_seed(p), &x, &clo, &chi) == -ENOMEM) {
+        rc = -ENOMEM;
+        snprintf(p->err, p->errlen, "plot: out of memory");
+        goto cleanup;
+      }
+      cb_sb_printf(&b, "%.6f %.9g %.6f %.9g %.9g %u %s %s", slot[k] + (j - (nused - 1) / 2.0) * w, s, w / 2,
                 base, med, conc[k], wl, ps[0] ? ps : "-");
+      cb__sb_num(&b, clo);
+      cb__sb_num(&b, chi);
+      cb_sb_puts(&b, "\n");
       if (s < smin) smin = s;
       if (s > smax) smax = s;
+      if (s < bmin) bmin = s;
+      if (isfinite(chi) && chi > smax) smax = chi;
+      if (clo > 0 && clo < smin) smin = clo;
     }
     j++;
   }
@@ -81,7 +102,7 @@ int cb__plot_speedup(cb__plotter *p) {
   int logy = hi_v / lo_v > 20;
   double ylo = logy ? lo_v / 1.8 : 0, yhi = logy ? hi_v * 2.2 : hi_v * 1.15;
   cb__fmt(vars, sizeof vars, "backends='%s'; ngroups=%d; logy=%d; ylo=%g; yhi=%g; anyabove=%d; anybelow=%d", list,
-           nslots, logy, ylo, yhi, !logy || smax >= 1, logy && smin < 1);
+           nslots, logy, ylo, yhi, !logy || smax >= 1, logy && bmin < 1);
   rc = cb__run_gnuplot(p, "speedup.gp", "speedup", vars);
 cleanup:
   free(b.p);

@@ -56,6 +56,7 @@ void cb__sl_free(cb__slist *l);
 #define REPORT_BEAT_MARGIN 1.05    /* "beats" means more than 5% faster: medians jitter by that */
 #define REPORT_CI_LEVEL 0.95       /* the intervals of the headline's ratios */
 #define REPORT_RESAMPLES 10000
+#define REPORT_MIN_REPS 3          /* fewer repetitions than this: too thin to rank backends */
 
 typedef struct cb__group {
   const char *wl, *params;
@@ -107,6 +108,11 @@ double cb__rate_ratio(const cb_rcase *ref, const cb_rcase *c);
  * (cb_ratio_ci over each side's wall times, divided by the case's tasks when the counts differ).
  * 0, -EINVAL when either has no repetitions, -ENOMEM. */
 int cb__rate_ratio_ci(const cb_rcase *ref, const cb_rcase *c, uint64_t seed, double *x, double *lo, double *hi);
+/* 1 when the 95% intervals of a's and b's median wall times overlap (per task when their task
+ * counts differ), or when either has no interval: neither can then be called the faster. */
+int cb__overlap(const cb_rcase *a, const cb_rcase *b);
+/* The fewest repetitions of any measured case of R's groups (0 when none). */
+unsigned cb__min_reps(const cb__report *R);
 /* Tasks that can be in flight at once. */
 double cb__in_flight(const cb_rcase *c);
 
@@ -197,6 +203,9 @@ void cb__sb_num(cb_sbuf *b, double v);
 /* Names from results.json made safe for file names and gnuplot strings (and extra's characters). */
 void cb__safe_chars(char *dst, size_t len, const char *src, const char *extra);
 void cb__safe_name(char *dst, size_t len, const char *src);
+/* 1 when the first n characters of name could be a plot's name as the plotter makes them
+ * (cb__safe_name's characters, not starting with '.'), so the report shows every plot drawn. */
+int cb__plot_name_ok(const char *name, size_t n);
 /* Free text for titles: spaces and punctuation too; ';' becomes ','. */
 void cb__safe_text(char *dst, size_t len, const char *src);
 int cb__write_data(cb__plotter *p, const char *file, cb_sbuf *b);

@@ -136,39 +136,94 @@ static int crossover_caption(const cb__report *R, const char *name, char *buf, s
   for (size_t k = 0; k < R->ng; k++) {
     const cb__group *g = &R->g[k];
     if (!g->w->sweep[0] || (name[9] && strcmp(name + 10, g->wl) != 0)) continue;
-    if (name[9]) snprintf(buf, len, "Crossover on %s: who wins as %s grows", g->wl, g->w->sweep);
-    else snprintf(buf, len, "Crossover: who wins as %s grows", g->w->sweep);
+    snprintf(buf, len, "%s: speedup over %s against %s (who wins as %s grows)", g->wl, cb__base_name(R), g->w->sweep,
+             g->w->sweep);
     return 1;
   }
   return 0;
 }
 
+/* "mixed, io_fraction 0.5" from a group plot's name ("mixed_io_fraction-0.5"): the workload
+ * (the longest of the run's, safe-named, that starts it), then each "_KEY-VALUE" as "KEY VALUE". */
+static void group_words(const cb__report *R, const char *gname, char *buf, size_t len) {
+  size_t best = 0, o = 0;
+  char wl[64];
+  for (size_t i = 0; i < R->nwl; i++) {
+    cb__safe_name(wl, sizeof wl, R->wls[i]);
+    size_t l = strlen(wl);
+    if (l > best && strncmp(gname, wl, l) == 0 && (gname[l] == '\0' || gname[l] == '_')) best = l;
+  }
+  if (!best || !gname[best]) {
+    snprintf(buf, len, "%s", gname);
+    return;
+  }
+  o = (size_t)snprintf(buf, len, "%.*s", (int)best, gname);
+  /* Keys may hold '_' and values cannot: a key runs to its '-', a value to the next '_'. */
+  for (const char *q = gname + best; *q == '_' && o < len;) {
+    const char *dash = strchr(q + 1, '-');
+    if (!dash) {
+      o += (size_t)snprintf(buf + o, len - o, ", %s", q + 1);
+      break;
+    }
+    const char *next = strchr(dash + 1, '_');
+    size_t vl = next ? (size_t)(next - dash - 1) : strlen(dash + 1);
+    o += (size_t)snprintf(buf + o, len - o, "%s%.*s %.*s", o == best ? ", " : "; ", (int)(dash - q - 1), q + 1,
+                          (int)vl, dash + 1);
+    if (!next) break;
+    q = next;
+  }
+}
+
+/* What the run's latency plots show (as cb__plot_latency decides): 1 open loop (latency from each
+ * task's slot), 0 closed loop with completion times (from the run's start), 2 neither (results
+ * from before completion times were recorded: the service time alone). */
+static int latency_mode(const cb__report *R) {
+  int comp = 0;
+  for (size_t i = 0; i < R->r->n; i++) {
+    const cb_rcase *c = &R->r->cases[i];
+    if (c->rate_target > 0) return 1;
+    comp |= cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->json, "latency"), "completion") != NULL;
+  }
+  return comp ? 0 : 2;
+}
+
+/* A plot's caption in words: what it shows, of what, and what is timed. */
 static void plot_caption(const cb__report *R, const char *name, char *buf, size_t len) {
   static const struct { const char *prefix, *text; } caps[] = {
-    { "wall_", "Wall time" }, { "throughput_", "Throughput" }, { "memory_", "Peak memory" },
-    { "latency_", "Task latency" }, { "cputime", "CPU time" },
+    { "wall_", "wall time by concurrency (lower is better)" },
+    { "throughput_", "throughput by concurrency (higher is better)" },
+    { "memory_", "peak memory by concurrency (lower is better)" },
+    { "latency_", NULL },
   };
+  char words[160];
   if (strcmp(name, "speedup") == 0) {
-    snprintf(buf, len, "Speedup over %s", cb__base_name(R));
+    snprintf(buf, len, "Speedup over %s per workload at its highest concurrency, with 95%% intervals", cb__base_name(R));
+    return;
+  }
+  if (strcmp(name, "cputime") == 0) {
+    snprintf(buf, len, "CPU time against wall time, every case");
     return;
   }
   if (crossover_caption(R, name, buf, len)) return;
   for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
     size_t pl = strlen(caps[i].prefix);
-    if (caps[i].prefix[pl - 1] == '_' && strncmp(name, caps[i].prefix, pl) == 0) {
-      snprintf(buf, len, "%s: %s", caps[i].text, name + pl);
-      return;
-    }
-    if (strcmp(name, caps[i].prefix) == 0) {
-      snprintf(buf, len, "%s", caps[i].text);
-      return;
-    }
+    if (strncmp(name, caps[i].prefix, pl) != 0) continue;
+    group_words(R, name + pl, words, sizeof words);
+    if (caps[i].text) snprintf(buf, len, "%s: %s", words, caps[i].text);
+    else if (latency_mode(R) == 1)
+      snprintf(buf, len, "%s: latency from each task's scheduled start (open loop), and its service time", words);
+    else if (latency_mode(R) == 0)
+      snprintf(buf, len, "%s: time from the run's start to each result, and each task's service time", words);
+    else
+      snprintf(buf, len, "%s: each task's service time, from its start to its end", words);
+    return;
   }
   snprintf(buf, len, "%s", name);
 }
 
-/* The PNG and SVG files of dir/plots, by base name. Names of other characters are skipped: they
- * go into links and must not need quoting. 0 (none is fine) or -ENOMEM. */
+/* The PNG and SVG files of dir/plots, by base name. A name the plotter cannot have made
+ * (cb__plot_name_ok) is skipped: names go into links and must not need quoting. 0 (none is fine)
+ * or -ENOMEM. */
 static int plots_find(const char *dir, plotfile **out, size_t *n) {
   char path[4200];
   *out = NULL;
@@ -185,7 +240,7 @@ static int plots_find(const char *dir, plotfile **out, size_t *n) {
     size_t bl = dot ? (size_t)(dot - e->d_name) : 0;
     int png = dot && strcmp(dot, ".png") == 0, svg = dot && strcmp(dot, ".svg") == 0;
     if ((!png && !svg) || bl == 0 || bl >= sizeof (*out)->name) continue;
-    if (strspn(e->d_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != bl) continue;
+    if (!cb__plot_name_ok(e->d_name, bl)) continue;
     size_t k = 0;
     while (k < *n && !(strncmp((*out)[k].name, e->d_name, bl) == 0 && (*out)[k].name[bl] == '\0')) k++;
     if (k == *n) {
@@ -227,15 +282,31 @@ static int embed_image(cb_sbuf *h, const char *dir, const char *name, int png, c
 
 /* ---- the documents -------------------------------------------------------------------------- */
 
+/* The page at 900 px: the table scrolls inside its box, not the page; the plots sit in a grid
+ * of two or more columns, each opening full size on a click. */
 static const char css[] =
-  "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}"
-  "h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}"
-  "table{border-collapse:collapse;font-size:.85em;margin:1em 0}"
-  "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right;vertical-align:top}"
+  "body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em;line-height:1.45;color:#222}"
+  "h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{margin:1.2em 0 .4em}"
+  "nav.toc{background:#f5f5f5;border:1px solid #ddd;padding:.4em 1em;font-size:.92em}"
+  "nav.toc>ul{display:flex;flex-wrap:wrap;gap:.2em 1.4em;list-style:none;margin:.2em 0;padding:0}nav.toc li{margin:0}"
+  "nav.toc ul ul{display:inline;padding:0;list-style:none}nav.toc ul ul li{display:inline;margin-right:.6em;font-size:.9em}"
+  ".scroll{overflow-x:auto;max-height:80vh;overflow-y:auto;border:1px solid #ddd}"
+  ".scroll table{margin:0}.scroll thead th{position:sticky;top:0}"
+  "table{border-collapse:collapse;font-size:.82em;margin:1em 0}"
+  "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right;vertical-align:top;white-space:nowrap}"
   "th{background:#eee}.l{text-align:left}tbody tr:nth-child(even){background:#f7f7f7}"
-  "li{margin:.4em 0}figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}"
-  "figcaption{font-size:.9em;color:#555}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}"
+  "td.wrap{white-space:normal;min-width:12em}"
+  "li{margin:.4em 0}.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:1em}"
+  "figure{margin:0;border:1px solid #eee;padding:.3em}figure.wide{grid-column:1/-1;max-width:900px}img{width:100%;height:auto;display:block}"
+  "figcaption{font-size:.88em;color:#444;padding:.2em}.note{color:#555}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}"
   ".headline{font-size:1.1em}.headline li{margin:.6em 0}";
+
+/* The plots' sections, in plot_rank's order, and their anchors. */
+static const char *const plot_sections[][2] = {
+  { "Speedup", "plots-speedup" }, { "Crossover", "plots-crossover" }, { "Wall time", "plots-wall" },
+  { "Throughput", "plots-throughput" }, { "Peak memory", "plots-memory" }, { "Latency", "plots-latency" },
+  { "CPU time", "plots-cputime" }, { "Other", "plots-other" },
+};
 
 /* The method's first item: how speedups and the headline's intervals are computed. */
 static void method_text(const cb__report *R, cb_sbuf *b) {
@@ -263,7 +334,7 @@ typedef struct doc {
 
 static void write_md(const doc *d, cb_sbuf *m) {
   const cb__report *R = d->R;
-  char cells[NCOL][256], cap[200], colbuf[64];
+  char cells[NCOL][256], cap[320], colbuf[64];
   cb_sbuf mt = { 0 };
   cb_sb_puts(m, "# ");
   cb_sb_md(m, d->title);
@@ -353,13 +424,24 @@ static void write_md(const doc *d, cb_sbuf *m) {
 
 static void write_html(const doc *d, cb_sbuf *h) {
   const cb__report *R = d->R;
-  char cells[NCOL][256], cap[200], colbuf[64];
+  char cells[NCOL][256], cap[320], colbuf[64];
   cb_sbuf mt = { 0 };
   cb_sb_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
   cb_sb_html(h, d->title);
   cb_sb_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
   cb_sb_html(h, d->title);
-  cb_sb_puts(h, "</h1>\n");
+  cb_sb_puts(h, "</h1>\n<nav class=\"toc\"><ul>\n<li><a href=\"#findings\">All findings</a></li>\n"
+             "<li><a href=\"#results\">Results</a></li>\n<li><a href=\"#plots\">Plots</a>");
+  int last = -1;
+  for (size_t i = 0; i < d->nplots; i++) {
+    int rk = plot_rank(d->plots[i].name);
+    if (rk == last) continue;
+    cb_sb_printf(h, "%s<li><a href=\"#%s\">%s</a></li>", last < 0 ? ": <ul>" : "", plot_sections[rk][1],
+                 plot_sections[rk][0]);
+    last = rk;
+  }
+  cb_sb_puts(h, last < 0 ? "</li>\n" : "</ul></li>\n");
+  cb_sb_puts(h, "<li><a href=\"#environment\">Environment</a></li>\n<li><a href=\"#method\">Method</a></li>\n</ul></nav>\n");
   if (d->head->n) cb_sb_puts(h, "<ul class=\"headline\">\n");
   for (size_t i = 0; i < d->head->n; i++) {
     cb_sb_puts(h, "<li>");
@@ -367,7 +449,7 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_puts(h, "</li>\n");
   }
   if (d->head->n) cb_sb_puts(h, "</ul>\n");
-  cb_sb_puts(h, "<h2>All findings</h2>\n<p>");
+  cb_sb_puts(h, "<h2 id=\"findings\">All findings</h2>\n<p>");
   cb_sb_html(h, d->summary);
   cb_sb_puts(h, "</p>\n<ul>\n");
   for (size_t i = 0; i < d->find->n; i++) {
@@ -375,9 +457,9 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_html(h, d->find->v[i]);
     cb_sb_puts(h, "</li>\n");
   }
-  cb_sb_puts(h, "</ul>\n<h2>Results</h2>\n<p>");
+  cb_sb_puts(h, "</ul>\n<h2 id=\"results\">Results</h2>\n<p>");
   table_intro(R, h, cb_sb_html);
-  cb_sb_puts(h, "</p>\n<table>\n<thead><tr>");
+  cb_sb_puts(h, "</p>\n<div class=\"scroll\"><table>\n<thead><tr>");
   for (int k = 0; k < NCOL; k++) {
     cb_sb_printf(h, "<th%s>", col_left[k] ? " class=\"l\"" : "");
     cb_sb_html(h, col_name(R, k, colbuf, sizeof colbuf));
@@ -394,16 +476,25 @@ static void write_html(const doc *d, cb_sbuf *h) {
     }
     cb_sb_puts(h, "</tr>\n");
   }
-  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Plots</h2>\n");
+  cb_sb_puts(h, "</tbody>\n</table></div>\n<h2 id=\"plots\">Plots</h2>\n");
   if (!d->nplots) {
     cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
     cb_sb_html(h, R->dir);
     cb_sb_puts(h, " (needs gnuplot-nox), then concbench report again.</p>\n");
   }
+  last = -1;
   for (size_t i = 0; i < d->nplots; i++) {
     const plotfile *p = &d->plots[i];
+    int rk = plot_rank(p->name);
+    if (rk != last) {
+      cb_sb_printf(h, "%s<h3 id=\"%s\">%s</h3>\n<div class=\"plots\">\n", last < 0 ? "" : "</div>\n",
+                   plot_sections[rk][1], plot_sections[rk][0]);
+      last = rk;
+    }
     plot_caption(R, p->name, cap, sizeof cap);
-    cb_sb_puts(h, "<figure>");
+    /* The name passed cb__plot_name_ok: it needs no quoting in an attribute. */
+    /* The speedup and the crossover are the headline's pictures: the grid's whole width. */
+    cb_sb_printf(h, "<figure id=\"plot-%s\"%s>", p->name, rk <= 1 ? " class=\"wide\"" : "");
     int rc = embed_image(h, R->r->dir, p->name, p->png, cap);
     if (rc < 0 && p->png && p->svg) rc = embed_image(h, R->r->dir, p->name, 0, cap);
     if (rc < 0) cb_sb_printf(h, "<p class=\"note\">plots/%s could not be read: %s</p>", p->name, strerror(-rc));
@@ -411,15 +502,16 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_html(h, cap);
     cb_sb_puts(h, "</figcaption></figure>\n");
   }
-  cb_sb_puts(h, "<h2>Environment</h2>\n<table>\n<tbody>\n");
+  if (last >= 0) cb_sb_puts(h, "</div>\n");
+  cb_sb_puts(h, "<h2 id=\"environment\">Environment</h2>\n<div class=\"scroll\"><table>\n<tbody>\n");
   for (size_t i = 0; i < d->nenv; i++) {
     cb_sb_puts(h, "<tr><th class=\"l\">");
     cb_sb_html(h, d->env[i].label);
-    cb_sb_puts(h, "</th><td class=\"l\">");
+    cb_sb_puts(h, "</th><td class=\"l wrap\">");
     cb_sb_html(h, d->env[i].value.p ? d->env[i].value.p : "");
     cb_sb_puts(h, "</td></tr>\n");
   }
-  cb_sb_puts(h, "</tbody>\n</table>\n<h2>Method</h2>\n<dl>\n<dt>speedups</dt><dd>");
+  cb_sb_puts(h, "</tbody>\n</table></div>\n<h2 id=\"method\">Method</h2>\n<dl>\n<dt>speedups</dt><dd>");
   method_text(R, &mt);
   cb_sb_html(h, mt.p ? mt.p : "");
   cb_sb_puts(h, "</dd>\n");

@@ -191,6 +191,9 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
   cJSON *lat = cJSON_AddObjectToObject(o, "latency");
   if (c->lat) cJSON_AddItemToObject(lat, "task", hist_json(c->lat));
   if (c->svc && c->rate > 0) cJSON_AddItemToObject(lat, "service", hist_json(c->svc));
+  /* Closed loop: task is the service time (a task starts when it is meant to), and completion is
+   * what a user waiting for the results sees: each result's time from the run's start. */
+  if (c->done && c->done->count && !(c->rate > 0)) cJSON_AddItemToObject(lat, "completion", hist_json(c->done));
   for (int k = 0; k < CB_OP_KINDS; k++)
     if (c->ops[k] && c->ops[k]->count) cJSON_AddItemToObject(lat, cb_op_names[k], hist_json(c->ops[k]));
   cJSON_AddNumberToObject(o, "errors", (double)r.errors);
@@ -298,7 +301,7 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   cJSON_AddStringToObject(meth, "ci", "95% percentile bootstrap of the median wall time, 10000 resamples, seeded");
   cJSON_AddStringToObject(meth, "outliers", "repetitions more than 3.5 scaled MADs from the median");
   cJSON_AddStringToObject(meth, "latency",
-    "per task from its intended start (the open-loop slot, or the start in closed loop), HDR-style histogram (<= 0.78% error), merged over repetitions; service time from the actual start");
+    "per task from its intended start (the open-loop slot, or the start in closed loop), HDR-style histogram (<= 0.78% error), merged over repetitions; service time from the actual start; in closed loop, completion: each result's time from the run's start");
   cJSON_AddStringToObject(meth, "peak_rss_kib",
     "PSS, each shared page split among its sharers, so the tree's pages count once: the larger of the measurement process's peak RSS less what its shared pages weigh beyond its share (its Rss - Pss, read while fork's workers were all alive, or after the run), plus each fork worker's PSS read while all the workers were still alive (they wait for each other at the end); and the largest sum of PSS over the process tree the runner saw, looking every 10 ms or more (a look during which a process left is not counted)");
   cJSON_AddStringToObject(meth, "ideal_s",

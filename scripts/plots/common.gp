@@ -13,6 +13,10 @@ bidx(b) = words(substr(' '.allbackends.' ', 1, strstrt(' '.allbackends.' ', ' '.
 bcolor(b) = word('#404040 #1f77b4 #ff7f0e #2ca02c #9467bd #8c564b #e377c2 #17becf #bcbd22', 1 + bidx(b) % 9)
 # And a point shape, so lines that overlap can still be told apart.
 bpt(b) = word('7 5 9 13 11 15 4 6 8', 1 + bidx(b) % 9) + 0
+# And a dash type and a width, so a line drawn over another (uv-offload over uv where they agree)
+# leaves the one under it in sight: the later ones thinner and dashed.
+bdt(b) = word('1 1 1 1 2 4 5 3 6', 1 + bidx(b) % 9) + 0
+blw(b) = 3.2 - 0.4 * (bidx(b) % 5)
 
 # eval termcmd(fmt) before each output: PNG to look at, SVG for documents; same size and font.
 termcmd(fmt) = fmt eq 'png' ? \

@@ -14,7 +14,7 @@ set format y '%g×'
 do for [fmt in 'png svg'] {
   eval termcmd(fmt)
   set output outdir.'/'.name.'.'.fmt
-  plot for [i=1:words(backends)] file index (i-1) using 1:2 with linespoints lw 2 ps 1.3 \
+  plot for [i=1:words(backends)] file index (i-1) using 1:2 with linespoints lw blw(word(backends, i)) dt bdt(word(backends, i)) ps 1.3 \
          pt bpt(word(backends, i)) lc rgb bcolor(word(backends, i)) title word(backends, i), \
        1 with lines dt 2 lw 1.5 lc rgb '#000000' title '1× = as fast as '.baseline
   set output

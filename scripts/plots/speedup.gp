@@ -5,9 +5,9 @@ load 'common.gp'
 file = datadir.'/speedup.dat'
 groups = datadir.'/speedup_groups.dat'
 
-# The explanation in two short lines: one line of it ran past the right edge of the 900-pixel canvas.
-set title "Speedup over ".baseline.", per workload (higher is better)\n".baseline."'s median wall time / the backend's (their throughputs' ratio when tasks differ)\nat each workload's highest concurrency c; ".baseline." runs one task at a time at any c" noenhanced
-set tmargin 6.5
+# Two short lines that fit the 900-pixel canvas (a longer one was cut off at its right edge).
+set title "Speedup over ".baseline." per workload (higher is better)\n".baseline."'s median time / the backend's (throughputs if tasks differ), at the highest c; whiskers: 95% CI" noenhanced
+set tmargin 5
 set ylabel 'speedup over '.baseline.' (times faster'.(logy ? ', log scale)' : ')')
 if (logy) { set logscale y }
 set format y '%g×'
@@ -30,7 +30,9 @@ above(v) = (!logy || v >= 1) ? v : NaN
 below(v) = (logy && v < 1) ? v : NaN
 # The value labels, over every block at once: above the bars, and under those below 1× on a
 # log axis, each only when there are some (an empty plot would warn).
-ABOVE = anyabove ? 'file using 1:(above($2)):(lab($2)) with labels '.uprot.' offset 0, 0.7 font labfont notitle,' : ''
+# Labels sit above the interval's top when there is one, so the whisker does not run through them.
+top(v, h) = h == h && h > v ? h : v
+ABOVE = anyabove ? 'file using 1:(above($2) == above($2) ? top($2, $10) : NaN):(lab($2)) with labels '.uprot.' offset 0, 0.7 font labfont notitle,' : ''
 BELOW = anybelow ? 'file using 1:(below($2)):(lab($2)) with labels '.downrot.' offset 0, -0.7 font labfont notitle,' : ''
 xlab(w, v, c) = w."\n".(strlen(v) > 0 ? v."\n" : "").c
 
@@ -39,6 +41,7 @@ do for [fmt in 'png svg'] {
   set output outdir.'/'.name.'.'.fmt
   plot for [i=1:words(backends)] file index (i-1) using 1:2:($1-$3):($1+$3):(base):2 with boxxyerror \
          lc rgb bcolor(word(backends, i)) title word(backends, i), \
+       for [i=1:words(backends)] file index (i-1) using 1:2:9:10 with yerrorbars pt 7 ps 0 lw 1.2 lc rgb '#202020' notitle, \
        @ABOVE @BELOW \
        1 with lines dt 2 lw 1.5 lc rgb '#000000' title '1× = as fast as '.baseline, \
        groups using 1:(1):xtic(xlab(strcol(2), strcol(3), strcol(4))) with points ps 0 notitle

@@ -20,7 +20,7 @@ IDEAL = !hasideal ? '' : ', for [i=1:words(backends)] file index (i-1) using 1:5
 do for [fmt in 'png svg'] {
   eval termcmd(fmt)
   set output outdir.'/'.name.'.'.fmt
-  plot for [i=1:words(backends)] file index (i-1) using 1:2:3:4 with yerrorlines lw 2 ps 1.3 \
+  plot for [i=1:words(backends)] file index (i-1) using 1:2:3:4 with yerrorlines lw blw(word(backends, i)) dt bdt(word(backends, i)) ps 1.3 \
          pt bpt(word(backends, i)) lc rgb bcolor(word(backends, i)) title word(backends, i) \
        @IDEAL
   set output
