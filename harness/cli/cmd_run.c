@@ -50,7 +50,7 @@ static const char run_usage[] =
   "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
   "                           is timed from each task's slot, so stalls cannot hide\n"
   "      --seed N             seed of the bootstrap confidence intervals (default 1)\n"
-  "      --quick              a suite's quick form (the default suite in about 60 s on 2 cores)\n"
+  "      --quick              a suite's quick form (the default suite in about 20 s on 2 idle cores)\n"
   "      --report             plots and report after an ad-hoc run too\n"
   "      --no-report          no plots and no report after a suite\n"
   "  -o, --output DIR         where results go (default results/<timestamp>/); held (locked) while\n"
