@@ -32,8 +32,8 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
     cb__fmt_secs(base->wall_median, ts, sizeof ts);
   } else {
     /* Sized by time, they ran different numbers of tasks: their throughputs. */
-    snprintf(tf, sizeof tf, "%.4g tasks/s", (double)fast->tasks / fast->wall_median);
-    snprintf(ts, sizeof ts, "%.4g tasks/s", (double)base->tasks / base->wall_median);
+    cb__fmt_rate((double)fast->tasks / fast->wall_median, tf, sizeof tf);
+    cb__fmt_rate((double)base->tasks / base->wall_median, ts, sizeof ts);
   }
   /* Backends whose intervals overlap the fastest's are as fast as it: none of them is named the
    * winner. With too few repetitions no one is. */

@@ -36,6 +36,7 @@ void cb__fmt_x(double x, char *buf, size_t len);
 void cb__fmt_share(double r, char *buf, size_t len);
 void cb__fmt_secs(double s, char *buf, size_t len);
 void cb__fmt_kib(double kib, char *buf, size_t len);
+void cb__fmt_rate(double per_s, char *buf, size_t len);
 void cb__fmt_ms(double ms, char *buf, size_t len);
 void cb__fmt_compute_share(double share, char *buf, size_t len);
 

@@ -92,6 +92,24 @@ void cb__fmt_secs(double s, char *buf, size_t len) {
   else snprintf(buf, len, "%.1f s", s);
 }
 
+/* A throughput as people write it: "168,200 tasks/s", "196.5 tasks/s" (4 significant digits). */
+void cb__fmt_rate(double per_s, char *buf, size_t len) {
+  if (!isfinite(per_s) || per_s < 0) snprintf(buf, len, "–");
+  else if (per_s < 1000) snprintf(buf, len, "%.4g tasks/s", per_s);
+  else {
+    double digits = floor(log10(per_s)) + 1, step = pow(10, digits - 4);
+    long long v = (long long)(round(per_s / step) * step);
+    char raw[32], out[48];
+    int n = snprintf(raw, sizeof raw, "%lld", v), o = 0;
+    for (int i = 0; i < n; i++) {
+      if (i && (n - i) % 3 == 0) out[o++] = ',';
+      out[o++] = raw[i];
+    }
+    out[o] = '\0';
+    snprintf(buf, len, "%s tasks/s", out);
+  }
+}
+
 void cb__fmt_kib(double kib, char *buf, size_t len) {
   if (kib < 10) snprintf(buf, len, "%.1f KiB", kib);
   else if (kib < 1024) snprintf(buf, len, "%.0f KiB", kib);
