@@ -217,6 +217,32 @@ static void kept_memory_stays_out_of_cases(void **state) {
   cb_keep_free(k);
 }
 
+/* A backend that runs its tasks as sync does, then takes 300 ms to end its pool. */
+static int slow_end_run(cb_job *job) {
+  int rc = cb_backend_find("sync")->run(job);
+  usleep(300000);
+  return rc;
+}
+
+static const cb_backend slow_end = {
+  .name = "slow-end", .summary = "test", .flags = CB_BACKEND_SERIAL, .io = &cb_io_blocking, .run = slow_end_run,
+};
+
+/* The wall time ends with the last task: the pool's ending after it is counted apart. */
+static void wall_ends_with_the_last_task(void **state) {
+  cb_params p = { .v = { 20 } };
+  cb_case c = { .wl = &napper, .be = &slow_end, .params = p, .tasks = 5, .conc = 1, .eff_conc = 1 };
+  snprintf(c.id, sizeof c.id, "nap-slow-end");
+  cb_measure_env env = { 0 };
+  cb_sample s;
+  assert_int_equal(cb_runner_measure(&c, &env, &s), 0);
+  assert_int_equal(s.errors, 0);
+  print_message("5 x 20 ms then a 300 ms ending: wall %.3f s, teardown %.3f s\n", s.wall_s, s.teardown_s);
+  assert_true(s.wall_s >= 0.1 && s.wall_s < 0.25);
+  assert_true(s.teardown_s >= 0.29);
+  cb_case_free_hists(&c);
+}
+
 /* The /proc readers the measurement rests on. */
 static void procfs_readers(void **state) {
   uint64_t r0 = 0, p0 = 0, r1 = 0, p1 = 0;
@@ -349,6 +375,7 @@ int main(void) {
     cmocka_unit_test(threads_are_counted),
     cmocka_unit_test(fork_pool_counts_shared_pages_once),
     cmocka_unit_test(kept_memory_stays_out_of_cases),
+    cmocka_unit_test(wall_ends_with_the_last_task),
     cmocka_unit_test(procfs_readers),
     cmocka_unit_test(disturbed_rule),
     cmocka_unit_test(busy_flag_from_repetitions),

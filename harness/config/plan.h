@@ -49,7 +49,8 @@ typedef struct cb_run_cfg {
 typedef struct cb_sample {
   int32_t status;        /* 0, or the backend's negative error */
   uint32_t workers;
-  double wall_s;
+  double wall_s;         /* from the backend's start to the last task's end: the work's makespan */
+  double teardown_s;     /* after it, until the backend returned: the pool's ending, not counted */
   double user_s, sys_s;
   uint64_t peak_rss_kib;
   uint64_t ctx_voluntary, ctx_involuntary;

@@ -135,10 +135,13 @@ void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat
   cb_hist_init(lat);
   cb_hist_init(svc);
   if (done) cb_hist_init(done);
-  int64_t last = job->t0_ns;
+  int64_t last = job->t0_ns, last_any = job->t0_ns;
+  int all_ran = 1;
   for (uint64_t i = 0; i < job->ntasks; i++) {
     const cb_task_rec *r = &job->sh->rec[i];
     out->not_found += r->not_found;
+    if (r->runs == 0) all_ran = 0;
+    else if (r->end_ns > last_any) last_any = r->end_ns;
     if (r->runs == 1 && r->status == 0) {
       out->done++;
       out->checksum += r->sum;
@@ -156,6 +159,7 @@ void cb_job_summarize_hists(const cb_job *job, cb_job_summary *out, cb_hist *lat
   out->p99_ms = (double)cb_hist_percentile(lat, 99) / 1e6;
   out->p999_ms = (double)cb_hist_percentile(lat, 99.9) / 1e6;
   out->max_ms = (double)cb_hist_percentile(lat, 100) / 1e6;
+  out->last_end_ns = all_ran && job->ntasks ? last_any : 0;
   if (last > job->t0_ns && job->t0_ns) out->rate_achieved = (double)out->done / ((double)(last - job->t0_ns) / 1e9);
   if (ops) {
     for (int k = 0; k < CB_OP_KINDS; k++) cb_hist_init(&ops[k]);

@@ -68,6 +68,7 @@ typedef struct cb_job_summary {
   uint64_t checksum;     /* the sum of the successful tasks' contributions, modulo 2^64 */
   double p50_ms, p90_ms, p99_ms, p999_ms, max_ms;   /* task latency (from the intended start) */
   double rate_achieved;  /* completions per second from the start to the last completion */
+  int64_t last_end_ns;   /* when the last task ended, every task having run; 0 if one never ran */
   /* Errors by kind: the most frequent codes (0 = never ran or ran twice). */
   struct { int32_t code; uint32_t count; } kinds[CB_ERROR_KINDS];
   unsigned nkinds;
