@@ -152,6 +152,19 @@ void cb_keep_free(void *p) {
   munmap(m, *(size_t *)m);
 }
 
+/* A number as people write it: 67108864, not 6.71089e+07; 0.25, not 2.5e-01. */
+const char *cb_fmt_plain(double v, char *buf, size_t len) {
+  if (v == floor(v) && fabs(v) < 1e18) {
+    snprintf(buf, len, "%.0f", v);
+    return buf;
+  }
+  snprintf(buf, len, "%.9f", v);
+  char *e = buf + strlen(buf);
+  while (e > buf && e[-1] == '0') *--e = 0;   /* %.9f always has a point to stop at */
+  if (e > buf && e[-1] == '.') e[-1] = 0;
+  return buf;
+}
+
 int cb_write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
   while (len) {

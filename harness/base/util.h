@@ -11,6 +11,9 @@ int cb_parse_double(const char *s, double *out);
 /* A byte size with an optional K, M or G suffix (powers of 1024). */
 int cb_parse_size(const char *s, size_t *out);
 
+/* A number as people write it, in buf: 67108864, not 6.71089e+07; 0.25, not 2.5e-01. */
+const char *cb_fmt_plain(double v, char *buf, size_t len);
+
 /* Split "a,b,c" in place into at most max pointers; returns the count, -1 on an empty item,
  * -2 when there are more than max. */
 int cb_split(char *s, char sep, char **items, int max);

@@ -1,5 +1,6 @@
 /* params.c: workload parameters: lookup, defaults, range checks and their text form. */
 #include <math.h>
+#include "util.h"
 #include <stdio.h>
 #include <string.h>
 #include "plan.h"
@@ -29,7 +30,9 @@ int cb_param_check(const cb_param_spec *s, double v, char *err, size_t len) {
     return -1;
   }
   if (!(v >= s->min && v <= s->max)) {   /* written so that NaN fails too */
-    snprintf(err, len, "%s=%g is out of range: %s takes %g to %g %s", s->name, v, s->name, s->min, s->max, s->unit);
+    char lo[40], hi[40], got[40];
+    snprintf(err, len, "%s=%s is out of range: %s takes %s to %s %s", s->name, cb_fmt_plain(v, got, sizeof got), s->name,
+             cb_fmt_plain(s->min, lo, sizeof lo), cb_fmt_plain(s->max, hi, sizeof hi), s->unit);
     return -1;
   }
   return 0;

@@ -122,7 +122,8 @@ int cb_cfg_number(const char *what, const char *s, double lo, double hi, double 
     return -1;
   }
   if (!(*out >= lo && *out <= hi)) {
-    snprintf(err, len, "%s %s is out of range: it must be %g to %g", what, s, lo, hi);
+    char a[40], b[40];
+    snprintf(err, len, "%s %s is out of range: it must be %s to %s", what, s, cb_fmt_plain(lo, a, sizeof a), cb_fmt_plain(hi, b, sizeof b));
     return -1;
   }
   return 0;
