@@ -41,18 +41,24 @@ static void open_loop_starts_on_schedule(void **state) {
     cb_job_summary s;
     const tu_jobdef d = { .wl = &napper, .params = &p, .tasks = 40, .conc = 8, .rate = 200 };   /* a slot every 5 ms */
     tu_job_run(&job, tu_backend(names[b]), &d, &s);
+    int64_t late[40];
     for (uint64_t i = 0; i < 40; i++) {
       const cb_task_rec *r = &job.sh->rec[i];
       int64_t slot = job.t0_ns + (int64_t)i * 5000000;
       assert_true(r->intended_ns == slot);
       assert_true(r->start_ns >= slot);                    /* never early */
-      if (r->start_ns - slot > 100000000)                  /* generous: 100 ms on a busy machine */
-        fail_msg("%s: task %llu started %.1f ms after its slot", names[b], (unsigned long long)i,
-                 (double)(r->start_ns - slot) / 1e6);
+      late[i] = r->start_ns - slot;
+      if (late[i] > 1000000000)                            /* a stall of the whole machine, at most */
+        fail_msg("%s: task %llu started %.1f ms after its slot", names[b], (unsigned long long)i, (double)late[i] / 1e6);
     }
+    /* Most start on time: a busy machine (a sanitizer build beside other tests) may hold a few up
+     * by hundreds of ms, but a backend that waited for completions would be late on most. */
+    int on_time = 0;
+    for (int i = 0; i < 40; i++) on_time += late[i] <= 20000000;
+    if (on_time < 20) fail_msg("%s: only %d of 40 tasks started within 20 ms of their slot", names[b], on_time);
     assert_int_equal(s.errors, 0);
-    /* 40 slots over 195 ms: about 200 a second, however the machine jitters. */
-    assert_true(s.rate_achieved > 100 && s.rate_achieved < 210);
+    /* 40 slots over 195 ms: never above 200 a second; below only by the stalls allowed above. */
+    assert_true(s.rate_achieved > 30 && s.rate_achieved < 210);
     cb_job_free(&job);
   }
 }
