@@ -266,11 +266,12 @@ static const char *file_kind(mode_t m) {
   return "is not a regular file";
 }
 
-static void size_words(uint64_t b, char *buf, size_t len) {
+const char *cb_fmt_bytes(uint64_t b, char *buf, size_t len) {
   if (b >= (1ull << 30)) snprintf(buf, len, "%.1f GiB", (double)b / (1ull << 30));
   else if (b >= (1ull << 20)) snprintf(buf, len, "%.1f MiB", (double)b / (1ull << 20));
   else if (b >= (1ull << 10)) snprintf(buf, len, "%.1f KiB", (double)b / (1ull << 10));
   else snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+  return buf;
 }
 
 char *cb_read_regular(const char *path, size_t max, size_t *len, char *why, size_t whylen) {
@@ -299,8 +300,8 @@ char *cb_read_regular(const char *path, size_t max, size_t *len, char *why, size
     snprintf(why, whylen, "%s, not a regular file", file_kind(st.st_mode));
   } else if ((uint64_t)st.st_size > max) {
     char has[32], cap[32];
-    size_words((uint64_t)st.st_size, has, sizeof has);
-    size_words(max, cap, sizeof cap);
+    cb_fmt_bytes((uint64_t)st.st_size, has, sizeof has);
+    cb_fmt_bytes(max, cap, sizeof cap);
     e = EFBIG;
     snprintf(why, whylen, "is %s, more than the %s such a file may be", has, cap);
   } else if (!(b = malloc((size_t)st.st_size + 1))) {

@@ -13,6 +13,8 @@ int cb_parse_size(const char *s, size_t *out);
 
 /* A number as people write it, in buf: 67108864, not 6.71089e+07; 0.25, not 2.5e-01. */
 const char *cb_fmt_plain(double v, char *buf, size_t len);
+/* A size in bytes as people write it, in buf: "100.0 GiB", "3.5 MiB", "512 bytes". */
+const char *cb_fmt_bytes(uint64_t b, char *buf, size_t len);
 
 /* Split "a,b,c" in place into at most max pointers; returns the count, -1 on an empty item,
  * -2 when there are more than max. */

@@ -143,17 +143,12 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   return 0;
 }
 
-static void bytes_words(unsigned long long b, char *buf, size_t len) {
-  if (b >= (1ull << 30)) snprintf(buf, len, "%.1f GiB", (double)b / (1ull << 30));
-  else snprintf(buf, len, "%.1f MiB", (double)b / (1ull << 20));
-}
-
 int cb_capacity_disk_fits(unsigned long long need, unsigned long long avail, const char *dir, const char *what,
                           char *err, size_t len) {
   if (need <= avail) return 0;
   char n[32], a[32];
-  bytes_words(need, n, sizeof n);
-  bytes_words(avail, a, sizeof a);
+  cb_fmt_bytes(need, n, sizeof n);
+  cb_fmt_bytes(avail, a, sizeof a);
   snprintf(err, len, "%s writes up to %s at once in %s, but only %s is free there; lower -c or bytes, "
            "or set TMPDIR to a directory with more room", what, n, dir, a);
   return -1;
