@@ -162,14 +162,18 @@ void cb_plan_learn(cb_plan *plan, cb_machine *m) {
   cb_plan_ideals(plan, m);
 }
 
+cb_hist **cb_case_hist(cb_case *c, int k) {
+  if (k == 0) return &c->lat;
+  if (k == 1) return &c->svc;
+  if (k == 2) return &c->done;
+  return &c->ops[k - CB_CASE_HIST_OPS];
+}
+
 void cb_case_free_hists(cb_case *c) {
-  cb_keep_free(c->lat);
-  cb_keep_free(c->svc);
-  cb_keep_free(c->done);
-  c->lat = c->svc = c->done = NULL;
-  for (int k = 0; k < CB_OP_KINDS; k++) {
-    cb_keep_free(c->ops[k]);
-    c->ops[k] = NULL;
+  for (int k = 0; k < CB_CASE_HISTS; k++) {
+    cb_hist **h = cb_case_hist(c, k);
+    cb_keep_free(*h);
+    *h = NULL;
   }
 }
 

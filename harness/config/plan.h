@@ -121,6 +121,12 @@ void cb_plan_policy(cb_plan *plan, const cb_run_cfg *cfg);
 /* Append cfg's cases to a plan (a suite's groups, one after another). */
 int  cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m);
 void cb_plan_free(cb_plan *plan);
+/* A case's merged histograms one by one, for code that treats them alike: slot k from 0 to
+ * CB_CASE_HISTS - 1 is the task latency, the service time, the completion time, then each
+ * operation kind (CB_CASE_HIST_OPS + kind). */
+#define CB_CASE_HIST_OPS 3
+#define CB_CASE_HISTS (CB_CASE_HIST_OPS + CB_OP_KINDS)
+cb_hist **cb_case_hist(cb_case *c, int k);
 /* Free a case's merged latencies (lat, svc, ops; kept memory: cb_keep_alloc) and set them NULL. */
 void cb_case_free_hists(cb_case *c);
 /* 0 when backend be has every call workload wl uses (and the timer an open loop needs), else -1

@@ -203,8 +203,7 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
    * last is kept and marked busy. */
   for (int attempt = 0;; attempt++) {
     cb_case scratch = *c;
-    scratch.lat = scratch.svc = scratch.done = NULL;
-    memset(scratch.ops, 0, sizeof scratch.ops);
+    for (int k = 0; k < CB_CASE_HISTS; k++) *cb_case_hist(&scratch, k) = NULL;
     rc = cb_runner_measure(&scratch, &env, s);
     int again = 0;
     if (rc == 0 && !warm) {
@@ -215,20 +214,15 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
       s->busy = disturbed && !again;
       if (!again) {
         /* Kept: its latencies join the case's (the first are taken as they are). */
-        cb_hist **src[3 + CB_OP_KINDS] = { &scratch.lat, &scratch.svc, &scratch.done },
-                **dst[3 + CB_OP_KINDS] = { &c->lat, &c->svc, &c->done };
-        for (int k = 0; k < CB_OP_KINDS; k++) {
-          src[3 + k] = &scratch.ops[k];
-          dst[3 + k] = &c->ops[k];
-        }
-        for (int k = 0; k < 3 + CB_OP_KINDS; k++) {
-          if (!*src[k]) continue;
-          if (!*dst[k]) *dst[k] = *src[k];
+        for (int k = 0; k < CB_CASE_HISTS; k++) {
+          cb_hist **src = cb_case_hist(&scratch, k), **dst = cb_case_hist(c, k);
+          if (!*src) continue;
+          if (!*dst) *dst = *src;
           else {
-            cb_hist_merge(*dst[k], *src[k]);
-            cb_keep_free(*src[k]);
+            cb_hist_merge(*dst, *src);
+            cb_keep_free(*src);
           }
-          *src[k] = NULL;
+          *src = NULL;
         }
       }
     }

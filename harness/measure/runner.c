@@ -32,10 +32,11 @@ void cb_runner_signals(void) {
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
 
 /* What crosses the pipe after the sample: the histograms that have something in them. */
-enum { HIST_LAT = -1, HIST_SVC = -2, HIST_DONE = -3 };
+/* Each names its slot in the case (cb_case_hist). */
+enum { HIST_LAT = 0, HIST_SVC = 1, HIST_DONE = 2 };
 
 typedef struct hist_msg {
-  int32_t kind;          /* HIST_LAT, HIST_SVC, HIST_DONE or an operation kind */
+  int32_t kind;          /* HIST_LAT, HIST_SVC, HIST_DONE or CB_CASE_HIST_OPS + an operation kind */
   uint32_t pad;
   cb_hist h;
 } hist_msg;
@@ -97,7 +98,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   int trc = c->wl->teardown ? c->wl->teardown(job.state) : 0;
 
   cb_job_summary s;
-  hist_msg *msgs = calloc(3 + CB_OP_KINDS, sizeof *msgs);
+  hist_msg *msgs = calloc(CB_CASE_HISTS, sizeof *msgs);
   cb_hist *opsh = calloc(CB_OP_KINDS, sizeof *opsh);
   if (msgs && opsh) cb_job_summarize_hists(&job, &s, &msgs[0].h, &msgs[1].h, &msgs[2].h, opsh);
   else cb_job_summarize(&job, &s);
@@ -153,7 +154,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
       if (msgs[1].h.count) { msgs[n] = msgs[1]; msgs[n++].kind = HIST_SVC; }
       if (msgs[2].h.count) { msgs[n] = msgs[2]; msgs[n++].kind = HIST_DONE; }
       for (int k = 0; k < CB_OP_KINDS; k++)
-        if (opsh[k].count) { msgs[n].kind = k; msgs[n++].h = opsh[k]; }
+        if (opsh[k].count) { msgs[n].kind = CB_CASE_HIST_OPS + k; msgs[n++].h = opsh[k]; }
       ok = ok && cb_write_all(fd, &n, sizeof n) == 0 && cb_write_all(fd, msgs, n * sizeof *msgs) == 0;
     }
     (void)ok;
@@ -336,14 +337,11 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
   int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &w, deadline);
   uint32_t nh = 0;
-  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &w, deadline) == 1 && nh <= 3 + CB_OP_KINDS) {
+  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &w, deadline) == 1 && nh <= CB_CASE_HISTS) {
     hist_msg *m = malloc(sizeof *m);
     for (uint32_t i = 0; m && i < nh; i++) {
       if (read_watching(fds[0], m, sizeof *m, pid, &pk, &w, deadline) != 1) break;
-      if (m->kind == HIST_LAT) merge_into(&c->lat, &m->h);
-      else if (m->kind == HIST_SVC) merge_into(&c->svc, &m->h);
-      else if (m->kind == HIST_DONE) merge_into(&c->done, &m->h);
-      else if (m->kind >= 0 && m->kind < CB_OP_KINDS) merge_into(&c->ops[m->kind], &m->h);
+      if (m->kind >= 0 && m->kind < CB_CASE_HISTS) merge_into(cb_case_hist(c, m->kind), &m->h);
     }
     free(m);
   }
