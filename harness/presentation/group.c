@@ -135,6 +135,9 @@ int cb__report_group(cb__report *R) {
   R->seed = cJSON_IsNumber(seed) && seed->valuedouble >= 0 && seed->valuedouble < 1.8e19 ? (uint64_t)seed->valuedouble : 1;
   R->base = cb__baseline_of(r);
   R->loop = cb__loop_of(r);
+  cb__latmode lm = CB__LATMODE_INIT;
+  for (size_t i = 0; i < r->n; i++) cb__latmode_add(&lm, &r->cases[i]);
+  R->lat_mode = cb__latmode_of(&lm);
   cb_strmap gmap = { 0 };
   varies_cache vc = { 0 };
   char **gkeys = NULL;

@@ -137,7 +137,22 @@ static size_t spectrum_of(const cb_rcase *c, const char *key, cb_hist_point *pts
  * user waiting for them sees: a serial model's last result comes late) beside each task's service
  * time; open loop, the latency from each task's scheduled start beside its service time; files
  * from before completion times were recorded, the service time alone. */
-enum { LAT_COMPLETION, LAT_OPEN, LAT_SERVICE };
+enum { LAT_COMPLETION = CB__LAT_COMPLETION, LAT_OPEN = CB__LAT_OPEN, LAT_SERVICE = CB__LAT_SERVICE };
+
+static int has_latency(const cb_rcase *c, const char *key) {
+  return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->json, "latency"), key) != NULL;
+}
+
+void cb__latmode_add(cb__latmode *m, const cb_rcase *c) {
+  if (!has_latency(c, "task")) return;
+  m->any = 1;
+  m->open |= c->rate_target > 0;
+  m->allcomp &= has_latency(c, "completion");
+}
+
+int cb__latmode_of(const cb__latmode *m) {
+  return !m->any ? -1 : m->open ? LAT_OPEN : m->allcomp ? LAT_COMPLETION : LAT_SERVICE;
+}
 
 static const char *const lat_keys[][2] = {
   [LAT_COMPLETION] = { "completion", "task" },
@@ -170,7 +185,8 @@ int cb__plot_latency(cb__plotter *p, const cb__pgroup *g) {
   char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 33] = "", sub[512], vars[PLOT_VARS];
   cb_hist_point *pts = malloc(2 * CB_HIST_SPECTRUM_MAX * sizeof *pts), *bes;
   double xcap = 1, ymin = INFINITY, ymax = 0;
-  int rc = 0, blocks = 0, mode = LAT_COMPLETION, open = 0, allcomp = 1, any = 0;
+  int rc = 0, blocks = 0, mode;
+  cb__latmode lm = CB__LATMODE_INIT;
   size_t lo = 0;
   if (!pts) {
     snprintf(p->err, p->errlen, "plot: out of memory");
@@ -181,13 +197,9 @@ int cb__plot_latency(cb__plotter *p, const cb__pgroup *g) {
   cb__fmt(file, sizeof file, "%s.dat", name);
   for (unsigned bi = 0; bi < p->nb; bi++) {
     const cb_rcase *c = cb_results_find(p->r, g->workload, p->bnames[bi], g->params_str, g->cmax);
-    if (!c || !spectrum_of(c, "task", pts, CB_HIST_SPECTRUM_MAX)) continue;
-    any = 1;
-    open |= c->rate_target > 0;
-    allcomp &= spectrum_of(c, "completion", pts, CB_HIST_SPECTRUM_MAX) > 0;
+    if (c && spectrum_of(c, "task", pts, CB_HIST_SPECTRUM_MAX)) cb__latmode_add(&lm, c);
   }
-  if (!any) goto cleanup;   /* no histograms in this run */
-  mode = open ? LAT_OPEN : allcomp ? LAT_COMPLETION : LAT_SERVICE;
+  if ((mode = cb__latmode_of(&lm)) < 0) goto cleanup;   /* no histograms in this run */
   /* 100% (the max) would sit at x = infinity: it is drawn at the largest finite x of the plot
    * instead, so every line ends at the same place, at its max. */
   for (unsigned bi = 0; bi < p->nb; bi++) {

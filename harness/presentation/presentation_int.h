@@ -83,7 +83,18 @@ typedef struct cb__report {
   uint64_t seed;             /* the bootstrap's: results.json's method.seed, else 1 */
   const cb_rcase **skip;     /* the cases the machine could not run: in no group, in no finding */
   size_t nskip;
+  int lat_mode;               /* what the latency plots show: CB__LAT_*, or -1 */
 } cb__report;
+
+/* What the latency plots show, decided one way for a plot's cases and for a report's captions:
+ * open loop if any case ran on a schedule (latency from each task's slot); else the time from the
+ * run's start to each result when every case has it; else, for results from before completion
+ * times were kept, the service time alone. Fold the cases in, then ask. */
+enum { CB__LAT_COMPLETION, CB__LAT_OPEN, CB__LAT_SERVICE };
+typedef struct cb__latmode { int any, open, allcomp; } cb__latmode;
+#define CB__LATMODE_INIT { 0, 0, 1 }
+void cb__latmode_add(cb__latmode *m, const cb_rcase *c);
+int cb__latmode_of(const cb__latmode *m);   /* CB__LAT_*, or -1 when no case has latencies */
 
 int cb__report_group(cb__report *R);
 void cb__report_free(cb__report *R);

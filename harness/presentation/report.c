@@ -174,19 +174,6 @@ static void group_words(const cb__report *R, const char *gname, char *buf, size_
   }
 }
 
-/* What the run's latency plots show (as cb__plot_latency decides): 1 open loop (latency from each
- * task's slot), 0 closed loop with completion times (from the run's start), 2 neither (results
- * from before completion times were recorded: the service time alone). */
-static int latency_mode(const cb__report *R) {
-  int comp = 0;
-  for (size_t i = 0; i < R->r->n; i++) {
-    const cb_rcase *c = &R->r->cases[i];
-    if (c->rate_target > 0) return 1;
-    comp |= cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->json, "latency"), "completion") != NULL;
-  }
-  return comp ? 0 : 2;
-}
-
 /* A plot's caption in words: what it shows, of what, and what is timed. */
 static void plot_caption(const cb__report *R, const char *name, char *buf, size_t len) {
   static const struct { const char *prefix, *text; } caps[] = {
@@ -210,9 +197,9 @@ static void plot_caption(const cb__report *R, const char *name, char *buf, size_
     if (strncmp(name, caps[i].prefix, pl) != 0) continue;
     group_words(R, name + pl, words, sizeof words);
     if (caps[i].text) snprintf(buf, len, "%s: %s", words, caps[i].text);
-    else if (latency_mode(R) == 1)
+    else if (R->lat_mode == CB__LAT_OPEN)
       snprintf(buf, len, "%s: latency from each task's scheduled start (open loop), and its service time", words);
-    else if (latency_mode(R) == 0)
+    else if (R->lat_mode == CB__LAT_COMPLETION)
       snprintf(buf, len, "%s: time from the run's start to each result, and each task's service time", words);
     else
       snprintf(buf, len, "%s: each task's service time, from its start to its end", words);
