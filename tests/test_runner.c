@@ -148,7 +148,12 @@ static void fork_children_memory_is_seen(void **state) {
   print_message("fork x4: 1 MiB each -> %llu KiB, 16 MiB each -> %llu KiB; procs %u\n",
                 (unsigned long long)small.peak_rss_kib, (unsigned long long)big.peak_rss_kib, big.peak_procs);
   /* The runner looks every 10 ms or more: it must see most of the 60 MiB more, all at once. */
+  /* ThreadSanitizer's allocator hands out and counts pages its own way: 42 of the 60 MiB seen. */
+#if defined(__SANITIZE_THREAD__)
+  assert_true(big.peak_rss_kib >= small.peak_rss_kib + 4 * 8 * 1024);
+#else
   assert_true(big.peak_rss_kib >= small.peak_rss_kib + 4 * 12 * 1024);
+#endif
   assert_true(big.peak_procs >= 5);       /* the measurement process and its four workers */
   assert_true(big.user_s + big.sys_s > 0);
   int st;
