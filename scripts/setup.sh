@@ -1,7 +1,10 @@
 # setup.sh: sourced by scripts/bench and scripts/test: install missing Debian packages, build.
 # Usage: cb_setup BUILD_DIR [cmake args...]
 
-CB_PACKAGES="cmake make gcc pkg-config libuv1-dev libcmocka-dev libcjson-dev libhttp-parser-dev libinih-dev gnuplot-nox"
+# liburing-dev: the uring backend; libhiredis-dev, redis-server, redis-tools: the redis workload, the
+# server it starts and redis-benchmark beside it; libsqlite3-dev, sqlite3: the history of runs.
+CB_PACKAGES="cmake make gcc pkg-config libuv1-dev libcmocka-dev libcjson-dev libhttp-parser-dev libinih-dev gnuplot-nox
+  liburing-dev libhiredis-dev redis-server redis-tools libsqlite3-dev sqlite3"
 # Optional, for scripts/report-screenshot only (a look at report.html in headless Chromium): never
 # needed by the main job. Install with: cb_install $CB_OPTIONAL_PACKAGES
 CB_OPTIONAL_PACKAGES="chromium"
