@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "registry.h"
 #include "suite.h"
 #include "testutil.h"
 
@@ -159,12 +160,38 @@ static void mistakes_name_file_and_line(void **state) {
   expect_error("; only a comment\n", 0, "no [group NAME]");
 }
 
+/* Sized by time: waits from their parameters alone (c x ceil(target / delay), then a nice step);
+ * CPU work from the calibration, always in whole rounds, so two calibrations either side of a step
+ * differ in rounds, not in a half-empty last one. */
+static void sizes_in_whole_rounds(void **state) {
+  (void)state;
+  const cb_workload *sleep = cb_workload_find("sleep"), *cpu = cb_workload_find("cpu");
+  cb_params p = { 0 };
+  p.v[0] = 5;   /* delay_ms */
+  cb_machine m = { .cores = 2, .unit_s = 1.5e-6 };
+  assert_int_equal(cb_plan_size(sleep, &p, 10, 0.12, &m), 250);
+  assert_int_equal(cb_plan_size(sleep, &p, 1000, 0.12, &m), 25000);
+  p.v[0] = 10000;   /* work: 15 ms a task at this unit */
+  for (double u = 1.3e-6; u <= 1.7e-6; u += 0.05e-6) {
+    m.unit_s = u;
+    for (uint32_t c = 1; c <= 8; c++) {
+      uint64_t n = cb_plan_size(cpu, &p, c, 0.12, &m);
+      assert_int_equal(n % c, 0);
+      assert_true(n >= 2 * c);
+      assert_true(cpu->ideal(&p, n, c, &m) >= 0.12);
+    }
+  }
+  m.unit_s = 1.65e-6;
+  assert_int_equal(cb_plan_size(cpu, &p, 2, 0.12, &m), 16);   /* 15 tasks would leave a core idle */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(default_suite_parses),
     cmocka_unit_test(auto_keys),
     cmocka_unit_test(groups_expand_as_written),
     cmocka_unit_test(mistakes_name_file_and_line),
+    cmocka_unit_test(sizes_in_whole_rounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,11 @@ uint64_t cb_plan_size(const cb_workload *wl, const cb_params *p, uint32_t conc, 
     else hi = mid;
   }
   uint64_t n = round_nice(hi);
-  return n < 2 * (uint64_t)conc ? 2 * (uint64_t)conc : n;
+  if (n < 2 * (uint64_t)conc) n = 2 * (uint64_t)conc;
+  /* Whole rounds: every worker runs the same number of tasks. With 15 tasks at c=2 the last round
+   * runs one task on one core, 8 task-times for 15 tasks against 10 for 20: time per task moved
+   * 7% between two runs whose calibrations fell either side of a step. */
+  return (n + conc - 1) / conc * conc;
 }
 
 int cb_plan_build(const cb_run_cfg *cfg, const cb_machine *m, cb_plan *plan) {

@@ -136,7 +136,8 @@ int  cb_case_check_calls(const cb_workload *wl, const cb_backend *be, int open_l
 /* The tasks for a case of wl with parameters p at effective concurrency conc to last at least
  * target_s: the fewest N whose ideal time reaches it, rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6
  * or 8 times a power of ten, so that a size measured from a calibration (CPU work) usually comes
- * out the same in two runs. At least 2 x conc. 0 when wl has no ideal (it cannot be sized). */
+ * out the same in two runs, then up to a multiple of conc (whole rounds). At least 2 x conc. 0 when
+ * wl has no ideal (it cannot be sized). */
 uint64_t cb_plan_size(const cb_workload *wl, const cb_params *p, uint32_t conc, double target_s, const cb_machine *m);
 /* (Re)compute every case's ideal time for machine m. */
 void cb_plan_ideals(cb_plan *plan, const cb_machine *m);
