@@ -40,8 +40,8 @@ static size_t find(const double *x, size_t n, cb_cp **cps) {
 /* A step of 5%, 10% and 20% at CV 1%, 2% and 3%, at several places and seeds: one change, at the
  * step's index, with the ratio of the step. When the value at the step is itself drawn 2 or more
  * standard deviations back towards the old level no method can place the step exactly (the
- * t-test agrees with Q-hat there), so the change may be one or two off; at least 85% of the 108 series (97 here)
- * must have it exact. */
+ * t-test agrees with Q-hat there), so the change may be one or two off; at least 85% of the 108
+ * series (97 here) must have it exact. */
 static void steps_found(void **state) {
   static const double steps[] = { 0.05, 0.10, 0.20 }, cvs[] = { 0.01, 0.02, 0.03 };
   static const size_t at[] = { 10, 20, 30 };
