@@ -328,6 +328,8 @@ int cb_changepoints(const double *x, size_t n, const cb_cp_cfg *cfg, cb_cp **out
     if (w < all.n) restat(x, n, &all, w, tt);
     k = 0;
   }
+  /* What the neighbours' new statistics leave must still pass the merge step. */
+  if (cfg->test != CB_CP_PERMUTATION) merge(x, n, &all, cfg->max_pvalue, cfg->min_magnitude);
   if (all.n == 0) {
     free(all.v);
     return 0;
