@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include "cb.h"
 #include "compare.h"
+#include "hchanges.h"
 #include "hist.h"
+#include "history.h"
 #include "http.h"
 #include "net_int.h"
 #include "resread.h"
@@ -371,6 +373,49 @@ cleanup:
   return 0;
 }
 
+/* ---- history ------------------------------------------------------------------------------- */
+
+/* The importer: a parsed results file into a history in memory, twice, then read back and
+ * analysed. Every measured case comes back as a series of two points with its median. */
+int cb_fuzz_history(const uint8_t *data, size_t size) {
+  char err[1024] = "";
+  cb_results *r = malloc(sizeof *r);
+  char *text = malloc(size + 1);
+  cb_history h;
+  cb_hdata d;
+  if (!r || !text) goto cleanup;
+  memcpy(text, data, size);
+  text[size] = '\0';
+  if (cb_results_parse(text, size, "fuzz.json", r, err, sizeof err) != 0) goto cleanup;
+  CHECK("history", cb_history_open(&h, ":memory:", 1, err, sizeof err) == 0, "cannot open a history in memory");
+  int a = cb_history_add(&h, r, NULL, "fuzz", NULL, err, sizeof err);
+  int b = cb_history_add(&h, r, "second", "fuzz", NULL, err, sizeof err);
+  /* A label it refuses (a git revision of control characters) is the only reason to fail. */
+  CHECK("history", a == 0 || a == -EINVAL, "an add that failed for another reason than its label");
+  CHECK("history", b == 0, "an add that failed");
+  CHECK("history", cb_history_load(&h, &d, err, sizeof err) == 0, "a history that does not read back");
+  cb_history_close(&h);
+  size_t measured = 0, points = 0;
+  for (size_t i = 0; i < r->n; i++) measured += r->cases[i].reps > 0 && isfinite(r->cases[i].wall_median);
+  for (size_t i = 0; i < d.nseries; i++) points += d.series[i].n;
+  CHECK("history", d.nruns == (a == 0 ? 2u : 1u), "runs lost");
+  /* Cases that share a key in one run (only a crafted file has them) count once. */
+  CHECK("history", points <= measured * d.nruns, "more points than cases");
+  CHECK("history", measured == 0 || points > 0, "cases lost");
+  cb_cp_cfg cfg;
+  cb_hchange *ch;
+  size_t n;
+  cb_cp_defaults(&cfg);
+  CHECK("history", cb_hchanges_find(&d, &cfg, &ch, &n) == 0, "changes failed");
+  free(ch);
+  cb_hdata_free(&d);
+  cb_results_free(r);
+cleanup:
+  free(text);
+  free(r);
+  return 0;
+}
+
 /* ---- by name -------------------------------------------------------------------------------- */
 
 cb_fuzz_fn cb_fuzz_target(const char *name) {
@@ -378,5 +423,6 @@ cb_fuzz_fn cb_fuzz_target(const char *name) {
   if (strcmp(name, "client") == 0) return cb_fuzz_client;
   if (strcmp(name, "suite") == 0) return cb_fuzz_suite;
   if (strcmp(name, "results") == 0) return cb_fuzz_results;
+  if (strcmp(name, "history") == 0) return cb_fuzz_history;
   return NULL;
 }

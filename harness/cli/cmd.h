@@ -14,5 +14,9 @@ int cb_cmd_primitives(int argc, char **argv);
 int cb_cmd_compare(int argc, char **argv);
 int cb_cmd_export(int argc, char **argv);
 int cb_cmd_merge(int argc, char **argv);
+int cb_cmd_history(int argc, char **argv);
+
+/* A --threshold as compare and history changes read it: "10%", "0.10" or "10". 0, or -1. */
+int cb_cli_threshold(const char *s, double *out);
 
 #endif

@@ -33,8 +33,9 @@ static const char compare_usage[] =
   "input: an unreadable or corrupt results file, incompatible runs, no case in common.\n"
   "Example: concbench compare --baseline main results/latest\n";
 
-/* "10%", "0.10" and "10" all mean ten percent: a bare number from 1 up is read as percent. */
-static int parse_threshold(const char *s, double *out) {
+/* "10%", "0.10" and "10" all mean ten percent: a bare number from 1 up is read as percent.
+ * history changes reads its --threshold the same way. */
+int cb_cli_threshold(const char *s, double *out) {
   char buf[64];
   size_t n = strlen(s);
   int pct = n > 0 && s[n - 1] == '%';
@@ -78,7 +79,7 @@ static int parse_args(int argc, char **argv, cb_compare_cfg *cfg, const char **b
     switch (ch) {
     case 'h': fputs(compare_usage, stdout); return -1;
     case O_THRESHOLD:
-      if (parse_threshold(optarg, &cfg->threshold) != 0) {
+      if (cb_cli_threshold(optarg, &cfg->threshold) != 0) {
         cb_errorf("compare: --threshold '%s' is not a percentage, e.g. --threshold 10%% (or 0.10, or 10)", optarg);
         return 2;
       }

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "env.h"
 #include "gate_eval.h"
+#include "history.h"
 #include "plot.h"
 #include "report.h"
 #include "results.h"
@@ -64,6 +65,9 @@ static const char run_usage[] =
   "      --shard I/N          run the I-th of N deterministic slices of the cases (concbench merge)\n"
   "      --save-baseline NAME also store the results as results/baselines/NAME (concbench compare)\n"
   "      --case-timeout S     stop a repetition that runs longer than S seconds; recorded as such\n"
+  "      --history FILE       add the finished run to this SQLite history (concbench history);\n"
+  "                           checked before anything runs (default file " CB_HISTORY_DEFAULT ")\n"
+  "      --label L            its label in the history (default: the git revision)\n"
   "  -q, --quiet              no table, no progress\n"
   "  -v, --verbose            a line per measured repetition\n"
   "  -h, --help               this text\n"
@@ -87,10 +91,13 @@ typedef struct run_opts {
   const char *baseline;      /* --save-baseline NAME */
   double case_timeout;       /* --case-timeout S, or 0 */
   int replace;               /* --replace: -o may hold an earlier run's results */
+  const char *history;       /* --history FILE, or NULL */
+  const char *label;         /* --label L */
 } run_opts;
 
 enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE };
+       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE,
+       O_HISTORY, O_LABEL };
 
 /* --shard I/N: 0, or -1 when it is not that. */
 static int parse_shard(const char *s, run_opts *o) {
@@ -247,6 +254,17 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
     case 'q': cfg->quiet = o->quiet = 1; break;
     case 'v': o->verbose = 1; break;
     case 'h': fputs(run_usage, stdout); return 0;
+    case O_HISTORY:
+      if (!*optarg) { cb_errorf("run: --history needs a file, e.g. --history " CB_HISTORY_DEFAULT); return 2; }
+      o->history = optarg;
+      break;
+    case O_LABEL:
+      if (cb_history_label_ok(optarg) != 0) {
+        cb_errorf("run: --label '%s' must be 1 to 127 printable characters", optarg);
+        return 2;
+      }
+      o->label = optarg;
+      break;
     case ':': cb_errorf("run: %s needs a value; see concbench run --help", argv[optind - 1]); return 2;
     default:  cb_errorf("run: unknown option '%s'; see concbench run --help", argv[optind - 1]); return 2;
     }
@@ -282,6 +300,8 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "budget", required_argument, NULL, O_BUDGET },
     { "max-reps", required_argument, NULL, O_MAX_REPS },
     { "replace", no_argument, NULL, O_REPLACE },
+    { "history", required_argument, NULL, O_HISTORY },
+    { "label", required_argument, NULL, O_LABEL },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -314,6 +334,10 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
   }
   if (cfg->rate > 0 && tasks_given) {
     cb_errorf("run: -n and --rate do not go together: an open-loop run has rate x duration tasks");
+    return 2;
+  }
+  if (o->label && !o->history) {
+    cb_errorf("run: --label names the run in a history; add --history FILE (e.g. --history " CB_HISTORY_DEFAULT ")");
     return 2;
   }
   if (o->adhoc && cb_cfg_check(cfg, err, sizeof err) != 0) {
@@ -524,6 +548,25 @@ static void link_latest(const char *outdir) {
   }
 }
 
+/* The finished run into the history opened before it ran. 0, or 1. */
+static int add_to_history(cb_history *h, const char *outdir, const char *label, int quiet) {
+  char err[8192];
+  cb_results r;
+  if (cb_results_read(outdir, &r, err, sizeof err) != 0) {
+    cb_errorf("run: cannot add the run to the history %s: %s", h->path, err);
+    return 1;
+  }
+  int64_t id;
+  int rc = cb_history_add(h, &r, label, r.dir, &id, err, sizeof err);
+  cb_results_free(&r);
+  if (rc) {
+    cb_errorf("run: cannot add the run to the history: %s", err);
+    return 1;
+  }
+  if (!quiet) printf("history: run %lld in %s\n", (long long)id, h->path);
+  return 0;
+}
+
 /* Only a whole, passing run becomes a baseline. 0, or 1. */
 static int save_baseline(const char *outdir, const char *name, int quiet) {
   char bdir[PATH_MAX + 64];
@@ -545,8 +588,17 @@ int cb_cmd_run(int argc, char **argv) {
   cb_machine m;
   cb_engine e;
   int is_suite = 0, prepared = 0;
+  cb_history hist = { 0 };
   int status = parse_args(argc, argv, &cfg, &o);
   if (status >= 0) return status;
+  /* A history that is not one is refused before anything is measured. */
+  if (o.history) {
+    char err[8192] = "";
+    if (cb_history_open(&hist, o.history, 1, err, sizeof err) != 0) {
+      cb_errorf("run: --history: %s", err);
+      return 2;
+    }
+  }
   if ((status = build_plan(&cfg, &o, &plan, &m, &is_suite)) != 0) goto cleanup;
 
   run_view view = { .tty = isatty(STDERR_FILENO) && !cfg.quiet, .verbose = o.verbose };
@@ -580,6 +632,9 @@ int cb_cmd_run(int argc, char **argv) {
   }
   if (o.baseline && es == CB_ENGINE_COMPLETE && cb_interrupted == 0 && status == 0)
     status = save_baseline(e.outdir, o.baseline, cfg.quiet);
+  /* A complete run goes into the history whatever its gates said: a slow run is history too. */
+  if (o.history && es == CB_ENGINE_COMPLETE && cb_interrupted == 0 && add_to_history(&hist, e.outdir, o.label, cfg.quiet))
+    status = status ? status : 1;
   if (es == CB_ENGINE_STOPPED || cb_interrupted > 0) {
     int sig = e.signal ? e.signal : cb_interrupted;
     cb_errorf("run: interrupted by %s; kept the %zu repetition(s) that finished in %s", strsignal(sig),
@@ -588,6 +643,7 @@ int cb_cmd_run(int argc, char **argv) {
   }
 
 cleanup:
+  cb_history_close(&hist);
   if (prepared) cb_engine_free(&e);
   cb_plan_free(&plan);
   return status;

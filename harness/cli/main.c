@@ -21,6 +21,7 @@ static const char usage[] =
   "  compare     a run against a baseline (BASE NEW): ratios, intervals, U tests; exit 1 on a regression\n"
   "  export      a run's results as Google Benchmark JSON, github-action-benchmark JSON, CSV or markdown\n"
   "  merge       join result directories (shards of one run) into one\n"
+  "  history     a history of runs in SQLite: add, list, show, changes (change points), plot\n"
   "  version     the version and the git revision it was built from (also --version, -V, -v)\n"
   "\n"
   "concbench COMMAND --help shows a command's options.\n";
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "compare") == 0) return cb_cmd_compare(argc - 1, argv + 1);
   if (strcmp(cmd, "export") == 0) return cb_cmd_export(argc - 1, argv + 1);
   if (strcmp(cmd, "merge") == 0) return cb_cmd_merge(argc - 1, argv + 1);
-  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report, primitives, compare, export, merge and version (concbench --help)", cmd);
+  if (strcmp(cmd, "history") == 0) return cb_cmd_history(argc - 1, argv + 1);
+  cb_errorf("unknown command '%s'; the commands are list, run, serve, plot, report, primitives, compare, export, merge, history and version (concbench --help)", cmd);
   return 2;
 }
