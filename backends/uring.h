@@ -11,6 +11,7 @@ typedef struct cb__uring_knobs {
   unsigned fail_submits;
   int fail_errno;
   unsigned refused;          /* out: submissions refused (injected or by the kernel) */
+  unsigned sq_waits;         /* out: times a coroutine waited for room in the submission queue */
 } cb__uring_knobs;
 
 extern cb__uring_knobs cb__uring_test;
