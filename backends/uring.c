@@ -118,6 +118,7 @@ static int uring_available(char *why, size_t len) {
  * of coroutines starting at once) it parks until the loop has submitted what is there. */
 static struct io_uring_sqe *sqe_get(urb *b, cb_sched_co *co, unsigned n) {
   while (io_uring_sq_space_left(&b->ring) < n) {
+    cb__uring_test.sq_waits++;
     cb_waitlist_add(&b->sq_wait, co);
     cb_sched_park(co, 0);
     cb_waitlist_remove(&b->sq_wait, co);
