@@ -297,9 +297,13 @@ static void ur_tcp_close(cb_ctx *ctx, cb_conn *c) {
 
 static struct io_uring_sqe *file_sqe(cb_ctx *ctx) { return sqe_get(ring_of(ctx), cb_sched_self(ctx), 1); }
 
+/* An open that creates or truncates, an fsync and an unlink never complete at once in the
+ * kernel: IOSQE_ASYNC sends them to its workers straight away, without a first try that can only
+ * fail. Reads, writes and other opens are tried at once (the page cache usually takes them). */
 static int ur_open(cb_ctx *ctx, const char *path, int flags, int mode) {
   struct io_uring_sqe *sqe = file_sqe(ctx);
   io_uring_prep_openat(sqe, AT_FDCWD, path, flags | O_CLOEXEC, (mode_t)mode);
+  if (flags & (O_CREAT | O_TRUNC)) sqe->flags |= IOSQE_ASYNC;
   return (int)op_wait(ctx, sqe, 0);
 }
 
@@ -318,6 +322,7 @@ static ssize_t ur_read(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t off) 
 static int ur_fsync(cb_ctx *ctx, int fd) {
   struct io_uring_sqe *sqe = file_sqe(ctx);
   io_uring_prep_fsync(sqe, fd, 0);
+  sqe->flags |= IOSQE_ASYNC;
   return (int)op_wait(ctx, sqe, 0);
 }
 
@@ -330,6 +335,7 @@ static int ur_fclose(cb_ctx *ctx, int fd) {
 static int ur_unlink(cb_ctx *ctx, const char *path) {
   struct io_uring_sqe *sqe = file_sqe(ctx);
   io_uring_prep_unlinkat(sqe, AT_FDCWD, path, 0);
+  sqe->flags |= IOSQE_ASYNC;
   return (int)op_wait(ctx, sqe, 0);
 }
 
