@@ -22,16 +22,16 @@
 #define URING_MAX_CQ 65536u
 #define REAP_BATCH 64u
 
-/* user_data of the completions that wake nobody: a link timeout or a connection's close, whose
- * outcome the coroutine learns otherwise; and the scheduler's timer and its updates. Every other
- * user_data is the coroutine waiting for that completion (pointers are never 1 to 3). */
+/* user_data of the completions that wake nobody: a cancel or a connection's close, whose outcome
+ * the coroutine learns otherwise; and the scheduler's timer and its updates. Every other user_data
+ * is the uop a coroutine waits on (pointers are never 1 to 3). */
 enum { UD_IGNORE = 0, UD_TIMER = 1, UD_TIMER_UPDATE = 2, UD_CLOSE = 3 };
 
 cb__uring_knobs cb__uring_test;
 
-/* The ring and what stands for the scheduler's deadlines (a queue wait's): one IORING_OP_TIMEOUT
- * armed for the earliest, moved with a timeout update. Sleeps and IO deadlines do not use it: each
- * is a timeout of its own in the ring (a sleep's, or a timeout linked to its operation). */
+/* The ring and what stands for the scheduler's deadlines (an operation's or a queue wait's): one
+ * IORING_OP_TIMEOUT armed for the earliest, moved with a timeout update. A sleep is a timeout of
+ * its own in the ring. */
 typedef struct urb {
   struct io_uring ring;
   cb_sched sched;
@@ -43,6 +43,13 @@ typedef struct urb {
   struct __kernel_timespec timer_ts;
   cb_conn *conns;              /* open connections, closed at the end if a worker kept one */
 } urb;
+
+/* One operation in flight, on its coroutine's stack until its completion has come. */
+typedef struct uop {
+  cb_sched_co *co;
+  int res;
+  int done;
+} uop;
 
 struct cb_conn {
   int fd;
@@ -59,7 +66,7 @@ static struct __kernel_timespec ts_of(int64_t ns) {
 /* ---- the kernel check: io_uring there, allowed, and with every operation used here ---- */
 
 static const struct { int op; const char *name, *since; } needed_ops[] = {
-  { IORING_OP_TIMEOUT, "TIMEOUT", "5.4" },     { IORING_OP_LINK_TIMEOUT, "LINK_TIMEOUT", "5.5" },
+  { IORING_OP_TIMEOUT, "TIMEOUT", "5.4" },     { IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL", "5.5" },
   { IORING_OP_TIMEOUT_REMOVE, "TIMEOUT_REMOVE", "5.11" },
   { IORING_OP_CONNECT, "CONNECT", "5.5" },     { IORING_OP_SEND, "SEND", "5.6" },
   { IORING_OP_RECV, "RECV", "5.6" },           { IORING_OP_OPENAT, "OPENAT", "5.6" },
@@ -126,32 +133,36 @@ static struct io_uring_sqe *sqe_get(urb *b, cb_sched_co *co, unsigned n) {
   return io_uring_get_sqe(&b->ring);
 }
 
-/* Park the running coroutine on sqe's completion (its result, as -errno or a count). A deadline
- * is a timeout linked to the operation: the kernel cancels the operation when it passes, and the
- * coroutine still waits for the operation's own completion, so nothing it lent the kernel (a
- * buffer, an address) is in use once it returns. The caller took room for the link. */
+/* Park the running coroutine on sqe's completion (its result, as -errno or a count) or its
+ * deadline. The deadline is the scheduler's: one ring timeout for the earliest of all, as uv has
+ * one timer, so an operation answered in time costs no timer, entry or completion of its own
+ * (a timeout linked to each operation costs all three). When the deadline comes first the
+ * operation is cancelled, and the coroutine still waits for its own completion, so nothing it
+ * lent the kernel (a buffer, an address) is in use once it returns; an operation that completed
+ * in the race keeps its result (received bytes are not lost). */
 static ssize_t sqe_wait(urb *b, cb_sched_co *co, struct io_uring_sqe *sqe, int64_t deadline) {
-  struct __kernel_timespec ts;        /* read by the kernel at submission, while co is parked */
-  io_uring_sqe_set_data(sqe, co);
-  if (deadline) {
-    sqe->flags |= IOSQE_IO_LINK;
-    ts = ts_of(deadline);
-    struct io_uring_sqe *lt = io_uring_get_sqe(&b->ring);
-    io_uring_prep_link_timeout(lt, &ts, IORING_TIMEOUT_ABS);
-    io_uring_sqe_set_data(lt, (void *)(uintptr_t)UD_IGNORE);
-  }
+  uop op = { .co = co };
+  int cancelled = 0;
+  io_uring_sqe_set_data(sqe, &op);
   b->waiting++;
-  ssize_t r = cb_sched_park(co, 0);
+  cb_sched_park(co, deadline);
+  if (!op.done) {
+    struct io_uring_sqe *c = sqe_get(b, co, 1);   /* the completion may come while it waits */
+    if (op.done) io_uring_prep_nop(c);
+    else io_uring_prep_cancel(c, &op, 0);
+    io_uring_sqe_set_data(c, (void *)(uintptr_t)UD_IGNORE);
+    cancelled = 1;
+    while (!op.done) cb_sched_park(co, 0);
+  }
   b->waiting--;
-  /* Cancelled by its link timeout (the only canceller here): the deadline passed. */
-  if (deadline && (r == -ECANCELED || r == -EINTR)) r = -ETIMEDOUT;
-  return r;
+  if (cancelled && (op.res == -ECANCELED || op.res == -EINTR)) return -ETIMEDOUT;
+  return op.res;
 }
 
 /* Begin an operation: 0 with *sqe, or -ETIMEDOUT when the deadline has passed already. */
 static int op_begin(cb_ctx *ctx, int64_t deadline, struct io_uring_sqe **sqe) {
   if (deadline && deadline <= cb_now_ns()) return -ETIMEDOUT;
-  *sqe = sqe_get(ring_of(ctx), cb_sched_self(ctx), deadline ? 2 : 1);
+  *sqe = sqe_get(ring_of(ctx), cb_sched_self(ctx), 1);
   return 0;
 }
 
@@ -375,7 +386,10 @@ static void complete(urb *b, uint64_t ud, int res) {
     cb_sched_expire(&b->sched, cb_now_ns());
     return;
   }
-  cb_sched_wake((cb_sched_co *)(uintptr_t)ud, res);
+  uop *op = (uop *)(uintptr_t)ud;
+  op->res = res;
+  op->done = 1;
+  cb_sched_wake(op->co, res);
 }
 
 /* Take every completion there is, then wake their coroutines: copied out first, so the kernel has
@@ -454,7 +468,8 @@ static unsigned pow2_at_least(unsigned long long n, unsigned cap) {
  * interrupt (COOP_TASKRUN, 5.19); older kernels take none. */
 static int ring_init(urb *b, uint32_t n, cb_job *job) {
   unsigned entries = cb__uring_test.entries ? cb__uring_test.entries : pow2_at_least(2ull * n + 8, URING_MAX_ENTRIES);
-  /* In flight at once: an operation and its link timeout per coroutine, the timer, the closes. */
+  /* In flight at once: an operation (and, past its deadline, its cancel) per coroutine, the
+   * timer, the closes. */
   unsigned cq = cb__uring_test.cq_entries ? cb__uring_test.cq_entries : pow2_at_least(4ull * n + 64, URING_MAX_CQ);
   if (cq < 2 * entries && !cb__uring_test.cq_entries) cq = 2 * entries;
   static const unsigned modes[] = {

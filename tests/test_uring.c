@@ -29,7 +29,8 @@ typedef struct env {
 
 /* Each task one of three, so the ring carries every kind at once: a sleep (a timeout of its own),
  * a file written, read back and removed (six ring operations), or a connect and a receive whose
- * linked timeout goes off (an operation and its link: two entries that must go in together). */
+ * deadline passes (the ring's one timer goes off, the receive is cancelled, and its completion is
+ * still awaited: the task's buffer is the kernel's until then). */
 static int mixed_task(cb_ctx *ctx, const cb_params *p, void *state, uint64_t index, uint64_t *sum) {
   env *e = state;
   int rc = 0;
@@ -130,8 +131,8 @@ static void run_mixed(env *e, uint64_t n, uint32_t conc) {
 }
 
 /* Two submission entries for 60 coroutines, and a completion queue of two: coroutines wait for
- * room, a linked pair still goes in whole, and completions beyond the queue are kept by the kernel
- * and reaped. */
+ * room (a cancel too, while its receive may complete meanwhile), and completions beyond the queue
+ * are kept by the kernel and reaped. */
 static void short_ring(void **state) {
   memset(&cb__uring_test, 0, sizeof cb__uring_test);
   cb__uring_test.entries = 2;
