@@ -9,7 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -194,9 +200,77 @@ static void availability_agrees(void **state) {
   tu_proc_free(&p);
 }
 
+/* Run concbench with io_uring_setup refused (EPERM) by a seccomp filter, as a container's policy
+ * refuses it: exit status, stdout and stderr (the first 4 KiB of each). */
+static int run_refused(const char *bin, const char *const *args, char *out, char *err) {
+  char o[] = "/tmp/cb-uring-outXXXXXX", e[] = "/tmp/cb-uring-errXXXXXX";
+  int fo = mkstemp(o), fe = mkstemp(e);
+  assert_true(fo >= 0 && fe >= 0);
+  unlink(o);
+  unlink(e);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    char *argv[32] = { (char *)bin };
+    for (int i = 0; args[i] && i < 30; i++) argv[i + 1] = (char *)args[i];
+    dup2(fo, 1);
+    dup2(fe, 2);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) _exit(99);
+    execv(bin, argv);
+    _exit(98);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0) {}
+  ssize_t n = pread(fo, out, 4095, 0);
+  out[n > 0 ? n : 0] = '\0';
+  n = pread(fe, err, 4095, 0);
+  err[n > 0 ? n : 0] = '\0';
+  close(fo);
+  close(fe);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Where the kernel refuses io_uring: list marks uring unavailable, a run asking for it exits 2
+ * with one line saying why and what to do, and writes nothing; a run without -b leaves it out. */
+static void refused_kernel(void **state) {
+  const char *bin = tu_bin();
+  if (!bin) skip();
+  char out[4096], err[4096], dir[300];
+  const char *const list[] = { "list", NULL };
+  int rc = run_refused(bin, list, out, err);
+  if (rc == 99) skip();                    /* no seccomp here: nothing to simulate with */
+  assert_int_equal(rc, 0);
+  tu_expect_in(out, "  uring      (unavailable here: io_uring_setup was refused (Operation not permitted");
+  snprintf(dir, sizeof dir, "%s/refused", ((env *)*state)->dir);
+  const char *const run[] = { "run", "-b", "uv,uring", "-w", "sleep", "-n", "4", "-c", "2", "-p", "delay_ms=1", "-r", "1",
+                              "-q", "-o", dir, NULL };
+  assert_int_equal(run_refused(bin, run, out, err), 2);
+  tu_expect_in(err, "concbench: ");
+  tu_expect_in(err, "backend uring cannot run here: io_uring_setup was refused");
+  assert_int_equal(tu_lines(err), 1);
+  char csv[400];
+  snprintf(csv, sizeof csv, "%s/results.csv", dir);
+  assert_false(tu_exists(csv));
+  const char *const dflt[] = { "run", "-w", "sleep", "-n", "4", "-c", "2", "-p", "delay_ms=1", "-r", "1", "--warmup", "0",
+                               "-o", dir, "--replace", NULL };
+  rc = run_refused(bin, dflt, out, err);
+  if (rc != 0) fail_msg("exit %d: %s", rc, err);
+  tu_expect_in(out, "uv");
+  tu_expect_not_in(out, " uring ");
+  tu_rmtree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(availability_agrees),
+    cmocka_unit_test(refused_kernel),
     cmocka_unit_test(default_ring),
     cmocka_unit_test(short_ring),
     cmocka_unit_test(submit_eagain),
