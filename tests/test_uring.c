@@ -255,6 +255,7 @@ static void refused_kernel(void **state) {
   tu_expect_in(err, "concbench: ");
   tu_expect_in(err, "backend uring cannot run here: io_uring_setup was refused");
   assert_int_equal(tu_lines(err), 1);
+  print_message("refused: %s", err);
   char csv[400];
   snprintf(csv, sizeof csv, "%s/results.csv", dir);
   assert_false(tu_exists(csv));
