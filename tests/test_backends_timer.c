@@ -1,4 +1,4 @@
-/* test_backends_timer.c: the deadlines of the coroutine backends (uv, uv-offload): a sleep, an
+/* test_backends_timer.c: the deadlines of the coroutine backends (uv, uv-offload, uring): a sleep, an
  * open-loop start and a queue's deadline never end before their time, many overlap, and a run
  * leaves no descriptor open. Bounds are generous: semantics, not speed. */
 #include <dirent.h>
@@ -15,7 +15,7 @@
 #include "shared.h"
 #include "testutil.h"
 
-static const char *const coro_backends[] = { "uv", "uv-offload" };
+static const char *const coro_backends[] = { "uv", "uv-offload", "uring" };
 #define NB (sizeof coro_backends / sizeof coro_backends[0])
 
 static double no_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) { return 0; }
@@ -35,6 +35,7 @@ static const cb_workload varied_sleeper = {
 
 static void sleeps_never_end_early(void **state) {
   for (size_t b = 0; b < NB; b++) {
+    if (tu_backend_skip(tu_backend(coro_backends[b]))) continue;
     cb_job job;
     cb_job_summary s;
     const uint64_t n = 200;
@@ -69,6 +70,7 @@ static const cb_workload nop = {
 
 static void open_loop_starts_never_early(void **state) {
   for (size_t b = 0; b < NB; b++) {
+    if (tu_backend_skip(tu_backend(coro_backends[b]))) continue;
     cb_job job;
     cb_job_summary s;
     const uint64_t n = 60;
@@ -107,6 +109,7 @@ static const cb_workload getter = {
 
 static void queue_deadlines_never_early(void **state) {
   for (size_t b = 0; b < NB; b++) {
+    if (tu_backend_skip(tu_backend(coro_backends[b]))) continue;
     cb_queue *q;
     cb_job job;
     cb_job_summary s;
@@ -145,6 +148,7 @@ static int open_fds(void) {
 static void many_sleeps_overlap_and_close(void **state) {
   int before = open_fds();
   for (size_t b = 0; b < NB; b++) {
+    if (tu_backend_skip(tu_backend(coro_backends[b]))) continue;
     for (int round = 0; round < 3; round++) {
       cb_job job;
       cb_job_summary s;

@@ -248,6 +248,7 @@ static const cb_workload echo_wl = { .name = "echo", .summary = "test", .kind = 
 static void tcp_round_trip_many(void **state) {
   servers *s = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     t->addr = loopback(s->echo);
@@ -275,6 +276,7 @@ static const cb_workload refused_wl = { .name = "refused", .summary = "test", .k
 static void tcp_connect_refused(void **state) {
   servers *s = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     t->addr = loopback(s->refused);
@@ -307,6 +309,7 @@ static const cb_workload silent_wl = { .name = "silent", .summary = "test", .kin
 static void tcp_recv_deadline(void **state) {
   servers *s = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     t->addr = loopback(s->silent);
@@ -346,6 +349,7 @@ static const cb_workload eof_wl = { .name = "eof", .summary = "test", .kind = CB
 static void tcp_recv_eof(void **state) {
   servers *s = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     t->addr = loopback(s->closer);
@@ -399,6 +403,7 @@ static void tcp_send_to_reset_peer(void **state) {
   static const char *const peers[] = { "a peer that reset", "a peer that closed" };
   int died = 0;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     for (int closed = 0; closed < 2; closed++) {
       tshared *t = tshared_new();
       t->addr = loopback(s->reset);
@@ -532,6 +537,7 @@ static const cb_workload file_wl = { .name = "files", .summary = "test", .kind =
 static void files_round_trip(void **state) {
   filefx *f = *state;
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     snprintf(t->dir, sizeof t->dir, "%s", f->dir);
@@ -582,6 +588,7 @@ static const cb_workload fifo_wl = { .name = "fifo", .summary = "test", .kind = 
 
 static void queue_fifo(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     /* A serial backend runs the producer to its end first: its queue holds everything. */
@@ -636,6 +643,7 @@ static const cb_workload bounded_wl = { .name = "bounded", .summary = "test", .k
 
 static void queue_bounded(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     if (is_serial(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
@@ -671,6 +679,7 @@ static const cb_workload closed_wl = { .name = "closed", .summary = "test", .kin
 
 static void queue_closed(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     assert_int_equal(cb_queue_create(&t->q, sizeof(uint32_t), 4, 4, is_serial(*b)), 0);
@@ -707,6 +716,7 @@ static const cb_workload deadline_wl = { .name = "qdeadline", .summary = "test",
 
 static void queue_deadline(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     if (is_serial(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
@@ -748,6 +758,7 @@ static const cb_workload serial_wl = { .name = "serialq", .summary = "test", .ki
 
 static void queue_serial(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     if (!is_serial(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
@@ -822,6 +833,7 @@ static const cb_workload set_seq_wl = { .name = "setseq", .summary = "test", .ki
 static void set_add_if_absent(void **state) {
   static const int64_t want[] = { 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, -ENAMETOOLONG };
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     assert_int_equal(cb_set_create(&t->set, 64, 16), 0);
@@ -862,6 +874,7 @@ static const cb_workload set_overlap_wl = { .name = "setoverlap", .summary = "te
 
 static void set_concurrent_overlap(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     assert_int_equal(cb_set_create(&t->set, SET_DISTINCT, 32), 0);
@@ -898,6 +911,7 @@ static const cb_workload set_fill_wl = { .name = "setfill", .summary = "test", .
 
 static void set_full(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job_summary sum;
     assert_int_equal(cb_set_create(&t->set, 20, 8), 0);
@@ -1032,6 +1046,7 @@ static const cb_workload ender_wl = { .name = "ender", .summary = "test", .kind 
  * kept-alive connections of http and crawl): once per worker, on every backend. */
 static void worker_end_runs_once_per_worker(void **state) {
   for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    if (tu_backend_skip(*b)) continue;
     tshared *t = tshared_new();
     cb_job job;
     cb_job_summary sum;

@@ -415,6 +415,47 @@ static void put_planted(const fx *f, int mixed, const char *rename_wl) {
   cJSON_Delete(root);
 }
 
+/* Every wall time of case c (median, interval, repetitions) set to w: no spread. */
+static void set_wall(cJSON *c, double w) {
+  cJSON *ws = cJSON_GetObjectItem(c, "wall_s"), *rep;
+  static const char *const keys[] = { "median", "mean", "min", "max", "ci95_lo", "ci95_hi" };
+  for (size_t i = 0; i < 6; i++) cJSON_ReplaceItemInObject(ws, keys[i], cJSON_CreateNumber(w));
+  cJSON_ReplaceItemInObject(ws, "cv", cJSON_CreateNumber(0));
+  cJSON_ArrayForEach(rep, cJSON_GetObjectItem(c, "repetitions")) cJSON_ReplaceItemInObject(rep, "wall_s", cJSON_CreateNumber(w));
+}
+
+/* A second event loop beside uv (uring) on http: twice uv's speed at c=10, uv's own at c=1 and
+ * c=100: one finding names each concurrency with its verdict, and ranks only where they differ. */
+static void other_loop_finding(void **state) {
+  fx *f = *state;
+  char line[2048];
+  cJSON *root = tu_load_json(TU_FIXTURE), *cases = cJSON_GetObjectItem(root, "cases"), *it;
+  int n = cJSON_GetArraySize(cases);
+  for (int i = 0; i < n; i++) {
+    it = cJSON_GetArrayItem(cases, i);
+    if (strcmp(cJSON_GetObjectItem(it, "workload")->valuestring, "http") ||
+        strcmp(cJSON_GetObjectItem(it, "backend")->valuestring, "uv"))
+      continue;
+    double w = cJSON_GetObjectItem(cJSON_GetObjectItem(it, "wall_s"), "median")->valuedouble;
+    int conc = cJSON_GetObjectItem(it, "concurrency")->valueint;
+    cJSON *u = cJSON_Duplicate(it, 1);
+    set_wall(it, w);
+    cJSON_ReplaceItemInObject(u, "backend", cJSON_CreateString("uring"));
+    set_wall(u, conc == 10 ? w / 2 : w);
+    cJSON_AddItemToArray(cases, u);
+  }
+  cb_results r;
+  report_from(f, root, &r);
+  finding(f->md, "On http, uring against uv:", line, sizeof line);
+  tu_expect_in(line, "as fast at c=1 (1.0×)");
+  tu_expect_in(line, "faster at c=10 (2.0×)");
+  tu_expect_in(line, "as fast at c=100 (1.0×)");
+  tu_expect_in(line, "it depends on the concurrency.");
+  /* Sleep has no uring rows: no such finding there. */
+  tu_expect_not_in(f->md, "On sleep, uring");
+  cb_results_free(&r);
+}
+
 static void mixed_crossover(void **state) {
   fx *f = *state;
   char line[2048];
@@ -825,6 +866,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(fixture_io_findings, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(fixture_cpu_finding, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(fixture_other_findings, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(other_loop_finding, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(mixed_crossover, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(unknown_names, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(sized_busy_skipped, fx_setup, fx_teardown),

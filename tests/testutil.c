@@ -587,6 +587,21 @@ void tu_job_run(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_su
              cb_err_name(rc), job->err);
 }
 
+int tu_backend_skip(const cb_backend *be) {
+  static const cb_backend *told[16];
+  char why[256];
+  if (cb_backend_available(be, why, sizeof why) == 0) return 0;
+  for (size_t i = 0; i < sizeof told / sizeof *told; i++) {
+    if (told[i] == be) return 1;
+    if (!told[i]) {
+      told[i] = be;
+      fprintf(stderr, "SKIP: backend %s is not tested on this machine: %s\n", be->name, why);
+      return 1;
+    }
+  }
+  return 1;
+}
+
 const cb_backend *tu_backend(const char *name) {
   const cb_backend *be = cb_backend_find(name);
   if (!be) fail_msg("no backend %s", name);

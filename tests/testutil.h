@@ -211,6 +211,9 @@ int tu_job_try(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_sum
 /* tu_job_try, failing the test (with job->err) unless the job was set up and the backend
  * returned 0. The caller reads job->sh->rec and cb_job_frees the job. */
 void tu_job_run(cb_job *job, const cb_backend *be, const tu_jobdef *d, cb_job_summary *s);
+/* 1 when this machine cannot run be (io_uring disabled or missing, say), after saying so on
+ * stderr once per backend: the tests over every backend skip it, never fail silently. */
+int tu_backend_skip(const cb_backend *be);
 /* The backend called name, or fail the test. */
 const cb_backend *tu_backend(const char *name);
 

@@ -30,7 +30,11 @@ int cb_cmd_list(int argc, char **argv) {
     return 2;
   }
   printf("backends:\n");
-  for (const cb_backend *const *b = cb_backends(); *b; b++) printf("  %-10s %s\n", (*b)->name, (*b)->summary);
+  for (const cb_backend *const *b = cb_backends(); *b; b++) {
+    char why[240];
+    if (cb_backend_available(*b, why, sizeof why) == 0) printf("  %-10s %s\n", (*b)->name, (*b)->summary);
+    else printf("  %-10s (unavailable here: %s) %s\n", (*b)->name, why, (*b)->summary);
+  }
   printf("\nworkloads:\n");
   for (const cb_workload *const *w = cb_workloads(); *w; w++) {
     printf("  %-10s [%s] %s\n", (*w)->name, cb_kind_names[(*w)->kind], (*w)->summary);

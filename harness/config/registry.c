@@ -10,6 +10,7 @@
   X(fork)           \
   X(uv)             \
   X(uv_offload)     \
+  X(uring)          \
 
 #define WORKLOADS(X) \
   X(sleep)           \

@@ -8,7 +8,9 @@
 
 void cb_cfg_defaults(cb_run_cfg *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  for (const cb_backend *const *b = cb_backends(); *b && cfg->nbe < CB_MAX_LIST; b++) cfg->be[cfg->nbe++] = *b;
+  /* Every backend this machine can run: one it cannot (no io_uring) is run only when named. */
+  for (const cb_backend *const *b = cb_backends(); *b && cfg->nbe < CB_MAX_LIST; b++)
+    if (cb_backend_available(*b, NULL, 0) == 0) cfg->be[cfg->nbe++] = *b;
   for (const cb_workload *const *w = cb_workloads_default(); *w && cfg->nwl < CB_MAX_LIST; w++) cfg->wl[cfg->nwl++] = *w;
   cfg->tasks = 100;
   cfg->conc[cfg->nconc++] = 10;

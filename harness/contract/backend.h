@@ -48,12 +48,21 @@ typedef struct cb_backend {
    * says what the variation recovers. NULL for none. */
   const char *extends;
   cb_backend_needs needs;
+  /* Whether this machine can run it (a kernel facility it needs, say): 0, or a negative errno
+   * with why and what to do in `why`. NULL: always. Asked before a case runs: `run` refuses the
+   * backend, a suite skips its cases, `list` marks it unavailable. */
+  int (*available)(char *why, size_t len);
   /* The calls it gives tasks; a group it lacks may be NULL (cb_io_lacks), and a workload that
    * uses that group is refused on it before anything runs. */
   const cb_io *io;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);
 } cb_backend;
+
+/* 0 when b can run here; otherwise its negative errno, with the reason in why. */
+static inline int cb_backend_available(const cb_backend *b, char *why, size_t len) {
+  return b->available ? b->available(why, len) : 0;
+}
 
 /* The IO implementation shared by the blocking backends (sync, threads, fork). */
 extern const cb_io cb_io_blocking;

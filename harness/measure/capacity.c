@@ -94,6 +94,12 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
   const cb_backend_needs *nd = &c->be->needs;
   unsigned long long w = c->eff_conc;
   const char *be = c->be->name;
+  char why[240];
+  /* The kernel first: a backend this machine cannot run at all is refused whatever its size. */
+  if (cb_backend_available(c->be, why, sizeof why) != 0) {
+    snprintf(err, len, "backend %s cannot run here: %s", be, why);
+    return -1;
+  }
   unsigned long long tasks = nd->threads_per_worker * w;
   /* A helper pool may abort the process when it cannot start (libuv's does), so it is checked
    * up front with the workers. */

@@ -119,6 +119,58 @@ static int rule_io_speedup(const cb__report *R, const cb__group *g, cb__slist *o
   return cb__sl_push(out, &s);
 }
 
+static int by_conc(const void *a, const void *b) {
+  uint32_t x = (*(const cb_rcase *const *)a)->conc, y = (*(const cb_rcase *const *)b)->conc;
+  return (x > y) - (x < y);
+}
+
+/* IO on another event loop beside the loop (uring's completions beside uv's readiness, the same
+ * coroutines on each): its throughput against the loop's at every concurrency both ran, called
+ * faster or slower only when more than 5% apart with their intervals apart. */
+static int rule_other_loop(const cb__report *R, const cb__group *g, cb__slist *out) {
+  if (!R->loop || !cb__group_is_io(g)) return 0;
+  const cb_rcase **u = calloc(g->n ? g->n : 1, sizeof *u);
+  if (!u) return -ENOMEM;
+  int wrote = 0;
+  for (size_t b = 0; b < R->nbe; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    if (!be || be == R->loop || !cb__is_loop(be)) continue;
+    size_t m = 0;
+    for (size_t i = 0; i < g->n; i++)
+      if (g->c[i]->be == R->loop && cb__gfind(g, be->name, g->c[i]->conc) &&
+          isfinite(cb__rate_ratio(g->c[i], cb__gfind(g, be->name, g->c[i]->conc))))
+        u[m++] = g->c[i];
+    if (!m) continue;
+    qsort(u, m, sizeof *u, by_conc);
+    cb_sbuf s = { 0 };
+    unsigned ahead = 0, behind = 0;
+    cb_sb_printf(&s, "On %s, %s against %s:", g->label, be->name, R->loop->name);
+    for (size_t i = 0; i < m; i++) {
+      const cb_rcase *o = cb__gfind(g, be->name, u[i]->conc);
+      double x = cb__rate_ratio(u[i], o);
+      char xs[32];
+      cb__fmt_x(x, xs, sizeof xs);
+      const char *verdict = "as fast";
+      if (!cb__overlap(u[i], o) && x >= REPORT_BEAT_MARGIN) verdict = "faster", ahead++;
+      else if (!cb__overlap(u[i], o) && x <= 1 / REPORT_BEAT_MARGIN) verdict = "slower", behind++;
+      /* Apart by more than the margin, yet within each other's intervals: said, not ranked. */
+      int noisy = cb__overlap(u[i], o) && (x >= REPORT_BEAT_MARGIN || x <= 1 / REPORT_BEAT_MARGIN);
+      cb_sb_printf(&s, "%s %s at c=%u (%s%s)", i ? "," : "", verdict, u[i]->conc, xs, noisy ? ", intervals overlap" : "");
+    }
+    if (ahead == m) cb_sb_printf(&s, ": %s wins at every concurrency measured.", be->name);
+    else if (behind == m) cb_sb_printf(&s, ": %s wins at every concurrency measured.", R->loop->name);
+    else if (!ahead && !behind) cb_sb_printf(&s, ": neither wins.");
+    else cb_sb_printf(&s, ": it depends on the concurrency.");
+    if (cb__sl_push(out, &s) < 0) {
+      free(u);
+      return -ENOMEM;
+    }
+    wrote = 1;
+  }
+  free(u);
+  return wrote;
+}
+
 /* CPU: the best speedup over the baseline each backend reaches, and at which concurrency. */
 typedef struct cpu_best {
   const char **name;
@@ -459,7 +511,7 @@ typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *ou
  * to the limit, what it costs, and what to distrust. */
 int cb__findings(const cb__report *R, cb__slist *out) {
   static const group_rule rules[] = { rule_io_speedup, rule_cpu, rule_c1_noise, cb__rule_crossover,
-                                      cb__rule_recovery, rule_efficiency, rule_near_ideal, rule_cost };
+                                      cb__rule_recovery, rule_other_loop, rule_efficiency, rule_near_ideal, rule_cost };
   if (rule_thin(R, out) < 0) return -ENOMEM;
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
