@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,4 +350,20 @@ double cb_rserver_benchmark(const cb_rserver *r, unsigned clients, unsigned pipe
     }
   }
   return k ? sum / k : -1;
+}
+
+int cb_redis_call(const struct sockaddr *addr, int db, struct redisReply **out, const char *fmt, ...) {
+  char err[256];
+  *out = NULL;
+  redisContext *c = connect_addr((const struct sockaddr_in *)addr, db, err, sizeof err);
+  if (!c) return -ECONNREFUSED;
+  va_list ap;
+  va_start(ap, fmt);
+  redisReply *rep = redisvCommand(c, fmt, ap);
+  va_end(ap);
+  int rc = !rep ? -EIO : rep->type == REDIS_REPLY_ERROR ? CB_EREDIS : 0;
+  if (rc == 0) *out = rep;
+  else if (rep) freeReplyObject(rep);
+  redisFree(c);
+  return rc;
 }

@@ -50,4 +50,10 @@ struct sockaddr;
 int cb_redis_set_many(const struct sockaddr *addr, int db, size_t n, const char *const *keys, const size_t *klen,
                       const char *const *vals, const size_t *vlen);
 
+/* One command over a new blocking connection (hiredis's redisCommand format): 0 with *out (free
+ * with freeReplyObject), CB_EREDIS for an -ERR reply, or a negative error. For setups and
+ * teardowns, which run outside the timed work. */
+struct redisReply;
+int cb_redis_call(const struct sockaddr *addr, int db, struct redisReply **out, const char *fmt, ...);
+
 #endif
