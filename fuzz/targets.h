@@ -18,10 +18,12 @@ int cb_fuzz_server(const uint8_t *data, size_t size);
 int cb_fuzz_client(const uint8_t *data, size_t size);
 int cb_fuzz_suite(const uint8_t *data, size_t size);
 int cb_fuzz_results(const uint8_t *data, size_t size);
+/* resp inputs: options byte, split byte, then the Redis server's bytes (see targets.c). */
+int cb_fuzz_resp(const uint8_t *data, size_t size);
 
 typedef int (*cb_fuzz_fn)(const uint8_t *data, size_t size);
 
-/* The target of that name ("server", "client", "suite", "results"), or NULL. */
+/* The target of that name ("server", "client", "suite", "results", "resp"), or NULL. */
 cb_fuzz_fn cb_fuzz_target(const char *name);
 
 #endif

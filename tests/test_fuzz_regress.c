@@ -67,11 +67,12 @@ static void regress_server(void **state) { replay("server"); }
 static void regress_client(void **state) { replay("client"); }
 static void regress_suite(void **state) { replay("suite"); }
 static void regress_results(void **state) { replay("results"); }
+static void regress_resp(void **state) { replay("resp"); }
 
 /* The entry points take the empty input and the smallest ones without complaint. */
 static void tiny_inputs(void **state) {
   static const uint8_t bytes[] = { 0, 0, 0 };
-  const char *const names[] = { "server", "client", "suite", "results" };
+  const char *const names[] = { "server", "client", "suite", "results", "resp" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     for (size_t len = 0; len <= sizeof bytes; len++) assert_int_equal(cb_fuzz_target(names[i])(bytes, len), 0);
   assert_null(cb_fuzz_target("nonesuch"));
@@ -84,6 +85,7 @@ int main(void) {
     cmocka_unit_test(regress_client),
     cmocka_unit_test(regress_suite),
     cmocka_unit_test(regress_results),
+    cmocka_unit_test(regress_resp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
