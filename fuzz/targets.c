@@ -13,6 +13,7 @@
 #include "history.h"
 #include "http.h"
 #include "net_int.h"
+#include "resp.h"
 #include "resread.h"
 #include "runcfg.h"
 #include "server.h"
@@ -418,7 +419,87 @@ cleanup:
 
 /* ---- by name -------------------------------------------------------------------------------- */
 
+/* ---- resp ----------------------------------------------------------------------------------- */
+
+/* Options byte: bits 0-3 the commands the Redis client pipelines (1 to 16) before it reads their
+ * replies; bit 4 the stream ends in a reset instead of EOF. The rest is what the server sends,
+ * in pieces as the split byte says. Invariants: cut anywhere, hiredis's parser gives the same
+ * replies as in one piece (cb_resp_parse_all); the client (cb_resp_read over a fake runtime)
+ * reads exactly those, in order, until it has them all or meets an error; one connection at
+ * most, closed after an error, and no memory kept. */
+static ssize_t r_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline) {
+  fake_net *f = ctx->impl;
+  CHECK("resp", f->open == 1, "a send without a connection");
+  CHECK("resp", len > 0 && ((const char *)buf)[0] == '*', "a command that is not a RESP array");
+  f->sends++;
+  return (ssize_t)len;
+}
+
+static const cb_io resp_io = {
+  .name = "fuzz",
+  .tcp_connect = f_connect,
+  .tcp_send = r_send,
+  .tcp_recv = f_recv,
+  .tcp_close = f_close,
+};
+
+int cb_fuzz_resp(const uint8_t *data, size_t size) {
+  if (size < 2) return 0;
+  uint8_t opt = data[0];
+  unsigned n = 1 + (opt & 15u);
+  fake_net *f = calloc(1, sizeof *f);
+  if (!f) return 0;
+  f->data = data + 2;
+  f->len = size - 2;
+  f->ncuts = make_cuts(data[1], f->len, f->cuts);
+  f->reset_at_end = (opt >> 4) & 1;
+
+  /* The parser alone: pieces change nothing. */
+  uint64_t h_whole, h_cut;
+  int c_whole = cb_resp_parse_all((const char *)f->data, f->len, NULL, 0, &h_whole);
+  int c_cut = cb_resp_parse_all((const char *)f->data, f->len, f->cuts, f->ncuts, &h_cut);
+  CHECK("resp", (c_whole < 0) == (c_cut < 0), "a malformed reply found in one piece but not in pieces, or the reverse");
+  if (c_whole >= 0) CHECK("resp", c_whole == c_cut && h_whole == h_cut, "pieces give other replies than one piece");
+
+  /* The client: n commands, then their replies. */
+  struct sockaddr_storage ss = { 0 };
+  cb_ctx ctx = { .io = &resp_io, .impl = f };
+  cb_resp r;
+  cb_resp_init(&r, (const struct sockaddr *)&ss, 0);
+  for (unsigned i = 0; i < n; i++) {
+    const char *argv[] = { "GET", "k" };
+    size_t argl[] = { 3, 1 };
+    CHECK("resp", cb_resp_append(&r, 2, argv, argl) == 0, "a command could not be queued");
+  }
+  int rc = cb_resp_flush(&ctx, &r, 0);
+  CHECK("resp", rc == 0 && f->sends == 1, "the queued commands were not sent in one piece");
+  uint64_t h = CB_FNV_INIT;
+  unsigned got = 0;
+  while (got < n) {
+    struct redisReply *rep;
+    if ((rc = cb_resp_read(&ctx, &r, &rep, 0)) != 0) break;
+    h = cb_resp_hash(h, rep);
+    cb_resp_reply_free(rep);
+    got++;
+  }
+  if (rc == 0) {
+    CHECK("resp", c_whole >= (int)n || c_whole < 0, "more replies read than the bytes hold");
+  } else {
+    CHECK("resp", rc == CB_EBADREPLY || rc == CB_EOF || rc == -ECONNRESET, "an error other than the stream's");
+    CHECK("resp", r.conn == NULL && f->open == 0, "the connection was kept after an error");
+    if (rc == CB_EBADREPLY) CHECK("resp", c_whole < 0, "a malformed reply the parser alone accepts");
+    else CHECK("resp", c_whole >= 0 && (unsigned)c_whole == got, "the stream ended with replies unread");
+  }
+  /* What the client read is the first replies of the whole parse. */
+  if (c_whole >= 0 && got == (unsigned)c_whole) CHECK("resp", h == h_whole, "the client read other replies than the parser");
+  cb_resp_free(&ctx, &r);
+  CHECK("resp", f->open == 0, "a connection left open");
+  free(f);
+  return 0;
+}
+
 cb_fuzz_fn cb_fuzz_target(const char *name) {
+  if (strcmp(name, "resp") == 0) return cb_fuzz_resp;
   if (strcmp(name, "server") == 0) return cb_fuzz_server;
   if (strcmp(name, "client") == 0) return cb_fuzz_client;
   if (strcmp(name, "suite") == 0) return cb_fuzz_suite;

@@ -20,10 +20,12 @@ int cb_fuzz_suite(const uint8_t *data, size_t size);
 int cb_fuzz_results(const uint8_t *data, size_t size);
 /* history inputs are the text of a results.json, imported into a history in memory. */
 int cb_fuzz_history(const uint8_t *data, size_t size);
+/* resp inputs: options byte, split byte, then the Redis server's bytes (see targets.c). */
+int cb_fuzz_resp(const uint8_t *data, size_t size);
 
 typedef int (*cb_fuzz_fn)(const uint8_t *data, size_t size);
 
-/* The target of that name ("server", "client", "suite", "results", "history"), or NULL. */
+/* The target of that name ("server", "client", "suite", "results", "history", "resp"), or NULL. */
 cb_fuzz_fn cb_fuzz_target(const char *name);
 
 #endif

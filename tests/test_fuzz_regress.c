@@ -68,11 +68,12 @@ static void regress_client(void **state) { replay("client"); }
 static void regress_suite(void **state) { replay("suite"); }
 static void regress_results(void **state) { replay("results"); }
 static void regress_history(void **state) { replay("history"); }
+static void regress_resp(void **state) { replay("resp"); }
 
 /* The entry points take the empty input and the smallest ones without complaint. */
 static void tiny_inputs(void **state) {
   static const uint8_t bytes[] = { 0, 0, 0 };
-  const char *const names[] = { "server", "client", "suite", "results", "history" };
+  const char *const names[] = { "server", "client", "suite", "results", "history", "resp" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     for (size_t len = 0; len <= sizeof bytes; len++) assert_int_equal(cb_fuzz_target(names[i])(bytes, len), 0);
   assert_null(cb_fuzz_target("nonesuch"));
@@ -86,6 +87,7 @@ int main(void) {
     cmocka_unit_test(regress_suite),
     cmocka_unit_test(regress_results),
     cmocka_unit_test(regress_history),
+    cmocka_unit_test(regress_resp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

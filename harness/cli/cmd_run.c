@@ -57,6 +57,12 @@ static const char run_usage[] =
   "  -o, --output DIR         where results go (default results/<timestamp>/); held (locked) while\n"
   "                           the run writes there, so a second run into it is refused (exit 2)\n"
   "      --replace            replace the results DIR already holds (refused without it)\n"
+  "      --target URL         http://HOST:PORT: http and crawl ask this server (started by someone\n"
+  "                           else) instead of the built-in one; -p path=/P chooses http's URL;\n"
+  "                           delay_ms and fault_rate are refused then (the server has its own)\n"
+  "      --redis URL          redis://HOST:PORT[/DB]: the redis workload and crawl's store=redis use\n"
+  "                           this Redis (its keys get the run's prefix and are cleared at the end);\n"
+  "                           without it the run starts redis-server on a free loopback port\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
   "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv and uv-offload (default 4)\n"
   "      --gate EXPR          a check on this run's rows, e.g. 'speedup(uv,sync,sleep)>=10',\n"
@@ -93,11 +99,16 @@ typedef struct run_opts {
   int replace;               /* --replace: -o may hold an earlier run's results */
   const char *history;       /* --history FILE, or NULL */
   const char *label;         /* --label L */
+  const char *target_url;    /* --target http://HOST:PORT */
+  const char *target_path;   /* -p path=... (with --target) */
+  const char *redis_url;     /* --redis redis://HOST:PORT[/DB] */
+  cb_target target;
+  cb_rserver redis;
 } run_opts;
 
 enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
        O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE,
-       O_HISTORY, O_LABEL };
+       O_HISTORY, O_LABEL, O_REDIS };
 
 /* --shard I/N: 0, or -1 when it is not that. */
 static int parse_shard(const char *s, run_opts *o) {
@@ -119,6 +130,12 @@ static int parse_sizing_opt(int ch, cb_run_cfg *cfg, run_opts *o) {
 #define BAD() do { cb_errorf("run: %s", err); return 2; } while (0)
   switch (ch) {
     case O_TARGET:
+      /* Two meanings told apart by their form: a server's URL, or the seconds tasks = auto sizes to. */
+      if (strncmp(optarg, "http", 4) == 0 || strchr(optarg, ':')) {
+        if (cb_target_parse_url(&o->target, optarg, err, sizeof err) != 0) BAD();
+        o->target_url = optarg;
+        break;
+      }
       if (cb_cfg_number("--target", optarg, 0.001, 3600, &o->target_s, err, sizeof err) != 0) BAD();
       break;
     case O_CI: {
@@ -188,6 +205,16 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
         return 2;
       }
       snprintf(name, sizeof name, "%.*s", (int)(eq - optarg), optarg);
+      if (strcmp(name, "path") == 0) {
+        /* Not a workload's number: the URL path http asks an external --target for. */
+        if (eq[1] != '/' || strpbrk(eq + 1, " \t\r\n") || strlen(eq + 1) > 1024) {
+          cb_errorf("run: -p path=%s: give one URL path that starts with '/', e.g. -p path=/index.html", eq + 1);
+          return 2;
+        }
+        o->target_path = eq + 1;
+        o->adhoc = 1;
+        break;
+      }
       if (cb_cfg_param(cfg, name, eq + 1, err, sizeof err) != 0) BAD();
       o->adhoc = 1;
       break;
@@ -247,6 +274,10 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
     case O_CASE_TIMEOUT:
       if (cb_cfg_number("--case-timeout", optarg, 0.001, 86400, &o->case_timeout, err, sizeof err) != 0) BAD();
       break;
+    case O_REDIS:
+      if (cb_rserver_parse_url(&o->redis, optarg, err, sizeof err) != 0) BAD();
+      o->redis_url = optarg;
+      break;
     case O_QUICK: o->quick = 1; break;
     case O_REPLACE: o->replace = 1; break;
     case O_REPORT: o->report = 1; break;
@@ -302,6 +333,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "replace", no_argument, NULL, O_REPLACE },
     { "history", required_argument, NULL, O_HISTORY },
     { "label", required_argument, NULL, O_LABEL },
+    { "redis", required_argument, NULL, O_REDIS },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -338,6 +370,10 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
   }
   if (o->label && !o->history) {
     cb_errorf("run: --label names the run in a history; add --history FILE (e.g. --history " CB_HISTORY_DEFAULT ")");
+    return 2;
+  }
+  if (o->target_path && !o->target_url) {
+    cb_errorf("run: -p path=... is for an external server: give --target http://HOST:PORT too");
     return 2;
   }
   if (o->adhoc && cb_cfg_check(cfg, err, sizeof err) != 0) {
@@ -421,6 +457,18 @@ static int build_plan(cb_run_cfg *cfg, run_opts *o, cb_plan *plan, cb_machine *m
   }
   int ngroups = suite ? suite->ngroups : 1;
   const cb_run_cfg *groups = suite ? suite->groups : cfg;
+  /* An external server is shaped by its owner: the parameters that ask ours for delays or faults
+   * would measure something it does not do. */
+  for (int g = 0; o->target_url && g < ngroups; g++)
+    for (int i = 0; i < groups[g].nps; i++)
+      if (strcmp(groups[g].ps[i].name, "delay_ms") == 0 || strcmp(groups[g].ps[i].name, "fault_rate") == 0) {
+        int web = 0;
+        for (int w = 0; w < groups[g].nwl; w++) web |= (groups[g].wl[w]->flags & CB_WL_SERVER) != 0;
+        if (!web) continue;
+        cb_errorf("run: -p %s shapes the built-in target server, not the external --target %s; drop it (its delays "
+                  "and faults are the server's own)", groups[g].ps[i].name, o->target_url);
+        goto cleanup;
+      }
   int calibrate = 0;
   for (int g = 0; g < ngroups; g++)
     for (int i = 0; i < groups[g].nwl; i++) calibrate |= groups[g].wl[i]->kind != CB_KIND_IO;
@@ -604,7 +652,8 @@ int cb_cmd_run(int argc, char **argv) {
   run_view view = { .tty = isatty(STDERR_FILENO) && !cfg.quiet, .verbose = o.verbose };
   cb_engine_opts eo = { .outdir = cfg.outdir, .warmup = cfg.warmup, .stack_size = cfg.stack_size,
                         .case_timeout_s = o.case_timeout, .argc = argc, .argv = argv, .skip_impossible = is_suite,
-                        .replace = o.replace,
+                        .replace = o.replace, .target = o.target_url ? &o.target : NULL,
+                        .target_path = o.target_path, .redis = o.redis_url ? &o.redis : NULL,
                         .progress = on_progress, .arg = &view };
   prepared = 1;
   if (cb_engine_prepare(&e, &plan, &m, &eo) != 0) {

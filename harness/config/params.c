@@ -20,8 +20,18 @@ void cb_params_format(const cb_workload *wl, const cb_params *p, char *buf, size
   size_t off = 0;
   buf[0] = '\0';
   /* ';' between parameters keeps the CSV column free of commas. */
-  for (unsigned i = 0; i < wl->nparams && off < len; i++)
-    off += (size_t)snprintf(buf + off, len - off, "%s%s=%.10g", i ? ";" : "", wl->params[i].name, p->v[i]);
+  for (unsigned i = 0; i < wl->nparams && off < len; i++) {
+    const cb_param_spec *s = &wl->params[i];
+    int named = 0;
+    if (s->names)
+      for (int k = 0; s->names[k]; k++)
+        if (p->v[i] == k) {
+          off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", i ? ";" : "", s->name, s->names[k]);
+          named = 1;
+          break;
+        }
+    if (!named) off += (size_t)snprintf(buf + off, len - off, "%s%s=%.10g", i ? ";" : "", s->name, p->v[i]);
+  }
 }
 
 int cb_param_check(const cb_param_spec *s, double v, char *err, size_t len) {

@@ -91,6 +91,9 @@ typedef struct cb_case {
   int sized;             /* tasks chosen by time (tasks = auto), not given */
   char skipped[200];     /* why the machine cannot run it ("" when it runs): a row, no measurement */
   const char *stop;      /* why it has the repetitions it has: "reps", "ci", "max", "budget" */
+  /* A Redis workload's case beside redis-benchmark on the same server (cb_workload.redis_like):
+   * its requests a second, and the commands one task sends; 0 when not measured. */
+  double ref_ops_s, ops_per_task;
   cb_sample *reps;       /* room for the plan's reps_max */
   unsigned nreps;
   /* Latency over every repetition, merged: task (from the intended start), service (from the

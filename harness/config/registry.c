@@ -21,6 +21,7 @@
   X(queue)           \
   X(mixed)           \
   X(chain)           \
+  X(redis)           \
 
 /* What `run -w` defaults to: one workload that waits and one that computes. */
 #define DEFAULT_WORKLOADS(X) \

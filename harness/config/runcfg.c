@@ -146,6 +146,20 @@ int cb_cfg_concurrency(cb_run_cfg *cfg, const char *list, char *err, size_t len)
   return 0;
 }
 
+/* A value given by its name (store=redis): its number in the first workload that names it. */
+static int named_value(const char *param, const char *item, double *out) {
+  for (const cb_workload *const *w = cb_workloads(); *w; w++) {
+    int i = cb_params_index(*w, param);
+    if (i < 0 || !(*w)->params[i].names) continue;
+    for (int k = 0; (*w)->params[i].names[k]; k++)
+      if (strcmp((*w)->params[i].names[k], item) == 0) {
+        *out = k;
+        return 0;
+      }
+  }
+  return -1;
+}
+
 int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *err, size_t len) {
   char buf[1024], *items[CB_MAX_LIST];
   if (!*name || strlen(name) >= sizeof cfg->ps[0].name) {
@@ -167,7 +181,7 @@ int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *er
   if (n < 0) return -1;
   cb_pset *ps = &cfg->ps[cfg->nps];
   for (int i = 0; i < n; i++)
-    if (cb_parse_double(items[i], &ps->vals[i]) != 0) {
+    if (cb_parse_double(items[i], &ps->vals[i]) != 0 && named_value(name, items[i], &ps->vals[i]) != 0) {
       snprintf(err, len, "%s=%s: '%s' is not a number", name, values, items[i]);
       return -1;
     } else {

@@ -20,7 +20,9 @@
   XX(EHTTPSTATUS, -5001, "server answered with an unexpected status")           \
   XX(EBADRESP, -5002, "malformed HTTP response")                                \
   XX(EBODY, -5003, "response body differs from what was expected")             \
-  XX(EVERIFY, -5004, "data read back differs from what was written")
+  XX(EVERIFY, -5004, "data read back differs from what was written")                \
+  XX(EREDIS, -5005, "Redis answered with an error (-ERR)")                      \
+  XX(EBADREPLY, -5006, "malformed or unexpected Redis reply")
 
 enum {
 #define XX(name, val, text) CB_##name = (val),

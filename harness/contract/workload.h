@@ -16,6 +16,8 @@ typedef struct cb_param_spec {
   const char *help;
   double def, min, max;
   int integer;           /* only whole numbers allowed */
+  const char *const *names;   /* NULL, or names of the values 0, 1, ... (NULL-terminated): a
+                                 parameter given by name (crawl's store=local or redis) */
 } cb_param_spec;
 
 /* Parameter values, in the order of the workload's specs. */
@@ -44,6 +46,15 @@ typedef struct cb_setup {
   double unit_s;               /* seconds per compute unit, calibrated once for the whole run */
   const char *tmpdir;          /* the run's private temporary directory (CB_WL_TMPDIR), removed
                                   with all it holds when the run ends, however it ends */
+  int external;                /* the target server is not the run's own (--target): its shape
+                                  (delays, faults) is not ours to ask for */
+  const char *target_path;     /* --target with -p path=...: the URL path to ask, or NULL */
+  const struct sockaddr *redis;    /* the Redis (CB_WL_REDIS), else NULL */
+  int redis_db;                /* its database */
+  const char *redis_prefix;    /* every key the run makes starts with it ("concbench:<run>:"): the
+                                  run clears them at its end */
+  const char *redis_shared;    /* a prefix every concbench process shares ("concbench:shared:"),
+                                  for state several runs work on together; its users clean up */
 } cb_setup;
 
 /* A named figure a workload reports beside the harness's own (results.json, per repetition). */
@@ -57,7 +68,16 @@ enum {
   CB_WL_ALL_AT_ONCE = 1u << 1, /* every task must be in flight together (producers and consumers) */
   CB_WL_OUTPUT = 1u << 2,      /* writes DIR/output/<case>.tsv */
   CB_WL_TMPDIR = 1u << 3,      /* needs a temporary directory */
+  CB_WL_REDIS = 1u << 4,       /* needs a Redis (for the parameters redis_needed says, or always):
+                                  the run starts one, or uses --redis URL */
 };
+
+/* What redis-benchmark would run for a case of a Redis workload: the same server, clients and
+ * pipeline, these values; the report compares the workload's operations a second with it. */
+typedef struct cb_redis_like {
+  unsigned pipeline, value_bytes, keys;
+  double ops_per_task;         /* Redis commands one task sends */
+} cb_redis_like;
 
 typedef struct cb_workload {
   const char *name;
@@ -101,6 +121,12 @@ typedef struct cb_workload {
   /* Optional (CB_WL_TMPDIR): the most bytes n tasks run conc at a time keep in the temporary
    * directory at once, checked against its free space before the case runs. */
   uint64_t (*disk_bytes)(const cb_params *p, uint64_t n, uint32_t conc);
+  /* Optional (CB_WL_REDIS): whether these parameters need the Redis (default: yes). */
+  int (*redis_needed)(const cb_params *p);
+  /* Optional (CB_WL_REDIS): the most bytes of data a case keeps in Redis, for its maxmemory. */
+  uint64_t (*redis_bytes)(const cb_params *p, uint64_t n, uint32_t conc);
+  /* Optional (CB_WL_REDIS): the redis-benchmark run to compare the case with; 0 when there is one. */
+  int (*redis_like)(const cb_params *p, cb_redis_like *out);
 } cb_workload;
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "engine.h"
 #include "capacity.h"
+#include "env.h"
 #include "clock.h"
 #include "results.h"
 #include "runner.h"
@@ -123,8 +124,42 @@ static int make_dirs(cb_engine *e) {
   return 0;
 }
 
+/* Does case c need a Redis? */
+static int needs_redis(const cb_case *c) {
+  return (c->wl->flags & CB_WL_REDIS) && (!c->wl->redis_needed || c->wl->redis_needed(&c->params));
+}
+
+/* The Redis and the target the options name: an external Redis must answer before anything runs
+ * (else a usage error), and the run's keys get a prefix of their own. 0, or -1 with e->err. */
+static int take_services(cb_engine *e) {
+  char host[64] = "", why[512];
+  int redis = 0;
+  for (size_t i = 0; i < e->plan->n; i++) redis |= needs_redis(&e->plan->cases[i]);
+  if (e->o.target) e->target = *e->o.target;
+  e->redis.guard = (cb_guard)CB_GUARD_NONE;
+  if (e->o.redis) e->redis = *e->o.redis;
+  gethostname(host, sizeof host - 1);
+  snprintf(e->redis_prefix, sizeof e->redis_prefix, "concbench:%.40s:%d-%lld:", host, (int)getpid(), (long long)cb_now_ns());
+  if (redis && e->o.redis && cb_rserver_ping(&e->redis, why, sizeof why) != 0)
+    return fail(e, "%s; start it, or check --redis (without --redis the run starts its own redis-server)", why);
+  if (e->o.target) {
+    snprintf(why, sizeof why, "http://%s (external)%s%s", e->target.authority, e->o.target_path ? ", path " : "",
+             e->o.target_path ? e->o.target_path : "");
+    cb_env_service("target", why);
+  }
+  if (redis && e->o.redis) {
+    snprintf(why, sizeof why, "redis://%s:%d/%d (external), keys %s*", e->redis.host, e->redis.port, e->redis.db,
+             e->redis_prefix);
+    cb_env_service("redis", why);
+  } else if (redis) {
+    cb_env_service("redis", "redis-server started by the run on a free loopback port, no persistence");
+  }
+  return 0;
+}
+
 int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb_engine_opts *o) {
   memset(e, 0, sizeof *e);
+  e->redis.guard = (cb_guard)CB_GUARD_NONE;
   e->tmpguard = (cb_guard)CB_GUARD_NONE;
   e->lockfd = -1;
   e->plan = plan;
@@ -134,6 +169,7 @@ int cb_engine_prepare(cb_engine *e, cb_plan *plan, const cb_machine *m, const cb
   e->status = CB_ENGINE_READY;
   if (!(e->rows = calloc(plan->n ? plan->n : 1, sizeof *e->rows))) return fail(e, "out of memory for the rows");
   if (check_plan(e) != 0) return -1;
+  if (take_services(e) != 0) return -1;
   return make_dirs(e);
 }
 
@@ -145,8 +181,21 @@ size_t cb_engine_kept(const cb_engine *e) {
   return kept;
 }
 
+/* The run's Redis, done with: its own server stopped, or on an external one the keys it made
+ * cleared (only those: the run's prefix). */
+static void release_redis(cb_engine *e) {
+  if (e->redis.external && e->redis_used) {
+    long n = cb_rserver_clear(&e->redis, e->redis_prefix);
+    if (n < 0) cb_errorf("run: could not clear the keys %s* from Redis at %s:%d: %s", e->redis_prefix, e->redis.host,
+                         e->redis.port, strerror((int)-n));
+  }
+  e->redis_used = 0;
+  cb_rserver_stop(&e->redis);
+}
+
 void cb_engine_free(cb_engine *e) {
   cb_target_stop(&e->target);
+  release_redis(e);
   if (e->tmpdir[0]) cb_rmtree(e->tmpdir);
   e->tmpdir[0] = '\0';
   cb_guard_end(&e->tmpguard);
@@ -175,7 +224,28 @@ static void tell(cb_engine *e, const round_state *rs, cb_engine_event ev, const 
 
 /* The target server c needs, started (or replaced when another configuration runs). 0, or -1
  * with e->err. */
+static int ensure_redis(cb_engine *e, const cb_case *c) {
+  char why[512];
+  if (!needs_redis(c)) return 0;
+  if (!cb_rserver_up(&e->redis)) {
+    /* Sized for the largest case of the run, twice over, plus room for Redis's own needs. */
+    uint64_t most = 0;
+    for (size_t i = 0; i < e->plan->n; i++) {
+      const cb_case *k = &e->plan->cases[i];
+      if (!needs_redis(k) || !k->wl->redis_bytes) continue;
+      uint64_t b = k->wl->redis_bytes(&k->params, k->tasks, k->eff_conc);
+      if (b > most) most = b;
+    }
+    if (cb_rserver_start(&e->redis, tmp_base(), 2 * most + (64ull << 20), e->err, sizeof e->err) != 0) return -1;
+  }
+  /* Answering before every case, so that a case never measures a dead server. */
+  if (cb_rserver_ping(&e->redis, why, sizeof why) != 0) return fail(e, "%s", why);
+  e->redis_used = 1;
+  return 0;
+}
+
 static int ensure_server(cb_engine *e, const cb_case *c) {
+  if (ensure_redis(e, c) != 0) return -1;
   if (!(c->wl->flags & CB_WL_SERVER)) return 0;
   cb_server_opts so = { .site = { .pages = 100, .links = 8, .seed = 1 } };
   if (c->wl->server) c->wl->server(&c->params, &so);
@@ -193,6 +263,7 @@ static int over_budget(const cb_engine *e, const round_state *rs) {
  * another negative error when no measurement process could start. */
 static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm) {
   cb_measure_env env = { .stack_size = e->o.stack_size, .outdir = e->outdir, .target = &e->target,
+                         .target_path = e->o.target_path, .redis = &e->redis, .redis_prefix = e->redis_prefix,
                          .tmpdir = e->tmpdir[0] ? e->tmpdir : NULL, .unit_s = e->unit_s,
                          .case_timeout_s = e->o.case_timeout_s };
   cb_sample scratch_s, *s = warm ? &scratch_s : &c->reps[c->nreps];
@@ -237,6 +308,13 @@ static int measure_one(cb_engine *e, const round_state *rs, cb_case *c, int warm
              how, c->wl->name, c->be->name, c->conc);
     tell(e, rs, CB_ENGINE_NOTE, c, warm, NULL, note);
     if (!s->err[0]) snprintf(s->err, sizeof s->err, "the target server %s meanwhile", how);
+  }
+  if (cb_rserver_ended(&e->redis, how, sizeof how)) {
+    snprintf(note, sizeof note, "redis-server %s during %s on %s, c=%u; a new one starts for the next case",
+             how, c->wl->name, c->be->name, c->conc);
+    tell(e, rs, CB_ENGINE_NOTE, c, warm, NULL, note);
+    if (!s->err[0]) snprintf(s->err, sizeof s->err, "redis-server %s meanwhile", how);
+    cb_rserver_stop(&e->redis);
   }
   if (!warm) c->nreps++;
   return 0;
@@ -350,6 +428,34 @@ static int write_results(cb_engine *e, unsigned r, int last) {
               r ? "the previous round's results there are intact; " : "", cb_write_advice(-rc));
 }
 
+/* Each Redis case beside redis-benchmark: the same server, clients, pipeline and values, as many
+ * commands as the case sent. Only on the run's own server: redis-benchmark's keys are not under
+ * the run's prefix, and an external server is someone else's. Once per parameters and
+ * concurrency: every backend of it compares with the same figure. */
+static void references(cb_engine *e) {
+  cb_plan *plan = e->plan;
+  for (size_t i = 0; i < plan->n; i++) {
+    cb_case *c = &plan->cases[i];
+    cb_redis_like like;
+    if (!c->nreps || !needs_redis(c) || !c->wl->redis_like || c->wl->redis_like(&c->params, &like) != 0) continue;
+    c->ops_per_task = like.ops_per_task;
+    for (size_t j = 0; j < i && !c->ref_ops_s; j++) {
+      const cb_case *k = &plan->cases[j];
+      if (k->wl == c->wl && k->conc == c->conc && k->ref_ops_s > 0 && strcmp(k->params_str, c->params_str) == 0)
+        c->ref_ops_s = k->ref_ops_s;
+    }
+    if (c->ref_ops_s > 0 || e->redis.external || cb_interrupted || e->stop) continue;
+    if (ensure_redis(e, c) != 0) {
+      e->err[0] = '\0';
+      continue;
+    }
+    double req = (double)c->tasks * like.ops_per_task;
+    if (req < 20000) req = 20000;
+    double ops = cb_rserver_benchmark(&e->redis, c->conc, like.pipeline, (uint64_t)req, like.value_bytes, like.keys);
+    if (ops > 0) c->ref_ops_s = ops;
+  }
+}
+
 cb_engine_status cb_engine_run(cb_engine *e) {
   cb_plan *plan = e->plan;
   round_state rs = { .started = cb_now_ns() };
@@ -392,10 +498,12 @@ cb_engine_status cb_engine_run(cb_engine *e) {
       break;
     }
   }
+  if (e->status == CB_ENGINE_COMPLETE) references(e);
   stop_reasons(e, budget_spent);
   if (e->status == CB_ENGINE_COMPLETE && write_results(e, 1, 1) != 0) e->status = CB_ENGINE_FAILED;
   free(order);
   if (e->status == CB_ENGINE_STOPPED) e->signal = cb_interrupted > 0 ? cb_interrupted : 0;
   cb_target_stop(&e->target);
+  release_redis(e);
   return e->status;
 }

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "rows.h"
 #include "target.h"
+#include "rserver.h"
 #include "util.h"
 
 typedef enum cb_engine_status {
@@ -46,6 +47,9 @@ typedef struct cb_engine_opts {
   int replace;                 /* an existing results directory may be replaced (run --replace) */
   int argc;                    /* the command, recorded in results.json */
   char **argv;
+  const cb_target *target;     /* --target URL: an external server for http and crawl, or NULL */
+  const char *target_path;     /* with it, -p path=...: the path http asks for, or NULL */
+  const cb_rserver *redis;     /* --redis URL: an external Redis, or NULL (the run starts its own) */
   /* Optional: called on every event; without it, notes go to stderr as they come. */
   void (*progress)(void *arg, const cb_engine_progress *p);
   void *arg;
@@ -64,6 +68,9 @@ typedef struct cb_engine {
   int lockfd;                  /* the lock held on outdir until cb_engine_free, or -1 */
   int replaced;                /* --replace: the earlier run's report and plots removed */
   cb_target target;
+  cb_rserver redis;            /* the run's Redis: started when a case first needs it, or --redis */
+  char redis_prefix[96];       /* the keys the run makes start with it ("concbench:<host>:<pid>-<ns>:") */
+  int redis_used;              /* a case ran against it: its keys are cleared at the end */
   volatile sig_atomic_t stop;  /* set by cb_engine_stop: honoured between repetitions */
   cb_engine_status status;
   int signal;                  /* the signal that stopped the run, or 0 */

@@ -105,6 +105,18 @@ static double rlim_num(int res) {
   return rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur;
 }
 
+/* The servers the run talks to, as the engine set them (cb_env_service). */
+static struct { const char *key; char value[320]; } services[4];
+
+void cb_env_service(const char *key, const char *value) {
+  for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+    if (!services[i].key || strcmp(services[i].key, key) == 0) {
+      services[i].key = key;
+      snprintf(services[i].value, sizeof services[i].value, "%s", value);
+      return;
+    }
+}
+
 cJSON *cb_env_json(const cb_machine *m) {
   char buf[512];
   struct utsname u;
@@ -156,5 +168,7 @@ cJSON *cb_env_json(const cb_machine *m) {
   gmtime_r(&now, &tm);
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   cJSON_AddStringToObject(e, "date", buf);
+  for (size_t i = 0; i < sizeof services / sizeof services[0] && services[i].key; i++)
+    cJSON_AddStringToObject(e, services[i].key, services[i].value);
   return e;
 }

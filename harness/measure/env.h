@@ -18,4 +18,7 @@ const char *cb_git_rev(void);
 /* The environment written with every result. */
 struct cJSON *cb_env_json(const cb_machine *m);
 
+/* Record a server the run talks to in the environment ("target", "redis"), static key. */
+void cb_env_service(const char *key, const char *value);
+
 #endif

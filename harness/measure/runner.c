@@ -62,9 +62,17 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
     .tmpdir = env->tmpdir,
     .unit_s = env->unit_s,
   };
-  if (env->target && env->target->pid > 0) {
+  if (env->target && cb_target_up(env->target)) {
     su.server = (const struct sockaddr *)&env->target->addr;
     su.authority = env->target->authority;
+    su.external = env->target->external;
+    su.target_path = env->target_path;
+  }
+  if (env->redis && cb_rserver_up(env->redis)) {
+    su.redis = (const struct sockaddr *)&env->redis->addr;
+    su.redis_db = env->redis->db;
+    su.redis_prefix = env->redis_prefix;
+    su.redis_shared = "concbench:shared:";
   }
   if ((c->wl->flags & CB_WL_OUTPUT) && env->outdir) {
     snprintf(output, sizeof output, "%s/output/%s.tsv", env->outdir, c->id);
@@ -303,7 +311,10 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   pid_t parent = getpid();
-  double server0 = env->target && env->target->pid > 0 ? cb_proc_cpu_s(env->target->pid) : -1;
+  /* The servers the run started work for the case: their CPU is not interference. */
+  pid_t spid = env->target && env->target->pid > 0 ? env->target->pid : 0;
+  pid_t rpid = env->redis && env->redis->pid > 0 ? env->redis->pid : 0;
+  double server0 = spid || rpid ? (spid ? cb_proc_cpu_s(spid) : 0) + (rpid ? cb_proc_cpu_s(rpid) : 0) : -1;
   struct rusage self0, self1;
   getrusage(RUSAGE_SELF, &self0);
   int64_t started = cb_now_ns();
@@ -388,7 +399,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   out->peak_procs = pk.peak_procs;
   out->peak_fds = pk.peak_fds;
   if (server0 >= 0) {
-    double server1 = cb_proc_cpu_s(env->target->pid);
+    double server1 = (spid ? cb_proc_cpu_s(spid) : 0) + (rpid ? cb_proc_cpu_s(rpid) : 0);
     out->server_cpu_s = server1 >= server0 ? server1 - server0 : 0;
   }
   /* Others' CPU: the measurement process counted the machine's busy time while the backend ran,

@@ -5,6 +5,7 @@
 #include "signals.h"
 #include "plan.h"
 #include "target.h"
+#include "rserver.h"
 
 /* Catch SIGINT and SIGTERM so a run can stop cleanly (cb_signals_catch); become the subreaper of
  * the processes our children leave behind. */
@@ -14,7 +15,10 @@ void cb_runner_signals(void);
 typedef struct cb_measure_env {
   size_t stack_size;           /* threads and coroutines; 0 = each backend's default */
   const char *outdir;          /* the run's directory: output files go to outdir/output/ */
-  const cb_target *target;     /* the running target server, or NULL */
+  const cb_target *target;     /* the running target server (or --target's), or NULL */
+  const char *target_path;     /* --target's -p path=..., or NULL */
+  const cb_rserver *redis;     /* the Redis (started by the run, or --redis), or NULL */
+  const char *redis_prefix;    /* the run's own keys start with it */
   const char *tmpdir;          /* the run's temporary directory, or NULL */
   double unit_s;               /* the run's compute-unit calibration, fixed at its start */
   double case_timeout_s;       /* a repetition running longer is stopped and recorded so; 0 = none */

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +14,53 @@
 #include "clock.h"
 #include "procfs.h"
 
+int cb_target_up(const cb_target *t) { return t->external || t->pid > 0; }
+
+int cb_target_parse_url(cb_target *t, const char *url, char *err, size_t len) {
+  memset(t, 0, sizeof *t);
+  t->external = 1;
+  char host[256];
+  const char *p = url;
+  if (strncmp(p, "http://", 7) != 0) {
+    snprintf(err, len, "--target '%s' is not http://HOST:PORT (https is not supported), e.g. http://127.0.0.1:8080", url);
+    return -1;
+  }
+  p += 7;
+  const char *colon = strchr(p, ':');
+  size_t hl = colon ? (size_t)(colon - p) : strcspn(p, "/");
+  if (hl == 0 || hl >= sizeof host || memchr(p, '@', hl) || memchr(p, '/', hl)) {
+    snprintf(err, len, "--target '%s': give HOST:PORT, e.g. http://127.0.0.1:8080", url);
+    return -1;
+  }
+  memcpy(host, p, hl);
+  host[hl] = '\0';
+  long port = 80;
+  if (colon) {
+    char *end;
+    port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || port < 1 || port > 65535 || (*end && strcmp(end, "/") != 0)) {
+      snprintf(err, len, "--target '%s': the port must be 1 to 65535 and nothing may follow it (the path is -p path=...)", url);
+      return -1;
+    }
+  } else if (p[hl] && strcmp(p + hl, "/") != 0) {
+    snprintf(err, len, "--target '%s': give only http://HOST:PORT; the path is -p path=...", url);
+    return -1;
+  }
+  struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+  int rc = getaddrinfo(host, NULL, &hints, &ai);
+  if (rc != 0 || !ai) {
+    snprintf(err, len, "--target '%s': cannot resolve %s: %s", url, host, gai_strerror(rc));
+    return -1;
+  }
+  t->addr = *(struct sockaddr_in *)ai->ai_addr;
+  t->addr.sin_port = htons((uint16_t)port);
+  freeaddrinfo(ai);
+  snprintf(t->authority, sizeof t->authority, "%s:%ld", host, port);
+  return 0;
+}
+
 int cb_target_matches(const cb_target *t, const cb_server_opts *o) {
+  if (t->external) return 1;   /* whatever it serves, it is the one asked for */
   return t->pid > 0 && t->opts.site.pages == o->site.pages && t->opts.site.links == o->site.links &&
          t->opts.site.seed == o->site.seed && t->opts.fault_rate == o->fault_rate &&
          t->opts.fault_seed == o->fault_seed;
@@ -90,7 +137,7 @@ int cb_target_ended(cb_target *t, char *how, size_t len) {
 }
 
 void cb_target_stop(cb_target *t) {
-  if (t->pid <= 0) return;
+  if (t->external || t->pid <= 0) return;
   kill(t->pid, SIGTERM);
   int64_t deadline = cb_now_ns() + 2 * (int64_t)1000000000;
   int status;

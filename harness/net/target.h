@@ -8,10 +8,17 @@
 
 typedef struct cb_target {
   pid_t pid;                   /* 0 when none is running */
+  int external;                /* --target URL: a server the run did not start and never stops */
   cb_server_opts opts;
   struct sockaddr_in addr;
-  char authority[64];          /* "127.0.0.1:PORT" */
+  char authority[300];         /* "127.0.0.1:PORT", or --target's "HOST:PORT" */
 } cb_target;
+
+/* http://HOST:PORT[/] into t, as an external target (HOST resolved to IPv4 now); 0, or -1 with
+ * why in err. */
+int  cb_target_parse_url(cb_target *t, const char *url, char *err, size_t len);
+/* Is there a server to send requests to: one the run started, or an external one? */
+int  cb_target_up(const cb_target *t);
 
 /* Start a server process on a free loopback port with opts; 0, or -1 with why in err. The process
  * dies with its parent (PR_SET_PDEATHSIG), so it never outlives the run. */

@@ -305,6 +305,18 @@ static void method_text(const cb__report *R, cb_sbuf *b) {
                (unsigned long long)R->seed);
 }
 
+/* The sentence of case c beside redis-benchmark (its "reference": a Redis workload on the run's
+ * own server) into buf; 0 when it has none. */
+static int reference_sentence(const cb_rcase *c, char *buf, size_t len) {
+  const cJSON *ref = c->json ? cJSON_GetObjectItemCaseSensitive(c->json, "reference") : NULL;
+  const cJSON *tool = cJSON_GetObjectItemCaseSensitive(ref, "tool"), *ops = cJSON_GetObjectItemCaseSensitive(ref, "ops_per_s");
+  const cJSON *mine = cJSON_GetObjectItemCaseSensitive(ref, "case_ops_per_s"), *ratio = cJSON_GetObjectItemCaseSensitive(ref, "ratio");
+  if (!cJSON_IsString(tool) || !cJSON_IsNumber(ops) || !cJSON_IsNumber(mine) || !cJSON_IsNumber(ratio)) return 0;
+  snprintf(buf, len, "%s on %s, c=%u, %s: %.0f commands/s, %.2fx %s's %.0f on the same server", c->workload, c->backend,
+           c->conc, c->params_str, mine->valuedouble, ratio->valuedouble, tool->valuestring, ops->valuedouble);
+  return 1;
+}
+
 typedef struct doc {
   const cb__report *R;
   const char *title, *summary;
@@ -358,6 +370,16 @@ static void write_md(const doc *d, cb_sbuf *m) {
       cb_sb_md(m, cells[k]);
       cb_sb_puts(m, " |");
     }
+    cb_sb_puts(m, "\n");
+  }
+  int refs = 0;
+  char sentence[768];
+  for (size_t i = 0; i < R->r->n; i++) {
+    if (!reference_sentence(&R->r->cases[i], sentence, sizeof sentence)) continue;
+    if (!refs++) cb_sb_puts(m, "\n## Against redis-benchmark\n\nThe same commands, clients and pipeline from "
+                               "redis-benchmark (-t set,get) against the same redis-server, in the same run:\n\n");
+    cb_sb_puts(m, "- ");
+    cb_sb_md(m, sentence);
     cb_sb_puts(m, "\n");
   }
   cb_sb_puts(m, "\n## Plots\n\n");
@@ -463,7 +485,20 @@ static void write_html(const doc *d, cb_sbuf *h) {
     }
     cb_sb_puts(h, "</tr>\n");
   }
-  cb_sb_puts(h, "</tbody>\n</table></div>\n<h2 id=\"plots\">Plots</h2>\n");
+  cb_sb_puts(h, "</tbody>\n</table></div>\n");
+  int refs = 0;
+  char sentence[768];
+  for (size_t i = 0; i < R->r->n; i++) {
+    if (!reference_sentence(&R->r->cases[i], sentence, sizeof sentence)) continue;
+    if (!refs++) cb_sb_puts(h, "<h2 id=\"redis-benchmark\">Against redis-benchmark</h2>\n<p>The same commands, clients "
+                               "and pipeline from redis-benchmark (-t set,get) against the same redis-server, in the "
+                               "same run:</p>\n<ul>\n");
+    cb_sb_puts(h, "<li>");
+    cb_sb_html(h, sentence);
+    cb_sb_puts(h, "</li>\n");
+  }
+  if (refs) cb_sb_puts(h, "</ul>\n");
+  cb_sb_puts(h, "<h2 id=\"plots\">Plots</h2>\n");
   if (!d->nplots) {
     cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
     cb_sb_html(h, R->dir);

@@ -220,6 +220,15 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
     if (r.flags & (1u << i)) cJSON_AddItemToArray(fl, cJSON_CreateString(cb_flag_names[i]));
   cJSON_AddStringToObject(o, "checksum", hex64(r.checksum, hx));
   cJSON_AddBoolToObject(o, "checksum_stable", r.checksum_stable);
+  if (c->ref_ops_s > 0 && r.wall.median > 0) {
+    /* The same commands, clients and pipeline from redis-benchmark on the same server. */
+    double ops = (double)c->tasks * c->ops_per_task / r.wall.median;
+    cJSON *ref = cJSON_AddObjectToObject(o, "reference");
+    cJSON_AddStringToObject(ref, "tool", "redis-benchmark");
+    cJSON_AddNumberToObject(ref, "ops_per_s", c->ref_ops_s);
+    cJSON_AddNumberToObject(ref, "case_ops_per_s", ops);
+    cJSON_AddNumberToObject(ref, "ratio", ops / c->ref_ops_s);
+  }
   if ((c->be->flags & CB_BACKEND_SERIAL) && c->wl->serial_note)
     cJSON_AddStringToObject(o, "serial_note", c->wl->serial_note);
   cJSON_AddItemToObject(o, "repetitions", reps_json(c));
