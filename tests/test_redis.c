@@ -321,10 +321,10 @@ static void two_crawlers_share(void **state) {
                               "--target", turl, "-o", one, "-q"), NULL, 60000);
   tu_expect_exit(&p0, 0);
   assert_int_equal(tu_spawn(&p1, c->bin, TU_ARGS("run", "-w", "crawl", "-b", "uv", "-c", "10", "-p", "pages=300", "-p",
-                                                 "store=redis", "-r", "1", "--warmup", "0", "--redis", rurl, "--target", turl,
+                                                 "store=redis", "-p", "join_ms=8000", "-r", "1", "--warmup", "0", "--redis", rurl, "--target", turl,
                                                  "-o", a, "-q"), NULL), 0);
   assert_int_equal(tu_spawn(&p2, c->bin, TU_ARGS("run", "-w", "crawl", "-b", "threads", "-c", "10", "-p", "pages=300", "-p",
-                                                 "store=redis", "-r", "1", "--warmup", "0", "--redis", rurl, "--target", turl,
+                                                 "store=redis", "-p", "join_ms=8000", "-r", "1", "--warmup", "0", "--redis", rurl, "--target", turl,
                                                  "-o", b, "-q"), NULL), 0);
   tu_wait(&p1, 60000);
   tu_wait(&p2, 60000);

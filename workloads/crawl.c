@@ -38,7 +38,7 @@ static const cb_param_spec crawl_params[] = {
   [P_STORE] = { .name = "store", .unit = "local/redis", .def = 0, .min = 0, .max = 1, .integer = 1, .names = store_names,
                 .help = "where the frontier and visited set live: this process (local), or Redis, shared by "
                         "every concbench crawling the same --target through the same --redis" },
-  [P_JOIN] = { .name = "join_ms", .unit = "ms", .def = 1000, .min = 0, .max = 600000, .integer = 1,
+  [P_JOIN] = { .name = "join_ms", .unit = "ms", .def = 3000, .min = 0, .max = 600000, .integer = 1,
                .help = "store=redis: how long a new crawl waits for other crawlers to join before it starts (not timed)" },
   [P_LEASE] = { .name = "lease_ms", .unit = "ms", .def = 60000, .min = 100, .max = 86400000, .integer = 1,
                 .help = "store=redis: a page taken and not finished for this long goes back to the frontier "
