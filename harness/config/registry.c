@@ -10,6 +10,7 @@
   X(fork)           \
   X(uv)             \
   X(uv_offload)     \
+  X(uv_mt)          \
 
 #define WORKLOADS(X) \
   X(sleep)           \
