@@ -69,6 +69,7 @@ const cb_backend cb_backend_uv_offload = {
   .needs = UV_NEEDS,
   .io = &uv_offload_io,
   .run = uv_offload_run_job,
+  .prepare = cb__uv_prepare,
 };
 
 const cb_backend cb_backend_uv = {
@@ -78,4 +79,5 @@ const cb_backend cb_backend_uv = {
   .needs = UV_NEEDS,
   .io = &uv_io,
   .run = uv_run_job,
+  .prepare = cb__uv_prepare,
 };

@@ -312,6 +312,10 @@ int cb__uv_loop_close(uvb *b, cb_job *job, int rc) {
   return rc;
 }
 
+int cb__uv_prepare(cb_job *job) {
+  return cb_coro_pool_reserve(cb_job_workers(job), job->stack_size ? job->stack_size : CB_UV_DEFAULT_STACK);
+}
+
 uint32_t cb__uv_pool_threads(void) {
   const char *tp = getenv("UV_THREADPOOL_SIZE");
   int n = tp ? atoi(tp) : 0;

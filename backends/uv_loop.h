@@ -40,6 +40,9 @@ static inline void cb__uv_loop_run(cb_uvloop *b) { uv_run(&b->loop, UV_RUN_DEFAU
  * set when the loop would not close. */
 int cb__uv_loop_close(cb_uvloop *b, cb_job *job, int rc);
 
+/* The backends' prepare: the job's coroutine stacks in the stack pool, before the clock starts. */
+int cb__uv_prepare(cb_job *job);
+
 /* libuv writes without MSG_NOSIGNAL: a peer that closed must give -EPIPE, not kill us. */
 void cb__uv_ignore_sigpipe(void);
 /* libuv's pool: UV_THREADPOOL_SIZE threads (4 unless set; libuv caps it at 1024). */

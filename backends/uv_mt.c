@@ -193,4 +193,5 @@ const cb_backend cb_backend_uv_mt = {
              .extra_threads_option = "--loops or --uv-threadpool" },
   .io = &uv_mt_io,
   .run = uv_mt_run,
+  .prepare = cb__uv_prepare,
 };

@@ -53,6 +53,10 @@ typedef struct cb_backend {
   const cb_io *io;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);
+  /* Optional, called before the clock starts: what a long-running program has ready before its
+   * first request and reuses after (a loop's coroutine stacks, mapped and first touched). Its
+   * time is kept apart (prepare_s); a failure only leaves run to do it, counted. */
+  int (*prepare)(cb_job *job);
 } cb_backend;
 
 /* The IO implementation shared by the blocking backends (sync, threads, fork). */

@@ -101,7 +101,7 @@ int cb_sched_init(cb_sched *s, const cb_sched_cfg *cfg) {
   }
   for (; s->made < n; s->made++) {
     cb_sched_co *c = &s->cos[s->made];
-    int rc = cb_coro_stack_alloc(&c->stack, cfg->stack_size);
+    int rc = cb_coro_stack_get(&c->stack, cfg->stack_size);
     if (rc != 0) {
       snprintf(job->err, sizeof job->err,
                "could not map coroutine stack %u of %u (%zu KiB): %s; lower -c or --stack-size, or raise vm.max_map_count",
@@ -127,7 +127,7 @@ void cb_sched_start(cb_sched *s) {
 void cb_sched_free(cb_sched *s) {
   for (uint32_t k = 0; k < s->made; k++) {
     cb_coro_destroy(&s->cos[k].co);
-    cb_coro_stack_free(&s->cos[k].stack);
+    cb_coro_stack_put(&s->cos[k].stack);
   }
   free(s->cos);
   free(s->heap);
