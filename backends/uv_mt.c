@@ -187,7 +187,7 @@ static uint32_t uv_mt_threads(void) { return loops_wanted() - 1 + cb__uv_pool_th
 const cb_backend cb_backend_uv_mt = {
   .name = "uv-mt",
   .summary = "one libuv loop per core (--loops N), each on its own thread with its own coroutines",
-  .flags = CB_BACKEND_LOOP | CB_BACKEND_PARALLEL,
+  .flags = CB_BACKEND_LOOP | CB_BACKEND_PARALLEL | CB_BACKEND_LOOPS,
   .extends = "uv",
   .needs = { .maps_per_worker = 2, .mem_kib_per_worker = 16, .extra_threads_fn = uv_mt_threads,
              .extra_threads_option = "--loops or --uv-threadpool" },
