@@ -21,6 +21,7 @@
 #include "env.h"
 #include "job.h"
 #include "table.h"
+#include "capacity.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -280,7 +281,24 @@ BAD_CASE(bad_reps_zero, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", 
 BAD_CASE(bad_option, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "--frobnicate", OK_TAIL)
 BAD_CASE(bad_command, 0, "frobnicate", "-b", "sync", "-w", "sleep", "-n", "2", OK_TAIL)
 BAD_CASE(bad_fork_beyond_nproc, 50, "run", "-b", "fork", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+BAD_CASE(bad_loops_zero, 0, "run", "-b", "uv-mt", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "--loops", "0", OK_TAIL)
 BAD_CASE(bad_threads_beyond_nproc, 50, "run", "-b", "threads", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+
+/* uv-mt's loops are threads, with libuv's pool beside them: with room for 100 more tasks than this
+ * user runs now, 2 loops fit and 100 (99 threads beside the caller's, and 4 of the pool) do not. */
+static void bad_uv_mt_loops_beyond_nproc(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  long long all, mine;
+  cb_capacity_count_tasks(&all, &mine);
+  const char *const many[] = { "run", "-b", "uv-mt", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500",
+                               "--loops", "100", OK_TAIL, NULL };
+  check_rejected(c, many, (long)mine + 100, "--loops");
+  c->opts.nproc = (long)mine + 100;
+  TU_RUN(c, "run", "-b", "uv-mt", "-w", "sleep", "-p", "delay_ms=1", "-c", "4", "-n", "8", "--loops", "2", OK_TAIL);
+  c->opts.nproc = 0;
+  tu_expect_exit(&c->cmd, 0);
+}
 
 /* list follows the same convention. */
 static void bad_list_option(void **state) {
@@ -484,6 +502,8 @@ int main(void) {
     T(bad_fork_beyond_nproc),
     T(suite_skips_beyond_limits),
     T(bad_threads_beyond_nproc),
+    T(bad_uv_mt_loops_beyond_nproc),
+    T(bad_loops_zero),
     T(bad_uv_beyond_max_map_count),
     T(bad_list_option),
     T(good_run),
