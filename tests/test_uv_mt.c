@@ -188,12 +188,44 @@ static void concurrency_is_the_total_over_the_loops(void **state) {
   unsetenv("CB_UV_LOOPS");
 }
 
+/* CPU work on two loops runs at once: each task computes about 50 ms in place, and the two
+ * tasks' spans overlap, on two threads (on one loop the second would start when the first ends). */
+static int compute_task(cb_ctx *ctx, const cb_params *p, void *vst, uint64_t index, uint64_t *sum) {
+  mt_state *st = vst;
+  st->thread[index] = pthread_self();
+  *sum = cb_compute(ctx, index, 30000);
+  return 0;
+}
+
+static const cb_workload computer = {
+  .name = "compute", .summary = "test", .kind = CB_KIND_CPU, .task = compute_task, .ideal = no_ideal,
+};
+
+static void loops_compute_at_once(void **state) {
+  mt_state st;
+  memset(&st, 0, sizeof st);
+  setenv("CB_UV_LOOPS", "2", 1);
+  cb_job job;
+  cb_job_summary s;
+  tu_job_run(&job, tu_backend("uv-mt"), &(tu_jobdef){ .wl = &computer, .state = &st, .tasks = 2, .conc = 2 }, &s);
+  assert_int_equal(s.errors, 0);
+  const cb_task_rec *a = &job.sh->rec[0], *b = &job.sh->rec[1];
+  print_message("two computations on two loops: [0, %.1f] and [%.1f, %.1f] ms\n", (a->end_ns - a->start_ns) / 1e6,
+                (b->start_ns - a->start_ns) / 1e6, (b->end_ns - a->start_ns) / 1e6);
+  assert_true(a->start_ns < b->end_ns && b->start_ns < a->end_ns);
+  assert_false(pthread_equal(st.thread[0], st.thread[1]));
+  assert_true(s.checksum == cb_hash_chain(0, 30000) + cb_hash_chain(1, 30000));
+  cb_job_free(&job);
+  unsetenv("CB_UV_LOOPS");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(producer_and_consumer_on_different_loops),
     cmocka_unit_test(stop_while_loops_are_parked),
     cmocka_unit_test(every_loop_parked_for_good_ends_the_run),
     cmocka_unit_test(concurrency_is_the_total_over_the_loops),
+    cmocka_unit_test(loops_compute_at_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
