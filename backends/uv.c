@@ -1,122 +1,8 @@
 /* uv.c: one libuv loop; every task on its own stackful coroutine, at most C alive. A call that
  * would block registers a libuv request and parks the coroutine; the callback resumes it. */
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
-#include <uv.h>
-#include "backend.h"
-#include "clock.h"
-#include "scheduler.h"
-
-#define UV_DEFAULT_STACK (256u * 1024)
-#define CONN_MIN_BUF (64u * 1024)
-
-/* The loop, and the one timer that stands for every deadline of the scheduler's coroutines: a
- * timerfd watched by the loop (nanoseconds, as exact as nanosleep), or, only when timerfd_create
- * fails, a libuv timer (whole milliseconds, rounded up). */
-typedef struct uvb {
-  uv_loop_t loop;
-  uv_idle_t idle;          /* runs woken coroutines from the loop, not from another coroutine */
-  int tfd;                 /* the timerfd, or -1 */
-  int precise;             /* deadlines go to tfd; 0: to timer, the fallback */
-  uv_poll_t poll;          /* watches tfd; started only while a deadline is armed */
-  int polling;
-  int64_t tfd_at;          /* the deadline tfd is set to, 0 when disarmed or gone off */
-  uv_timer_t timer;
-  cb_sched sched;
-} uvb;
-
-struct cb_conn {
-  uv_tcp_t tcp;
-  uv_connect_t creq;
-  uv_write_t wreq;
-  cb_sched_co *waiter;     /* the coroutine parked on this connection, if any */
-  char *buf;               /* received, not yet taken: buf[off .. len) */
-  size_t off, len, cap;
-  int eof, err, closing;
-};
-
-static uvb *loop_of(cb_ctx *ctx) { return cb_sched_arg(ctx); }
-
-static void on_idle(uv_idle_t *h) {
-  uvb *b = h->data;
-  cb_sched_run_ready(&b->sched);
-  uv_idle_stop(&b->idle);
-}
-
-static void sched_ready(cb_sched *s) {
-  uvb *b = s->cfg.arg;
-  uv_idle_start(&b->idle, on_idle);
-}
-
-static void poll_off(uvb *b) {
-  if (b->polling) uv_poll_stop(&b->poll);
-  b->polling = 0;
-}
-
-/* The timerfd is readable: it went off, unless the deadline was moved since (timerfd_settime
- * clears the count, and the read finds nothing: the new deadline is armed, nothing to do). */
-static void on_tfd(uv_poll_t *p, int status, int events) {
-  uvb *b = p->data;
-  uint64_t count;
-  if (status < 0) {
-    b->precise = 0;            /* the poll failed (never seen): the libuv timer from now on */
-    poll_off(b);
-  } else if (read(b->tfd, &count, sizeof count) < 0 && (errno == EAGAIN || errno == EINTR)) {
-    return;
-  }
-  /* Gone off. A one-shot timerfd is disarmed now; the scheduler arms it again for the next
-   * deadline, if any, from the expiry. The poll stays started only then: stopping and restarting
-   * it per expiry would cost two epoll_ctl. */
-  b->tfd_at = 0;
-  cb_sched_expire(&b->sched, cb_now_ns());
-  if (!b->tfd_at) poll_off(b);
-}
-
-static void on_timer(uv_timer_t *t) {
-  uvb *b = t->data;
-  cb_sched_expire(&b->sched, cb_now_ns());
-}
-
-/* A timer timeout that never fires before deadline. libuv's clock is whole milliseconds,
- * truncated (and may be the coarse clock, a tick behind): count from the loop's own now, refreshed,
- * not from ours, so a wait is never shorter than asked even after a long start. */
-static uint64_t timeout_until(uvb *b, int64_t deadline) {
-  uv_update_time(&b->loop);
-  int64_t left = deadline - (int64_t)uv_now(&b->loop) * 1000000;
-  return left <= 0 ? 0 : (uint64_t)((left + 999999) / 1000000);
-}
-
-/* tfd set to deadline (0: disarmed, and a count left from before cleared) and watched while it
- * is set. 0, or -1 when the kernel or libuv refused (not seen: a valid fd and time). */
-static int arm_tfd(uvb *b, int64_t deadline) {
-  struct itimerspec its = { .it_value = { .tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000 } };
-  if (timerfd_settime(b->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) return -1;
-  b->tfd_at = deadline;
-  if (!deadline) poll_off(b);
-  else if (!b->polling) b->polling = uv_poll_start(&b->poll, UV_READABLE, on_tfd) == 0;
-  return deadline && !b->polling ? -1 : 0;
-}
-
-/* The scheduler's earliest deadline moved: one timer for all of them. The timerfd takes the
- * deadline as it is (CLOCK_MONOTONIC ns, absolute: one passed already fires at once). Stopped when
- * there is none, so a finished run leaves nothing to keep the loop alive. */
-static void sched_arm(cb_sched *s, int64_t deadline) {
-  uvb *b = s->cfg.arg;
-  if (b->precise) {
-    if (arm_tfd(b, deadline) == 0) return;
-    b->precise = 0;            /* refused: the libuv timer from now on, rather than never a wake */
-    poll_off(b);
-  }
-  if (!deadline) uv_timer_stop(&b->timer);
-  else uv_timer_start(&b->timer, on_timer, timeout_until(b, deadline), 0);
-}
-
-static const cb_sched_ops uv_sched_ops = { .arm = sched_arm, .ready = sched_ready };
+#include "uv_loop.h"
 
 static uint64_t uv_io_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   /* One loop, one thread: CPU work runs right here and holds every other coroutine up. */
@@ -144,251 +30,32 @@ static void offload_done(uv_work_t *req, int status) {
 static uint64_t uv_offload_compute(cb_ctx *ctx, uint64_t seed, uint64_t units) {
   offload o = { .co = cb_sched_self(ctx), .seed = seed, .units = units };
   o.req.data = &o;       /* on the coroutine's stack: it stays parked until the work is done */
-  if (uv_queue_work(&loop_of(ctx)->loop, &o.req, offload_work, offload_done) != 0)
+  if (uv_queue_work(&cb__uv_loop_of(ctx)->loop, &o.req, offload_work, offload_done) != 0)
     return cb_hash_chain(seed, units);          /* the pool refused: compute here, same answer */
   cb_sched_park(o.co, 0);
   return o.result;
 }
 
-/* ---- TCP: reading stays on for the connection's life; data waits in its buffer ---- */
+static const cb_io uv_io = { .name = "uv", .compute = uv_io_compute, CB_UV_IO_COMMON };
 
-static void on_conn_close(uv_handle_t *h) {
-  cb_conn *c = h->data;
-  free(c->buf);
-  free(c);
-}
-
-static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out) {
-  cb_conn *c = h->data;
-  if (c->off == c->len) c->off = c->len = 0;
-  if (c->cap - c->len < CONN_MIN_BUF / 4 && c->off > 0) {
-    memmove(c->buf, c->buf + c->off, c->len - c->off);
-    c->len -= c->off;
-    c->off = 0;
-  }
-  if (c->cap - c->len < CONN_MIN_BUF / 4) {
-    size_t ncap = c->cap ? c->cap * 2 : CONN_MIN_BUF;
-    char *nb = realloc(c->buf, ncap);
-    if (!nb) { *out = uv_buf_init(NULL, 0); return; }   /* libuv reports UV_ENOBUFS */
-    c->buf = nb;
-    c->cap = ncap;
-  }
-  *out = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
-}
-
-static void conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
-  cb_conn *c = st->data;
-  if (nread > 0) {
-    c->len += (size_t)nread;
-  } else if (nread < 0) {
-    if (nread == UV_EOF) c->eof = 1;
-    else c->err = (int)nread;
-    uv_read_stop(st);
-  } else {
-    return;
-  }
-  if (c->waiter) cb_sched_wake(c->waiter, 0);
-}
-
-static void on_connect(uv_connect_t *req, int status) {
-  cb_conn *c = req->handle->data;
-  if (c->waiter) cb_sched_wake(c->waiter, status);
-}
-
-static void conn_close(cb_conn *c) {
-  if (c->closing) return;
-  c->closing = 1;
-  c->waiter = NULL;
-  /* A reset, no TIME_WAIT (see cb_tcp_close); where libuv cannot (no socket yet), a plain close. */
-  if (uv_tcp_close_reset(&c->tcp, on_conn_close) != 0) uv_close((uv_handle_t *)&c->tcp, on_conn_close);
-}
-
-static int uv_io_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t deadline, cb_conn **out) {
-  cb_sched_co *s = cb_sched_self(ctx);
-  cb_conn *c = calloc(1, sizeof *c);
-  if (!c) return -ENOMEM;
-  int rc = uv_tcp_init(&loop_of(ctx)->loop, &c->tcp);
-  if (rc) { free(c); return rc; }
-  c->tcp.data = c;
-  uv_tcp_nodelay(&c->tcp, 1);
-  if ((rc = uv_tcp_connect(&c->creq, &c->tcp, addr, on_connect)) == 0) {
-    c->waiter = s;
-    rc = (int)cb_sched_park(s, deadline);
-    c->waiter = NULL;
-  }
-  if (rc == 0) rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
-  if (rc) {
-    conn_close(c);             /* a connect still pending is cancelled; the close frees c */
-    return rc;
-  }
-  *out = c;
-  return 0;
-}
-
-static void on_write(uv_write_t *req, int status) {
-  cb_conn *c = req->handle->data;
-  if (status < 0 && !c->err) c->err = status;
-  if (c->waiter) cb_sched_wake(c->waiter, status);
-}
-
-static ssize_t uv_io_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline) {
-  if (c->err) return c->err;
-  uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-  /* Most requests fit the socket buffer: written now, no callback, no park. */
-  int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-  if (w == (int)len) return (ssize_t)len;
-  if (w < 0 && w != UV_EAGAIN) return c->err = w;
-  if (w > 0) b = uv_buf_init((char *)buf + w, (unsigned)(len - (size_t)w));
-  int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-  if (rc) return c->err = rc;
-  c->waiter = cb_sched_self(ctx);
-  rc = (int)cb_sched_park(c->waiter, deadline);
-  c->waiter = NULL;
-  /* A write that timed out is still queued: the connection is unusable and must be closed. */
-  if (rc) return c->err = rc;
-  return (ssize_t)len;
-}
-
-static ssize_t uv_io_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int64_t deadline) {
-  for (;;) {
-    if (c->len > c->off) {
-      size_t n = c->len - c->off < cap ? c->len - c->off : cap;
-      memcpy(buf, c->buf + c->off, n);
-      c->off += n;
-      return (ssize_t)n;
-    }
-    if (c->err) return c->err;
-    if (c->eof) return 0;
-    c->waiter = cb_sched_self(ctx);
-    ssize_t rc = cb_sched_park(c->waiter, deadline);
-    c->waiter = NULL;
-    if (rc) return rc;
-  }
-}
-
-static void uv_io_tcp_close(cb_ctx *ctx, cb_conn *c) {
-  if (c) conn_close(c);
-}
-
-/* ---- files: libuv runs them on its thread pool; the coroutine parks meanwhile ---- */
-
-static void on_fs(uv_fs_t *req) { cb_sched_wake(req->data, req->result); }
-
-/* Start a request with on_fs, park until it completes, clean it up. The request lives on the
- * coroutine's stack: without a deadline it stays parked until the callback. */
-#define FS_CALL(ctx, call)                                  \
-  do {                                                      \
-    uv_fs_t fs;                                             \
-    uv_loop_t *loop = &loop_of(ctx)->loop;                  \
-    fs.data = cb_sched_self(ctx);                           \
-    int rc_ = (call);                                       \
-    if (rc_ < 0) return rc_;                                \
-    ssize_t r_ = cb_sched_park(cb_sched_self(ctx), 0);      \
-    uv_fs_req_cleanup(&fs);                                 \
-    return r_;                                              \
-  } while (0)
-
-static int uv_io_open(cb_ctx *ctx, const char *path, int flags, int mode) {
-  FS_CALL(ctx, uv_fs_open(loop, &fs, path, flags, mode, on_fs));
-}
-
-static ssize_t uv_io_write(cb_ctx *ctx, int fd, const void *buf, size_t len, int64_t off) {
-  uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-  FS_CALL(ctx, uv_fs_write(loop, &fs, fd, &b, 1, off, on_fs));
-}
-
-static ssize_t uv_io_read(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t off) {
-  uv_buf_t b = uv_buf_init(buf, (unsigned)len);
-  FS_CALL(ctx, uv_fs_read(loop, &fs, fd, &b, 1, off, on_fs));
-}
-
-static int uv_io_fsync(cb_ctx *ctx, int fd) { FS_CALL(ctx, uv_fs_fsync(loop, &fs, fd, on_fs)); }
-
-static int uv_io_fclose(cb_ctx *ctx, int fd) { FS_CALL(ctx, uv_fs_close(loop, &fs, fd, on_fs)); }
-
-static int uv_io_unlink(cb_ctx *ctx, const char *path) { FS_CALL(ctx, uv_fs_unlink(loop, &fs, path, on_fs)); }
-
-/* What uv and uv-offload share: everything but where CPU work runs. Timers and the shared queue
- * and set are the scheduler's own. */
-#define UV_IO_COMMON                          \
-  .sleep = cb_sched_io_sleep,                 \
-  .sleep_until = cb_sched_io_sleep_until,     \
-  .tcp_connect = uv_io_connect,               \
-  .tcp_send = uv_io_send,                     \
-  .tcp_recv = uv_io_recv,                     \
-  .tcp_close = uv_io_tcp_close,               \
-  .file_open = uv_io_open,                    \
-  .file_write = uv_io_write,                  \
-  .file_read = uv_io_read,                    \
-  .file_fsync = uv_io_fsync,                  \
-  .file_close = uv_io_fclose,                 \
-  .file_unlink = uv_io_unlink,                \
-  .queue_put = cb_sched_io_queue_put,         \
-  .queue_get = cb_sched_io_queue_get,         \
-  .queue_close = cb_sched_io_queue_close,     \
-  .set_add = cb_sched_io_set_add
-static const cb_io uv_io = { .name = "uv", .compute = uv_io_compute, UV_IO_COMMON };
-
-static const cb_io uv_offload_io = { .name = "uv-offload", .compute = uv_offload_compute, UV_IO_COMMON };
-
-static void walk_close(uv_handle_t *h, void *arg) {
-  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
-}
+static const cb_io uv_offload_io = { .name = "uv-offload", .compute = uv_offload_compute, CB_UV_IO_COMMON };
 
 static int run_loop(cb_job *job, const cb_io *io) {
-  uvb b;
-  memset(&b, 0, sizeof b);
-  /* libuv writes without MSG_NOSIGNAL: a peer that closed must give -EPIPE, not kill us. */
-  struct sigaction old;
-  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  cb_uvloop b;
+  cb__uv_ignore_sigpipe();
   uint32_t n = cb_job_workers(job);
-  int rc = uv_loop_init(&b.loop);
-  if (rc) {
-    snprintf(job->err, sizeof job->err, "uv_loop_init: %s", uv_strerror(rc));
-    return rc;
-  }
-  uv_idle_init(&b.loop, &b.idle);
-  b.idle.data = &b;
-  uv_timer_init(&b.loop, &b.timer);
-  b.timer.data = &b;
-  /* The precise timer. The libuv timer is only the fallback, for when timerfd_create (or libuv's
-   * poll of it) fails: a kernel without timerfd, no descriptor left. */
-  b.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (b.tfd >= 0 && uv_poll_init(&b.loop, &b.poll, b.tfd) != 0) {
-    close(b.tfd);
-    b.tfd = -1;
-  }
-  b.precise = b.tfd >= 0;
-  b.poll.data = &b;
-  cb_sched_cfg cfg = { .job = job, .io = io, .n = n, .hists = 0, .ops = &uv_sched_ops, .arg = &b,
-                       .stack_size = job->stack_size ? job->stack_size : UV_DEFAULT_STACK };
-  if ((rc = cb_sched_init(&b.sched, &cfg)) == 0) {
+  cb_sched_cfg cfg = { .job = job, .io = io, .n = n, .hists = 0, .stack_size = job->stack_size };
+  int rc = cb__uv_loop_init(&b, &cfg);
+  if (rc == 0) {
     job->workers = n;
-    /* Start every coroutine: each runs until its first wait, then uv_run drives the rest. */
+    /* Start every coroutine: each runs until its first wait, then the loop drives the rest. */
     cb_sched_start(&b.sched);
-    uv_run(&b.loop, UV_RUN_DEFAULT);
+    cb__uv_loop_run(&b);
   }
-  /* Whatever is still open (connections a worker kept, handles of a failed start) closes here. */
-  uv_walk(&b.loop, walk_close, NULL);
-  uv_run(&b.loop, UV_RUN_DEFAULT);
-  if (b.tfd >= 0) close(b.tfd);          /* after its poll handle was closed, as libuv asks */
-  cb_sched_free(&b.sched);
-  if (uv_loop_close(&b.loop) != 0 && rc == 0) {
-    rc = -EBUSY;
-    snprintf(job->err, sizeof job->err, "uv loop still had open handles at the end");
-  }
-  return rc;
+  return cb__uv_loop_close(&b, job, rc);
 }
 
-/* libuv's pool: UV_THREADPOOL_SIZE threads (4 unless set; libuv caps it at 1024), started at the
- * first file operation or offloaded computation. */
-static uint32_t uv_pool_threads(void) {
-  const char *tp = getenv("UV_THREADPOOL_SIZE");
-  int n = tp ? atoi(tp) : 0;
-  return n <= 0 ? 4 : n > 1024 ? 1024 : (uint32_t)n;
-}
-
-#define UV_NEEDS { .maps_per_worker = 2, .mem_kib_per_worker = 16, .extra_threads_fn = uv_pool_threads, \
+#define UV_NEEDS { .maps_per_worker = 2, .mem_kib_per_worker = 16, .extra_threads_fn = cb__uv_pool_threads, \
                    .extra_threads_option = "--uv-threadpool" }
 
 static int uv_run_job(cb_job *job) { return run_loop(job, &uv_io); }
@@ -402,6 +69,7 @@ const cb_backend cb_backend_uv_offload = {
   .needs = UV_NEEDS,
   .io = &uv_offload_io,
   .run = uv_offload_run_job,
+  .prepare = cb__uv_prepare,
 };
 
 const cb_backend cb_backend_uv = {
@@ -411,4 +79,5 @@ const cb_backend cb_backend_uv = {
   .needs = UV_NEEDS,
   .io = &uv_io,
   .run = uv_run_job,
+  .prepare = cb__uv_prepare,
 };

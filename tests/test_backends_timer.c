@@ -1,4 +1,4 @@
-/* test_backends_timer.c: the deadlines of the coroutine backends (uv, uv-offload, uring): a sleep, an
+/* test_backends_timer.c: the deadlines of the coroutine backends (uv, uv-offload, uv-mt, uring): a sleep, an
  * open-loop start and a queue's deadline never end before their time, many overlap, and a run
  * leaves no descriptor open. Bounds are generous: semantics, not speed. */
 #include <dirent.h>
@@ -15,7 +15,7 @@
 #include "shared.h"
 #include "testutil.h"
 
-static const char *const coro_backends[] = { "uv", "uv-offload", "uring" };
+static const char *const coro_backends[] = { "uv", "uv-offload", "uv-mt", "uring" };
 #define NB (sizeof coro_backends / sizeof coro_backends[0])
 
 static double no_ideal(const cb_params *p, uint64_t n, uint32_t conc, const cb_machine *m) { return 0; }

@@ -280,7 +280,23 @@ BAD_CASE(bad_reps_zero, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", 
 BAD_CASE(bad_option, 0, "run", "-b", "sync", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "--frobnicate", OK_TAIL)
 BAD_CASE(bad_command, 0, "frobnicate", "-b", "sync", "-w", "sleep", "-n", "2", OK_TAIL)
 BAD_CASE(bad_fork_beyond_nproc, 50, "run", "-b", "fork", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+BAD_CASE(bad_loops_zero, 0, "run", "-b", "uv-mt", "-w", "sleep", "-n", "2", "-p", "delay_ms=1", "--loops", "0", OK_TAIL)
 BAD_CASE(bad_threads_beyond_nproc, 50, "run", "-b", "threads", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500", OK_TAIL)
+
+/* uv-mt's loops are threads, with libuv's pool beside them: 100 loops need 99 threads beside the
+ * caller's and the pool's 4, 2 loops 1 and 4 (the check's figure is exact; the limit of 1 makes
+ * it refuse, whatever else runs). */
+static void bad_uv_mt_loops_beyond_nproc(void **state) {
+  cli *c = *state;
+  tu_need_bin(c->bin);
+  const char *const many[] = { "run", "-b", "uv-mt", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500",
+                               "--loops", "100", OK_TAIL, NULL };
+  check_rejected(c, many, 1, "-c 500 on uv-mt needs 103 threads");
+  check_rejected(c, many, 1, "lower -c or --loops or --uv-threadpool");
+  const char *const two[] = { "run", "-b", "uv-mt", "-w", "sleep", "-p", "delay_ms=1", "-c", "500", "-n", "500",
+                              "--loops", "2", "--uv-threadpool", "8", OK_TAIL, NULL };
+  check_rejected(c, two, 1, "-c 500 on uv-mt needs 9 threads");
+}
 
 /* list follows the same convention. */
 static void bad_list_option(void **state) {
@@ -484,6 +500,8 @@ int main(void) {
     T(bad_fork_beyond_nproc),
     T(suite_skips_beyond_limits),
     T(bad_threads_beyond_nproc),
+    T(bad_uv_mt_loops_beyond_nproc),
+    T(bad_loops_zero),
     T(bad_uv_beyond_max_map_count),
     T(bad_list_option),
     T(good_run),

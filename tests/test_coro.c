@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -76,6 +77,49 @@ static void test_stack_alloc(void **state) {
   cb_coro_stack_free(&st);
   assert_null(st.map);
   cb_coro_stack_free(&st); /* second free is harmless */
+}
+
+static int maps_perms(uintptr_t addr, char perms[5]);
+
+/* The pool: stacks reserved once are handed out and taken back, each with its guard page below
+ * it and its top page already resident; past the reservation, a get maps a stack of its own. */
+static void test_stack_pool(void **state) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  cb_coro_stack st[4];
+  char perms[5];
+  unsigned char vec;
+
+  (void)state;
+  cb_coro_pool_release();
+  assert_int_equal(cb_coro_pool_reserve(3, 16 * page), 0);
+  for (int i = 0; i < 4; i++) assert_int_equal(cb_coro_stack_get(&st[i], 16 * page), 0);
+  for (int i = 0; i < 3; i++) {
+    assert_true(st[i].pooled);
+    assert_int_equal(st[i].size, 16 * page);
+    assert_true(maps_perms((uintptr_t)st[i].base - 1, perms));
+    assert_string_equal(perms, "---p");
+    /* the top page was touched when the pool was made: resident before any coroutine runs */
+    assert_int_equal(mincore((char *)st[i].base + st[i].size - page, page, &vec), 0);
+    assert_true(vec & 1);
+    memset(st[i].base, 0xcd, st[i].size);
+  }
+  assert_false(st[3].pooled);               /* beyond the reservation: its own mapping */
+  /* another size cannot replace the pool while its stacks are out */
+  assert_int_equal(cb_coro_pool_reserve(1, 32 * page), -EBUSY);
+  void *first = st[2].base;
+  for (int i = 0; i < 4; i++) cb_coro_stack_put(&st[i]);
+  assert_null(st[0].base);
+  /* reused, not mapped again */
+  assert_int_equal(cb_coro_pool_reserve(3, 16 * page), 0);
+  assert_int_equal(cb_coro_stack_get(&st[0], 16 * page), 0);
+  assert_true(st[0].pooled);
+  assert_ptr_equal(st[0].base, first);
+  cb_coro_stack_put(&st[0]);
+  /* a size the pool does not hold is mapped apart */
+  assert_int_equal(cb_coro_stack_get(&st[0], 8 * page), 0);
+  assert_false(st[0].pooled);
+  cb_coro_stack_put(&st[0]);
+  cb_coro_pool_release();
 }
 
 /* ---- ping-pong --------------------------------------------------------- */
@@ -794,6 +838,7 @@ static void test_guard_page(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stack_alloc),
+      cmocka_unit_test(test_stack_pool),
       cmocka_unit_test_setup_teardown(test_ping_pong, setup_64k, teardown_fixture),
       cmocka_unit_test_setup_teardown(test_deep_recursion, setup_64k, teardown_fixture),
       cmocka_unit_test_setup_teardown(test_registers_survive, setup_64k, teardown_fixture),

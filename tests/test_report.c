@@ -492,6 +492,58 @@ static void mixed_crossover(void **state) {
   cb_results_free(&r);
 }
 
+/* A case of backend `from` copied as backend `to`, every wall time w. */
+static void add_copy(cJSON *cases, const char *wl, const char *from, const char *to, double frac, uint32_t conc, double w) {
+  cJSON *it, *src = NULL;
+  cJSON_ArrayForEach(it, cases) {
+    cJSON *io = cJSON_GetObjectItem(cJSON_GetObjectItem(it, "params"), "io_fraction");
+    if (!strcmp(cJSON_GetObjectItem(it, "workload")->valuestring, wl) &&
+        !strcmp(cJSON_GetObjectItem(it, "backend")->valuestring, from) &&
+        cJSON_GetObjectItem(it, "concurrency")->valuedouble == conc && (!io || io->valuedouble == frac))
+      src = it;
+  }
+  assert_non_null(src);
+  cJSON *c = cJSON_Duplicate(src, 1), *rep, *ws = cJSON_GetObjectItem(c, "wall_s");
+  cJSON_ReplaceItemInObject(c, "backend", cJSON_CreateString(to));
+  cJSON_ReplaceItemInObject(c, "flags", cJSON_CreateArray());
+  static const char *const keys[] = { "median", "mean", "min", "max", "ci95_lo", "ci95_hi" };
+  for (size_t i = 0; i < 6; i++) cJSON_ReplaceItemInObject(ws, keys[i], cJSON_CreateNumber(w));
+  cJSON_ReplaceItemInObject(ws, "cv", cJSON_CreateNumber(0));
+  cJSON_ArrayForEach(rep, cJSON_GetObjectItem(c, "repetitions"))
+    cJSON_ReplaceItemInObject(rep, "wall_s", cJSON_CreateNumber(w));
+  cJSON_AddItemToArray(cases, c);
+}
+
+/* Two variations of the loop: uv-offload moves the computation to the pool, uv-mt runs a loop on
+ * each core. Each recovery is said with how it is had, and the two are set side by side on the
+ * mixed point half computing and on CPU work. */
+static void loop_variations_side_by_side(void **state) {
+  fx *f = *state;
+  char line[2048], p[PATH_MAX];
+  tu_need_bin(f->cli.bin);
+  put_planted(f, 1, NULL);
+  snprintf(p, sizeof p, "%s/results.json", f->cli.dir);
+  cJSON *root = tu_load_json(p), *cases = cJSON_GetObjectItem(root, "cases");
+  add_copy(cases, "mixed", "uv-offload", "uv-mt", 0, 10, 1.0);
+  add_copy(cases, "mixed", "uv-offload", "uv-mt", 0.5, 10, 0.51);    /* 2.0× uv, uv-offload 1.7× */
+  add_copy(cases, "mixed", "uv-offload", "uv-mt", 1, 10, 0.2);
+  /* cpu at c=4: uv 0.0428 s; uv-offload as fast as uv, uv-mt twice as fast */
+  add_copy(cases, "cpu", "uv", "uv-offload", 0, 4, 0.0428);
+  add_copy(cases, "cpu", "uv", "uv-mt", 0, 4, 0.0214);
+  cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "environment"), "uv_loops", 2);
+  tu_save_json(p, root);
+  cJSON_Delete(root);
+  run_report(f);
+  finding(f->md, "On mixed at c=10, with half of each task spent computing (io_fraction 0.5), uv-mt", line, sizeof line);
+  tu_expect_in(line, "uv-mt finishes 2.0× faster than uv by running a loop on each of 2 threads.");
+  finding(f->md, "On mixed at c=10, with half of each task spent computing (io_fraction 0.5), uv-offload", line, sizeof line);
+  tu_expect_in(line, "by moving the computation to libuv's thread pool (4 threads)");
+  finding(f->md, "The loop's variations side by side on mixed at io_fraction 0.5 at c=10:", line, sizeof line);
+  tu_expect_in(line, "uv-mt 2.0× and uv-offload 1.7× over uv; uv-mt recovers the most.");
+  finding(f->md, "The loop's variations side by side on cpu at c=4:", line, sizeof line);
+  tu_expect_in(line, "uv-mt 2.0× and uv-offload 1.0× over uv; uv-mt recovers the most.");
+}
+
 /* Backends and a workload this binary has never heard of, described only by results.json's
  * "backends" and "workloads": the planted mixed run with threads renamed "pool" (parallel), uv
  * "evloop" (loop), uv-offload "evloop-pool" (parallel loop extending evloop), sync "serial1"
@@ -868,6 +920,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(fixture_other_findings, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(other_loop_finding, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(mixed_crossover, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(loop_variations_side_by_side, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(unknown_names, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(sized_busy_skipped, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(plots_embedded, fx_setup, fx_teardown),

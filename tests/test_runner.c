@@ -255,6 +255,47 @@ static void wall_ends_with_the_last_task(void **state) {
   cb_case_free_hists(&c);
 }
 
+/* A backend that takes 200 ms to prepare (before the clock) and then runs as sync does. */
+static int slow_prepare(cb_job *job) {
+  usleep(200000);
+  return 0;
+}
+
+static const cb_backend slow_start = {
+  .name = "slow-start", .summary = "test", .flags = CB_BACKEND_SERIAL, .io = &cb_io_blocking,
+  .run = slow_end_run, .prepare = slow_prepare,
+};
+
+/* What a backend prepares before the clock (a loop's stack pool) is kept apart, never in the wall
+ * time, and never taken for other processes' CPU. */
+static void prepare_is_apart(void **state) {
+  cb_params p = { .v = { 20 } };
+  cb_case c = { .wl = &napper, .be = &slow_start, .params = p, .tasks = 5, .conc = 1, .eff_conc = 1 };
+  snprintf(c.id, sizeof c.id, "nap-slow-start");
+  cb_measure_env env = { 0 };
+  cb_sample s;
+  assert_int_equal(cb_runner_measure(&c, &env, &s), 0);
+  assert_int_equal(s.errors, 0);
+  print_message("200 ms prepared, then 5 x 20 ms: prepare %.3f s, wall %.3f s\n", s.prepare_s, s.wall_s);
+  assert_true(s.prepare_s >= 0.19);
+  /* The wall time starts after it: the five naps one after another, each at most the longest,
+   * not the 200 ms before them (a stalled nap stretches both sides alike). */
+  assert_true(s.wall_s >= 0.1);
+  assert_true(s.wall_s < 5 * s.max_ms / 1e3 + 0.15);
+  cb_case_free_hists(&c);
+  /* uv prepares its stacks; threads has nothing to prepare. */
+  cb_case u = { .wl = &napper, .be = cb_backend_find("uv"), .params = p, .tasks = 50, .conc = 50, .eff_conc = 50 };
+  snprintf(u.id, sizeof u.id, "nap-uv");
+  assert_int_equal(cb_runner_measure(&u, &env, &s), 0);
+  assert_true(s.prepare_s > 0);
+  cb_case_free_hists(&u);
+  cb_case t = { .wl = &napper, .be = cb_backend_find("threads"), .params = p, .tasks = 4, .conc = 2, .eff_conc = 2 };
+  snprintf(t.id, sizeof t.id, "nap-threads");
+  assert_int_equal(cb_runner_measure(&t, &env, &s), 0);
+  assert_true(s.prepare_s == 0);
+  cb_case_free_hists(&t);
+}
+
 /* The /proc readers the measurement rests on. */
 static void procfs_readers(void **state) {
   uint64_t r0 = 0, p0 = 0, r1 = 0, p1 = 0;
@@ -389,6 +430,7 @@ int main(void) {
     cmocka_unit_test(fork_pool_counts_shared_pages_once),
     cmocka_unit_test(kept_memory_stays_out_of_cases),
     cmocka_unit_test(wall_ends_with_the_last_task),
+    cmocka_unit_test(prepare_is_apart),
     cmocka_unit_test(procfs_readers),
     cmocka_unit_test(disturbed_rule),
     cmocka_unit_test(busy_flag_from_repetitions),

@@ -30,6 +30,7 @@ typedef struct state {
   cb_http_resp *resps;
   uint32_t workers;
   uint64_t body_hash;          /* what every good body hashes to */
+  char target[1100];           /* the request's target, the same for every task asking no fault */
 } state;
 
 /* The fault task `index` asks for, or NULL: the same tasks fail on every backend. */
@@ -69,21 +70,25 @@ static int http_setup(const cb_setup *su, void **out) {
     h = cb_fnv1a(h, &c, 1);
   }
   st->body_hash = h;
+  if (st->path)
+    snprintf(st->target, sizeof st->target, "%s", st->path);
+  else if (st->external)   /* its delays are its own: no delay asked */
+    snprintf(st->target, sizeof st->target, "/bytes/%llu", (unsigned long long)su->p->v[P_BYTES]);
+  else
+    snprintf(st->target, sizeof st->target, "/bytes/%llu?delay_ms=%llu", (unsigned long long)su->p->v[P_BYTES],
+             (unsigned long long)su->p->v[P_DELAY]);
   *out = st;
   return 0;
 }
 
 static int http_task(cb_ctx *ctx, const cb_params *p, void *vst, uint64_t index, uint64_t *sum) {
   state *st = vst;
-  char target[1100];
-  const char *fault = fault_of(p->v[P_FAULT], index);
-  if (st->path)
-    snprintf(target, sizeof target, "%s", st->path);
-  else if (st->external)   /* its delays are its own: no delay asked */
-    snprintf(target, sizeof target, "/bytes/%llu", (unsigned long long)p->v[P_BYTES]);
-  else
-    snprintf(target, sizeof target, "/bytes/%llu?delay_ms=%llu%s%s", (unsigned long long)p->v[P_BYTES],
-             (unsigned long long)p->v[P_DELAY], fault ? "&fail=" : "", fault ? fault : "");
+  char faulty[1200];
+  const char *fault = fault_of(p->v[P_FAULT], index), *target = st->target;
+  if (fault) {
+    snprintf(faulty, sizeof faulty, "%s&fail=%s", st->target, fault);
+    target = faulty;
+  }
   cb_http_resp *r = &st->resps[ctx->worker];
   int64_t deadline = cb_now_ns() + (int64_t)p->v[P_TIMEOUT] * 1000000;
   int rc = cb_http_get(ctx, &st->clients[ctx->worker], target, r, deadline);

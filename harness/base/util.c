@@ -1,5 +1,6 @@
 /* util.c: number parsing, lists, atomic file writes and error lines shared by the commands. */
 #include <ctype.h>
+#include <sched.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
+
+unsigned cb_cpu_count(void) {
+  cpu_set_t set;
+  long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
 #include "escape.h"
 
 int cb_parse_u64(const char *s, uint64_t *out) {

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The cores this process may run on (its affinity), at least 1. */
+unsigned cb_cpu_count(void);
+
 /* Whole strings only: "12x", "", "-3" and overflow are rejected. 0 or -1. */
 int cb_parse_u64(const char *s, uint64_t *out);
 int cb_parse_double(const char *s, double *out);

@@ -64,7 +64,8 @@ static const char run_usage[] =
   "                           this Redis (its keys get the run's prefix and are cleared at the end);\n"
   "                           without it the run starts redis-server on a free loopback port\n"
   "      --stack-size SIZE    stack per thread or coroutine, e.g. 64K (default 256K)\n"
-  "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv and uv-offload (default 4)\n"
+  "      --uv-threadpool N    UV_THREADPOOL_SIZE for uv, uv-offload and uv-mt (default 4)\n"
+  "      --loops N            uv-mt's loops, each on its own thread (default: one per core)\n"
   "      --gate EXPR          a check on this run's rows, e.g. 'speedup(uv,sync,sleep)>=10',\n"
   "                           'efficiency(uv,sleep)>=0.8', 'p99(uv,http)<=50', 'errors(uv,http)==0';\n"
   "                           a failing gate prints its figure and exits 1 (repeatable)\n"
@@ -107,7 +108,7 @@ typedef struct run_opts {
 } run_opts;
 
 enum { O_STACK = 256, O_WARMUP, O_RATE, O_DURATION, O_SEED, O_QUICK, O_REPORT, O_NOREPORT, O_POOL,
-       O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE,
+       O_LOOPS, O_GATE, O_SHARD, O_BASELINE, O_CASE_TIMEOUT, O_TARGET, O_CI, O_BUDGET, O_MAX_REPS, O_REPLACE,
        O_HISTORY, O_LABEL, O_REDIS };
 
 /* --shard I/N: 0, or -1 when it is not that. */
@@ -254,6 +255,11 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       /* Set before any loop exists: libuv reads it when its pool first starts. */
       setenv("UV_THREADPOOL_SIZE", optarg, 1);
       break;
+    case O_LOOPS:
+      if (cb_cfg_count("--loops", optarg, 1, 1024, &v, err, sizeof err) != 0) BAD();
+      /* Read by uv-mt in each measurement process, and by the limit checks before it. */
+      setenv("CB_UV_LOOPS", optarg, 1);
+      break;
     case O_GATE:
       if (o->ngates == CB_MAX_GATES) { cb_errorf("run: at most %d gates", CB_MAX_GATES); return 2; }
       if (cb_gate_parse(optarg, &o->gates[o->ngates], err, sizeof err) != 0) BAD();
@@ -322,6 +328,7 @@ static int parse_args(int argc, char **argv, cb_run_cfg *cfg, run_opts *o) {
     { "report", no_argument, NULL, O_REPORT },
     { "no-report", no_argument, NULL, O_NOREPORT },
     { "uv-threadpool", required_argument, NULL, O_POOL },
+    { "loops", required_argument, NULL, O_LOOPS },
     { "gate", required_argument, NULL, O_GATE },
     { "shard", required_argument, NULL, O_SHARD },
     { "save-baseline", required_argument, NULL, O_BASELINE },

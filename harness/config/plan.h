@@ -51,6 +51,7 @@ typedef struct cb_sample {
   uint32_t workers;
   double wall_s;         /* from the backend's start to the last task's end: the work's makespan */
   double teardown_s;     /* after it, until the backend returned: the pool's ending, not counted */
+  double prepare_s;      /* before it: the backend's prepare (a loop's stacks), not counted */
   double user_s, sys_s;
   uint64_t peak_rss_kib;
   uint64_t ctx_voluntary, ctx_involuntary;

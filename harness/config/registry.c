@@ -11,6 +11,7 @@
   X(uv)             \
   X(uv_offload)     \
   X(uring)          \
+  X(uv_mt)          \
 
 #define WORKLOADS(X) \
   X(sleep)           \

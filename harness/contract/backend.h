@@ -11,11 +11,13 @@ enum {
   CB_BACKEND_BASELINE = 1u << 1,   /* the reference every speedup is measured against */
   CB_BACKEND_PARALLEL = 1u << 2,   /* runs tasks' CPU work on several cores at once */
   CB_BACKEND_LOOP = 1u << 3,       /* tasks are coroutines on an event loop: a wait holds no thread */
+  CB_BACKEND_LOOPS = 1u << 4,      /* several loops, each on a thread of its own (with LOOP, PARALLEL) */
 };
 
 /* The flags' names, as results.json writes them (bit k is cb_backend_flag_names[k]). */
-#define CB_BACKEND_FLAG_MAP(XX) XX(SERIAL, "serial") XX(BASELINE, "baseline") XX(PARALLEL, "parallel") XX(LOOP, "loop")
-#define CB_BACKEND_NFLAGS 4
+#define CB_BACKEND_FLAG_MAP(XX) XX(SERIAL, "serial") XX(BASELINE, "baseline") XX(PARALLEL, "parallel") XX(LOOP, "loop") \
+  XX(LOOPS, "loops")
+#define CB_BACKEND_NFLAGS 5
 extern const char *const cb_backend_flag_names[CB_BACKEND_NFLAGS];
 /* The flag named `name`, or 0; a kind's index by name, or -1. */
 unsigned cb_backend_flag_parse(const char *name);
@@ -57,6 +59,10 @@ typedef struct cb_backend {
   const cb_io *io;
   /* Run every task of job, at most job->conc at a time. 0, or negative with job->err set. */
   int (*run)(cb_job *job);
+  /* Optional, called before the clock starts: what a long-running program has ready before its
+   * first request and reuses after (a loop's coroutine stacks, mapped and first touched). Its
+   * time is kept apart (prepare_s); a failure only leaves run to do it, counted. */
+  int (*prepare)(cb_job *job);
 } cb_backend;
 
 /* 0 when b can run here; otherwise its negative errno, with the reason in why. */

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,112 @@ void cb_coro_stack_free(cb_coro_stack *st) {
 #endif
   munmap(st->map, st->map_len);
   memset(st, 0, sizeof(*st));
+}
+
+/* ---- the stack pool ---------------------------------------------------- */
+
+/* Chunks of stacks, each one mapping, and the free stacks' bases; one stack size at a time. */
+static struct {
+  pthread_mutex_t mu;
+  size_t size;             /* usable bytes of each stack */
+  struct { void *map; size_t len; } *chunks;
+  size_t nchunks;
+  void **free;             /* bases of free stacks */
+  size_t nfree, total;     /* free ones; all the chunks hold */
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t page_size(void) {
+  long pg = sysconf(_SC_PAGESIZE);
+  return pg > 0 ? (size_t)pg : 4096;
+}
+
+/* Under pool.mu, with no stack out: unmap everything. */
+static void pool_drop(void) {
+  for (size_t i = 0; i < pool.nchunks; i++) munmap(pool.chunks[i].map, pool.chunks[i].len);
+  free(pool.chunks);
+  free(pool.free);
+  pool.chunks = NULL;
+  pool.free = NULL;
+  pool.nchunks = pool.nfree = pool.total = pool.size = 0;
+}
+
+int cb_coro_pool_reserve(size_t n, size_t size) {
+  size_t page = page_size();
+  if (size == 0 || size > SIZE_MAX / 4) return -EINVAL;
+  size = (size + page - 1) & ~(page - 1);
+  int rc = 0;
+  pthread_mutex_lock(&pool.mu);
+  if (pool.size != size) {
+    if (pool.nfree != pool.total) { rc = -EBUSY; goto out; }   /* stacks of the old size are out */
+    pool_drop();
+    pool.size = size;
+  }
+  if (pool.nfree >= n) goto out;
+  size_t more = n - pool.nfree, slot = size + page;
+  if (more > SIZE_MAX / slot) { rc = -ENOMEM; goto out; }
+  void *chunks = realloc(pool.chunks, (pool.nchunks + 1) * sizeof *pool.chunks);
+  if (!chunks) { rc = -ENOMEM; goto out; }
+  pool.chunks = chunks;
+  void **fr = realloc(pool.free, (pool.total + more) * sizeof *pool.free);
+  if (!fr) { rc = -ENOMEM; goto out; }
+  pool.free = fr;
+  /* One mapping for all: NORESERVE, only the pages touched cost memory. */
+  char *map = mmap(NULL, more * slot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (map == MAP_FAILED) { rc = -errno; goto out; }
+  pool.chunks[pool.nchunks].map = map;
+  pool.chunks[pool.nchunks++].len = more * slot;
+  size_t made = 0;
+  for (; made < more; made++) {
+    char *guard = map + made * slot;
+    /* Each guard splits the mapping: two map entries a stack, as stacks mapped one by one. */
+    if (mprotect(guard, page, PROT_NONE) != 0) { rc = -errno; break; }
+    /* The top page, where a coroutine's first frames go: faulted in now, not at its start. */
+    guard[slot - 1] = 0;
+    pool.free[pool.nfree++] = guard + page;
+  }
+  pool.total += made;
+out:
+  pthread_mutex_unlock(&pool.mu);
+  return rc;
+}
+
+void cb_coro_pool_release(void) {
+  pthread_mutex_lock(&pool.mu);
+  if (pool.nfree == pool.total) pool_drop();
+  pthread_mutex_unlock(&pool.mu);
+}
+
+int cb_coro_stack_get(cb_coro_stack *st, size_t size) {
+  size_t page = page_size();
+  size_t want = size && size <= SIZE_MAX / 4 ? (size + page - 1) & ~(page - 1) : 0;
+  pthread_mutex_lock(&pool.mu);
+  if (want && want == pool.size && pool.nfree) {
+    memset(st, 0, sizeof *st);
+    st->base = pool.free[--pool.nfree];
+    st->size = want;
+    st->pooled = 1;
+    pthread_mutex_unlock(&pool.mu);
+#ifdef CORO_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(st->base, st->size);
+#endif
+    return 0;
+  }
+  pthread_mutex_unlock(&pool.mu);
+  return cb_coro_stack_alloc(st, size);
+}
+
+void cb_coro_stack_put(cb_coro_stack *st) {
+  if (!st->pooled) {
+    cb_coro_stack_free(st);
+    return;
+  }
+#ifdef CORO_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(st->base, st->size);
+#endif
+  pthread_mutex_lock(&pool.mu);
+  pool.free[pool.nfree++] = st->base;
+  pthread_mutex_unlock(&pool.mu);
+  memset(st, 0, sizeof *st);
 }
 
 /* ---- raw switch -------------------------------------------------------- */

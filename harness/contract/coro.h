@@ -17,6 +17,7 @@ typedef struct cb_coro_stack {
   size_t map_len;
   void *base;     /* lowest usable address */
   size_t size;    /* usable bytes, a multiple of the page size */
+  int pooled;     /* from the stack pool (cb_coro_stack_get): goes back there */
 } cb_coro_stack;
 
 enum {
@@ -51,6 +52,21 @@ struct cb_coro {
 /* size is rounded up to whole pages; returns 0 or -errno. */
 int cb_coro_stack_alloc(cb_coro_stack *st, size_t size);
 void cb_coro_stack_free(cb_coro_stack *st);
+
+/* The stack pool: stacks mapped once, in one mapping with a guard page below each, their top
+ * page touched, and reused by every later get of the same size in this process. Mapping and
+ * first-touching thousands of stacks is what a coroutine's start costs; a program that runs many
+ * has them ready before its first request, and so does a loop backend (its `prepare`, before the
+ * clock starts). Thread-safe. */
+/* At least n free stacks of size bytes in the pool. 0, or -errno (the pool then holds what it
+ * could map; a get beyond it maps a stack of its own). */
+int cb_coro_pool_reserve(size_t n, size_t size);
+/* Unmap the pool's stacks when none is out (tests). */
+void cb_coro_pool_release(void);
+/* A stack of size bytes from the pool, else cb_coro_stack_alloc; give it back with
+ * cb_coro_stack_put. 0 or -errno. */
+int cb_coro_stack_get(cb_coro_stack *st, size_t size);
+void cb_coro_stack_put(cb_coro_stack *st);
 
 /* Prepare co to run fn(arg) on st. Valid on fresh memory and on a coroutine
  * that is done (stacks are reused between tasks). To drop a coroutine that has

@@ -91,6 +91,7 @@ int cb_sched_init(cb_sched *s, const cb_sched_cfg *cfg) {
   cb_job *job = cfg->job;
   memset(s, 0, sizeof *s);
   s->cfg = *cfg;
+  s->inbox_ready = pthread_mutex_init(&s->inbox_mu, NULL) == 0;
   uint32_t n = cfg->n;
   s->cos = calloc(n ? n : 1, sizeof *s->cos);
   s->heap = calloc(n ? n : 1, sizeof *s->heap);
@@ -100,7 +101,7 @@ int cb_sched_init(cb_sched *s, const cb_sched_cfg *cfg) {
   }
   for (; s->made < n; s->made++) {
     cb_sched_co *c = &s->cos[s->made];
-    int rc = cb_coro_stack_alloc(&c->stack, cfg->stack_size);
+    int rc = cb_coro_stack_get(&c->stack, cfg->stack_size);
     if (rc != 0) {
       snprintf(job->err, sizeof job->err,
                "could not map coroutine stack %u of %u (%zu KiB): %s; lower -c or --stack-size, or raise vm.max_map_count",
@@ -126,16 +127,19 @@ void cb_sched_start(cb_sched *s) {
 void cb_sched_free(cb_sched *s) {
   for (uint32_t k = 0; k < s->made; k++) {
     cb_coro_destroy(&s->cos[k].co);
-    cb_coro_stack_free(&s->cos[k].stack);
+    cb_coro_stack_put(&s->cos[k].stack);
   }
   free(s->cos);
   free(s->heap);
+  if (s->inbox_ready) pthread_mutex_destroy(&s->inbox_mu);
+  s->inbox_ready = 0;
   s->cos = NULL;
   s->heap = NULL;
   s->made = s->heap_n = 0;
 }
 
 ssize_t cb_sched_park(cb_sched_co *c, int64_t deadline) {
+  c->park_seq++;               /* even a park that ends at once: a token for it is spent */
   if (deadline) {
     if (deadline <= cb_now_ns()) return -ETIMEDOUT;
     if (!c->key || c->key > deadline) {
@@ -177,6 +181,54 @@ void cb_sched_run_ready(cb_sched *s) {
     if (!s->ready_head) s->ready_tail = NULL;
     resume(c);
   }
+}
+
+/* ---- waking across threads ---- */
+
+void cb_sched_wake_remote(cb_sched_co *c, uint64_t token, ssize_t rc) {
+  cb_sched *s = c->sched;
+  pthread_mutex_lock(&s->inbox_mu);
+  /* A coroutine is in one park at a time: a newer token makes an older one stale, so one place
+   * in the inbox is enough. */
+  if (!c->in_inbox) {
+    c->in_inbox = 1;
+    c->inbox_next = s->inbox;
+    s->inbox = c;
+  }
+  c->inbox_token = token;
+  c->inbox_rc = rc;
+  pthread_mutex_unlock(&s->inbox_mu);
+  s->cfg.ops->notify(s);
+}
+
+uint32_t cb_sched_take_inbox(cb_sched *s) {
+  cb_sched_co *taken = NULL;
+  pthread_mutex_lock(&s->inbox_mu);
+  for (cb_sched_co *c = s->inbox; c; c = c->inbox_next) {
+    c->in_inbox = 0;
+    c->take_token = c->inbox_token;
+    c->take_rc = c->inbox_rc;
+    c->take_next = taken;
+    taken = c;
+  }
+  s->inbox = NULL;
+  pthread_mutex_unlock(&s->inbox_mu);
+  uint32_t woken = 0;
+  for (cb_sched_co *c = taken, *next; c; c = next) {
+    next = c->take_next;
+    if (c->parked && c->park_seq == c->take_token) {
+      cb_sched_wake(c, c->take_rc);
+      woken++;
+    }
+  }
+  return woken;
+}
+
+int cb_sched_inbox_pending(cb_sched *s) {
+  pthread_mutex_lock(&s->inbox_mu);
+  int any = s->inbox != NULL;
+  pthread_mutex_unlock(&s->inbox_mu);
+  return any;
 }
 
 void cb_sched_expire(cb_sched *s, int64_t now) {
@@ -242,8 +294,79 @@ int cb_sched_io_sleep(cb_ctx *ctx, uint64_t ms) {
   return cb_sched_io_sleep_until(ctx, cb_now_ns() + (int64_t)ms * 1000000);
 }
 
-/* One thread runs every coroutine that touches the queue, so the tries need no lock. */
+/* ---- the shared queue across threads: under its lock, waking through the owners' inboxes ---- */
+
+/* Under q's lock: take the first coroutine of w out, and the token of the park it waits in. */
+static cb_sched_co *pop_waiter(cb_waitlist *w, uint64_t *token) {
+  cb_sched_co *c = w->head;
+  if (!c) return NULL;
+  cb_waitlist_remove(w, c);
+  *token = c->wait_token;
+  return c;
+}
+
+/* After q's lock is let go: one of this thread's is woken as on one thread, another thread's
+ * through its inbox. */
+static void wake_popped(cb_sched_co *self, cb_sched_co *c, uint64_t token, ssize_t rc) {
+  if (!c) return;
+  if (c->sched == self->sched) cb_sched_wake_later(c, rc);
+  else cb_sched_wake_remote(c, token, rc);
+}
+
+/* A put (put = 1) or a get on a queue that coroutines of several threads share. A waiter whose
+ * deadline came tries once more before it gives up: a wake meant for it may have crossed its
+ * deadline, and the item or the room it announced must not be lost. */
+static int queue_op_mt(cb_ctx *ctx, cb_queue *q, int put, void *item, int64_t deadline) {
+  cb_sched_co *c = cb_sched_self(ctx);
+  cb_waitlist *mine = put ? &q->putters : &q->getters, *theirs = put ? &q->getters : &q->putters;
+  for (int last = 0;; ) {
+    uint64_t token = 0;
+    cb_sched_co *other = NULL;
+    cb__queue_lock(q);
+    cb_waitlist_remove(mine, c);
+    int rc = put ? cb__queue_try_put(q, item) : cb__queue_try_get(q, item);
+    if (rc == 0) other = pop_waiter(theirs, &token);
+    if (rc != -EAGAIN || last) {
+      cb__queue_unlock(q);
+      wake_popped(c, other, token, 0);
+      return rc == -EAGAIN ? -ETIMEDOUT : rc;
+    }
+    c->wait_token = c->park_seq + 1;       /* the park below */
+    cb_waitlist_add(mine, c);
+    cb__queue_unlock(q);
+    ssize_t w = cb_sched_park(c, deadline);
+    if (w == -ETIMEDOUT) last = 1;
+    else if (w) {
+      cb__queue_lock(q);
+      cb_waitlist_remove(mine, c);
+      cb__queue_unlock(q);
+      return (int)w;
+    }
+  }
+}
+
+static void queue_close_mt(cb_ctx *ctx, cb_queue *q) {
+  cb_sched_co *self = cb_sched_self(ctx);
+  cb__queue_lock(q);
+  q->closed = 1;                 /* from here no one joins a wait list */
+  cb__queue_unlock(q);
+  for (;;) {
+    uint64_t token = 0;
+    cb__queue_lock(q);
+    cb_sched_co *c = pop_waiter(&q->getters, &token);
+    if (!c) c = pop_waiter(&q->putters, &token);
+    cb__queue_unlock(q);
+    if (!c) return;
+    wake_popped(self, c, token, 0);
+  }
+}
+
+static int multi_thread(cb_ctx *ctx) { return cb_sched_self(ctx)->sched->cfg.ops->notify != NULL; }
+
+/* One thread runs every coroutine that touches the queue, so the tries need no lock; with
+ * schedulers on several threads (`notify`), the forms above. */
 int cb_sched_io_queue_put(cb_ctx *ctx, cb_queue *q, const void *item, int64_t deadline) {
+  if (multi_thread(ctx)) return queue_op_mt(ctx, q, 1, (void *)item, deadline);
   cb_sched_co *c = cb_sched_self(ctx);
   for (;;) {
     int rc = cb__queue_try_put(q, item);
@@ -257,6 +380,7 @@ int cb_sched_io_queue_put(cb_ctx *ctx, cb_queue *q, const void *item, int64_t de
 }
 
 int cb_sched_io_queue_get(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline) {
+  if (multi_thread(ctx)) return queue_op_mt(ctx, q, 0, item, deadline);
   cb_sched_co *c = cb_sched_self(ctx);
   for (;;) {
     int rc = cb__queue_try_get(q, item);
@@ -270,6 +394,7 @@ int cb_sched_io_queue_get(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline
 }
 
 void cb_sched_io_queue_close(cb_ctx *ctx, cb_queue *q) {
+  if (multi_thread(ctx)) { queue_close_mt(ctx, q); return; }
   q->closed = 1;
   cb_waitlist_wake_all(&q->getters, 0);
   cb_waitlist_wake_all(&q->putters, 0);

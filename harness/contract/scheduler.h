@@ -2,6 +2,7 @@
 #ifndef CB_SCHED_H
 #define CB_SCHED_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "coro.h"
@@ -13,13 +14,15 @@
  * its completion (a libuv callback, an io_uring CQE). For time it asks the backend for one timer:
  * the `arm` hook says when the earliest deadline changed; the backend's wait for IO ends by then
  * (a loop timer, a wait timeout) and calls cb_sched_expire. One scheduler per thread: a backend
- * with a ring per thread runs one each. */
+ * with a ring per thread runs one each; such schedulers share the queue across threads when the
+ * backend gives the `notify` op (below). */
 
 typedef struct cb_sched cb_sched;
 typedef struct cb_sched_co cb_sched_co;
 
 /* Coroutines parked on something that is neither a request nor a timer (a full or empty queue),
- * first come first served. Every member belongs to schedulers of the thread that wakes them. */
+ * first come first served. With one scheduler thread it needs no lock; with several (`notify`)
+ * the queue's lock guards it and a member may belong to another thread's scheduler. */
 typedef struct cb_waitlist {
   cb_sched_co *head;
 } cb_waitlist;
@@ -37,6 +40,19 @@ struct cb_sched_co {
   uint32_t heap_at;
   cb_sched_co *wprev, *wnext;   /* in a wait list */
   cb_sched_co *ready_next;      /* in the ready list */
+  /* Waking across threads: a waker on another thread cannot resume c, so it leaves (c, token)
+   * in the inbox of c's scheduler; the owner wakes c only if c still sits in the park the token
+   * names, so a wake that lost the race with c's deadline is dropped, never delivered to a later
+   * park. park_seq is the owner's alone; wait_token is written under the queue's lock. */
+  uint64_t park_seq;            /* parks begun */
+  uint64_t wait_token;          /* the park_seq of the queue wait it is about to park in */
+  cb_sched_co *inbox_next;      /* under the inbox's lock */
+  uint64_t inbox_token;
+  ssize_t inbox_rc;
+  int in_inbox;
+  cb_sched_co *take_next;       /* the owner's, while it empties its inbox */
+  uint64_t take_token;
+  ssize_t take_rc;
 };
 
 /* What the backend does for the scheduler. Both are called outside any coroutine or from one. */
@@ -48,6 +64,10 @@ typedef struct cb_sched_ops {
    * any coroutine (libuv: start an idle handle). A backend that runs the ready list before every
    * wait for IO needs none. */
   void (*ready)(cb_sched *s);
+  /* Optional, for a backend with a scheduler on each of several threads: another thread left a
+   * wake in s's inbox; have s's thread call cb_sched_take_inbox soon (libuv: uv_async_send).
+   * Called from any thread. With it, the queue calls lock the queue and wake across threads. */
+  void (*notify)(cb_sched *s);
 } cb_sched_ops;
 
 typedef struct cb_sched_cfg {
@@ -70,6 +90,9 @@ struct cb_sched {
   uint32_t heap_n;
   int64_t armed;               /* what `arm` was last told */
   int expiring;                /* in cb_sched_expire: `arm` once, at its end */
+  pthread_mutex_t inbox_mu;    /* wakes left by other threads (`notify`) */
+  int inbox_ready;             /* inbox_mu initialised */
+  cb_sched_co *inbox;
 };
 
 /* Allocate cfg->n coroutines and their stacks. 0, or -errno with cfg->job->err saying why;
@@ -95,6 +118,15 @@ void cb_sched_wake(cb_sched_co *c, ssize_t rc);
 void cb_sched_wake_later(cb_sched_co *c, ssize_t rc);
 /* Run the ready list until it is empty; outside any coroutine. */
 void cb_sched_run_ready(cb_sched *s);
+
+/* From any thread: wake c, whose scheduler may be another thread's, if it is still in the park
+ * `token` names (its wait_token when the waker found it waiting); notify tells its thread. */
+void cb_sched_wake_remote(cb_sched_co *c, uint64_t token, ssize_t rc);
+/* On s's thread, outside any coroutine: wake what other threads left in its inbox. Returns how
+ * many were still waiting for it. */
+uint32_t cb_sched_take_inbox(cb_sched *s);
+/* Whether other threads left wakes in s's inbox (any thread). */
+int cb_sched_inbox_pending(cb_sched *s);
 
 /* The earliest deadline of a parked coroutine, or 0; may be early (a coroutine answered in time
  * keeps its place until then: most requests so never touch the heap). */

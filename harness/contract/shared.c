@@ -89,6 +89,9 @@ uint32_t cb_queue_count(cb_queue *q) {
   return n;
 }
 
+void cb__queue_lock(cb_queue *q) { lock(&q->mu); }
+void cb__queue_unlock(cb_queue *q) { pthread_mutex_unlock(&q->mu); }
+
 int cb__queue_try_put(cb_queue *q, const void *item) {
   if (q->closed) return -EPIPE;
   if (q->count >= (q->serial ? q->cap : q->maxsize)) return q->serial ? -ENOSPC : -EAGAIN;

@@ -17,7 +17,8 @@ struct cb_queue {
   uint32_t head, count;
   int closed;
   int serial;                    /* one task at a time: puts never wait, gets never wait */
-  cb_waitlist getters, putters;  /* coroutines parked on it (scheduler.h): one process's, one thread's */
+  cb_waitlist getters, putters;  /* coroutines parked on it (scheduler.h): one process's, under mu
+                                  * when its schedulers run on several threads */
   size_t map_len;
   unsigned char items[];
 };
@@ -43,6 +44,10 @@ uint32_t cb_queue_count(cb_queue *q);
  * 0, -EAGAIN (full / empty), -EPIPE (put after close), CB_EOF (get when closed and empty). */
 int cb__queue_try_put(cb_queue *q, const void *item);
 int cb__queue_try_get(cb_queue *q, void *item);
+
+/* The queue's lock, for coroutine schedulers on several threads (scheduler.c). */
+void cb__queue_lock(cb_queue *q);
+void cb__queue_unlock(cb_queue *q);
 
 /* The blocking forms, for sync, threads and fork. */
 int  cb__queue_put_wait(cb_queue *q, const void *item, int64_t deadline);

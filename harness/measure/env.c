@@ -28,11 +28,8 @@ static double quantize(double unit_s) {
 }
 
 void cb_machine_probe(cb_machine *m, int calibrate) {
-  cpu_set_t set;
   memset(m, 0, sizeof *m);
-  m->cores = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set)
-                                                          : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-  if (m->cores == 0) m->cores = 1;
+  m->cores = cb_cpu_count();
   if (calibrate) m->unit_s = quantize(cb_calibrate_unit());
 }
 
@@ -163,6 +160,9 @@ cJSON *cb_env_json(const cb_machine *m) {
   /* libuv runs file operations on its thread pool: its size shapes the uv rows of file work. */
   const char *tp = getenv("UV_THREADPOOL_SIZE");
   cJSON_AddNumberToObject(e, "uv_threadpool_size", tp && atoi(tp) > 0 ? atoi(tp) : 4);
+  /* uv-mt's loops (--loops): one per core unless set. */
+  const char *lp = getenv("CB_UV_LOOPS");
+  cJSON_AddNumberToObject(e, "uv_loops", lp && atoi(lp) > 0 ? (double)atoi(lp) : (double)m->cores);
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);

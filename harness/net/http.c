@@ -132,18 +132,31 @@ int cb_http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, in
   return rc;
 }
 
+/* s appended at buf + *n, within cap: 0, or -1 when it does not fit. */
+static int put(char *buf, size_t cap, size_t *n, const char *s) {
+  size_t l = strlen(s);
+  if (l >= cap - *n) return -1;
+  memcpy(buf + *n, s, l);
+  *n += l;
+  return 0;
+}
+
 static int http_get(cb_ctx *ctx, cb_http *h, const char *target, cb_http_resp *r, int64_t deadline) {
+  /* Assembled piece by piece: a formatted print per request was an eighth of the client's time. */
   char req[1024];
-  int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: concbench\r\n%s\r\n",
-                     target, h->authority, h->keepalive ? "" : "Connection: close\r\n");
-  if (len < 0 || (size_t)len >= sizeof req) return -ENAMETOOLONG;
+  size_t len = 0;
+  if (put(req, sizeof req, &len, "GET ") || put(req, sizeof req, &len, target) ||
+      put(req, sizeof req, &len, " HTTP/1.1\r\nHost: ") || put(req, sizeof req, &len, h->authority) ||
+      put(req, sizeof req, &len, "\r\nUser-Agent: concbench\r\n") ||
+      put(req, sizeof req, &len, h->keepalive ? "\r\n" : "Connection: close\r\n\r\n"))
+    return -ENAMETOOLONG;
   for (int attempt = 0; attempt < 2; attempt++) {
     int stale = 0, rc;
     if (!h->conn && (rc = cb_tcp_connect(ctx, h->addr, deadline, &h->conn)) != 0) {
       h->conn = NULL;
       return rc;
     }
-    rc = exchange_once(ctx, h, req, (size_t)len, r, deadline, &stale);
+    rc = exchange_once(ctx, h, req, len, r, deadline, &stale);
     if (rc == 0) return 0;
     cb_http_close(ctx, h);     /* after any error the connection's state is unknown */
     if (!stale) return rc;

@@ -510,8 +510,9 @@ typedef int (*group_rule)(const cb__report *R, const cb__group *g, cb__slist *ou
 /* The findings in the order a reader wants them: what wins, where it stops winning, how close
  * to the limit, what it costs, and what to distrust. */
 int cb__findings(const cb__report *R, cb__slist *out) {
-  static const group_rule rules[] = { rule_io_speedup, rule_cpu, rule_c1_noise, cb__rule_crossover,
-                                      cb__rule_recovery, rule_other_loop, rule_efficiency, rule_near_ideal, rule_cost };
+  static const group_rule rules[] = { rule_io_speedup, rule_cpu, cb__rule_cpu_variations, rule_c1_noise,
+                                      cb__rule_crossover, cb__rule_recovery, rule_other_loop, rule_efficiency,
+                                      rule_near_ideal, rule_cost };
   if (rule_thin(R, out) < 0) return -ENOMEM;
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)

@@ -137,6 +137,72 @@ static uint32_t recovery_conc(const cb__group *const *f, size_t n, const char *l
   return C;
 }
 
+/* How a parallel variation of the loop gets the cores ("moving the computation to libuv's thread
+ * pool (4 threads)", "running a loop on each of 2 threads"), from its flags and the environment;
+ * "" for one that is not parallel. */
+static void how_text(const cb__report *R, const cb_rbackend *var, char *what, size_t len) {
+  what[0] = '\0';
+  if (!(var->flags & CB_BACKEND_PARALLEL)) return;
+  const char *key = var->flags & CB_BACKEND_LOOPS ? "uv_loops" : "uv_threadpool_size";
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(R->r->env, key);
+  int known = cJSON_IsNumber(n) && n->valuedouble >= 1;
+  if (var->flags & CB_BACKEND_LOOPS) {
+    if (known) snprintf(what, len, "running a loop on each of %.0f threads", n->valuedouble);
+    else snprintf(what, len, "running a loop on each core");
+  } else {
+    snprintf(what, len, "moving the computation to libuv's thread pool");
+    if (known) snprintf(what + strlen(what), len - strlen(what), " (%.0f threads)", n->valuedouble);
+  }
+}
+
+/* The loop's variations side by side on one group at concurrency C, when two or more ran there:
+ * what each recovers over the loop, and which recovers most when one does by the margin with
+ * intervals apart. 1 written, 0 not, -ENOMEM. */
+static int side_by_side(const cb__report *R, const cb__group *g, const char *where, uint32_t C, cb__slist *out) {
+  const cb_rcase *u = cb__gfind(g, R->loop->name, C), *v[8];
+  double x[8];
+  size_t m = 0;
+  for (size_t b = 0; b < R->nbe && m < 8; b++) {
+    const cb_rbackend *be = cb__report_be(R, b);
+    const cb_rcase *o;
+    if (!be || !cb__extends(be, R->loop) || !(o = cb__gfind(g, be->name, C))) continue;
+    double r = cb__rate_ratio(u, o);
+    if (!isfinite(r)) continue;
+    size_t j = m++;                /* by what it recovers, most first */
+    while (j > 0 && x[j - 1] < r) {
+      x[j] = x[j - 1];
+      v[j] = v[j - 1];
+      j--;
+    }
+    x[j] = r;
+    v[j] = o;
+  }
+  if (m < 2) return 0;
+  cb_sbuf s = { 0 };
+  char xs[32];
+  cb_sb_printf(&s, "The loop's variations side by side on %s at c=%u: ", where, C);
+  for (size_t i = 0; i < m; i++) {
+    cb__fmt_x(x[i], xs, sizeof xs);
+    cb_sb_printf(&s, "%s%s %s", i == 0 ? "" : i + 1 == m ? " and " : ", ", v[i]->backend, xs);
+  }
+  cb_sb_printf(&s, " over %s; ", R->loop->name);
+  if (x[0] >= REPORT_BEAT_MARGIN * x[1] && !cb__overlap(v[0], v[1]))
+    cb_sb_printf(&s, "%s recovers the most.", v[0]->backend);
+  else
+    cb_sb_printf(&s, "%s and %s recover as much as each other (within 5%%, or intervals overlapping).", v[0]->backend,
+                 v[1]->backend);
+  return cb__sl_push(out, &s);
+}
+
+/* CPU work: the loop's variations side by side at the highest concurrency all of them ran. */
+int cb__rule_cpu_variations(const cb__report *R, const cb__group *g, cb__slist *out) {
+  if (!R->loop || !cb__group_is_cpu(g) || !isnan(g->sweep)) return 0;
+  uint32_t C = 0;
+  for (size_t i = 0; i < g->n; i++)
+    if (strcmp(g->c[i]->backend, R->loop->name) == 0 && g->c[i]->conc > C) C = g->c[i]->conc;
+  return C ? side_by_side(R, g, g->label, C, out) : 0;
+}
+
 /* What variation var recovers over the loop, where it gains most among the truly mixed points
  * (0 < f < 1; f = 0 only if nothing else ran). */
 static int recovery_of(const cb__report *R, const cb__group *g, const cb__group *const *f, size_t n,
@@ -161,24 +227,18 @@ static int recovery_of(const cb__report *R, const cb__group *g, const cb__group 
     }
   if (!bu) return 0;
   char share[64], xs[32], what[160] = "";
-  const cJSON *tp = cJSON_GetObjectItemCaseSensitive(R->r->env, "uv_threadpool_size");
-  /* A parallel variation of the loop moves the computation to the loop's thread pool. */
-  if (var->flags & CB_BACKEND_PARALLEL) {
-    snprintf(what, sizeof what, "the computation to libuv's thread pool");
-    if (cJSON_IsNumber(tp) && tp->valuedouble >= 1)
-      snprintf(what + strlen(what), sizeof what - strlen(what), " (%.0f threads)", tp->valuedouble);
-  }
+  how_text(R, var, what, sizeof what);
   cb__fmt_compute_share(1 - bf, share, sizeof share);
   cb__fmt_x(bx, xs, sizeof xs);
   cb_sbuf s = { 0 };
   cb_sb_printf(&s, "On %s at c=%u, with %s spent computing (%s %g), ", g->family, C, share, g->w->sweep, bf);
   if (bx >= REPORT_BEAT_MARGIN && !cb__overlap(bu, bo))
-    cb_sb_printf(&s, "%s finishes %s faster than %s%s%s.", var->name, xs, loop, what[0] ? " by moving " : "", what);
+    cb_sb_printf(&s, "%s finishes %s faster than %s%s%s.", var->name, xs, loop, what[0] ? " by " : "", what);
   else if (bx >= REPORT_BEAT_MARGIN)
     cb_sb_printf(&s, "%s is as fast as %s (%s, but their 95%% intervals overlap)%s%s.", var->name, loop, xs,
-                 what[0] ? " although it moves " : "", what);
+                 what[0] ? " although it is " : "", what);
   else
-    cb_sb_printf(&s, "%s is no faster than %s (%s)%s%s.", var->name, loop, xs, what[0] ? " although it moves " : "", what);
+    cb_sb_printf(&s, "%s is no faster than %s (%s)%s%s.", var->name, loop, xs, what[0] ? " although it is " : "", what);
   return cb__sl_push(out, &s);
 }
 
@@ -189,11 +249,26 @@ int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out) {
   int wrote = 0, rc;
   if (!R->loop) return 0;
   if ((rc = family_of(R, g, &f, &n)) <= 0) return rc;
+  size_t vars = 0;
   for (size_t b = 0; b < R->nbe; b++) {
     const cb_rbackend *be = cb__report_be(R, b);
     if (!be || !cb__extends(be, R->loop)) continue;
     if ((rc = recovery_of(R, g, f, n, be, out)) < 0) break;
     wrote |= rc;
+    vars++;
+  }
+  /* Two variations or more: side by side where the work is half waiting, half computing (the
+   * truly mixed point nearest to it), at the highest concurrency the loop ran there. */
+  const cb__group *mid = NULL;
+  for (size_t k = 0; k < n && rc >= 0 && vars >= 2; k++)
+    if (f[k]->sweep > 0 && f[k]->sweep < 1 && (!mid || fabs(f[k]->sweep - 0.5) < fabs(mid->sweep - 0.5))) mid = f[k];
+  if (mid) {
+    uint32_t C = 0;
+    for (size_t i = 0; i < mid->n; i++)
+      if (strcmp(mid->c[i]->backend, R->loop->name) == 0 && mid->c[i]->conc > C) C = mid->c[i]->conc;
+    char where[256];
+    snprintf(where, sizeof where, "%s at %s %g", mid->family, mid->w->sweep, mid->sweep);
+    if (C && (rc = side_by_side(R, mid, where, C, out)) > 0) wrote = 1;
   }
   free(f);
   return rc < 0 ? rc : wrote;

@@ -133,6 +133,7 @@ double cb__in_flight(const cb_rcase *c);
 
 int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out);
+int cb__rule_cpu_variations(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__findings(const cb__report *R, cb__slist *out);
 
 /* ---- the headline (headline in summary.c, the crossover's in findings_sweep.c): at most five

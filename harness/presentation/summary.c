@@ -172,7 +172,8 @@ static const struct { const char *key, *label; } env_rows[] = {
   { "git_dirty", "uncommitted changes" }, { "ulimit_n", "ulimit -n" }, { "ulimit_u", "ulimit -u" },
   { "somaxconn", "net.core.somaxconn" }, { "max_map_count", "vm.max_map_count" },
   { "cpu_governor", "CPU governor" }, { "loadavg", "load average (1, 5, 15 min)" },
-  { "uv_threadpool_size", "UV_THREADPOOL_SIZE" }, { "compute_unit_ns", "compute unit" }, { "date", "date" },
+  { "uv_threadpool_size", "UV_THREADPOOL_SIZE" }, { "uv_loops", "uv-mt loops" }, { "compute_unit_ns", "compute unit" },
+  { "date", "date" },
 };
 
 /* A JSON value as text for people. */

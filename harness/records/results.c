@@ -101,6 +101,7 @@ static cJSON *reps_json(const cb_case *c) {
     cJSON *x = cJSON_CreateObject();
     cJSON_AddNumberToObject(x, "wall_s", s->wall_s);
     cJSON_AddNumberToObject(x, "teardown_s", s->teardown_s);
+    if (s->prepare_s > 0) cJSON_AddNumberToObject(x, "prepare_s", s->prepare_s);
     if (out) cJSON_AddBoolToObject(x, "outlier", out[i]);
     cJSON_AddNumberToObject(x, "cpu_user_s", s->user_s);
     cJSON_AddNumberToObject(x, "cpu_sys_s", s->sys_s);
