@@ -104,6 +104,32 @@ static void blocking_close(cb_ctx *ctx, cb_conn *c) {
   free(c);
 }
 
+static int blocking_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  return cb_listen_socket(addr, backlog, fd);
+}
+
+/* Every worker (thread or process) waits on the one listening socket; the kernel gives each
+ * connection to one of them and the others find EAGAIN and wait again. */
+static int blocking_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  for (;;) {
+    int s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (s >= 0) {
+      cb_conn *c = malloc(sizeof *c);
+      if (!c) { close(s); return -ENOMEM; }
+      int one = 1;
+      setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      c->fd = s;
+      *out = c;
+      return 0;
+    }
+    if (errno == EINVAL) return CB_EOF;            /* the harness shut the listener down */
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno != EAGAIN) return -errno;
+    int rc = wait_fd(fd, POLLIN, deadline);
+    if (rc) return rc;
+  }
+}
+
 static int blocking_open(cb_ctx *ctx, const char *path, int flags, int mode) {
   int fd = open(path, flags | O_CLOEXEC, mode);
   return fd < 0 ? -errno : fd;
@@ -158,4 +184,6 @@ const cb_io cb_io_blocking = {
   .queue_get = blocking_get,
   .queue_close = blocking_qclose,
   .set_add = blocking_set_add,
+  .tcp_listen = blocking_listen,
+  .tcp_accept = blocking_accept,
 };

@@ -28,6 +28,13 @@ typedef struct uvb {
   int64_t tfd_at;          /* the deadline tfd is set to, 0 when disarmed or gone off */
   uv_timer_t timer;
   cb_sched sched;
+  /* The run's listening socket, as this loop's handle (a dup of it: closing the handle leaves the
+   * harness's descriptor open), opened at the first accept. */
+  uv_tcp_t lis;
+  int lis_fd;              /* the harness's descriptor it stands for, or -1 */
+  int lis_pending;         /* libuv holds an accepted connection for uv_accept */
+  int lis_err;             /* the listener failed or was shut down: every accept ends */
+  cb_waitlist acceptors;   /* coroutines waiting for a connection */
 } uvb;
 
 struct cb_conn {
@@ -270,6 +277,78 @@ static void uv_io_tcp_close(cb_ctx *ctx, cb_conn *c) {
   if (c) conn_close(c);
 }
 
+/* ---- TCP servers: the loop watches the listener; waiting coroutines take its connections ---- */
+
+static int uv_io_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  return cb_listen_socket(addr, backlog, fd);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  uvb *b = server->data;
+  if (status < 0) {
+    /* Shut down by the harness (EINVAL), or broken: nothing more will come. The handle closes so
+     * that libuv stops polling a listener that would report the same error forever. */
+    b->lis_err = status;
+    if (!uv_is_closing((uv_handle_t *)&b->lis)) uv_close((uv_handle_t *)&b->lis, NULL);
+    cb_waitlist_wake_all(&b->acceptors, CB_EOF);
+    return;
+  }
+  /* libuv keeps this one connection, and stops watching the listener, until uv_accept takes it. */
+  b->lis_pending = 1;
+  cb_waitlist_wake_one(&b->acceptors, 0);
+}
+
+static int lis_open(uvb *b, int fd) {
+  int d = dup(fd);
+  if (d < 0) return -errno;
+  int rc = uv_tcp_init(&b->loop, &b->lis);
+  if (rc) { close(d); return rc; }
+  b->lis.data = b;
+  b->lis_fd = fd;
+  /* listen(2) again on a listening socket keeps its queue; libuv needs it to start watching. The
+   * backlog asked for is the kernel's cap (somaxconn), never less than the harness's. */
+  if ((rc = uv_tcp_open(&b->lis, d)) != 0) close(d);
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&b->lis, 65535, on_connection);
+  if (rc) {
+    b->lis_err = rc;
+    uv_close((uv_handle_t *)&b->lis, NULL);
+  }
+  return rc;
+}
+
+static int uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  uvb *b = loop_of(ctx);
+  cb_sched_co *self = cb_sched_self(ctx);
+  if (b->lis_fd < 0) lis_open(b, fd);
+  else if (b->lis_fd != fd) return -EINVAL;     /* one listener per run */
+  for (;;) {
+    if (b->lis_err) return b->lis_err == UV_EINVAL ? CB_EOF : b->lis_err;
+    if (b->lis_pending) {
+      cb_conn *c = calloc(1, sizeof *c);
+      if (!c) return -ENOMEM;
+      int rc = uv_tcp_init(&b->loop, &c->tcp);
+      if (rc) { free(c); return rc; }
+      c->tcp.data = c;
+      rc = uv_accept((uv_stream_t *)&b->lis, (uv_stream_t *)&c->tcp);
+      b->lis_pending = 0;
+      if (rc == 0) {
+        uv_tcp_nodelay(&c->tcp, 1);
+        rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
+      }
+      if (rc == 0) {
+        *out = c;
+        return 0;
+      }
+      conn_close(c);
+      if (rc != UV_EAGAIN) return rc;
+    }
+    cb_waitlist_add(&b->acceptors, self);
+    ssize_t w = cb_sched_park(self, deadline);
+    cb_waitlist_remove(&b->acceptors, self);
+    if (w) return (int)w;
+  }
+}
+
 /* ---- files: libuv runs them on its thread pool; the coroutine parks meanwhile ---- */
 
 static void on_fs(uv_fs_t *req) { cb_sched_wake(req->data, req->result); }
@@ -326,18 +405,22 @@ static int uv_io_unlink(cb_ctx *ctx, const char *path) { FS_CALL(ctx, uv_fs_unli
   .queue_put = cb_sched_io_queue_put,         \
   .queue_get = cb_sched_io_queue_get,         \
   .queue_close = cb_sched_io_queue_close,     \
-  .set_add = cb_sched_io_set_add
+  .set_add = cb_sched_io_set_add,           \
+  .tcp_listen = uv_io_listen,                 \
+  .tcp_accept = uv_io_accept
 static const cb_io uv_io = { .name = "uv", .compute = uv_io_compute, UV_IO_COMMON };
 
 static const cb_io uv_offload_io = { .name = "uv-offload", .compute = uv_offload_compute, UV_IO_COMMON };
 
 static void walk_close(uv_handle_t *h, void *arg) {
-  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
+  uvb *b = arg;
+  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP && h != (uv_handle_t *)&b->lis ? on_conn_close : NULL);
 }
 
 static int run_loop(cb_job *job, const cb_io *io) {
   uvb b;
   memset(&b, 0, sizeof b);
+  b.lis_fd = -1;
   /* libuv writes without MSG_NOSIGNAL: a peer that closed must give -EPIPE, not kill us. */
   struct sigaction old;
   if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
@@ -369,7 +452,7 @@ static int run_loop(cb_job *job, const cb_io *io) {
     uv_run(&b.loop, UV_RUN_DEFAULT);
   }
   /* Whatever is still open (connections a worker kept, handles of a failed start) closes here. */
-  uv_walk(&b.loop, walk_close, NULL);
+  uv_walk(&b.loop, walk_close, &b);
   uv_run(&b.loop, UV_RUN_DEFAULT);
   if (b.tfd >= 0) close(b.tfd);          /* after its poll handle was closed, as libuv asks */
   cb_sched_free(&b.sched);

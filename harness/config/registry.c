@@ -20,6 +20,7 @@
   X(queue)           \
   X(mixed)           \
   X(chain)           \
+  X(server)          \
 
 /* What `run -w` defaults to: one workload that waits and one that computes. */
 #define DEFAULT_WORKLOADS(X) \
