@@ -35,6 +35,8 @@ typedef struct uvb {
   int lis_pending;         /* libuv holds an accepted connection for uv_accept */
   int lis_err;             /* the listener failed or was shut down: every accept ends */
   cb_waitlist acceptors;   /* coroutines waiting for a connection */
+  uint32_t nacceptors;
+  cb_conn *ready_head, *ready_tail;   /* accepted for them, in order */
 } uvb;
 
 struct cb_conn {
@@ -45,6 +47,7 @@ struct cb_conn {
   char *buf;               /* received, not yet taken: buf[off .. len) */
   size_t off, len, cap;
   int eof, err, closing;
+  cb_conn *next_ready;     /* accepted for a waiting coroutine, not yet taken */
 };
 
 static uvb *loop_of(cb_ctx *ctx) { return cb_sched_arg(ctx); }
@@ -283,6 +286,25 @@ static int uv_io_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, i
   return cb_listen_socket(addr, backlog, fd);
 }
 
+static void conn_close(cb_conn *c);
+
+/* A new connection from the listener, or NULL (libuv had none, or no memory). */
+static cb_conn *take_connection(uvb *b) {
+  cb_conn *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  if (uv_tcp_init(&b->loop, &c->tcp) != 0) { free(c); return NULL; }
+  c->tcp.data = c;
+  int rc = uv_accept((uv_stream_t *)&b->lis, (uv_stream_t *)&c->tcp);
+  b->lis_pending = 0;
+  if (rc == 0) {
+    uv_tcp_nodelay(&c->tcp, 1);
+    rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
+  }
+  if (rc == 0) return c;
+  conn_close(c);
+  return NULL;
+}
+
 static void on_connection(uv_stream_t *server, int status) {
   uvb *b = server->data;
   if (status < 0) {
@@ -293,8 +315,17 @@ static void on_connection(uv_stream_t *server, int status) {
     cb_waitlist_wake_all(&b->acceptors, CB_EOF);
     return;
   }
-  /* libuv keeps this one connection, and stops watching the listener, until uv_accept takes it. */
   b->lis_pending = 1;
+  /* With a coroutine waiting, the connection is taken here, so libuv goes on accepting in the
+   * same turn of the loop (10,000 connections come in one burst); with none, libuv keeps it, and
+   * the kernel the rest, in the accept queue until a coroutine is free (uv_accept then). */
+  if (b->nacceptors == 0) return;
+  cb_conn *c = take_connection(b);
+  if (!c) return;
+  if (b->ready_tail) b->ready_tail->next_ready = c;
+  else b->ready_head = c;
+  b->ready_tail = c;
+  b->nacceptors--;
   cb_waitlist_wake_one(&b->acceptors, 0);
 }
 
@@ -322,30 +353,26 @@ static int uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
   if (b->lis_fd < 0) lis_open(b, fd);
   else if (b->lis_fd != fd) return -EINVAL;     /* one listener per run */
   for (;;) {
+    cb_conn *c = b->ready_head;
+    if (c) {
+      b->ready_head = c->next_ready;
+      if (!b->ready_head) b->ready_tail = NULL;
+      c->next_ready = NULL;
+      *out = c;
+      return 0;
+    }
     if (b->lis_err) return b->lis_err == UV_EINVAL ? CB_EOF : b->lis_err;
-    if (b->lis_pending) {
-      cb_conn *c = calloc(1, sizeof *c);
-      if (!c) return -ENOMEM;
-      int rc = uv_tcp_init(&b->loop, &c->tcp);
-      if (rc) { free(c); return rc; }
-      c->tcp.data = c;
-      rc = uv_accept((uv_stream_t *)&b->lis, (uv_stream_t *)&c->tcp);
-      b->lis_pending = 0;
-      if (rc == 0) {
-        uv_tcp_nodelay(&c->tcp, 1);
-        rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
-      }
-      if (rc == 0) {
-        *out = c;
-        return 0;
-      }
-      conn_close(c);
-      if (rc != UV_EAGAIN) return rc;
+    if (b->lis_pending && (c = take_connection(b)) != NULL) {
+      *out = c;
+      return 0;
     }
     cb_waitlist_add(&b->acceptors, self);
+    b->nacceptors++;
     ssize_t w = cb_sched_park(self, deadline);
     cb_waitlist_remove(&b->acceptors, self);
-    if (w) return (int)w;
+    /* Woken by a connection, the waker counted it off; by a deadline or an error, not. */
+    if (w) b->nacceptors--;
+    if (w && !b->ready_head) return (int)w;
   }
 }
 
