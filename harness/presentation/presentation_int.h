@@ -240,6 +240,8 @@ int cb__run_gnuplot(cb__plotter *p, const char *script, const char *name, const 
 enum { SERIES_WALL, SERIES_THROUGHPUT, SERIES_MEMORY };
 int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind);
 int cb__plot_latency(cb__plotter *p, const cb__pgroup *g);
+/* p99 against the offered rate, for a group run open loop (load_<group>); nothing otherwise. */
+int cb__plot_load(cb__plotter *p, const cb__pgroup *g);
 int cb__plot_speedup(cb__plotter *p);
 int cb__plot_crossovers(cb__plotter *p);
 int cb__plot_cputime(cb__plotter *p);
