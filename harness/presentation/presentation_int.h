@@ -132,6 +132,11 @@ double cb__in_flight(const cb_rcase *c);
  * lacks what it needs, or -ENOMEM ------------------------------------------------------------- */
 
 int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out);
+/* A group whose workload serves a load process (findings_load.c): its figures are the load's
+ * (offered and achieved rate, latency, errors), never a wall time, which the schedule fixes. */
+int cb__group_serves(const cb__group *g);
+int cb__rule_knee(const cb__report *R, const cb__group *g, cb__slist *out);
+int cb__headline_server(const cb__report *R, cb__slist *out);
 int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__findings(const cb__report *R, cb__slist *out);
 

@@ -69,6 +69,8 @@ static cJSON *workload_json(const cb_workload *w) {
   cJSON_AddStringToObject(o, "kind", cb_kind_names[w->kind]);
   if (w->sweep) cJSON_AddStringToObject(o, "sweep", w->sweep);
   cJSON_AddBoolToObject(o, "ideal", w->ideal != NULL);
+  /* Its tasks serve a load process's requests: its figures are the load's, not a wall time. */
+  if (w->load) cJSON_AddBoolToObject(o, "serves", 1);
   return o;
 }
 
@@ -185,6 +187,7 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
   cJSON_AddNumberToObject(o, "p99_ms", r.p99_ms);
   cJSON_AddNumberToObject(o, "p999_ms", r.p999_ms);
   cJSON_AddNumberToObject(o, "max_ms", r.max_ms);
+  if (c->wl->load) cJSON_AddNumberToObject(o, "connections", (double)c->wl->load->connections(&c->params, c->conc));
   if (c->rate > 0) {
     cJSON_AddNumberToObject(o, "rate_target", c->rate);
     cJSON_AddNumberToObject(o, "rate_achieved", r.rate_achieved);
