@@ -289,9 +289,9 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   cJSON_AddStringToObject(meth, "repetitions",
     "each repetition in a fresh measurement process; warm-ups not counted; rounds over every case, each round in a new seeded random order");
   if (plan->reps_auto) {
-    char how[256];
+    char how[384];
     snprintf(how, sizeof how, "adaptive: at least %u repetitions, then rounds over the cases whose median's 95%% interval is wider "
-             "than +-%g%% of it, up to %u repetitions%s; each case's stop says why it ended (ci, max, budget)",
+             "than +-%g%% of it, up to %u repetitions%s; each case's stop says why it ended (ci, max, budget; schedule: a server, its wall time fixed by its load's schedule)",
              plan->reps, plan->ci * 100, plan->reps_max, plan->budget_s > 0 ? " while the time budget lasts" : "");
     cJSON_AddStringToObject(meth, "stopping", how);
     if (plan->budget_s > 0) cJSON_AddNumberToObject(meth, "budget_s", plan->budget_s);
