@@ -21,16 +21,23 @@ static int keeps_up(const cb_rcase *c) {
   return c->errors == 0 && c->rate_achieved >= REPORT_KEEP_UP * c->rate_target && c->p99_ms <= REPORT_KNEE_P99_MS;
 }
 
-/* "16,000 req/s" */
-static void fmt_req(double per_s, char *buf, size_t len) {
+/* "10,000" */
+static void fmt_count(double v, char *buf, size_t len) {
   char raw[24], out[32];
-  int n = snprintf(raw, sizeof raw, "%.0f", per_s < 1e15 ? per_s : 1e15), o = 0;
+  int n = snprintf(raw, sizeof raw, "%.0f", v < 1e15 ? v : 1e15), o = 0;
   for (int i = 0; i < n && o < (int)sizeof out - 2; i++) {
     if (i && (n - i) % 3 == 0) out[o++] = ',';
     out[o++] = raw[i];
   }
   out[o] = '\0';
-  snprintf(buf, len, "%.31s req/s", out);
+  snprintf(buf, len, "%s", out);
+}
+
+/* "16,000 req/s" */
+static void fmt_req(double per_s, char *buf, size_t len) {
+  char n[32];
+  fmt_count(per_s, n, sizeof n);
+  snprintf(buf, len, "%.31s req/s", n);
 }
 
 /* How c fell behind: its errors, its achieved rate, its p99. */
@@ -106,7 +113,9 @@ int cb__rule_knee(const cb__report *R, const cb__group *g, cb__slist *out) {
       if (!n) continue;
       if (!k++) {
         cb_sb_printf(&s, "On %s at c=%u", g->label, C);
-        if (isfinite(v[0]->connections)) cb_sb_printf(&s, " over %.0f connections", v[0]->connections);
+        char kc[32];
+        fmt_count(v[0]->connections, kc, sizeof kc);
+        if (isfinite(v[0]->connections)) cb_sb_printf(&s, " over %s connections", kc);
         cb_sb_printf(&s, ", the knee of the offered load (keeping up: no request failed, %.0f%% of the rate answered, "
                      "p99 within %.0f ms): ", REPORT_KEEP_UP * 100, REPORT_KNEE_P99_MS);
       } else {
@@ -141,23 +150,24 @@ int cb__headline_server(const cb__report *R, cb__slist *out) {
     }
   if (!u) return 0;
   cb_sbuf s = { 0 };
-  char r[48], p[32], m[32], pc[32];
+  char r[48], p[32], m[32], pc[32], held[32];
   fmt_req(u->rate_target, r, sizeof r);
+  fmt_count(u->connections, held, sizeof held);
   cb__fmt_ms(u->p99_ms, p, sizeof p);
-  cb_sb_printf(&s, "The server side: %s held %.0f keep-alive connections at %s with %.0f error%s and a p99 of %s ms",
-               u->backend, u->connections, r, u->errors, u->errors == 1 ? "" : "s", p);
+  cb_sb_printf(&s, "The server side: %s held %s keep-alive connections at %s with %.0f error%s and a p99 of %s ms",
+               u->backend, held, r, u->errors, u->errors == 1 ? "" : "s", p);
   if (u->peak_rss_kib > 0) {
     cb__fmt_kib(u->peak_rss_kib, m, sizeof m);
     cb__fmt_kib(u->peak_rss_kib / u->connections, pc, sizeof pc);
     cb_sb_printf(&s, ", in a peak memory of %s (%s a connection)", m, pc);
-    int k = 0;
+    int nr = 0;
     for (size_t i = 0; i < ug->n; i++) {
       const cb_rcase *c = ug->c[i];
       if (c->conc != u->conc || c->rate_target != u->rate_target || !cb__is_rival(c->be) || !(c->peak_rss_kib > 0)) continue;
       cb__fmt_kib(c->peak_rss_kib, m, sizeof m);
       cb__fmt_kib(c->peak_rss_kib / c->connections, pc, sizeof pc);
       cb__fmt_ms(c->p99_ms, p, sizeof p);
-      cb_sb_printf(&s, "%s%s %s (%s a connection; %.0f errors, p99 %s ms)", k++ ? " and " : " against ", c->backend, m, pc,
+      cb_sb_printf(&s, "%s%s %s (%s a connection; %.0f errors, p99 %s ms)", nr++ ? " and " : " against ", c->backend, m, pc,
                    c->errors, p);
     }
   }
