@@ -2,6 +2,8 @@
  * loop on a fixed schedule and timed from their due time, as wrk2 does (see cb_load_run). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@ typedef struct load {
   uint64_t arrived, finished;
   cb_queue *gate;              /* closed by the last connection up: every one starts together */
   cb_queue *end;               /* closed when the last request has ended: every one closes */
+  int lfd;                     /* the server's listening socket, to see its accept queue, or -1 */
+  uint64_t serving;            /* connections the server takes at once: the others stay queued */
   cb_hist *lat, *svc;
   cb_load_report *rep;
   int64_t last_ok, last_any;
@@ -46,6 +50,16 @@ static void count(cb_load_report *rep, int32_t code) {
 static void failed(load *L, int32_t code, int64_t ns) {
   count(L->rep, code);
   cb_hist_record(L->lat, ns > 0 ? (uint64_t)ns : 0);
+}
+
+/* How many connections wait in the listener's accept queue (TCP_INFO of a listening socket
+ * gives it as tcpi_unacked); -1 when it cannot be known. */
+static int accept_queue(int lfd, uint32_t *n) {
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (lfd < 0 || getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_state != TCP_LISTEN) return -1;
+  *n = ti.tcpi_unacked;
+  return 0;
 }
 
 /* One request of the schedule has ended, answered or not: the last one releases every connection. */
@@ -66,8 +80,11 @@ static int load_task(cb_ctx *ctx, const cb_params *p, void *vst, uint64_t i, uin
   uint64_t item;
   if (++L->arrived == L->k) {
     /* A connection is up for the client once the kernel queued it, before the server accepted
-     * it: the schedule starts after a settling time for the server to take them (20 us each). */
-    L->t0 = cb_now_ns() + 2000000 + (int64_t)L->k * 20000;
+     * it (a fork server may still be forking its workers, a threads one starting 10,000 threads):
+     * the schedule starts once the server has taken all it can, or at the connect budget. */
+    for (uint32_t q; accept_queue(L->lfd, &q) == 0 && q + L->serving > L->k && cb_now_ns() < L->connect_deadline;)
+      ctx->io->sleep_until(ctx, cb_now_ns() + 1000000);
+    L->t0 = cb_now_ns() + 2000000;
     cb_queue_close(ctx, L->gate);
     if (!L->nreq) cb_queue_close(ctx, L->end);
   } else if (i < L->nreq) {
@@ -130,8 +147,8 @@ static const cb_backend *load_backend(void) {
   return NULL;
 }
 
-int cb_load_run(const cb_case *c, double duration_s, const struct sockaddr_in *addr, cb_load_report *rep,
-                cb_hist *lat, cb_hist *svc) {
+int cb_load_run(const cb_case *c, double duration_s, const struct sockaddr_in *addr, int listen_fd,
+                cb_load_report *rep, cb_hist *lat, cb_hist *svc) {
   memset(rep, 0, sizeof *rep);
   cb_hist_init(lat);
   cb_hist_init(svc);
@@ -139,6 +156,8 @@ int cb_load_run(const cb_case *c, double duration_s, const struct sockaddr_in *a
   const cb_backend *be = load_backend();
   load L = { .c = c, .spec = spec, .addr = *addr, .lat = lat, .svc = svc, .rep = rep, .rate = c->rate };
   L.k = spec->connections(&c->params, c->conc);
+  L.lfd = listen_fd;
+  L.serving = c->eff_conc < L.k ? c->eff_conc : L.k;
   L.nreq = (uint64_t)(c->rate * duration_s + 0.5);
   rep->sent_due = L.nreq;
   L.timeout_ns = (int64_t)(spec->timeout_ms(&c->params) * 1e6);

@@ -22,14 +22,16 @@ typedef struct cb_load_report {
 } cb_load_report;
 
 /* Drive the server listening at addr with case c's load: c->wl->load says what to ask, c->rate
- * and duration how fast and how long, over the load's K connections. Runs in the calling process
+ * and duration how fast and how long, over the load's K connections. The schedule starts once
+ * all K are up and the server has taken all it serves at once (min(K, its concurrency)), as the
+ * accept queue of listen_fd (-1: not known) shows. Runs in the calling process
  * on the coroutine backend (the first loop backend registered), with concbench's own HTTP client
  * (net/http.c). Latency from each request's due time into lat (wrk2's correction for coordinated
  * omission: a request that could not be sent when due, because the one before it on its
  * connection had not been answered, is late by that wait too), the service time from its actual
  * send into svc. A request that fails counts in lat at the time it failed (a timeout at its
  * deadline). 0, or a negative error with rep->err saying why. */
-int cb_load_run(const cb_case *c, double duration_s, const struct sockaddr_in *addr, cb_load_report *rep,
-                cb_hist *lat, cb_hist *svc);
+int cb_load_run(const cb_case *c, double duration_s, const struct sockaddr_in *addr, int listen_fd,
+                cb_load_report *rep, cb_hist *lat, cb_hist *svc);
 
 #endif

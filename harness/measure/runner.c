@@ -307,7 +307,8 @@ static void merge_into(cb_hist **dst, const cb_hist *src) {
 
 /* The load process: a child of the runner, beside the measurement process and outside its tree
  * (its memory and CPU are not the server's). Writes its report and its two histograms to wfd. */
-static pid_t start_load(const cb_case *c, const struct sockaddr_in *addr, int wfd, const int *close_fds, int nclose) {
+static pid_t start_load(const cb_case *c, const struct sockaddr_in *addr, int lfd, int wfd, const int *close_fds,
+                        int nclose) {
   pid_t parent = getpid();
   fflush(NULL);
   pid_t pid = fork();
@@ -320,7 +321,7 @@ static pid_t start_load(const cb_case *c, const struct sockaddr_in *addr, int wf
   cb_load_report rep;
   cb_hist *h = malloc(2 * sizeof *h);
   if (!h) _exit(1);
-  cb_load_run(c, c->duration, addr, &rep, &h[0], &h[1]);
+  cb_load_run(c, c->duration, addr, lfd, &rep, &h[0], &h[1]);
   int ok = cb_write_all(wfd, &rep, sizeof rep) == 0 && cb_write_all(wfd, h, 2 * sizeof *h) == 0;
   _exit(ok ? 0 : 1);
 }
@@ -421,8 +422,9 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   cb_load_report rep;
   cb_hist *lh = NULL;
   if (lfd >= 0) {
-    int closing[] = { fds[0], lfd, lgfds[0] };
-    pid_t lg = start_load(c, &la, lgfds[1], closing, 3);
+    /* The load keeps the listener open only to read its accept queue: it never accepts. */
+    int closing[] = { fds[0], lgfds[0] };
+    pid_t lg = start_load(c, &la, lfd, lgfds[1], closing, 2);
     close(lgfds[1]);
     /* The load runs; the server's tree is watched meanwhile (its peak memory is now). */
     if (lg > 0) {
