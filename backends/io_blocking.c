@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "backend.h"
@@ -104,6 +105,54 @@ static void blocking_close(cb_ctx *ctx, cb_conn *c) {
   free(c);
 }
 
+static int blocking_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  return cb_listen_socket(addr, backlog, fd);
+}
+
+/* Every worker (thread or process) waits on the one listening socket, each through an epoll of
+ * its own with EPOLLEXCLUSIVE: a connection wakes one waiter, not all of them (with poll, 10,000
+ * threads woke for every connection, and took minutes of system time to accept 10,000). A
+ * shutdown wakes them all. */
+static int blocking_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  int ep = -1, rc = 0;
+  for (;;) {
+    int s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (s >= 0) {
+      cb_conn *c = malloc(sizeof *c);
+      if (!c) { close(s); return -ENOMEM; }
+      int one = 1;
+      setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      c->fd = s;
+      *out = c;
+      break;
+    }
+    if (errno == EINVAL) { rc = CB_EOF; break; }   /* the harness shut the listener down */
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno != EAGAIN) { rc = -errno; break; }
+    if (ep < 0) {
+      struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+      if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        if (ep >= 0) close(ep);
+        ep = -2;                                   /* no epoll: poll, as every waiter wakes */
+      }
+    }
+    if (ep == -2) {
+      if ((rc = wait_fd(fd, POLLIN, deadline)) != 0) break;
+      continue;
+    }
+    int ms = -1;
+    if (deadline) {
+      int64_t left = deadline - cb_now_ns();
+      if (left <= 0) { rc = -ETIMEDOUT; break; }
+      ms = (int)((left + 999999) / 1000000);
+    }
+    struct epoll_event got;
+    if (epoll_wait(ep, &got, 1, ms) < 0 && errno != EINTR) { rc = -errno; break; }
+  }
+  if (ep >= 0) close(ep);
+  return rc;
+}
+
 static int blocking_open(cb_ctx *ctx, const char *path, int flags, int mode) {
   int fd = open(path, flags | O_CLOEXEC, mode);
   return fd < 0 ? -errno : fd;
@@ -158,4 +207,6 @@ const cb_io cb_io_blocking = {
   .queue_get = blocking_get,
   .queue_close = blocking_qclose,
   .set_add = blocking_set_add,
+  .tcp_listen = blocking_listen,
+  .tcp_accept = blocking_accept,
 };

@@ -22,6 +22,7 @@ struct cb_conn {
   char *buf;               /* received, not yet taken: buf[off .. len) */
   size_t off, len, cap;
   int eof, err, closing;
+  cb_conn *next_ready;     /* accepted for a waiting coroutine, not yet taken */
 };
 
 static void on_idle(uv_idle_t *h) {
@@ -220,6 +221,101 @@ void cb__uv_io_tcp_close(cb_ctx *ctx, cb_conn *c) {
   if (c) conn_close(c);
 }
 
+/* ---- TCP servers: the loop watches the listener; waiting coroutines take its connections ---- */
+
+int cb__uv_io_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  (void)ctx;
+  return cb_listen_socket(addr, backlog, fd);
+}
+
+/* A new connection from the listener, or NULL (libuv had none, or no memory). */
+static cb_conn *take_connection(uvb *b) {
+  cb_conn *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  if (uv_tcp_init(&b->loop, &c->tcp) != 0) { free(c); return NULL; }
+  c->tcp.data = c;
+  int rc = uv_accept((uv_stream_t *)&b->lis, (uv_stream_t *)&c->tcp);
+  b->lis_pending = 0;
+  if (rc == 0) {
+    uv_tcp_nodelay(&c->tcp, 1);
+    rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
+  }
+  if (rc == 0) return c;
+  conn_close(c);
+  return NULL;
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  uvb *b = server->data;
+  if (status < 0) {
+    /* Shut down by the harness (EINVAL), or broken: nothing more will come. The handle closes so
+     * that libuv stops polling a listener that would report the same error forever. */
+    b->lis_err = status;
+    if (!uv_is_closing((uv_handle_t *)&b->lis)) uv_close((uv_handle_t *)&b->lis, NULL);
+    cb_waitlist_wake_all(&b->acceptors, CB_EOF);
+    return;
+  }
+  b->lis_pending = 1;
+  /* With a coroutine waiting, the connection is taken here, so libuv goes on accepting in the
+   * same turn of the loop (10,000 connections come in one burst); with none, libuv keeps it, and
+   * the kernel the rest, in the accept queue until a coroutine is free (uv_accept then). */
+  if (b->nacceptors == 0) return;
+  cb_conn *c = take_connection(b);
+  if (!c) return;
+  if (b->ready_tail) b->ready_tail->next_ready = c;
+  else b->ready_head = c;
+  b->ready_tail = c;
+  b->nacceptors--;
+  cb_waitlist_wake_one(&b->acceptors, 0);
+}
+
+static int lis_open(uvb *b, int fd) {
+  int d = dup(fd);
+  if (d < 0) return -errno;
+  int rc = uv_tcp_init(&b->loop, &b->lis);
+  if (rc) { close(d); return rc; }
+  b->lis.data = b;
+  b->lis_fd = fd;
+  /* listen(2) again on a listening socket keeps its queue; libuv needs it to start watching. The
+   * backlog asked for is the kernel's cap (somaxconn), never less than the harness's. */
+  if ((rc = uv_tcp_open(&b->lis, d)) != 0) close(d);
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&b->lis, 65535, on_connection);
+  if (rc) {
+    b->lis_err = rc;
+    uv_close((uv_handle_t *)&b->lis, NULL);
+  }
+  return rc;
+}
+
+int cb__uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  uvb *b = cb__uv_loop_of(ctx);
+  cb_sched_co *self = cb_sched_self(ctx);
+  if (b->lis_fd < 0) lis_open(b, fd);
+  else if (b->lis_fd != fd) return -EINVAL;     /* one listener per run */
+  for (;;) {
+    cb_conn *c = b->ready_head;
+    if (c) {
+      b->ready_head = c->next_ready;
+      if (!b->ready_head) b->ready_tail = NULL;
+      c->next_ready = NULL;
+      *out = c;
+      return 0;
+    }
+    if (b->lis_err) return b->lis_err == UV_EINVAL ? CB_EOF : b->lis_err;
+    if (b->lis_pending && (c = take_connection(b)) != NULL) {
+      *out = c;
+      return 0;
+    }
+    cb_waitlist_add(&b->acceptors, self);
+    b->nacceptors++;
+    ssize_t w = cb_sched_park(self, deadline);
+    cb_waitlist_remove(&b->acceptors, self);
+    /* Woken by a connection, the waker counted it off; by a deadline or an error, not. */
+    if (w) b->nacceptors--;
+    if (w && !b->ready_head) return (int)w;
+  }
+}
+
 /* ---- files: libuv runs them on its thread pool; the coroutine parks meanwhile ---- */
 
 static void on_fs(uv_fs_t *req) { cb_sched_wake(req->data, req->result); }
@@ -259,7 +355,8 @@ int cb__uv_io_fclose(cb_ctx *ctx, int fd) { FS_CALL(ctx, uv_fs_close(loop, &fs, 
 int cb__uv_io_unlink(cb_ctx *ctx, const char *path) { FS_CALL(ctx, uv_fs_unlink(loop, &fs, path, on_fs)); }
 
 static void walk_close(uv_handle_t *h, void *arg) {
-  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
+  uvb *b = arg;
+  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP && h != (uv_handle_t *)&b->lis ? on_conn_close : NULL);
 }
 
 void cb__uv_ignore_sigpipe(void) {
@@ -271,6 +368,7 @@ int cb__uv_loop_init(uvb *b, cb_sched_cfg *cfg) {
   cb_job *job = cfg->job;
   memset(b, 0, sizeof *b);
   b->tfd = -1;
+  b->lis_fd = -1;
   int rc = uv_loop_init(&b->loop);
   if (rc) {
     snprintf(job->err, sizeof job->err, "uv_loop_init: %s", uv_strerror(rc));
@@ -300,7 +398,7 @@ int cb__uv_loop_close(uvb *b, cb_job *job, int rc) {
   if (!b->open) return rc;
   b->open = 0;
   /* Whatever is still open (connections a worker kept, handles of a failed start) closes here. */
-  uv_walk(&b->loop, walk_close, NULL);
+  uv_walk(&b->loop, walk_close, b);
   uv_run(&b->loop, UV_RUN_DEFAULT);
   if (b->tfd >= 0) close(b->tfd);          /* after its poll handle was closed, as libuv asks */
   b->tfd = -1;

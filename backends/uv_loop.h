@@ -24,6 +24,15 @@ typedef struct cb_uvloop {
   cb_sched sched;
   int open;                /* uv_loop_init succeeded: close it */
   void *owner;             /* the backend's, beside the loop (uv-mt: its loop thread) */
+  /* The run's listening socket, as this loop's handle (a dup of it: closing the handle leaves the
+   * harness's descriptor open), opened at the first accept. */
+  uv_tcp_t lis;
+  int lis_fd;              /* the harness's descriptor it stands for, or -1 */
+  int lis_pending;         /* libuv holds an accepted connection for uv_accept */
+  int lis_err;             /* the listener failed or was shut down: every accept ends */
+  cb_waitlist acceptors;   /* coroutines waiting for a connection */
+  uint32_t nacceptors;
+  cb_conn *ready_head, *ready_tail;   /* accepted for them, in order */
 } cb_uvloop;
 
 /* The scheduler's ops on a loop; a backend that adds one (uv-mt's notify) uses the two calls. */
@@ -55,6 +64,8 @@ int     cb__uv_io_connect(cb_ctx *ctx, const struct sockaddr *addr, int64_t dead
 ssize_t cb__uv_io_send(cb_ctx *ctx, cb_conn *c, const void *buf, size_t len, int64_t deadline);
 ssize_t cb__uv_io_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap, int64_t deadline);
 void    cb__uv_io_tcp_close(cb_ctx *ctx, cb_conn *c);
+int     cb__uv_io_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd);
+int     cb__uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out);
 int     cb__uv_io_open(cb_ctx *ctx, const char *path, int flags, int mode);
 ssize_t cb__uv_io_write(cb_ctx *ctx, int fd, const void *buf, size_t len, int64_t off);
 ssize_t cb__uv_io_read(cb_ctx *ctx, int fd, void *buf, size_t len, int64_t off);
@@ -71,6 +82,8 @@ int     cb__uv_io_unlink(cb_ctx *ctx, const char *path);
   .tcp_send = cb__uv_io_send,                 \
   .tcp_recv = cb__uv_io_recv,                 \
   .tcp_close = cb__uv_io_tcp_close,           \
+  .tcp_listen = cb__uv_io_listen,             \
+  .tcp_accept = cb__uv_io_accept,             \
   .file_open = cb__uv_io_open,                \
   .file_write = cb__uv_io_write,              \
   .file_read = cb__uv_io_read,                \

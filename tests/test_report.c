@@ -456,6 +456,67 @@ static void other_loop_finding(void **state) {
   cb_results_free(&r);
 }
 
+/* A server case planted from the fixture's first: backend be at c over conns connections, offered
+ * rate, with the load's figures. */
+static cJSON *server_case(cJSON *tmpl, const char *be, int c, double conns, double rate, double achieved,
+                          double p99, double errors, double peak) {
+  cJSON *o = cJSON_Duplicate(tmpl, 1), *params = cJSON_CreateObject();
+  char ps[96];
+  snprintf(ps, sizeof ps, "delay_ms=1;connections=%g", conns);
+  cJSON_AddNumberToObject(params, "delay_ms", 1);
+  cJSON_AddNumberToObject(params, "connections", conns);
+  cJSON_ReplaceItemInObject(o, "workload", cJSON_CreateString("server"));
+  cJSON_ReplaceItemInObject(o, "backend", cJSON_CreateString(be));
+  cJSON_ReplaceItemInObject(o, "concurrency", cJSON_CreateNumber(c));
+  cJSON_ReplaceItemInObject(o, "effective_concurrency", cJSON_CreateNumber(strcmp(be, "sync") ? c : 1));
+  cJSON_ReplaceItemInObject(o, "params", params);
+  cJSON_ReplaceItemInObject(o, "params_str", cJSON_CreateString(ps));
+  cJSON_ReplaceItemInObject(o, "flags", cJSON_CreateArray());
+  cJSON_DeleteItemFromObject(o, "rate_target");
+  cJSON_DeleteItemFromObject(o, "rate_achieved");
+  cJSON_DeleteItemFromObject(o, "connections");
+  cJSON_AddNumberToObject(o, "rate_target", rate);
+  cJSON_AddNumberToObject(o, "rate_achieved", achieved);
+  cJSON_AddNumberToObject(o, "connections", conns);
+  cJSON_ReplaceItemInObject(o, "p99_ms", cJSON_CreateNumber(p99));
+  cJSON_ReplaceItemInObject(o, "errors", cJSON_CreateNumber(errors));
+  cJSON_ReplaceItemInObject(o, "peak_rss_kib", cJSON_CreateNumber(peak));
+  return o;
+}
+
+/* A serving workload's findings are its knees, and its wall times (the schedule's) give no
+ * speedup; the headline says what the loop held at the most connections, against threads. */
+static void server_knees(void **state) {
+  fx *f = *state;
+  char line[2048];
+  cb_results r;
+  cJSON *root = tu_load_json(TU_FIXTURE), *cases = cJSON_GetObjectItem(root, "cases");
+  cJSON *tmpl = cJSON_Duplicate(cJSON_GetArrayItem(cases, 0), 1);
+  static const double rates[] = { 1000, 4000, 16000 };
+  for (int k = 0; k < 3; k++) {
+    double q = rates[k];
+    cJSON_AddItemToArray(cases, server_case(tmpl, "sync", 100, 100, q, q * 0.02, 1001, q * 0.98, 600));
+    cJSON_AddItemToArray(cases, server_case(tmpl, "threads", 100, 100, q, k < 2 ? q : 15000, k < 2 ? 5 : 120, 0, 5000));
+    cJSON_AddItemToArray(cases, server_case(tmpl, "uv", 100, 100, q, q * 0.999, k < 2 ? 2 : 13.2, 0, 1800));
+  }
+  cJSON_AddItemToArray(cases, server_case(tmpl, "uv", 10000, 10000, 1000, 999, 12, 0, 60000));
+  cJSON_AddItemToArray(cases, server_case(tmpl, "threads", 10000, 10000, 1000, 995, 40, 0, 250000));
+  cJSON_Delete(tmpl);
+  report_from(f, root, &r);
+  finding(f->md, "On server (connections=100) at c=100 over 100 connections, the knee", line, sizeof line);
+  assert_non_null(strstr(line, "sync keeps up with none: at 1,000 req/s, 980 requests failed or timed out, p99 1001.0 ms"));
+  assert_non_null(strstr(line, "threads keeps up to 4,000 req/s and falls behind at 16,000 req/s (15,000 req/s answered, p99 120.0 ms)"));
+  assert_non_null(strstr(line, "uv keeps up at every rate measured, up to 16,000 req/s (p99 13.2 ms there)"));
+  finding(f->md, "The server side: uv held 10,000 keep-alive connections at 1,000 req/s with 0 errors and a p99 of "
+          "12.0 ms, in a peak memory of 59 MiB (6.0 KiB a connection) against threads 244 MiB (25 KiB a connection",
+          line, sizeof line);
+  assert_non_null(strstr(line, "offered more load at c=100, sync with none, threads kept up to 4,000 req/s, uv kept up to 16,000 req/s."));
+  /* No speedup or efficiency is claimed of a server: its wall time is the schedule's. */
+  for (const char *p = f->md; (p = strstr(p, "\n- ")) != NULL; p++)
+    assert_false(strncmp(p, "\n- On server (", 15) == 0 && strstr(p, "as fast") && strstr(p, "as fast") < strchr(p + 1, '\n'));
+  cb_results_free(&r);
+}
+
 static void mixed_crossover(void **state) {
   fx *f = *state;
   char line[2048];
@@ -932,6 +993,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(corrupt_results, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(missing_results, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(usage, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(server_knees, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown(library_call, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,7 +66,7 @@ static void default_suite_parses(void **state) {
   assert_true(full->reps_auto && full->reps >= 5 && full->budget_s > 0);
   assert_true(quick->reps >= 5);
   for (int g = 0; g < full->ngroups; g++)
-    if (full->groups[g].wl[0]->ideal && !full->groups[g].wl[0]->tasks) assert_true(full->groups[g].target_s >= 0.1);
+    if (full->groups[g].wl[0]->ideal && !full->groups[g].wl[0]->tasks && !full->groups[g].wl[0]->load) assert_true(full->groups[g].target_s >= 0.1);
   free(full);
   free(quick);
 }

@@ -47,9 +47,11 @@ static const char run_usage[] =
   "                           rounds for the cases whose median's 95% interval is wider than --ci\n"
   "                           (default 2%), up to --max-reps (30), while --budget S allows\n"
   "      --warmup W           uncounted repetitions before them (default 1)\n"
-  "      --rate R             open loop: start R tasks a second whatever the completions,\n"
+  "      --rate LIST          open loop: start R tasks a second whatever the completions,\n"
   "      --duration S         for S seconds (tasks = R x S; at most -c in flight); latency\n"
-  "                           is timed from each task's slot, so stalls cannot hide\n"
+  "                           is timed from each task's slot, so stalls cannot hide; each\n"
+  "                           rate of a list (1000,4000) is its own case. For -w server, R is\n"
+  "                           the load's requests a second over -p connections=K (default -c)\n"
   "      --seed N             seed of the bootstrap confidence intervals (default 1)\n"
   "      --quick              a suite's quick form (the default suite in about 20 s on 2 idle cores)\n"
   "      --report             plots and report after an ad-hoc run too\n"
@@ -236,7 +238,7 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       o->warmup_given = 1;
       break;
     case O_RATE:
-      if (cb_cfg_number("--rate", optarg, 1e-3, 1e7, &cfg->rate, err, sizeof err) != 0) BAD();
+      if (cb_cfg_rates(cfg, "--rate", optarg, err, sizeof err) != 0) BAD();
       o->adhoc = 1;
       break;
     case O_DURATION:

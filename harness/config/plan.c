@@ -101,13 +101,18 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
     for (unsigned k = 0; k < wl->nparams; k++) cnt[k] = pvals(cfg, wl, k, &vals[k]);
     for (;;) {
       cb_case c = { .wl = wl, .tasks = cfg->tasks };
-      if (cfg->rate > 0) c.tasks = (uint64_t)(cfg->rate * cfg->duration + 0.5);
-      c.rate = cfg->rate;
       for (unsigned k = 0; k < wl->nparams; k++) c.params.v[k] = vals[k][idx[k]];
-      if (wl->tasks) c.tasks = wl->tasks(&c.params);
       cb_params_format(wl, &c.params, c.params_str, sizeof c.params_str);
       for (int b = 0; b < cfg->nbe; b++)
         if (cb_case_check_calls(wl, cfg->be[b], cfg->rate > 0, NULL, 0) != 0) { cb_plan_free(plan); return -ENOTSUP; }
+      /* Each offered rate is its own case (none: closed loop, one pass). */
+      int nrates = cfg->nrates > 0 ? cfg->nrates : 1;
+      for (int ri = 0; ri < nrates; ri++) {
+      double rate = cfg->nrates > 0 ? cfg->rates[ri] : cfg->rate;
+      c.rate = rate;
+      c.duration = rate > 0 ? cfg->duration : 0;
+      c.tasks = rate > 0 ? (uint64_t)(rate * cfg->duration + 0.5) : cfg->tasks;
+      if (wl->tasks) c.tasks = wl->tasks(&c.params);
       for (int ci = 0; ci < cfg->nconc; ci++) {
         for (int b = 0; b < cfg->nbe; b++) {
           if (cfg->serial_once && ci > 0 && (cfg->be[b]->flags & CB_BACKEND_SERIAL)) continue;
@@ -115,18 +120,23 @@ int cb_plan_add(cb_plan *plan, const cb_run_cfg *cfg, const cb_machine *m) {
           c.conc = cfg->conc[ci];
           c.eff_conc = (c.be->flags & CB_BACKEND_SERIAL) ? 1 : c.conc;
           c.cores = m->cores;
-          if (cfg->target_s > 0 && !wl->tasks && cfg->rate <= 0) {
+          /* A server's tasks are the load's connections, whatever the rate. */
+          if (wl->load) c.tasks = wl->load->connections(&c.params, c.conc);
+          if (cfg->target_s > 0 && !wl->tasks && !wl->load && rate <= 0) {
             /* Sized by time: each model at its own concurrency does enough to be timed. */
             uint64_t n = cb_plan_size(wl, &c.params, c.eff_conc, cfg->target_s, m);
             c.tasks = n ? n : cfg->tasks;
             c.sized = n != 0;
           }
           if (c.eff_conc > c.tasks) c.eff_conc = (uint32_t)c.tasks;
-          snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u-%s", wl->name, c.be->name,
-                   (unsigned long long)c.tasks, c.conc, c.params_str);
+          char rs[48] = "";
+          if (wl->load && rate > 0) snprintf(rs, sizeof rs, "-r%g", rate);
+          snprintf(c.id, sizeof c.id, "%s-%s-n%llu-c%u%s-%s", wl->name, c.be->name,
+                   (unsigned long long)c.tasks, c.conc, rs, c.params_str);
           for (char *q = c.id; *q; q++) if (*q == ';' || *q == '/') *q = '_';
           if (push(plan, &c) != 0) goto oom;
         }
+      }
       }
       int k = (int)wl->nparams - 1;
       while (k >= 0 && ++idx[k] == cnt[k]) idx[k--] = 0;
@@ -150,7 +160,10 @@ void cb_plan_ideals(cb_plan *plan, const cb_machine *m) {
     cb_case *c = &plan->cases[i];
     c->ideal_s = c->wl->ideal ? c->wl->ideal(&c->params, c->tasks, c->eff_conc, m) : 0;
     /* Open loop: the last task cannot start before its slot, nor end before one task's time. */
-    if (c->wl->ideal && c->rate > 0 && c->tasks > 0) {
+    if (c->wl->load && c->rate > 0) {
+      /* A server under load: the schedule's span, and one request's time after its last one. */
+      c->ideal_s = c->duration + (c->wl->ideal ? c->wl->ideal(&c->params, 1, 1, m) : 0);
+    } else if (c->wl->ideal && c->rate > 0 && c->tasks > 0) {
       double last = (double)(c->tasks - 1) / c->rate + c->wl->ideal(&c->params, 1, 1, m);
       if (last > c->ideal_s) c->ideal_s = last;
     }

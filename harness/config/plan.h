@@ -35,7 +35,9 @@ typedef struct cb_run_cfg {
   double ci;             /* reps_auto: enough once the 95% interval of the median is within +-ci of it */
   double budget_s;       /* reps_auto: no new round once the run has taken this long; 0 = none */
   unsigned warmup;       /* uncounted repetitions before the counted ones */
-  double rate;           /* open loop: tasks started per second; 0 = closed loop */
+  double rate;           /* open loop: tasks started per second; 0 = closed loop (rates[0]) */
+  double rates[CB_MAX_LIST];   /* --rate's list: each rate is its own case */
+  int nrates;
   double duration;       /* open loop: seconds of arrivals (tasks = rate x duration) */
   uint64_t seed;         /* bootstrap resampling */
   size_t stack_size;     /* 0: each backend's default */
@@ -87,7 +89,8 @@ typedef struct cb_case {
   uint32_t conc;         /* as asked; rows keep it so they line up across backends */
   uint32_t eff_conc;     /* what the model runs at: 1 for serial backends, never above tasks */
   double ideal_s;
-  double rate;           /* open loop: tasks started per second, or 0 */
+  double rate;           /* open loop: tasks started per second (with load: requests), or 0 */
+  double duration;       /* open loop: seconds of arrivals */
   uint32_t cores;        /* of the machine, for the validity flags */
   int sized;             /* tasks chosen by time (tasks = auto), not given */
   char skipped[200];     /* why the machine cannot run it ("" when it runs): a row, no measurement */

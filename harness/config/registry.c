@@ -23,6 +23,7 @@
   X(mixed)           \
   X(chain)           \
   X(redis)           \
+  X(server)          \
 
 /* What `run -w` defaults to: one workload that waits and one that computes. */
 #define DEFAULT_WORKLOADS(X) \

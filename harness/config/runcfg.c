@@ -131,6 +131,22 @@ int cb_cfg_number(const char *what, const char *s, double lo, double hi, double 
   return 0;
 }
 
+int cb_cfg_rates(cb_run_cfg *cfg, const char *what, const char *list, char *err, size_t len) {
+  char buf[1024], *items[CB_MAX_LIST];
+  int n = split(what, list, buf, sizeof buf, items, err, len);
+  if (n < 0) return -1;
+  cfg->nrates = 0;
+  for (int i = 0; i < n; i++) {
+    double v;
+    if (cb_cfg_number(what, items[i], 1e-3, 1e7, &v, err, len) != 0) return -1;
+    for (int k = 0; k < cfg->nrates; k++)
+      if (cfg->rates[k] == v) return twice(what, items[i], list, err, len);
+    cfg->rates[cfg->nrates++] = v;
+  }
+  cfg->rate = cfg->rates[0];
+  return 0;
+}
+
 int cb_cfg_concurrency(cb_run_cfg *cfg, const char *list, char *err, size_t len) {
   char buf[1024], *items[CB_MAX_LIST];
   int n = split("concurrency", list, buf, sizeof buf, items, err, len);
@@ -231,7 +247,15 @@ int cb_cfg_check(const cb_run_cfg *cfg, char *err, size_t len) {
     snprintf(err, len, "an open-loop run needs both a rate and a duration, e.g. --rate 500 --duration 10");
     return -1;
   }
-  if (cfg->rate * cfg->duration > (double)CB_MAX_TASKS) {
+  for (int w = 0; w < cfg->nwl; w++)
+    if (cfg->wl[w]->load && !(cfg->rate > 0)) {
+      snprintf(err, len, "workload %s is a server driven by an open-loop load: give its rate and duration, "
+               "e.g. --rate 1000,4000 --duration 3", cfg->wl[w]->name);
+      return -1;
+    }
+  double top = cfg->rate;
+  for (int i = 0; i < cfg->nrates; i++) if (cfg->rates[i] > top) top = cfg->rates[i];
+  if (top * cfg->duration > (double)CB_MAX_TASKS) {
     snprintf(err, len, "rate x duration asks for more than %llu tasks; lower one of them", CB_MAX_TASKS);
     return -1;
   }

@@ -25,6 +25,8 @@ void cb_cfg_defaults(cb_run_cfg *cfg);
 int cb_cfg_backends(cb_run_cfg *cfg, const char *list, char *err, size_t len);
 int cb_cfg_workloads(cb_run_cfg *cfg, const char *list, char *err, size_t len);
 int cb_cfg_concurrency(cb_run_cfg *cfg, const char *list, char *err, size_t len);
+/* --rate's list (what names it in messages): each value its own case; cfg->rate is the first. */
+int cb_cfg_rates(cb_run_cfg *cfg, const char *what, const char *list, char *err, size_t len);
 /* name and a list of values ("10,20"). */
 int cb_cfg_param(cb_run_cfg *cfg, const char *name, const char *values, char *err, size_t len);
 /* A whole number in [lo, hi] for `what` ("tasks"). */

@@ -214,7 +214,7 @@ static int build_group(const char *name, const sgroup *g, int quick, double defa
   } else {
     cfg->target_s = 0;
   }
-  if ((v = pick(g, "rate", quick)) && cb_cfg_number("rate", v->val, 1e-3, 1e7, &cfg->rate, why, sizeof why) != 0) { WHERE(v); return -1; }
+  if ((v = pick(g, "rate", quick)) && cb_cfg_rates(cfg, "rate", v->val, why, sizeof why) != 0) { WHERE(v); return -1; }
   if ((v = pick(g, "duration", quick)) && cb_cfg_number("duration", v->val, 1e-3, 86400, &cfg->duration, why, sizeof why) != 0) { WHERE(v); return -1; }
   for (int i = 0; i < g->nvals; i++) {
     const sval *p = &g->vals[i];

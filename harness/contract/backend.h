@@ -69,6 +69,18 @@ typedef struct cb_backend {
 static inline int cb_backend_available(const cb_backend *b, char *why, size_t len) {
   return b->available ? b->available(why, len) : 0;
 }
+/* A server's calls (CB_USES_LISTEN: the server workload) are two members of cb_io, and what a
+ * backend must give for them is:
+ *   tcp_listen(ctx, addr, backlog, &fd): a bound, listening, non-blocking socket. Called once per
+ *     run, before the workers start, with a ctx that has only io set. cb_listen_socket below is
+ *     all a backend needs here unless it must set something up on the socket.
+ *   tcp_accept(ctx, fd, deadline, &conn): one connection from fd, shared by every worker (fork's
+ *     children inherit it), as a cb_conn its tcp_send, tcp_recv and tcp_close take; -ETIMEDOUT at
+ *     the deadline; CB_EOF once the harness shut fd down (accept(2) then fails with EINVAL and
+ *     poll reports POLLHUP). A loop backend wraps fd once per loop (uv_tcp_open of a dup, so
+ *     closing its handle leaves fd to the harness) and frees the wrapper when its run ends.
+ * A backend that leaves both NULL is refused for the server workload with one line. */
+int cb_listen_socket(const struct sockaddr *addr, int backlog, int *fd);
 
 /* The IO implementation shared by the blocking backends (sync, threads, fork). */
 extern const cb_io cb_io_blocking;

@@ -53,7 +53,8 @@ const char *cb_err_hint(int err);
   XX(QUEUE_GET, "queue_get") \
   XX(SEND, "send")           \
   XX(RECV, "recv")           \
-  XX(SET_ADD, "set_add")
+  XX(SET_ADD, "set_add")     \
+  XX(ACCEPT, "accept")
 
 enum {
 #define XX(name, text) CB_OP_##name,
@@ -96,6 +97,9 @@ typedef struct cb_io {
   int (*queue_get)(cb_ctx *ctx, cb_queue *q, void *item, int64_t deadline);
   void (*queue_close)(cb_ctx *ctx, cb_queue *q);
   int (*set_add)(cb_ctx *ctx, cb_set *s, const void *key, size_t len);
+  /* TCP servers: see cb_tcp_listen and cb_tcp_accept below */
+  int (*tcp_listen)(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd);
+  int (*tcp_accept)(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out);
 } cb_io;
 
 /* The groups of calls in cb_io. A backend's table may leave a whole group NULL when it lacks it;
@@ -108,8 +112,9 @@ enum {
   CB_USES_FILE = 1u << 3,      /* file_open .. file_unlink */
   CB_USES_QUEUE = 1u << 4,     /* queue_put, queue_get, queue_close */
   CB_USES_SET = 1u << 5,       /* set_add */
+  CB_USES_LISTEN = 1u << 6,    /* tcp_listen, tcp_accept (a server's tasks; connections use tcp's) */
 };
-#define CB_USES_NGROUPS 6
+#define CB_USES_NGROUPS 7
 /* Their names ("time", "tcp"...): bit k is cb_uses_names[k]. */
 extern const char *const cb_uses_names[CB_USES_NGROUPS];
 /* The first group of `uses` that io lacks (one of its members is NULL), with that member's name
@@ -166,6 +171,26 @@ static inline ssize_t cb_tcp_recv(cb_ctx *ctx, cb_conn *c, void *buf, size_t cap
  * slowing later connects by however many are still waiting. Close only after the whole answer was
  * read: nothing is in flight then, so the reset loses nothing. */
 static inline void cb_tcp_close(cb_ctx *ctx, cb_conn *c) { ctx->io->tcp_close(ctx, c); }
+
+/* TCP servers. A run's listening socket is made once, before any worker runs, by the harness
+ * through its backend's cb_tcp_listen (ctx then has only io set: no worker, no impl), and every
+ * worker of the run accepts from that one descriptor (fork's children inherit it), so the kernel's
+ * one accept queue hands each connection to whichever worker asks first.
+ *
+ * Listen on addr (127.0.0.1, port 0 for a free one; getsockname tells which) with backlog
+ * pending connections at most: *fd a non-blocking, close-on-exec listening socket. 0 or a
+ * negative error. The harness closes fd (a backend keeps no state for it). Not timed. */
+static inline int cb_tcp_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  return ctx->io->tcp_listen(ctx, addr, backlog, fd);
+}
+/* Accept one connection from the listening socket fd, waiting until one comes or the deadline:
+ * 0 with *out a connection that tcp_send, tcp_recv and tcp_close take; -ETIMEDOUT; or CB_EOF once
+ * the harness has shut the listener down (shutdown(2): no connection will come any more; it wakes
+ * every waiting accept, in every process). A backend may wrap fd in a handle of its own (a loop's
+ * uv_tcp_t) on first use; it frees that when its run ends. A wait: timed as "accept". */
+static inline int cb_tcp_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  CB__TIMED(CB_OP_ACCEPT, int, ctx->io->tcp_accept(ctx, fd, deadline, out));
+}
 
 /* Files: every call is one "file" operation. open(2)-like: a descriptor or a negative error. */
 static inline int cb_file_open(cb_ctx *ctx, const char *path, int flags, int mode) {

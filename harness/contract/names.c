@@ -21,7 +21,7 @@ unsigned cb_backend_flag_parse(const char *name) {
   return 0;
 }
 
-const char *const cb_uses_names[CB_USES_NGROUPS] = { "time", "compute", "tcp", "file", "queue", "set" };
+const char *const cb_uses_names[CB_USES_NGROUPS] = { "time", "compute", "tcp", "file", "queue", "set", "listen" };
 
 /* Every member of cb_io by group, so that a group is whole only when each of its calls is there. */
 static const struct { unsigned group; const char *name; size_t off; } io_members[] = {
@@ -31,6 +31,7 @@ static const struct { unsigned group; const char *name; size_t off; } io_members
   M(FILE, file_open), M(FILE, file_write), M(FILE, file_read), M(FILE, file_fsync), M(FILE, file_close),
   M(FILE, file_unlink),
   M(QUEUE, queue_put), M(QUEUE, queue_get), M(QUEUE, queue_close), M(SET, set_add),
+  M(LISTEN, tcp_listen), M(LISTEN, tcp_accept),
 #undef M
 };
 

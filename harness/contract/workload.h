@@ -33,6 +33,24 @@ typedef struct cb_machine {
 
 struct sockaddr;
 struct cb_server_opts;
+struct cb_http_resp;
+
+/* A workload whose tasks serve (cb_tcp_accept) is driven by the harness's load generator: a
+ * process of its own, the same for every backend, that opens connections() keep-alive
+ * connections to the run's listening socket and sends requests open loop at the case's rate
+ * for its duration (request j, from 0, is due at t0 + j / rate, on connection j mod K), each
+ * timed from when it was due. What the requests are and what a right answer is stay here. */
+typedef struct cb_load_spec {
+  /* K: the connections the load holds, for these parameters at server concurrency conc. */
+  uint64_t (*connections)(const cb_params *p, uint32_t conc);
+  /* Each request's deadline after its due time, in ms: later is an error (ETIMEDOUT). */
+  double (*timeout_ms)(const cb_params *p);
+  /* Request j's target ("/r/17"): 0, or a negative error when it does not fit len. */
+  int (*target)(const cb_params *p, uint64_t j, char *buf, size_t len);
+  /* 0 when r is the right answer to request j (adding its part of the checksum to *sum), else
+   * the error (CB_EHTTPSTATUS, CB_EBODY). The body is kept (r->body). */
+  int (*check)(const cb_params *p, uint64_t j, const struct cb_http_resp *r, uint64_t *sum);
+} cb_load_spec;
 
 /* What a workload's setup gets to know about the execution about to start. */
 typedef struct cb_setup {
@@ -55,6 +73,7 @@ typedef struct cb_setup {
                                   run clears them at its end */
   const char *redis_shared;    /* a prefix every concbench process shares ("concbench:shared:"),
                                   for state several runs work on together; its users clean up */
+  int listen_fd;               /* the run's listening socket (a workload with load), else -1 */
 } cb_setup;
 
 /* A named figure a workload reports beside the harness's own (results.json, per repetition). */
@@ -127,6 +146,9 @@ typedef struct cb_workload {
   uint64_t (*redis_bytes)(const cb_params *p, uint64_t n, uint32_t conc);
   /* Optional (CB_WL_REDIS): the redis-benchmark run to compare the case with; 0 when there is one. */
   int (*redis_like)(const cb_params *p, cb_redis_like *out);
+  /* Optional: its tasks serve connections under the harness's load (above); tasks = connections,
+   * and the case's latency, errors, checksum and rate are the load's. */
+  const cb_load_spec *load;
 } cb_workload;
 
 #endif

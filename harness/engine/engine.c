@@ -369,7 +369,8 @@ static size_t select_round(const cb_engine *e, unsigned r, size_t *order) {
   for (size_t i = 0; i < plan->n; i++) {
     const cb_case *c = &plan->cases[i];
     if (c->skipped[0]) continue;
-    if (r >= plan->reps && (!plan->reps_auto || c->nreps >= plan->reps_max || pinned(e, i))) continue;
+    /* A server's wall time is its load's schedule, the same every time: no interval to narrow. */
+    if (r >= plan->reps && (!plan->reps_auto || c->nreps >= plan->reps_max || pinned(e, i) || c->wl->load)) continue;
     order[n++] = i;
   }
   return n;
@@ -396,6 +397,7 @@ static void stop_reasons(cb_engine *e, int budget_spent) {
     if (c->skipped[0] || !c->nreps) c->stop = NULL;
     else if (!plan->reps_auto) c->stop = "reps";
     else if (pinned(e, i)) c->stop = "ci";
+    else if (c->wl->load) c->stop = "schedule";
     else if (c->nreps >= plan->reps_max) c->stop = "max";
     else if (budget_spent) c->stop = "budget";
     else c->stop = "stopped";

@@ -127,10 +127,23 @@ int cb_capacity_check(const cb_case *c, char *err, size_t len) {
     }
   }
 
+  struct rlimit nf;
+  if (c->wl->load) {
+    /* A server under load: the load process holds all K connections; the server one per worker
+     * serving (in one process, or one each for fork's), the rest waiting in the accept queue. */
+    unsigned long long k = c->wl->load->connections(&c->params, c->conc);
+    unsigned long long srv = nd->procs_per_worker ? 1 : (k < w ? k : w);
+    unsigned long long most = (k > srv ? k : srv) + 256;
+    if (getrlimit(RLIMIT_NOFILE, &nf) == 0 && nf.rlim_cur != RLIM_INFINITY && most > nf.rlim_cur) {
+      snprintf(err, len, "%s with %llu connections on %s -c %u needs about %llu file descriptors in the load process "
+               "and %llu in the server, more than ulimit -n (%llu) allows; lower -p connections or raise it: ulimit -n %llu",
+               c->wl->name, k, be, c->conc, k + 256, srv + 256, (unsigned long long)nf.rlim_cur, most + 768);
+      return -1;
+    }
+  }
   /* Connections: the measurement process holds one per worker (threads, uv), and the target
    * server holds the other end of every one, whatever the backend. */
-  unsigned long long fds = (unsigned long long)c->wl->fds_per_worker * w;
-  struct rlimit nf;
+  unsigned long long fds = c->wl->load ? 0 : (unsigned long long)c->wl->fds_per_worker * w;
   if (fds && getrlimit(RLIMIT_NOFILE, &nf) == 0 && nf.rlim_cur != RLIM_INFINITY && fds + 256 > nf.rlim_cur) {
     snprintf(err, len, "-c %u on %s needs about %llu file descriptors (a connection per worker), more than "
              "ulimit -n (%llu) allows; lower -c or raise it: ulimit -n %llu",

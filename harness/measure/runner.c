@@ -16,8 +16,12 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "runner.h"
 #include "clock.h"
+#include "loadgen.h"
 #include "env.h"
 #include "procfs.h"
 #include "util.h"
@@ -42,7 +46,7 @@ typedef struct hist_msg {
 } hist_msg;
 
 /* The measurement itself. With fd >= 0 the histograms are written there after the sample. */
-static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out, int fd) {
+static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out, int fd, int lfd) {
   cb_job job;
   struct rusage r0, r1, rch;
   char output[4096];
@@ -61,6 +65,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
     .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
     .tmpdir = env->tmpdir,
     .unit_s = env->unit_s,
+    .listen_fd = lfd,
   };
   if (env->target && cb_target_up(env->target)) {
     su.server = (const struct sockaddr *)&env->target->addr;
@@ -87,7 +92,8 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   }
   /* Calibrated here, next to the run, since a shared machine's speed drifts over minutes. */
   double unit_s = c->wl->kind != CB_KIND_IO ? cb_calibrate_unit() : 0;
-  job.rate = c->rate;
+  /* A server accepts its connections as they come; the rate is the load's. */
+  job.rate = c->wl->load ? 0 : c->rate;
   /* Before the interference count starts too: the pool's own CPU is nobody else's. */
   if (c->be->prepare) {
     int64_t p0 = cb_now_ns();
@@ -178,7 +184,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
 }
 
 void cb_runner_measure_here(const cb_case *c, const cb_measure_env *env, cb_sample *out) {
-  measure(c, env, out, -1);
+  measure(c, env, out, -1, -1);
 }
 
 /* ---- the runner's side: watching the tree, reading the report ---- */
@@ -313,9 +319,83 @@ static void merge_into(cb_hist **dst, const cb_hist *src) {
   cb_hist_merge(*dst, src);
 }
 
+/* The load process: a child of the runner, beside the measurement process and outside its tree
+ * (its memory and CPU are not the server's). Writes its report and its two histograms to wfd. */
+static pid_t start_load(const cb_case *c, const struct sockaddr_in *addr, int lfd, int wfd, const int *close_fds,
+                        int nclose) {
+  pid_t parent = getpid();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  for (int i = 0; i < nclose; i++) close(close_fds[i]);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  setpgid(0, 0);
+  if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
+  cb_load_report rep;
+  cb_hist *h = malloc(2 * sizeof *h);
+  if (!h) _exit(1);
+  cb_load_run(c, c->duration, addr, lfd, &rep, &h[0], &h[1]);
+  int ok = cb_write_all(wfd, &rep, sizeof rep) == 0 && cb_write_all(wfd, h, 2 * sizeof *h) == 0;
+  _exit(ok ? 0 : 1);
+}
+
+/* The load's figures are the case's: its latency, errors, checksum and rate. The server's own
+ * task errors (a connection it failed on for a reason of its own) add to the errors. */
+static void apply_load(const cb_case *c, const cb_load_report *rep, int got, int status, cb_sample *out) {
+  uint64_t server_errors = out->errors;
+  if (got != 1) {
+    out->errors = server_errors + (uint64_t)(c->rate * c->duration + 0.5);
+    out->done = 0;
+    out->nkinds = 1;
+    out->kinds[0].code = -ECHILD;
+    out->kinds[0].count = (uint32_t)(c->rate * c->duration + 0.5);
+    if (!out->status) out->status = -ECHILD;
+    if (WIFSIGNALED(status))
+      snprintf(out->err, sizeof out->err, "the load process died of signal %d (%s): its requests count as errors",
+               WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+      snprintf(out->err, sizeof out->err, "the load process exited %d without a report: its requests count as errors",
+               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return;
+  }
+  if (rep->status && !out->status) {
+    out->status = rep->status;
+    snprintf(out->err, sizeof out->err, "%.239s", rep->err);
+  }
+  out->done = rep->done;
+  out->errors = rep->errors + server_errors;
+  out->checksum = rep->checksum;
+  out->rate_achieved = rep->rate_achieved;
+  if (rep->wall_s > 0) out->wall_s = rep->wall_s;
+  out->nkinds = rep->nkinds;
+  memcpy(out->kinds, rep->kinds, sizeof out->kinds);
+}
+
 int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+  /* A server's listening socket: made here, through its backend, so that both children have it
+   * (the measurement process inherits it; the load learns its port) and the runner can shut it
+   * down once the load is over, which ends every accept still waiting, in every process. */
+  int lfd = -1, lgfds[2] = { -1, -1 };
+  struct sockaddr_in la = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  if (c->wl->load) {
+    cb_ctx lctx = { .io = c->be->io };
+    uint64_t k = c->wl->load->connections(&c->params, c->conc);
+    int rc = cb_tcp_listen(&lctx, (const struct sockaddr *)&la, k > 128 ? (k > 65535 ? 65535 : (int)k) : 128, &lfd);
+    socklen_t al = sizeof la;
+    if (rc == 0 && getsockname(lfd, (struct sockaddr *)&la, &al) != 0) rc = -errno;
+    if (rc == 0 && pipe2(lgfds, O_CLOEXEC) != 0) rc = -errno;
+    if (rc) {
+      if (lfd >= 0) close(lfd);
+      return rc;
+    }
+  }
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    int e = -errno;
+    if (lfd >= 0) { close(lfd); close(lgfds[0]); close(lgfds[1]); }
+    return e;
+  }
   pid_t parent = getpid();
   /* The servers the run started work for the case: their CPU is not interference. */
   pid_t spid = env->target && env->target->pid > 0 ? env->target->pid : 0;
@@ -330,12 +410,14 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     int e = errno;
     close(fds[0]);
     close(fds[1]);
+    if (lfd >= 0) { close(lfd); close(lgfds[0]); close(lgfds[1]); }
     return -e;
   }
   if (pid == 0) {
     /* The measurement process: dies with the runner, takes signals the default way, and its
      * fork workers die with it in turn. */
     close(fds[0]);
+    if (lgfds[0] >= 0) { close(lgfds[0]); close(lgfds[1]); }
 #ifdef __GLIBC__
     malloc_trim(0);   /* the runner's freed heap: pages each fork worker would copy again */
 #endif
@@ -344,7 +426,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     setpgid(0, 0);    /* a group of its own with its workers: the runner can end them all at once */
     if (cb_die_with_parent(SIGKILL, parent) != 0) _exit(1);
     cb_sample s;
-    measure(c, env, &s, fds[1]);
+    measure(c, env, &s, fds[1], lfd);
     _exit(0);
   }
   close(fds[1]);
@@ -352,12 +434,40 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   cb_sample pk = { 0 };
   watcher w = { .next = cb_now_ns(), .next_full = cb_now_ns() };
   int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
-  int got = read_watching(fds[0], out, sizeof *out, pid, &pk, &w, deadline);
+  int got = 1, lgot = 0, lstatus = 0;
+  double load_cpu = 0;       /* the load process's CPU: not others', not the server's */
+  cb_load_report rep;
+  cb_hist *lh = NULL;
+  if (lfd >= 0) {
+    /* The load keeps the listener open only to read its accept queue: it never accepts. */
+    int closing[] = { fds[0], lgfds[0] };
+    pid_t lg = start_load(c, &la, lfd, lgfds[1], closing, 2);
+    close(lgfds[1]);
+    /* The load runs; the server's tree is watched meanwhile (its peak memory is now). */
+    if (lg > 0) {
+      setpgid(lg, lg);
+      lgot = read_watching(lgfds[0], &rep, sizeof rep, pid, &pk, &w, deadline);
+      if (lgot == 1 && (lh = malloc(2 * sizeof *lh)) != NULL &&
+          read_watching(lgfds[0], lh, 2 * sizeof *lh, pid, &pk, &w, deadline) != 1) lgot = 0;
+      if (lgot != 1) kill(-lg, SIGKILL);
+      struct rusage lru;
+      while (wait4(lg, &lstatus, 0, &lru) < 0 && errno == EINTR) {}
+      load_cpu = tv_s(lru.ru_utime) + tv_s(lru.ru_stime);
+    }
+    close(lgfds[0]);
+    /* No connection will come any more: every accept still waiting ends (CB_EOF). */
+    shutdown(lfd, SHUT_RDWR);
+    close(lfd);
+    if (lgot == -ETIME || lgot == -EINTR) got = lgot;
+  }
+  if (got == 1) got = read_watching(fds[0], out, sizeof *out, pid, &pk, &w, deadline);
   uint32_t nh = 0;
   if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &w, deadline) == 1 && nh <= CB_CASE_HISTS) {
     hist_msg *m = malloc(sizeof *m);
     for (uint32_t i = 0; m && i < nh; i++) {
       if (read_watching(fds[0], m, sizeof *m, pid, &pk, &w, deadline) != 1) break;
+      /* A server's task latencies are its connections' lives: the load's stand for them. */
+      if (c->wl->load && m->kind < CB_CASE_HIST_OPS) continue;
       if (m->kind >= 0 && m->kind < CB_CASE_HISTS) merge_into(cb_case_hist(c, m->kind), &m->h);
     }
     free(m);
@@ -397,6 +507,19 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
       snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
                WEXITSTATUS(status));
   }
+  if (c->wl->load && got == 1) {
+    apply_load(c, &rep, lgot, lstatus, out);
+    if (lgot == 1 && lh) {
+      merge_into(&c->lat, &lh[0]);
+      merge_into(&c->svc, &lh[1]);
+      out->p50_ms = (double)cb_hist_percentile(&lh[0], 50) / 1e6;
+      out->p90_ms = (double)cb_hist_percentile(&lh[0], 90) / 1e6;
+      out->p99_ms = (double)cb_hist_percentile(&lh[0], 99) / 1e6;
+      out->p999_ms = (double)cb_hist_percentile(&lh[0], 99.9) / 1e6;
+      out->max_ms = (double)cb_hist_percentile(&lh[0], 100) / 1e6;
+    }
+  }
+  free(lh);
   /* Two views of the tree's peak, both in PSS: the measurement process's own reckoning (its peak,
    * plus fork's workers read while all were alive), and the largest sum the runner saw while it
    * watched (a peak in the middle of the run). Both can only miss; keep the larger. */
@@ -412,7 +535,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
    * less its tree's CPU meanwhile; off come ours (watching the tree) and the server's, both taken
    * over the whole repetition, so at most a little too much. */
   double mine = tv_s(self1.ru_utime) - tv_s(self0.ru_utime) + tv_s(self1.ru_stime) - tv_s(self0.ru_stime);
-  double others = out->others_cpu_s - mine - out->server_cpu_s;
+  double others = out->others_cpu_s - mine - out->server_cpu_s - load_cpu;
   out->others_cpu_s = others > 0 ? others : 0;
   if (out->steal_s > out->others_cpu_s) out->others_cpu_s = out->steal_s;
   return 0;

@@ -516,7 +516,10 @@ int cb__findings(const cb__report *R, cb__slist *out) {
   if (rule_thin(R, out) < 0) return -ENOMEM;
   for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
     for (size_t i = 0; i < R->ng; i++)
-      if (rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
+      if (!cb__group_serves(&R->g[i]) && rules[k](R, &R->g[i], out) < 0) return -ENOMEM;
+  /* A server's figures are the load's: where each backend stops keeping up with it. */
+  for (size_t i = 0; i < R->ng; i++)
+    if (cb__rule_knee(R, &R->g[i], out) < 0) return -ENOMEM;
   if (rule_validity(R, out) < 0 || rule_skipped(R, out) < 0) return -ENOMEM;
   if (!out->n) {
     cb_sbuf s = { 0 };

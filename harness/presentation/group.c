@@ -38,6 +38,7 @@ static int param_varies(const cb_results *r, const char *wl, const char *name) {
 
 /* A mixed workload at one end of its sweep axis is all waiting (1) or all computing (0). */
 int cb__group_is_io(const cb__group *g) {
+  if (cb__group_serves(g)) return 0;   /* its wall time is the load's schedule, the same for all */
   return g->kind == CB_KIND_IO || (g->kind == CB_KIND_MIXED && g->sweep == 1);
 }
 

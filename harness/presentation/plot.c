@@ -67,6 +67,7 @@ static int plot_all(cb__plotter *p) {
     TRY(cb__plot_series(p, &p->groups[k], SERIES_THROUGHPUT));
     TRY(cb__plot_series(p, &p->groups[k], SERIES_MEMORY));
     TRY(cb__plot_latency(p, &p->groups[k]));
+    TRY(cb__plot_load(p, &p->groups[k]));
   }
   TRY(cb__plot_speedup(p));
   TRY(cb__plot_crossovers(p));

@@ -251,3 +251,57 @@ cleanup:
   free(pts);
   return rc;
 }
+
+/* ---- per workload under an offered load: p99 against the rate (the hockey stick) ---------- */
+
+static int by_rate(const void *a, const void *b) {
+  const cb_rcase *x = *(const cb_rcase *const *)a, *y = *(const cb_rcase *const *)b;
+  return x->conc != y->conc ? (x->conc > y->conc) - (x->conc < y->conc)
+                            : (x->rate_target > y->rate_target) - (x->rate_target < y->rate_target);
+}
+
+/* Drawn for a group run open loop: per backend, p99 latency against the offered rate, and the
+ * achieved rate as a mark of its own at the same p99, so a backend that fell behind shows its
+ * mark left of its line. Each concurrency of a backend is a line of its own. */
+int cb__plot_load(cb__plotter *p, const cb__pgroup *g) {
+  cb_sbuf b = { 0 };
+  char name[PLOT_NAME + 16], file[PLOT_NAME + 32], list[PLOT_MAX_BACKENDS * 48] = "", sub[512], vars[PLOT_VARS];
+  int rc = 0, points = 0;
+  size_t lo = 0;
+  unsigned blocks = 0;
+  cb__fmt(name, sizeof name, "load_%s", g->name);
+  cb__fmt(file, sizeof file, "%s.dat", name);
+  cb_sb_printf(&b, "# %s: p99 latency against the offered rate, workload %s (%s), a block per backend and concurrency\n",
+               name, g->workload, g->params_str);
+  cb_sb_printf(&b, "# rate_target p99_ms rate_achieved concurrency errors\n");
+  for (unsigned bi = 0; bi < p->nb; bi++) {
+    size_t n = cb__group_cases(p, g, p->bnames[bi]);
+    const cb_rcase *cs[256];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < 256; i++)
+      if (isfinite(p->sel[i]->rate_target) && p->sel[i]->rate_target > 0 && p->sel[i]->p99_ms > 0) cs[m++] = p->sel[i];
+    if (!m) continue;
+    qsort(cs, m, sizeof *cs, by_rate);
+    for (size_t i = 0; i < m; i++) {
+      if (i == 0 || cs[i]->conc != cs[i - 1]->conc) {
+        /* A block per line: a backend at two concurrencies is named twice, drawn alike. */
+        if (lo + 40 < sizeof list)
+          lo += (size_t)snprintf(list + lo, sizeof list - lo, "%s%s", lo ? " " : "", p->backends[bi]);
+        cb_sb_printf(&b, "%s# backend %s c=%u\n", blocks++ ? "\n\n" : "", p->backends[bi], cs[i]->conc);
+      }
+      cb_sb_printf(&b, "%.6g", cs[i]->rate_target);
+      cb__sb_num(&b, cs[i]->p99_ms);
+      cb__sb_num(&b, cs[i]->rate_achieved);
+      cb_sb_printf(&b, " %u %.0f\n", cs[i]->conc, cs[i]->errors);
+      points++;
+    }
+  }
+  if (!points) goto cleanup;
+  if ((rc = cb__write_data(p, file, &b))) goto cleanup;
+  cb__describe(p, g, sub, sizeof sub);
+  cb__fmt(vars, sizeof vars, "backends='%s'; what='%s'; %s", list, g->label, sub);
+  rc = cb__run_gnuplot(p, "load.gp", name, vars);
+cleanup:
+  free(b.p);
+  return rc;
+}

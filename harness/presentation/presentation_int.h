@@ -132,6 +132,11 @@ double cb__in_flight(const cb_rcase *c);
  * lacks what it needs, or -ENOMEM ------------------------------------------------------------- */
 
 int cb__rule_crossover(const cb__report *R, const cb__group *g, cb__slist *out);
+/* A group whose workload serves a load process (findings_load.c): its figures are the load's
+ * (offered and achieved rate, latency, errors), never a wall time, which the schedule fixes. */
+int cb__group_serves(const cb__group *g);
+int cb__rule_knee(const cb__report *R, const cb__group *g, cb__slist *out);
+int cb__headline_server(const cb__report *R, cb__slist *out);
 int cb__rule_recovery(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__rule_cpu_variations(const cb__report *R, const cb__group *g, cb__slist *out);
 int cb__findings(const cb__report *R, cb__slist *out);
@@ -241,6 +246,8 @@ int cb__run_gnuplot(cb__plotter *p, const char *script, const char *name, const 
 enum { SERIES_WALL, SERIES_THROUGHPUT, SERIES_MEMORY };
 int cb__plot_series(cb__plotter *p, const cb__pgroup *g, int kind);
 int cb__plot_latency(cb__plotter *p, const cb__pgroup *g);
+/* p99 against the offered rate, for a group run open loop (load_<group>); nothing otherwise. */
+int cb__plot_load(cb__plotter *p, const cb__pgroup *g);
 int cb__plot_speedup(cb__plotter *p);
 int cb__plot_crossovers(cb__plotter *p);
 int cb__plot_cputime(cb__plotter *p);

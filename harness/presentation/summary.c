@@ -492,7 +492,7 @@ static int head_trust(const cb__report *R, cb__slist *out) {
 
 int cb__headline(const cb__report *R, cb__slist *out) {
   static int (*const heads[])(const cb__report *, cb__slist *) = { head_io, head_cpu, cb__headline_crossover,
-                                                                   head_cost, head_trust };
+                                                                   head_cost, cb__headline_server, head_trust };
   for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++)
     if (heads[k](R, out) < 0) return -ENOMEM;
   return 0;

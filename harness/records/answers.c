@@ -67,7 +67,7 @@ int cb_answers_check(const cb_plan *plan, const cb_row *rows) {
     /* Rows whose failures are exactly the ones asked for compare too: the same tasks succeeded. */
     for (size_t j = 0; j < i; j++) {
       const cb_case *b = &plan->cases[j];
-      if (!b->nreps || b->wl != a->wl || b->tasks != a->tasks || strcmp(b->params_str, a->params_str) != 0) continue;
+      if (!b->nreps || b->wl != a->wl || b->tasks != a->tasks || (a->wl->load && b->rate != a->rate) || strcmp(b->params_str, a->params_str) != 0) continue;
       const cb_row rb = rows[j];
       uint64_t bexp = b->wl->expected_errors ? b->wl->expected_errors(&b->params, b->tasks) * b->nreps : 0;
       if (rb.errors != bexp || rb.checksum == ra.checksum) continue;

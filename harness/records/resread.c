@@ -112,6 +112,7 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
   c->efficiency = num(o, "efficiency");
   c->rate_target = num(o, "rate_target");
   c->rate_achieved = num(o, "rate_achieved");
+  c->connections = num(o, "connections");
   /* Figures beyond any measurement (1e308 s, a negative memory, a median of no time at all)
    * would only break the plots and the statistics: the field is named. A figure may be missing
    * (NaN), then what needs it is left out. */
@@ -122,6 +123,7 @@ static int read_case(const cJSON *o, size_t idx, cb_rcase *c, const char *name, 
     FIG("peak_rss_kib", peak_rss_kib, 0, 1e12), FIG("server_cpu_s", server_cpu_s, 0, 1e12), FIG("p50_ms", p50_ms, 0, 1e12),
     FIG("p90_ms", p90_ms, 0, 1e12), FIG("p99_ms", p99_ms, 0, 1e12), FIG("p999_ms", p999_ms, 0, 1e12),
     FIG("max_ms", max_ms, 0, 1e12), FIG("ideal_s", ideal_s, 0, 1e12), FIG("errors", errors, 0, 1e12),
+    FIG("connections", connections, 0, 1e9),
 #undef FIG
   };
   for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++) {
@@ -236,6 +238,10 @@ static int read_models(cb_results *out, const char *name, char *err, size_t errl
     w->kind = str(it, "kind", kind, sizeof kind) == 0 && cb_kind_parse(kind) >= 0 ? cb_kind_parse(kind) : CB_KIND_IO;
     str(it, "sweep", w->sweep, sizeof w->sweep);
     w->has_ideal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "ideal"));
+    /* Written before it was recorded: this binary's table says. */
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(it, "serves");
+    const cb_workload *known = sv ? NULL : cb_workload_find(w->name);
+    w->serves = sv ? cJSON_IsTrue(sv) : known && known->load;
     if (add_workload(out)) goto oom;
   }
   for (size_t i = 0; i < out->n; i++) {
@@ -258,6 +264,7 @@ static int read_models(cb_results *out, const char *name, char *err, size_t errl
       if (t) {
         w->kind = (int)t->kind;
         snprintf(w->sweep, sizeof w->sweep, "%s", t->sweep ? t->sweep : "");
+        w->serves = t->load != NULL;
       }
       if (add_workload(out)) goto oom;
     }

@@ -30,6 +30,7 @@ typedef struct cb_rworkload {
   int kind;              /* cb_kind */
   char sweep[32];        /* its crossover axis (a parameter), or "" */
   int has_ideal;
+  int serves;            /* a server under a load process: rate, latency and errors are its figures */
 } cb_rworkload;
 
 /* One case of a results file. Figures absent from the file are NAN. */
@@ -52,6 +53,7 @@ typedef struct cb_rcase {
   double errors, not_found;
   double ideal_s, efficiency;      /* NAN when the workload has none */
   double rate_target, rate_achieved;   /* NAN in closed-loop runs */
+  double connections;    /* the load's keep-alive connections (a workload that serves), else NAN */
   char checksum[17];
   char flags[128];       /* "cv;load" */
   const char *lat_buckets;   /* the task latency histogram's encoding (checked on reading), or NULL:

@@ -69,6 +69,8 @@ static cJSON *workload_json(const cb_workload *w) {
   cJSON_AddStringToObject(o, "kind", cb_kind_names[w->kind]);
   if (w->sweep) cJSON_AddStringToObject(o, "sweep", w->sweep);
   cJSON_AddBoolToObject(o, "ideal", w->ideal != NULL);
+  /* Its tasks serve a load process's requests: its figures are the load's, not a wall time. */
+  if (w->load) cJSON_AddBoolToObject(o, "serves", 1);
   return o;
 }
 
@@ -186,6 +188,7 @@ static cJSON *case_json(const cb_case *c, const cb_row *row) {
   cJSON_AddNumberToObject(o, "p99_ms", r.p99_ms);
   cJSON_AddNumberToObject(o, "p999_ms", r.p999_ms);
   cJSON_AddNumberToObject(o, "max_ms", r.max_ms);
+  if (c->wl->load) cJSON_AddNumberToObject(o, "connections", (double)c->wl->load->connections(&c->params, c->conc));
   if (c->rate > 0) {
     cJSON_AddNumberToObject(o, "rate_target", c->rate);
     cJSON_AddNumberToObject(o, "rate_achieved", r.rate_achieved);
@@ -296,9 +299,9 @@ int cb_results_write(const char *dir, const cb_plan *plan, const cb_row *rows, c
   cJSON_AddStringToObject(meth, "repetitions",
     "each repetition in a fresh measurement process; warm-ups not counted; rounds over every case, each round in a new seeded random order");
   if (plan->reps_auto) {
-    char how[256];
+    char how[384];
     snprintf(how, sizeof how, "adaptive: at least %u repetitions, then rounds over the cases whose median's 95%% interval is wider "
-             "than +-%g%% of it, up to %u repetitions%s; each case's stop says why it ended (ci, max, budget)",
+             "than +-%g%% of it, up to %u repetitions%s; each case's stop says why it ended (ci, max, budget; schedule: a server, its wall time fixed by its load's schedule)",
              plan->reps, plan->ci * 100, plan->reps_max, plan->budget_s > 0 ? " while the time budget lasts" : "");
     cJSON_AddStringToObject(meth, "stopping", how);
     if (plan->budget_s > 0) cJSON_AddNumberToObject(meth, "budget_s", plan->budget_s);
