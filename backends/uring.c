@@ -5,6 +5,7 @@
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,8 @@ static const struct { int op; const char *name, *since; } needed_ops[] = {
   { IORING_OP_RECV, "RECV", "5.6" },           { IORING_OP_OPENAT, "OPENAT", "5.6" },
   { IORING_OP_WRITE, "WRITE", "5.6" },         { IORING_OP_READ, "READ", "5.6" },
   { IORING_OP_FSYNC, "FSYNC", "5.1" },         { IORING_OP_CLOSE, "CLOSE", "5.6" },
-  { IORING_OP_UNLINKAT, "UNLINKAT", "5.11" },
+  { IORING_OP_UNLINKAT, "UNLINKAT", "5.11" },  { IORING_OP_ACCEPT, "ACCEPT", "5.5" },
+  { IORING_OP_POLL_ADD, "POLL_ADD", "5.1" },
 };
 
 static char avail_why[200];
@@ -303,6 +305,49 @@ static void ur_tcp_close(cb_ctx *ctx, cb_conn *c) {
   if (c) conn_close(ring_of(ctx), c);
 }
 
+/* ---- TCP servers: an accept is a ring operation on the run's one listening socket ---- */
+
+static int ur_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int *fd) {
+  (void)ctx;
+  return cb_listen_socket(addr, backlog, fd);
+}
+
+static int ur_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
+  urb *b = ring_of(ctx);
+  for (;;) {
+    struct io_uring_sqe *sqe;
+    int rc = op_begin(ctx, deadline, &sqe);
+    if (rc) return rc;
+    io_uring_prep_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+    int s = (int)op_wait(ctx, sqe, deadline);
+    if (s >= 0) {
+      cb_conn *c = calloc(1, sizeof *c);
+      if (!c) {
+        close(s);
+        return -ENOMEM;
+      }
+      int one = 1;
+      struct linger lg = { .l_onoff = 1, .l_linger = 0 };   /* reset at close, as every backend */
+      setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      c->fd = s;
+      if ((c->next = b->conns)) c->next->prev = c;
+      b->conns = c;
+      *out = c;
+      return 0;
+    }
+    if (s == -EINVAL) return CB_EOF;               /* the harness shut the listener down */
+    if (s == -EINTR || s == -ECONNABORTED) continue;
+    if (s != -EAGAIN) return s;
+    /* The listener is non-blocking (the contract's): a kernel that honours that in the ring
+     * answers EAGAIN rather than waiting (newer ones wait), so wait for it to be readable. */
+    if ((rc = op_begin(ctx, deadline, &sqe)) != 0) return rc;
+    io_uring_prep_poll_add(sqe, fd, POLLIN);
+    ssize_t p = op_wait(ctx, sqe, deadline);
+    if (p < 0) return (int)p;
+  }
+}
+
 /* ---- files: ring operations, no thread pool of ours (the kernel punts what cannot complete at
  * once, an open with O_CREAT or an fsync, to its own io-wq workers) ---- */
 
@@ -359,6 +404,8 @@ static const cb_io uring_io = {
   .tcp_send = ur_send,
   .tcp_recv = ur_recv,
   .tcp_close = ur_tcp_close,
+  .tcp_listen = ur_listen,
+  .tcp_accept = ur_accept,
   .file_open = ur_open,
   .file_write = ur_write,
   .file_read = ur_read,

@@ -1,10 +1,12 @@
 /* uv_loop.c: one libuv loop driving a coroutine scheduler: its precise timer, TCP and files as
  * libuv requests whose callbacks wake the parked coroutine. Shared by uv, uv-offload and uv-mt. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "uv_loop.h"
@@ -228,70 +230,85 @@ int cb__uv_io_listen(cb_ctx *ctx, const struct sockaddr *addr, int backlog, int 
   return cb_listen_socket(addr, backlog, fd);
 }
 
-/* A new connection from the listener, or NULL (libuv had none, or no memory). */
-static cb_conn *take_connection(uvb *b) {
+/* One connection from the listener into *out: 0; -EAGAIN with none waiting; CB_EOF once the harness
+ * shut the listener down (accept4 then fails with EINVAL); or another -errno. */
+static int take_connection(uvb *b, cb_conn **out) {
+  int s;
+  do s = accept4(b->lis_dup, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  while (s < 0 && (errno == EINTR || errno == ECONNABORTED));
+  if (s < 0) return errno == EINVAL ? CB_EOF : errno == EWOULDBLOCK ? -EAGAIN : -errno;
   cb_conn *c = calloc(1, sizeof *c);
-  if (!c) return NULL;
-  if (uv_tcp_init(&b->loop, &c->tcp) != 0) { free(c); return NULL; }
+  if (!c) {
+    close(s);
+    return -ENOMEM;
+  }
+  int rc = uv_tcp_init(&b->loop, &c->tcp);
+  if (rc) {
+    free(c);
+    close(s);
+    return rc;
+  }
   c->tcp.data = c;
-  int rc = uv_accept((uv_stream_t *)&b->lis, (uv_stream_t *)&c->tcp);
-  b->lis_pending = 0;
+  if ((rc = uv_tcp_open(&c->tcp, s)) != 0) close(s);
   if (rc == 0) {
     uv_tcp_nodelay(&c->tcp, 1);
     rc = uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
   }
-  if (rc == 0) return c;
-  conn_close(c);
-  return NULL;
-}
-
-static void on_connection(uv_stream_t *server, int status) {
-  uvb *b = server->data;
-  if (status < 0) {
-    /* Shut down by the harness (EINVAL), or broken: nothing more will come. The handle closes so
-     * that libuv stops polling a listener that would report the same error forever. */
-    b->lis_err = status;
-    if (!uv_is_closing((uv_handle_t *)&b->lis)) uv_close((uv_handle_t *)&b->lis, NULL);
-    cb_waitlist_wake_all(&b->acceptors, CB_EOF);
-    return;
-  }
-  b->lis_pending = 1;
-  /* With a coroutine waiting, the connection is taken here, so libuv goes on accepting in the
-   * same turn of the loop (10,000 connections come in one burst); with none, libuv keeps it, and
-   * the kernel the rest, in the accept queue until a coroutine is free (uv_accept then). */
-  if (b->nacceptors == 0) return;
-  cb_conn *c = take_connection(b);
-  if (!c) return;
-  if (b->ready_tail) b->ready_tail->next_ready = c;
-  else b->ready_head = c;
-  b->ready_tail = c;
-  b->nacceptors--;
-  cb_waitlist_wake_one(&b->acceptors, 0);
-}
-
-static int lis_open(uvb *b, int fd) {
-  int d = dup(fd);
-  if (d < 0) return -errno;
-  int rc = uv_tcp_init(&b->loop, &b->lis);
-  if (rc) { close(d); return rc; }
-  b->lis.data = b;
-  b->lis_fd = fd;
-  /* listen(2) again on a listening socket keeps its queue; libuv needs it to start watching. The
-   * backlog asked for is the kernel's cap (somaxconn), never less than the harness's. */
-  if ((rc = uv_tcp_open(&b->lis, d)) != 0) close(d);
-  if (rc == 0) rc = uv_listen((uv_stream_t *)&b->lis, 65535, on_connection);
   if (rc) {
-    b->lis_err = rc;
-    uv_close((uv_handle_t *)&b->lis, NULL);
+    conn_close(c);
+    return rc;
   }
-  return rc;
+  *out = c;
+  return 0;
+}
+
+static void lis_stop(uvb *b) {
+  if (b->lis_watching) uv_poll_stop(&b->lis);
+  b->lis_watching = 0;
+}
+
+/* The listener is readable (a connection, or the shutdown): connections go to the coroutines
+ * waiting, in the same turn of the loop (10,000 come in one burst). With none waiting the watch
+ * stops, since the poll is level-triggered; the kernel keeps the rest in the accept queue. */
+static void on_listener(uv_poll_t *h, int status, int events) {
+  uvb *b = h->data;
+  (void)events;
+  while (b->nacceptors > 0) {
+    cb_conn *c = NULL;
+    int rc = status < 0 ? status : take_connection(b, &c);
+    if (rc == -EAGAIN) return;
+    if (rc) {
+      b->lis_err = rc;
+      lis_stop(b);
+      b->nacceptors = 0;
+      cb_waitlist_wake_all(&b->acceptors, rc);
+      return;
+    }
+    if (b->ready_tail) b->ready_tail->next_ready = c;
+    else b->ready_head = c;
+    b->ready_tail = c;
+    b->nacceptors--;
+    cb_waitlist_wake_one(&b->acceptors, 0);
+  }
+  lis_stop(b);
 }
 
 int cb__uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
   uvb *b = cb__uv_loop_of(ctx);
   cb_sched_co *self = cb_sched_self(ctx);
-  if (b->lis_fd < 0) lis_open(b, fd);
-  else if (b->lis_fd != fd) return -EINVAL;     /* one listener per run */
+  if (b->lis_fd < 0) {
+    if ((b->lis_dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) return -errno;
+    int rc = uv_poll_init(&b->loop, &b->lis, b->lis_dup);
+    if (rc) {
+      close(b->lis_dup);
+      b->lis_dup = -1;
+      return rc;
+    }
+    b->lis.data = b;
+    b->lis_fd = fd;
+  } else if (b->lis_fd != fd) {
+    return -EINVAL;     /* one listener per run */
+  }
   for (;;) {
     cb_conn *c = b->ready_head;
     if (c) {
@@ -301,17 +318,22 @@ int cb__uv_io_accept(cb_ctx *ctx, int fd, int64_t deadline, cb_conn **out) {
       *out = c;
       return 0;
     }
-    if (b->lis_err) return b->lis_err == UV_EINVAL ? CB_EOF : b->lis_err;
-    if (b->lis_pending && (c = take_connection(b)) != NULL) {
-      *out = c;
-      return 0;
+    if (b->lis_err) return b->lis_err;
+    int rc = take_connection(b, out);
+    if (rc != -EAGAIN) {
+      if (rc < 0 && rc != -ENOMEM && rc != -EMFILE && rc != -ENFILE) b->lis_err = rc;
+      return rc;
+    }
+    if (!b->lis_watching) {
+      if ((rc = uv_poll_start(&b->lis, UV_READABLE | UV_DISCONNECT, on_listener)) != 0) return rc;
+      b->lis_watching = 1;
     }
     cb_waitlist_add(&b->acceptors, self);
     b->nacceptors++;
     ssize_t w = cb_sched_park(self, deadline);
     cb_waitlist_remove(&b->acceptors, self);
     /* Woken by a connection, the waker counted it off; by a deadline or an error, not. */
-    if (w) b->nacceptors--;
+    if (w && w != b->lis_err) b->nacceptors--;
     if (w && !b->ready_head) return (int)w;
   }
 }
@@ -356,7 +378,8 @@ int cb__uv_io_unlink(cb_ctx *ctx, const char *path) { FS_CALL(ctx, uv_fs_unlink(
 
 static void walk_close(uv_handle_t *h, void *arg) {
   uvb *b = arg;
-  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP && h != (uv_handle_t *)&b->lis ? on_conn_close : NULL);
+  (void)b;
+  if (!uv_is_closing(h)) uv_close(h, h->type == UV_TCP ? on_conn_close : NULL);
 }
 
 void cb__uv_ignore_sigpipe(void) {
@@ -369,6 +392,7 @@ int cb__uv_loop_init(uvb *b, cb_sched_cfg *cfg) {
   memset(b, 0, sizeof *b);
   b->tfd = -1;
   b->lis_fd = -1;
+  b->lis_dup = -1;
   int rc = uv_loop_init(&b->loop);
   if (rc) {
     snprintf(job->err, sizeof job->err, "uv_loop_init: %s", uv_strerror(rc));
@@ -401,6 +425,8 @@ int cb__uv_loop_close(uvb *b, cb_job *job, int rc) {
   uv_walk(&b->loop, walk_close, b);
   uv_run(&b->loop, UV_RUN_DEFAULT);
   if (b->tfd >= 0) close(b->tfd);          /* after its poll handle was closed, as libuv asks */
+  if (b->lis_dup >= 0) close(b->lis_dup);  /* likewise */
+  b->lis_dup = -1;
   b->tfd = -1;
   cb_sched_free(&b->sched);
   if (uv_loop_close(&b->loop) != 0 && rc == 0) {

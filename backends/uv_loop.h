@@ -24,12 +24,14 @@ typedef struct cb_uvloop {
   cb_sched sched;
   int open;                /* uv_loop_init succeeded: close it */
   void *owner;             /* the backend's, beside the loop (uv-mt: its loop thread) */
-  /* The run's listening socket, as this loop's handle (a dup of it: closing the handle leaves the
-   * harness's descriptor open), opened at the first accept. */
-  uv_tcp_t lis;
+  /* The run's listening socket, watched by this loop through a dup of it (closing ours leaves the
+   * harness's open); accept4 takes its connections. Never listen(2) again on it: after the
+   * harness's shutdown that would open it anew, and a late accept would wait forever. */
+  uv_poll_t lis;
   int lis_fd;              /* the harness's descriptor it stands for, or -1 */
-  int lis_pending;         /* libuv holds an accepted connection for uv_accept */
-  int lis_err;             /* the listener failed or was shut down: every accept ends */
+  int lis_dup;             /* our dup of it, watched by lis; -1 before the first accept */
+  int lis_watching;        /* lis started: a coroutine waits for a connection */
+  int lis_err;             /* the listener was shut down (CB_EOF) or broke: every accept ends */
   cb_waitlist acceptors;   /* coroutines waiting for a connection */
   uint32_t nacceptors;
   cb_conn *ready_head, *ready_tail;   /* accepted for them, in order */
