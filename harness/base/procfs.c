@@ -88,7 +88,8 @@ long long cb_proc_status_field(pid_t pid, const char *key) {
   return v;
 }
 
-double cb_proc_cpu_s(pid_t pid) {
+/* utime and stime of /proc/PID/stat, in ticks: 0, or -1 when it cannot be read. */
+static int proc_times(pid_t pid, unsigned long long *ut, unsigned long long *st) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int f = open(path, O_RDONLY | O_CLOEXEC);
@@ -98,9 +99,20 @@ double cb_proc_cpu_s(pid_t pid) {
   if (n <= 0) return -1;
   buf[n] = '\0';
   char *p = strrchr(buf, ')');      /* the command name may hold spaces */
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", ut, st) != 2) return -1;
+  return 0;
+}
+
+double cb_proc_cpu_s(pid_t pid) {
   unsigned long long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+  if (proc_times(pid, &ut, &st) != 0) return -1;
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+double cb_proc_cpu_user_s(pid_t pid) {
+  unsigned long long ut = 0, st = 0;
+  if (proc_times(pid, &ut, &st) != 0) return -1;
+  return (double)ut / (double)sysconf(_SC_CLK_TCK);
 }
 
 char cb_proc_state(pid_t pid) {
@@ -116,7 +128,7 @@ char cb_proc_state(pid_t pid) {
   return p && p[1] == ' ' && p[2] ? p[2] : 0;
 }
 
-int cb_proc_cpu_busy_s(double *busy_s, double *steal_s) {
+int cb_proc_cpu_busy_s(double *busy_s, double *user_s, double *steal_s) {
   char buf[512];
   int f = open("/proc/stat", O_RDONLY | O_CLOEXEC);
   if (f < 0) return -errno;
@@ -133,6 +145,7 @@ int cb_proc_cpu_busy_s(double *busy_s, double *steal_s) {
   /* guest and guest_nice (after steal) are already inside user and nice. */
   double hz = (double)sysconf(_SC_CLK_TCK);
   if (busy_s) *busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+  if (user_s) *user_s = (double)(v[0] + v[1]) / hz;
   if (steal_s) *steal_s = (double)v[7] / hz;
   return 0;
 }

@@ -17,12 +17,15 @@ uint64_t cb_proc_pss_kib(pid_t pid);
 long long cb_proc_status_field(pid_t pid, const char *key);
 /* CPU seconds a process has used (utime + stime, from /proc/PID/stat), or -1. */
 double cb_proc_cpu_s(pid_t pid);
+/* The user part of it (utime), or -1. */
+double cb_proc_cpu_user_s(pid_t pid);
 /* The state letter of a process (R, S, D, Z ...) from /proc/PID/stat, or 0 when it is gone. */
 char cb_proc_state(pid_t pid);
 /* CPU time the whole machine spent busy since boot, summed over every CPU (user + nice + system +
- * irq + softirq + steal of /proc/stat's "cpu" line), and the steal part of it alone, in seconds.
+ * irq + softirq + steal of /proc/stat's "cpu" line), its user part (user + nice), and the steal
+ * part alone, in seconds.
  * Tick-counted: each CPU's figure moves in steps of 1/USER_HZ. 0, or -errno. */
-int cb_proc_cpu_busy_s(double *busy_s, double *steal_s);
+int cb_proc_cpu_busy_s(double *busy_s, double *user_s, double *steal_s);
 /* Open descriptors of a process (entries of /proc/PID/fd); 0 when it cannot be read. */
 uint32_t cb_proc_count_fds(pid_t pid);
 
