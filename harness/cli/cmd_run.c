@@ -163,6 +163,52 @@ static int parse_sizing_opt(int ch, cb_run_cfg *cfg, run_opts *o) {
   return -1;
 }
 
+/* The options of what runs around and after the measurement (gates, shards, the baseline, the
+ * history, an external Redis, the case timeout), as parse_opt: -1 to go on, else the status. */
+static int parse_around_opt(int ch, run_opts *o) {
+  char err[512];
+#define BAD() do { cb_errorf("run: %s", err); return 2; } while (0)
+  switch (ch) {
+    case O_GATE:
+      if (o->ngates == CB_MAX_GATES) { cb_errorf("run: at most %d gates", CB_MAX_GATES); return 2; }
+      if (cb_gate_parse(optarg, &o->gates[o->ngates], err, sizeof err) != 0) BAD();
+      o->ngates++;
+      break;
+    case O_SHARD:
+      if (parse_shard(optarg, o) == 0) break;
+      cb_errorf("run: --shard '%s' is not I/N with 1 <= I <= N, e.g. --shard 2/4", optarg);
+      return 2;
+    case O_BASELINE:
+      if (!*optarg || strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(optarg) ||
+          optarg[0] == '.') {
+        cb_errorf("run: --save-baseline '%s': a baseline name takes letters, digits, '.', '_' and '-'", optarg);
+        return 2;
+      }
+      o->baseline = optarg;
+      break;
+    case O_CASE_TIMEOUT:
+      if (cb_cfg_number("--case-timeout", optarg, 0.001, 86400, &o->case_timeout, err, sizeof err) != 0) BAD();
+      break;
+    case O_REDIS:
+      if (cb_rserver_parse_url(&o->redis, optarg, err, sizeof err) != 0) BAD();
+      o->redis_url = optarg;
+      break;
+    case O_HISTORY:
+      if (!*optarg) { cb_errorf("run: --history needs a file, e.g. --history " CB_HISTORY_DEFAULT); return 2; }
+      o->history = optarg;
+      break;
+    case O_LABEL:
+      if (cb_history_label_ok(optarg) != 0) {
+        cb_errorf("run: --label '%s' must be 1 to 127 printable characters", optarg);
+        return 2;
+      }
+      o->label = optarg;
+      break;
+  }
+#undef BAD
+  return -1;
+}
+
 /* One option into cfg and o: -1 to go on, else the exit status (0 after --help, 2 after saying
  * what is wrong). */
 static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tasks_given) {
@@ -198,6 +244,8 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       break;
     case O_TARGET: case O_CI: case O_BUDGET: case O_MAX_REPS:
       return parse_sizing_opt(ch, cfg, o);
+    case O_GATE: case O_SHARD: case O_BASELINE: case O_CASE_TIMEOUT: case O_REDIS: case O_HISTORY: case O_LABEL:
+      return parse_around_opt(ch, o);
     case 'p': {
       const char *eq = strchr(optarg, '=');
       char name[64];
@@ -260,30 +308,6 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
       /* Read by uv-mt in each measurement process, and by the limit checks before it. */
       setenv("CB_UV_LOOPS", optarg, 1);
       break;
-    case O_GATE:
-      if (o->ngates == CB_MAX_GATES) { cb_errorf("run: at most %d gates", CB_MAX_GATES); return 2; }
-      if (cb_gate_parse(optarg, &o->gates[o->ngates], err, sizeof err) != 0) BAD();
-      o->ngates++;
-      break;
-    case O_SHARD:
-      if (parse_shard(optarg, o) == 0) break;
-      cb_errorf("run: --shard '%s' is not I/N with 1 <= I <= N, e.g. --shard 2/4", optarg);
-      return 2;
-    case O_BASELINE:
-      if (!*optarg || strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(optarg) ||
-          optarg[0] == '.') {
-        cb_errorf("run: --save-baseline '%s': a baseline name takes letters, digits, '.', '_' and '-'", optarg);
-        return 2;
-      }
-      o->baseline = optarg;
-      break;
-    case O_CASE_TIMEOUT:
-      if (cb_cfg_number("--case-timeout", optarg, 0.001, 86400, &o->case_timeout, err, sizeof err) != 0) BAD();
-      break;
-    case O_REDIS:
-      if (cb_rserver_parse_url(&o->redis, optarg, err, sizeof err) != 0) BAD();
-      o->redis_url = optarg;
-      break;
     case O_QUICK: o->quick = 1; break;
     case O_REPLACE: o->replace = 1; break;
     case O_REPORT: o->report = 1; break;
@@ -291,17 +315,6 @@ static int parse_opt(int ch, char **argv, cb_run_cfg *cfg, run_opts *o, int *tas
     case 'q': cfg->quiet = o->quiet = 1; break;
     case 'v': o->verbose = 1; break;
     case 'h': fputs(run_usage, stdout); return 0;
-    case O_HISTORY:
-      if (!*optarg) { cb_errorf("run: --history needs a file, e.g. --history " CB_HISTORY_DEFAULT); return 2; }
-      o->history = optarg;
-      break;
-    case O_LABEL:
-      if (cb_history_label_ok(optarg) != 0) {
-        cb_errorf("run: --label '%s' must be 1 to 127 printable characters", optarg);
-        return 2;
-      }
-      o->label = optarg;
-      break;
     case ':': cb_errorf("run: %s needs a value; see concbench run --help", argv[optind - 1]); return 2;
     default:  cb_errorf("run: unknown option '%s'; see concbench run --help", argv[optind - 1]); return 2;
     }
