@@ -88,8 +88,7 @@ long long cb_proc_status_field(pid_t pid, const char *key) {
   return v;
 }
 
-/* utime and stime of /proc/PID/stat, in ticks: 0, or -1 when it cannot be read. */
-static int proc_times(pid_t pid, unsigned long long *ut, unsigned long long *st) {
+int cb_proc_cpu_split(pid_t pid, double *user_s, double *sys_s) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int f = open(path, O_RDONLY | O_CLOEXEC);
@@ -99,20 +98,17 @@ static int proc_times(pid_t pid, unsigned long long *ut, unsigned long long *st)
   if (n <= 0) return -1;
   buf[n] = '\0';
   char *p = strrchr(buf, ')');      /* the command name may hold spaces */
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", ut, st) != 2) return -1;
+  unsigned long long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+  double hz = (double)sysconf(_SC_CLK_TCK);
+  if (user_s) *user_s = (double)ut / hz;
+  if (sys_s) *sys_s = (double)st / hz;
   return 0;
 }
 
 double cb_proc_cpu_s(pid_t pid) {
-  unsigned long long ut = 0, st = 0;
-  if (proc_times(pid, &ut, &st) != 0) return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-double cb_proc_cpu_user_s(pid_t pid) {
-  unsigned long long ut = 0, st = 0;
-  if (proc_times(pid, &ut, &st) != 0) return -1;
-  return (double)ut / (double)sysconf(_SC_CLK_TCK);
+  double u, s;
+  return cb_proc_cpu_split(pid, &u, &s) == 0 ? u + s : -1;
 }
 
 char cb_proc_state(pid_t pid) {

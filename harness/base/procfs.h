@@ -17,8 +17,8 @@ uint64_t cb_proc_pss_kib(pid_t pid);
 long long cb_proc_status_field(pid_t pid, const char *key);
 /* CPU seconds a process has used (utime + stime, from /proc/PID/stat), or -1. */
 double cb_proc_cpu_s(pid_t pid);
-/* The user part of it (utime), or -1. */
-double cb_proc_cpu_user_s(pid_t pid);
+/* Its two parts, user (utime) and system (stime) seconds: 0, or -1. */
+int cb_proc_cpu_split(pid_t pid, double *user_s, double *sys_s);
 /* The state letter of a process (R, S, D, Z ...) from /proc/PID/stat, or 0 when it is gone. */
 char cb_proc_state(pid_t pid);
 /* CPU time the whole machine spent busy since boot, summed over every CPU (user + nice + system +

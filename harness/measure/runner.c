@@ -46,6 +46,50 @@ typedef struct hist_msg {
 } hist_msg;
 
 /* The measurement itself. With fd >= 0 the histograms are written there after the sample. */
+/* The sample, then the histograms that have counts (each message names its slot), down the pipe to
+ * the runner. A runner gone meanwhile reads nothing: there is no one to tell. */
+static void send_report(int fd, const cb_sample *out, hist_msg *msgs, cb_hist *opsh) {
+  if (cb_write_all(fd, out, sizeof *out) != 0 || !msgs || !opsh) return;
+  uint32_t n = 0;
+  msgs[n].kind = HIST_LAT;
+  n += msgs[0].h.count > 0;
+  if (msgs[1].h.count) { msgs[n] = msgs[1]; msgs[n++].kind = HIST_SVC; }
+  if (msgs[2].h.count) { msgs[n] = msgs[2]; msgs[n++].kind = HIST_DONE; }
+  for (int k = 0; k < CB_OP_KINDS; k++)
+    if (opsh[k].count) { msgs[n].kind = CB_CASE_HIST_OPS + k; msgs[n++].h = opsh[k]; }
+  if (cb_write_all(fd, &n, sizeof n) == 0) cb_write_all(fd, msgs, n * sizeof *msgs);
+}
+
+/* What the workload's setup is told about the execution about to start. */
+static void setup_of(const cb_case *c, const cb_measure_env *env, cb_job *job, int lfd, char *output, size_t outlen,
+                     cb_setup *su) {
+  *su = (cb_setup){
+    .p = &job->params,
+    .ntasks = job->ntasks,
+    .workers = cb_job_workers(job),
+    .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
+    .tmpdir = env->tmpdir,
+    .unit_s = env->unit_s,
+    .listen_fd = lfd,
+  };
+  if (env->target && cb_target_up(env->target)) {
+    su->server = (const struct sockaddr *)&env->target->addr;
+    su->authority = env->target->authority;
+    su->external = env->target->external;
+    su->target_path = env->target_path;
+  }
+  if (env->redis && cb_rserver_up(env->redis)) {
+    su->redis = (const struct sockaddr *)&env->redis->addr;
+    su->redis_db = env->redis->db;
+    su->redis_prefix = env->redis_prefix;
+    su->redis_shared = "concbench:shared:";
+  }
+  if ((c->wl->flags & CB_WL_OUTPUT) && env->outdir) {
+    snprintf(output, outlen, "%s/output/%s.tsv", env->outdir, c->id);
+    su->output = output;
+  }
+}
+
 static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out, int fd, int lfd) {
   cb_job job;
   struct rusage r0, r1, rch;
@@ -58,31 +102,8 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
     out->errors = c->tasks;
     return;
   }
-  cb_setup su = {
-    .p = &job.params,
-    .ntasks = job.ntasks,
-    .workers = cb_job_workers(&job),
-    .serial = (c->be->flags & CB_BACKEND_SERIAL) != 0,
-    .tmpdir = env->tmpdir,
-    .unit_s = env->unit_s,
-    .listen_fd = lfd,
-  };
-  if (env->target && cb_target_up(env->target)) {
-    su.server = (const struct sockaddr *)&env->target->addr;
-    su.authority = env->target->authority;
-    su.external = env->target->external;
-    su.target_path = env->target_path;
-  }
-  if (env->redis && cb_rserver_up(env->redis)) {
-    su.redis = (const struct sockaddr *)&env->redis->addr;
-    su.redis_db = env->redis->db;
-    su.redis_prefix = env->redis_prefix;
-    su.redis_shared = "concbench:shared:";
-  }
-  if ((c->wl->flags & CB_WL_OUTPUT) && env->outdir) {
-    snprintf(output, sizeof output, "%s/output/%s.tsv", env->outdir, c->id);
-    su.output = output;
-  }
+  cb_setup su;
+  setup_of(c, env, &job, lfd, output, sizeof output, &su);
   if (c->wl->setup && (rc = c->wl->setup(&su, &job.state)) != 0) {
     out->status = rc;
     snprintf(out->err, sizeof out->err, "%s setup failed: %s", c->wl->name, cb_strerror(rc));
@@ -169,20 +190,7 @@ static void measure(const cb_case *c, const cb_measure_env *env, cb_sample *out,
   }
   cb_job_free(&job);
 
-  if (fd >= 0) {
-    int ok = cb_write_all(fd, out, sizeof *out) == 0;
-    if (msgs && opsh) {
-      uint32_t n = 0;
-      msgs[n].kind = HIST_LAT;
-      n += msgs[0].h.count > 0;
-      if (msgs[1].h.count) { msgs[n] = msgs[1]; msgs[n++].kind = HIST_SVC; }
-      if (msgs[2].h.count) { msgs[n] = msgs[2]; msgs[n++].kind = HIST_DONE; }
-      for (int k = 0; k < CB_OP_KINDS; k++)
-        if (opsh[k].count) { msgs[n].kind = CB_CASE_HIST_OPS + k; msgs[n++].h = opsh[k]; }
-      ok = ok && cb_write_all(fd, &n, sizeof n) == 0 && cb_write_all(fd, msgs, n * sizeof *msgs) == 0;
-    }
-    (void)ok;
-  }
+  if (fd >= 0) send_report(fd, out, msgs, opsh);
   free(msgs);
   free(opsh);
 }
@@ -376,24 +384,130 @@ static void apply_load(const cb_case *c, const cb_load_report *rep, int got, int
   memcpy(out->kinds, rep->kinds, sizeof out->kinds);
 }
 
+/* CPU seconds, user and system, of the servers the run started (target, Redis). */
+typedef struct cpu_split {
+  double user, sys;
+} cpu_split;
+
+static cpu_split servers_cpu(pid_t spid, pid_t rpid) {
+  cpu_split t = { 0, 0 };
+  pid_t pids[2] = { spid, rpid };
+  for (int i = 0; i < 2; i++) {
+    double u, s;
+    if (pids[i] > 0 && cb_proc_cpu_split(pids[i], &u, &s) == 0) {
+      t.user += u;
+      t.sys += s;
+    }
+  }
+  return t;
+}
+
+/* The histograms the measurement process sends after its sample, merged into the case's. */
+static void read_hists(int fd, cb_case *c, pid_t pid, cb_sample *pk, watcher *w, int64_t deadline) {
+  uint32_t nh = 0;
+  if (read_watching(fd, &nh, sizeof nh, pid, pk, w, deadline) != 1 || nh > CB_CASE_HISTS) return;
+  hist_msg *m = malloc(sizeof *m);
+  for (uint32_t i = 0; m && i < nh; i++) {
+    if (read_watching(fd, m, sizeof *m, pid, pk, w, deadline) != 1) break;
+    /* A server's task latencies are its connections' lives: the load's stand for them. */
+    if (c->wl->load && m->kind < CB_CASE_HIST_OPS) continue;
+    if (m->kind >= 0 && m->kind < CB_CASE_HISTS) merge_into(cb_case_hist(c, m->kind), &m->h);
+  }
+  free(m);
+}
+
+/* A server case's listening socket, made here through its backend so that both children have it
+ * (the measurement process inherits it; the load learns its port in *la), and the pipe the load
+ * reports on. 0, or -errno with nothing left open. */
+static int open_listener(const cb_case *c, struct sockaddr_in *la, int *lfd, int lgfds[2]) {
+  cb_ctx lctx = { .io = c->be->io };
+  uint64_t k = c->wl->load->connections(&c->params, c->conc);
+  int rc = cb_tcp_listen(&lctx, (const struct sockaddr *)la, k > 128 ? (k > 65535 ? 65535 : (int)k) : 128, lfd);
+  socklen_t al = sizeof *la;
+  if (rc == 0 && getsockname(*lfd, (struct sockaddr *)la, &al) != 0) rc = -errno;
+  if (rc == 0 && pipe2(lgfds, O_CLOEXEC) != 0) rc = -errno;
+  if (rc && *lfd >= 0) {
+    close(*lfd);
+    *lfd = -1;
+  }
+  return rc;
+}
+
+/* What the load process of a server case reported, and what it cost. */
+typedef struct load_run {
+  int got, status;           /* read_watching's answer for its report; its wait status */
+  double cpu;                /* its user CPU: neither others' nor the server's */
+  cb_load_report rep;
+  cb_hist *lh;               /* its latency and service histograms, or NULL */
+} load_run;
+
+/* The load runs while the server's tree is watched (its peak memory is now); then the runner shuts
+ * the listener down, so that every accept still waiting, in every process, ends (CB_EOF). */
+static void run_load(const cb_case *c, const struct sockaddr_in *la, int lfd, int lgfds[2], const int *closing,
+                     pid_t pid, cb_sample *pk, watcher *w, int64_t deadline, load_run *L) {
+  /* The load keeps the listener open only to read its accept queue: it never accepts. */
+  pid_t lg = start_load(c, la, lfd, lgfds[1], closing, 2);
+  close(lgfds[1]);
+  if (lg > 0) {
+    setpgid(lg, lg);
+    L->got = read_watching(lgfds[0], &L->rep, sizeof L->rep, pid, pk, w, deadline);
+    if (L->got == 1 && (L->lh = malloc(2 * sizeof *L->lh)) != NULL &&
+        read_watching(lgfds[0], L->lh, 2 * sizeof *L->lh, pid, pk, w, deadline) != 1) L->got = 0;
+    if (L->got != 1) kill(-lg, SIGKILL);
+    struct rusage lru;
+    while (wait4(lg, &L->status, 0, &lru) < 0 && errno == EINTR) {}
+    L->cpu = tv_s(lru.ru_utime);   /* user time, as others' is counted */
+  }
+  close(lgfds[0]);
+  shutdown(lfd, SHUT_RDWR);
+  close(lfd);
+}
+
+/* A server case's figures are the load's: its errors and rate, its latencies. */
+static void take_load(cb_case *c, const load_run *L, cb_sample *out) {
+  apply_load(c, &L->rep, L->got, L->status, out);
+  if (L->got != 1 || !L->lh) return;
+  merge_into(&c->lat, &L->lh[0]);
+  merge_into(&c->svc, &L->lh[1]);
+  out->p50_ms = (double)cb_hist_percentile(&L->lh[0], 50) / 1e6;
+  out->p90_ms = (double)cb_hist_percentile(&L->lh[0], 90) / 1e6;
+  out->p99_ms = (double)cb_hist_percentile(&L->lh[0], 99) / 1e6;
+  out->p999_ms = (double)cb_hist_percentile(&L->lh[0], 99.9) / 1e6;
+  out->max_ms = (double)cb_hist_percentile(&L->lh[0], 100) / 1e6;
+}
+
+/* The sample of a repetition that gave none: stopped by --case-timeout, or the measurement process
+ * died (status as waitpid gave it); every task counts as an error. */
+static void failed_sample(const cb_case *c, const cb_measure_env *env, int got, int status, int64_t started,
+                          cb_sample *out) {
+  memset(out, 0, sizeof *out);
+  out->status = got == -ETIME ? -ETIMEDOUT : -ECHILD;
+  out->errors = c->tasks;
+  if (got == -ETIME) {
+    out->timed_out = 1;
+    out->wall_s = (double)(cb_now_ns() - started) / 1e9;
+    snprintf(out->err, sizeof out->err, "stopped after %.3g s by --case-timeout: the case was stuck or too slow",
+             env->case_timeout_s);
+    out->nkinds = 1;
+    out->kinds[0].code = -ETIMEDOUT;
+    out->kinds[0].count = (uint32_t)c->tasks;
+  }
+  else if (WIFSIGNALED(status))
+    snprintf(out->err, sizeof out->err, "the measurement process died of signal %d (%s)",
+             WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else
+    snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
+             WEXITSTATUS(status));
+}
+
 int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   int fds[2];
-  /* A server's listening socket: made here, through its backend, so that both children have it
-   * (the measurement process inherits it; the load learns its port) and the runner can shut it
-   * down once the load is over, which ends every accept still waiting, in every process. */
+  /* A server case: its listener and the load's pipe first (open_listener). */
   int lfd = -1, lgfds[2] = { -1, -1 };
   struct sockaddr_in la = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   if (c->wl->load) {
-    cb_ctx lctx = { .io = c->be->io };
-    uint64_t k = c->wl->load->connections(&c->params, c->conc);
-    int rc = cb_tcp_listen(&lctx, (const struct sockaddr *)&la, k > 128 ? (k > 65535 ? 65535 : (int)k) : 128, &lfd);
-    socklen_t al = sizeof la;
-    if (rc == 0 && getsockname(lfd, (struct sockaddr *)&la, &al) != 0) rc = -errno;
-    if (rc == 0 && pipe2(lgfds, O_CLOEXEC) != 0) rc = -errno;
-    if (rc) {
-      if (lfd >= 0) close(lfd);
-      return rc;
-    }
+    int rc = open_listener(c, &la, &lfd, lgfds);
+    if (rc) return rc;
   }
   if (pipe2(fds, O_CLOEXEC) != 0) {
     int e = -errno;
@@ -404,8 +518,7 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   /* The servers the run started work for the case: their CPU is not interference. */
   pid_t spid = env->target && env->target->pid > 0 ? env->target->pid : 0;
   pid_t rpid = env->redis && env->redis->pid > 0 ? env->redis->pid : 0;
-  double server0 = spid || rpid ? (spid ? cb_proc_cpu_s(spid) : 0) + (rpid ? cb_proc_cpu_s(rpid) : 0) : -1;
-  double suser0 = (spid ? cb_proc_cpu_user_s(spid) : 0) + (rpid ? cb_proc_cpu_user_s(rpid) : 0), server_user = 0;
+  cpu_split server0 = servers_cpu(spid, rpid);
   struct rusage self0, self1;
   getrusage(RUSAGE_SELF, &self0);
   int64_t started = cb_now_ns();
@@ -439,44 +552,15 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   cb_sample pk = { 0 };
   watcher w = { .next = cb_now_ns(), .next_full = cb_now_ns() };
   int64_t deadline = env->case_timeout_s > 0 ? cb_now_ns() + (int64_t)(env->case_timeout_s * 1e9) : 0;
-  int got = 1, lgot = 0, lstatus = 0;
-  double load_cpu = 0;       /* the load process's CPU: not others', not the server's */
-  cb_load_report rep;
-  cb_hist *lh = NULL;
+  int got = 1;
+  load_run L = { 0 };
   if (lfd >= 0) {
-    /* The load keeps the listener open only to read its accept queue: it never accepts. */
     int closing[] = { fds[0], lgfds[0] };
-    pid_t lg = start_load(c, &la, lfd, lgfds[1], closing, 2);
-    close(lgfds[1]);
-    /* The load runs; the server's tree is watched meanwhile (its peak memory is now). */
-    if (lg > 0) {
-      setpgid(lg, lg);
-      lgot = read_watching(lgfds[0], &rep, sizeof rep, pid, &pk, &w, deadline);
-      if (lgot == 1 && (lh = malloc(2 * sizeof *lh)) != NULL &&
-          read_watching(lgfds[0], lh, 2 * sizeof *lh, pid, &pk, &w, deadline) != 1) lgot = 0;
-      if (lgot != 1) kill(-lg, SIGKILL);
-      struct rusage lru;
-      while (wait4(lg, &lstatus, 0, &lru) < 0 && errno == EINTR) {}
-      load_cpu = tv_s(lru.ru_utime);   /* user time, as others' is counted */
-    }
-    close(lgfds[0]);
-    /* No connection will come any more: every accept still waiting ends (CB_EOF). */
-    shutdown(lfd, SHUT_RDWR);
-    close(lfd);
-    if (lgot == -ETIME || lgot == -EINTR) got = lgot;
+    run_load(c, &la, lfd, lgfds, closing, pid, &pk, &w, deadline, &L);
+    if (L.got == -ETIME || L.got == -EINTR) got = L.got;
   }
   if (got == 1) got = read_watching(fds[0], out, sizeof *out, pid, &pk, &w, deadline);
-  uint32_t nh = 0;
-  if (got == 1 && read_watching(fds[0], &nh, sizeof nh, pid, &pk, &w, deadline) == 1 && nh <= CB_CASE_HISTS) {
-    hist_msg *m = malloc(sizeof *m);
-    for (uint32_t i = 0; m && i < nh; i++) {
-      if (read_watching(fds[0], m, sizeof *m, pid, &pk, &w, deadline) != 1) break;
-      /* A server's task latencies are its connections' lives: the load's stand for them. */
-      if (c->wl->load && m->kind < CB_CASE_HIST_OPS) continue;
-      if (m->kind >= 0 && m->kind < CB_CASE_HISTS) merge_into(cb_case_hist(c, m->kind), &m->h);
-    }
-    free(m);
-  }
+  if (got == 1) read_hists(fds[0], c, pid, &pk, &w, deadline);
   close(fds[0]);
   /* Stuck past --case-timeout, or interrupted: the measurement process goes, and its fork
    * workers with it (PR_SET_PDEATHSIG). */
@@ -492,39 +576,9 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
     while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR) {}
   }
   if (got != 1 && cb_interrupted) return -EINTR;
-  if (got != 1) {
-    memset(out, 0, sizeof *out);
-    out->status = got == -ETIME ? -ETIMEDOUT : -ECHILD;
-    out->errors = c->tasks;
-    if (got == -ETIME) {
-      out->timed_out = 1;
-      out->wall_s = (double)(cb_now_ns() - started) / 1e9;
-      snprintf(out->err, sizeof out->err, "stopped after %.3g s by --case-timeout: the case was stuck or too slow",
-               env->case_timeout_s);
-      out->nkinds = 1;
-      out->kinds[0].code = -ETIMEDOUT;
-      out->kinds[0].count = (uint32_t)c->tasks;
-    }
-    else if (WIFSIGNALED(status))
-      snprintf(out->err, sizeof out->err, "the measurement process died of signal %d (%s)",
-               WTERMSIG(status), strsignal(WTERMSIG(status)));
-    else
-      snprintf(out->err, sizeof out->err, "the measurement process exited %d without a result",
-               WEXITSTATUS(status));
-  }
-  if (c->wl->load && got == 1) {
-    apply_load(c, &rep, lgot, lstatus, out);
-    if (lgot == 1 && lh) {
-      merge_into(&c->lat, &lh[0]);
-      merge_into(&c->svc, &lh[1]);
-      out->p50_ms = (double)cb_hist_percentile(&lh[0], 50) / 1e6;
-      out->p90_ms = (double)cb_hist_percentile(&lh[0], 90) / 1e6;
-      out->p99_ms = (double)cb_hist_percentile(&lh[0], 99) / 1e6;
-      out->p999_ms = (double)cb_hist_percentile(&lh[0], 99.9) / 1e6;
-      out->max_ms = (double)cb_hist_percentile(&lh[0], 100) / 1e6;
-    }
-  }
-  free(lh);
+  if (got != 1) failed_sample(c, env, got, status, started, out);
+  if (c->wl->load && got == 1) take_load(c, &L, out);
+  free(L.lh);
   /* Two views of the tree's peak, both in PSS: the measurement process's own reckoning (its peak,
    * plus fork's workers read while all were alive), and the largest sum the runner saw while it
    * watched (a peak in the middle of the run). Both can only miss; keep the larger. */
@@ -532,17 +586,18 @@ int cb_runner_measure(cb_case *c, const cb_measure_env *env, cb_sample *out) {
   out->peak_threads = pk.peak_threads;
   out->peak_procs = pk.peak_procs;
   out->peak_fds = pk.peak_fds;
-  if (server0 >= 0) {
-    double server1 = (spid ? cb_proc_cpu_s(spid) : 0) + (rpid ? cb_proc_cpu_s(rpid) : 0);
-    out->server_cpu_s = server1 >= server0 ? server1 - server0 : 0;
-    double suser1 = (spid ? cb_proc_cpu_user_s(spid) : 0) + (rpid ? cb_proc_cpu_user_s(rpid) : 0);
-    server_user = suser1 >= suser0 ? suser1 - suser0 : 0;
+  double server_user = 0;
+  if (spid || rpid) {
+    cpu_split server1 = servers_cpu(spid, rpid);
+    double all0 = server0.user + server0.sys, all1 = server1.user + server1.sys;
+    out->server_cpu_s = all1 >= all0 ? all1 - all0 : 0;
+    server_user = server1.user >= server0.user ? server1.user - server0.user : 0;
   }
   /* Others' CPU: the measurement process counted the machine's busy time while the backend ran,
    * less its tree's CPU meanwhile; off come ours (watching the tree) and the server's, both taken
    * over the whole repetition, so at most a little too much. */
   double mine = tv_s(self1.ru_utime) - tv_s(self0.ru_utime);
-  double others = out->others_cpu_s - mine - server_user - load_cpu;
+  double others = out->others_cpu_s - mine - server_user - L.cpu;
   out->others_cpu_s = others > 0 ? others : 0;
   if (out->steal_s > out->others_cpu_s) out->others_cpu_s = out->steal_s;
   return 0;
