@@ -61,6 +61,137 @@ static void env_text(const cb_hdata *d, int64_t id, char *buf, size_t len) {
   else snprintf(buf, len, "%u cores, %s, %s", e->cores, e->build_type, e->cpu_model);
 }
 
+/* What cb_hchanges_report prints from: the changes found, which are shown and which fail. */
+typedef struct view {
+  const cb_hdata *d;
+  const cb_hchanges_cfg *cfg;
+  const cb_hchange *ch;
+  size_t nch, nshown, ndecided, nundecided;
+  const unsigned char *shown, *failing;
+} view;
+
+static void print_json(const view *v) {
+  const cb_hdata *d = v->d;
+  const cb_hchanges_cfg *cfg = v->cfg;
+  const cb_hchange *ch = v->ch;
+  const unsigned char *shown = v->shown, *failing = v->failing;
+  size_t nch = v->nch;
+  char env[256];
+  cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "changes");
+  cJSON_AddStringToObject(root, "method", method(&cfg->cp));
+  cJSON_AddNumberToObject(root, "max_pvalue", cfg->cp.max_pvalue);
+  cJSON_AddNumberToObject(root, "threshold", cfg->threshold);
+  if (cfg->since) cJSON_AddStringToObject(root, "since", cfg->since);
+  cJSON_AddNumberToObject(root, "runs", (double)d->nruns);
+  cJSON_AddNumberToObject(root, "cases", (double)d->nseries);
+  for (size_t i = 0; i < nch; i++) {
+    if (!shown[i]) continue;
+    const cb_hseries *s = &d->series[ch[i].series];
+    const cb_hrun *r = &d->runs[s->pts[ch[i].cp.index].run];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "case", s->key);
+    env_text(d, s->env, env, sizeof env);
+    cJSON_AddStringToObject(o, "environment", env);
+    cJSON_AddStringToObject(o, "label", r->label);
+    cJSON_AddNumberToObject(o, "run", (double)r->id);
+    cJSON_AddNumberToObject(o, "index", (double)ch[i].cp.index);
+    cJSON_AddNumberToObject(o, "mean_before_s", ch[i].cp.mean_before);
+    cJSON_AddNumberToObject(o, "mean_after_s", ch[i].cp.mean_after);
+    cJSON_AddNumberToObject(o, "ratio", ch[i].cp.ratio);
+    cJSON_AddNumberToObject(o, "pvalue", ch[i].cp.pvalue);
+    cJSON_AddStringToObject(o, "direction", ch[i].cp.ratio > 1 ? "slower" : "faster");
+    cJSON_AddBoolToObject(o, "regression", failing[i]);
+    cJSON_AddItemToArray(arr, o);
+  }
+  cJSON *und = cJSON_AddArrayToObject(root, "undecided");
+  for (size_t i = 0; i < d->nseries; i++)
+    if (d->series[i].n < CB_CP_MIN_POINTS) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "case", d->series[i].key);
+      cJSON_AddNumberToObject(o, "runs", (double)d->series[i].n);
+      cJSON_AddItemToArray(und, o);
+    }
+  char *text = cJSON_Print(root);
+  if (text) puts(text);
+  free(text);
+  cJSON_Delete(root);
+}
+
+static void print_text(const view *v) {
+  const cb_hdata *d = v->d;
+  const cb_hchanges_cfg *cfg = v->cfg;
+  const cb_hchange *ch = v->ch;
+  const unsigned char *shown = v->shown, *failing = v->failing;
+  size_t nch = v->nch;
+  size_t nshown = v->nshown, ndecided = v->ndecided, nundecided = v->nundecided;
+  char env[256], buf[64];
+  int md = cfg->format == CB_HFMT_MD;
+  cb_sbuf b = { 0 };
+  int multi = d->nenvs > 1;
+  if (md) cb_sb_printf(&b, "### Change points over %zu runs\n\n", d->nruns);
+  cb_sb_printf(&b, "%s%s, p <= %g; %zu case(s) over %zu run(s)%s%s%s\n", md ? "" : "change points: ", method(&cfg->cp),
+               cfg->cp.max_pvalue, d->nseries, d->nruns, cfg->since ? "; from the run labelled " : "",
+               cfg->since ? cfg->since : "", md ? "\n" : "");
+  if (nshown) {
+    if (md) cb_sb_printf(&b, "| case | first run after | before | after | ratio | p | |\n|---|---|---|---|---|---|---|\n");
+    else cb_sb_printf(&b, "%-40s %-16s %11s %11s %7s %9s\n", "case", "first run after", "before", "after", "ratio", "p");
+    for (size_t i = 0; i < nch; i++) {
+      if (!shown[i]) continue;
+      const cb_hseries *s = &d->series[ch[i].series];
+      const cb_hrun *r = &d->runs[s->pts[ch[i].cp.index].run];
+      char key[400], label[600];
+      if (multi) {
+        snprintf(key, sizeof key, "%s [%lld]", s->key, (long long)s->env);
+      } else {
+        snprintf(key, sizeof key, "%s", s->key);
+      }
+      const char *verdict = failing[i] ? "SLOWER" : ch[i].cp.ratio > 1 ? "slower, within the threshold" : "faster";
+      snprintf(buf, sizeof buf, "%.3fx", ch[i].cp.ratio);
+      if (md) {
+        cb_sb_printf(&b, "| ");
+        cb_sb_md(&b, key);
+        cb_sb_printf(&b, " | ");
+        cb_sb_md(&b, r->label);
+        cb_sb_printf(&b, " | %.6g s | %.6g s | %s | %.2g | %s |\n", ch[i].cp.mean_before, ch[i].cp.mean_after, buf,
+                     ch[i].cp.pvalue, verdict);
+      } else {
+        char tkey[sizeof key * 4];
+        cb_term(key, tkey, sizeof tkey);
+        cb_term(r->label, label, sizeof label);
+        cb_sb_printf(&b, "%-40s %-16s %9.6gs %9.6gs %7s %9.2g  %s\n", tkey, label, ch[i].cp.mean_before,
+                     ch[i].cp.mean_after, buf, ch[i].cp.pvalue, verdict);
+      }
+    }
+  } else {
+    cb_sb_printf(&b, "%sno change point%s\n", md ? "\n" : "", cfg->since ? " since then" : "");
+  }
+  cb_sb_printf(&b, "%s%zu case(s) analysed", md ? "\n" : "", ndecided);
+  if (nundecided) {
+    cb_sb_printf(&b, "; too few runs to decide (fewer than %d):", CB_CP_MIN_POINTS);
+    for (size_t i = 0, k = 0; i < d->nseries; i++)
+      if (d->series[i].n < CB_CP_MIN_POINTS) {
+        char key[1600];
+        if (md) {
+          cb_sb_printf(&b, "%s", k++ ? ", " : " ");
+          cb_sb_md(&b, d->series[i].key);
+        } else {
+          cb_sb_printf(&b, "%s%s", k++ ? ", " : " ", cb_term(d->series[i].key, key, sizeof key));
+        }
+        cb_sb_printf(&b, " (%zu)", d->series[i].n);
+      }
+  }
+  cb_sb_printf(&b, "\n");
+  if (multi && !md) {
+    for (size_t i = 0; i < d->nenvs; i++) {
+      char tenv[sizeof env * 4];
+      env_text(d, d->envs[i].id, env, sizeof env);
+      cb_sb_printf(&b, "[%lld] %s\n", (long long)d->envs[i].id, cb_term(env, tenv, sizeof tenv));
+    }
+  }
+  if (b.p) fputs(b.p, stdout);
+  cb_sb_free(&b);
+}
+
 int cb_hchanges_report(const cb_hdata *d, const cb_hchanges_cfg *cfg) {
   cb_hchange *ch;
   size_t nch;
@@ -96,113 +227,10 @@ int cb_hchanges_report(const cb_hdata *d, const cb_hchanges_cfg *cfg) {
     if (d->series[i].n < CB_CP_MIN_POINTS) nundecided++;
     else ndecided++;
   }
-  char env[256], buf[64];
-  if (cfg->format == CB_HFMT_JSON) {
-    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "changes");
-    cJSON_AddStringToObject(root, "method", method(&cfg->cp));
-    cJSON_AddNumberToObject(root, "max_pvalue", cfg->cp.max_pvalue);
-    cJSON_AddNumberToObject(root, "threshold", cfg->threshold);
-    if (cfg->since) cJSON_AddStringToObject(root, "since", cfg->since);
-    cJSON_AddNumberToObject(root, "runs", (double)d->nruns);
-    cJSON_AddNumberToObject(root, "cases", (double)d->nseries);
-    for (size_t i = 0; i < nch; i++) {
-      if (!shown[i]) continue;
-      const cb_hseries *s = &d->series[ch[i].series];
-      const cb_hrun *r = &d->runs[s->pts[ch[i].cp.index].run];
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "case", s->key);
-      env_text(d, s->env, env, sizeof env);
-      cJSON_AddStringToObject(o, "environment", env);
-      cJSON_AddStringToObject(o, "label", r->label);
-      cJSON_AddNumberToObject(o, "run", (double)r->id);
-      cJSON_AddNumberToObject(o, "index", (double)ch[i].cp.index);
-      cJSON_AddNumberToObject(o, "mean_before_s", ch[i].cp.mean_before);
-      cJSON_AddNumberToObject(o, "mean_after_s", ch[i].cp.mean_after);
-      cJSON_AddNumberToObject(o, "ratio", ch[i].cp.ratio);
-      cJSON_AddNumberToObject(o, "pvalue", ch[i].cp.pvalue);
-      cJSON_AddStringToObject(o, "direction", ch[i].cp.ratio > 1 ? "slower" : "faster");
-      cJSON_AddBoolToObject(o, "regression", failing[i]);
-      cJSON_AddItemToArray(arr, o);
-    }
-    cJSON *und = cJSON_AddArrayToObject(root, "undecided");
-    for (size_t i = 0; i < d->nseries; i++)
-      if (d->series[i].n < CB_CP_MIN_POINTS) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "case", d->series[i].key);
-        cJSON_AddNumberToObject(o, "runs", (double)d->series[i].n);
-        cJSON_AddItemToArray(und, o);
-      }
-    char *text = cJSON_Print(root);
-    if (text) puts(text);
-    free(text);
-    cJSON_Delete(root);
-  } else {
-    int md = cfg->format == CB_HFMT_MD;
-    cb_sbuf b = { 0 };
-    int multi = d->nenvs > 1;
-    if (md) cb_sb_printf(&b, "### Change points over %zu runs\n\n", d->nruns);
-    cb_sb_printf(&b, "%s%s, p <= %g; %zu case(s) over %zu run(s)%s%s%s\n", md ? "" : "change points: ", method(&cfg->cp),
-                 cfg->cp.max_pvalue, d->nseries, d->nruns, cfg->since ? "; from the run labelled " : "",
-                 cfg->since ? cfg->since : "", md ? "\n" : "");
-    if (nshown) {
-      if (md) cb_sb_printf(&b, "| case | first run after | before | after | ratio | p | |\n|---|---|---|---|---|---|---|\n");
-      else cb_sb_printf(&b, "%-40s %-16s %11s %11s %7s %9s\n", "case", "first run after", "before", "after", "ratio", "p");
-      for (size_t i = 0; i < nch; i++) {
-        if (!shown[i]) continue;
-        const cb_hseries *s = &d->series[ch[i].series];
-        const cb_hrun *r = &d->runs[s->pts[ch[i].cp.index].run];
-        char key[400], label[600];
-        if (multi) {
-          snprintf(key, sizeof key, "%s [%lld]", s->key, (long long)s->env);
-        } else {
-          snprintf(key, sizeof key, "%s", s->key);
-        }
-        const char *verdict = failing[i] ? "SLOWER" : ch[i].cp.ratio > 1 ? "slower, within the threshold" : "faster";
-        snprintf(buf, sizeof buf, "%.3fx", ch[i].cp.ratio);
-        if (md) {
-          cb_sb_printf(&b, "| ");
-          cb_sb_md(&b, key);
-          cb_sb_printf(&b, " | ");
-          cb_sb_md(&b, r->label);
-          cb_sb_printf(&b, " | %.6g s | %.6g s | %s | %.2g | %s |\n", ch[i].cp.mean_before, ch[i].cp.mean_after, buf,
-                       ch[i].cp.pvalue, verdict);
-        } else {
-          char tkey[sizeof key * 4];
-          cb_term(key, tkey, sizeof tkey);
-          cb_term(r->label, label, sizeof label);
-          cb_sb_printf(&b, "%-40s %-16s %9.6gs %9.6gs %7s %9.2g  %s\n", tkey, label, ch[i].cp.mean_before,
-                       ch[i].cp.mean_after, buf, ch[i].cp.pvalue, verdict);
-        }
-      }
-    } else {
-      cb_sb_printf(&b, "%sno change point%s\n", md ? "\n" : "", cfg->since ? " since then" : "");
-    }
-    cb_sb_printf(&b, "%s%zu case(s) analysed", md ? "\n" : "", ndecided);
-    if (nundecided) {
-      cb_sb_printf(&b, "; too few runs to decide (fewer than %d):", CB_CP_MIN_POINTS);
-      for (size_t i = 0, k = 0; i < d->nseries; i++)
-        if (d->series[i].n < CB_CP_MIN_POINTS) {
-          char key[1600];
-          if (md) {
-            cb_sb_printf(&b, "%s", k++ ? ", " : " ");
-            cb_sb_md(&b, d->series[i].key);
-          } else {
-            cb_sb_printf(&b, "%s%s", k++ ? ", " : " ", cb_term(d->series[i].key, key, sizeof key));
-          }
-          cb_sb_printf(&b, " (%zu)", d->series[i].n);
-        }
-    }
-    cb_sb_printf(&b, "\n");
-    if (multi && !md) {
-      for (size_t i = 0; i < d->nenvs; i++) {
-        char tenv[sizeof env * 4];
-        env_text(d, d->envs[i].id, env, sizeof env);
-        cb_sb_printf(&b, "[%lld] %s\n", (long long)d->envs[i].id, cb_term(env, tenv, sizeof tenv));
-      }
-    }
-    if (b.p) fputs(b.p, stdout);
-    cb_sb_free(&b);
-  }
+  view v = { .d = d, .cfg = cfg, .ch = ch, .nch = nch, .nshown = nshown, .ndecided = ndecided,
+              .nundecided = nundecided, .shown = shown, .failing = failing };
+  if (cfg->format == CB_HFMT_JSON) print_json(&v);
+  else print_text(&v);
   fflush(stdout);
   for (size_t i = 0; i < nch; i++) {
     if (!failing[i]) continue;
