@@ -317,6 +317,25 @@ static int reference_sentence(const cb_rcase *c, char *buf, size_t len) {
   return 1;
 }
 
+/* The section "Against redis-benchmark", in markdown or HTML, when a case has a reference. */
+static void write_references(const cb__report *R, cb_sbuf *b, int html) {
+  static const char intro[] = "The same commands, clients and pipeline from redis-benchmark (-t set,get) against "
+                              "the same redis-server, in the same run:";
+  int refs = 0;
+  char sentence[768];
+  for (size_t i = 0; i < R->r->n; i++) {
+    if (!reference_sentence(&R->r->cases[i], sentence, sizeof sentence)) continue;
+    if (!refs++)
+      cb_sb_printf(b, html ? "<h2 id=\"redis-benchmark\">Against redis-benchmark</h2>\n<p>%s</p>\n<ul>\n"
+                           : "\n## Against redis-benchmark\n\n%s\n\n", intro);
+    cb_sb_puts(b, html ? "<li>" : "- ");
+    (html ? cb_sb_html : cb_sb_md)(b, sentence);
+    cb_sb_puts(b, html ? "</li>\n" : "\n");
+  }
+  if (refs && html) cb_sb_puts(b, "</ul>\n");
+}
+
+
 typedef struct doc {
   const cb__report *R;
   const char *title, *summary;
@@ -372,16 +391,7 @@ static void write_md(const doc *d, cb_sbuf *m) {
     }
     cb_sb_puts(m, "\n");
   }
-  int refs = 0;
-  char sentence[768];
-  for (size_t i = 0; i < R->r->n; i++) {
-    if (!reference_sentence(&R->r->cases[i], sentence, sizeof sentence)) continue;
-    if (!refs++) cb_sb_puts(m, "\n## Against redis-benchmark\n\nThe same commands, clients and pipeline from "
-                               "redis-benchmark (-t set,get) against the same redis-server, in the same run:\n\n");
-    cb_sb_puts(m, "- ");
-    cb_sb_md(m, sentence);
-    cb_sb_puts(m, "\n");
-  }
+  write_references(R, m, 0);
   cb_sb_puts(m, "\n## Plots\n\n");
   if (!d->nplots) {
     cb_sb_puts(m, "There are no plots: run concbench plot ");
@@ -486,18 +496,7 @@ static void write_html(const doc *d, cb_sbuf *h) {
     cb_sb_puts(h, "</tr>\n");
   }
   cb_sb_puts(h, "</tbody>\n</table></div>\n");
-  int refs = 0;
-  char sentence[768];
-  for (size_t i = 0; i < R->r->n; i++) {
-    if (!reference_sentence(&R->r->cases[i], sentence, sizeof sentence)) continue;
-    if (!refs++) cb_sb_puts(h, "<h2 id=\"redis-benchmark\">Against redis-benchmark</h2>\n<p>The same commands, clients "
-                               "and pipeline from redis-benchmark (-t set,get) against the same redis-server, in the "
-                               "same run:</p>\n<ul>\n");
-    cb_sb_puts(h, "<li>");
-    cb_sb_html(h, sentence);
-    cb_sb_puts(h, "</li>\n");
-  }
-  if (refs) cb_sb_puts(h, "</ul>\n");
+  write_references(R, h, 1);
   cb_sb_puts(h, "<h2 id=\"plots\">Plots</h2>\n");
   if (!d->nplots) {
     cb_sb_puts(h, "<p class=\"note\">There are no plots: run concbench plot ");
