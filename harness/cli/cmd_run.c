@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "cmd_run_int.h"
+#include "cli_int.h"
 #include "answers.h"
 #include "engine.h"
 #include "env.h"

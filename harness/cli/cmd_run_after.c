@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cmd_run_int.h"
+#include "cli_int.h"
 #include "gate_eval.h"
 #include "plot.h"
 #include "report.h"

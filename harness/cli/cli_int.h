@@ -1,7 +1,7 @@
-/* cmd_run_int.h: the steps of `concbench run` after the measurement (cmd_run_after.c), internal
- * to the cli layer. Each returns 0, or 1 when it failed (said on stderr). */
-#ifndef CB_CMD_RUN_INT_H
-#define CB_CMD_RUN_INT_H
+/* cli_int.h: internal to the cli layer: the steps of `concbench run` after the measurement
+ * (cmd_run_after.c). Each returns 0, or 1 when it failed (said on stderr). */
+#ifndef CB_CLI_INT_H
+#define CB_CLI_INT_H
 
 #include "engine.h"
 #include "gate.h"
